@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A throwaway MariaDB server for the demo and the tests, kept entirely under
+# .local/mariadb in this checkout: its own data directory, socket and port.
+# It never touches a system database.
+#
+#   scripts/db.sh start    install mariadb-server if missing, start the server
+#   scripts/db.sh stop     stop it
+#   scripts/db.sh url      print the URL of the server (no database part)
+#
+# Port: CALLBACKD_DB_PORT (default 33306).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+base="$here/.local/mariadb"
+port="${CALLBACKD_DB_PORT:-33306}"
+sock="$base/mysqld.sock"
+user=callbackd
+pass=callbackd
+
+find_bin() {
+  for name in "$@"; do
+    if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
+    for dir in /usr/sbin /usr/bin /usr/local/bin; do
+      if [ -x "$dir/$name" ]; then echo "$dir/$name"; return 0; fi
+    done
+  done
+  return 1
+}
+
+install_server() {
+  if find_bin mariadbd mysqld >/dev/null; then return 0; fi
+  echo "db: mariadb-server is not installed; installing it with apt" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # The package's own service must not start a system server on our behalf.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+}
+
+client() {
+  "$(find_bin mariadb mysql)" --no-defaults --socket="$sock" -uroot "$@"
+}
+
+running() {
+  [ -S "$sock" ] && client -e 'SELECT 1' >/dev/null 2>&1
+}
+
+start() {
+  install_server
+  if running; then return 0; fi
+  mkdir -p "$base"
+  if [ ! -d "$base/data/mysql" ]; then
+    "$(find_bin mariadb-install-db mysql_install_db)" --no-defaults --datadir="$base/data" \
+      --user="$(id -un)" --auth-root-authentication-method=normal >"$base/install.log" 2>&1
+  fi
+  # The system time zone is the server's, as on a VICIdial host.
+  "$(find_bin mariadbd mysqld)" --no-defaults --datadir="$base/data" --socket="$sock" \
+    --port="$port" --bind-address=127.0.0.1 --pid-file="$base/mysqld.pid" \
+    --log-error="$base/error.log" --user="$(id -un)" --skip-name-resolve \
+    --max-connections=500 --key-buffer-size=64M --max-heap-table-size=256M \
+    --sql-mode=NO_ENGINE_SUBSTITUTION >/dev/null 2>&1 &
+  for _ in $(seq 1 100); do
+    if running; then break; fi
+    sleep 0.2
+  done
+  if ! running; then
+    echo "db: the server did not start; see $base/error.log" >&2
+    tail -n 20 "$base/error.log" >&2 || true
+    exit 1
+  fi
+  client -e "CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$pass';
+             GRANT ALL PRIVILEGES ON *.* TO '$user'@'%' WITH GRANT OPTION;"
+}
+
+stop() {
+  if [ -f "$base/mysqld.pid" ]; then
+    kill "$(cat "$base/mysqld.pid")" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      [ -S "$sock" ] || break
+      sleep 0.2
+    done
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  url) echo "mysql://$user:$pass@127.0.0.1:$port" ;;
+  *) echo "usage: scripts/db.sh start|stop|url" >&2; exit 2 ;;
+esac

@@ -1,0 +1,69 @@
+//! The command line. Its words are pinned: operators and scripts call them.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+use clap::{Parser, Subcommand};
+
+/// Scheduled-callback daemon for VICIdial.
+#[derive(Debug, Parser)]
+#[command(name = "vicidial-callbackd", version, about)]
+pub struct Cli {
+    /// TOML configuration file (default /etc/vicidial-callbackd/config.toml, optional).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// mysql://USER:PASS@HOST:PORT/DB; overrides the configuration.
+    #[arg(long, global = true, env = "CALLBACKD_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground (systemd supervises it).
+    Run,
+    /// One full pass of every duty, then print a summary line and exit.
+    Once {
+        /// Evaluate as if the database clock read this (server local time, "YYYY-MM-DD HH:MM:SS").
+        #[arg(long, value_parser = parse_now)]
+        now: Option<NaiveDateTime>,
+        /// Log every change it would make and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check configuration, connectivity, schema and clocks; exit non-zero when something is wrong.
+    Check,
+}
+
+fn parse_now(text: &str) -> Result<NaiveDateTime, String> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .map_err(|_| format!("{text:?} is not a time like \"2026-03-04 09:00:00\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinned_words_parse() {
+        let cli = Cli::parse_from(["x", "--config", "c.toml", "once", "--now", "2026-03-04 09:00:00", "--dry-run"]);
+        assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("c.toml")));
+        match cli.command {
+            Command::Once { now, dry_run } => {
+                assert_eq!(now.unwrap().to_string(), "2026-03-04 09:00:00");
+                assert!(dry_run);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(["x", "once", "--now", "tomorrow"]).is_err());
+        let cli = Cli::parse_from(["x", "-vv", "--database-url", "mysql://a@b/c", "check"]);
+        assert_eq!(cli.verbose, 2);
+        assert_eq!(cli.database_url.as_deref(), Some("mysql://a@b/c"));
+    }
+}

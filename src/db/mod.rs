@@ -1,0 +1,119 @@
+//! The database side: a connection pool, one [`Session`] per pass, and the SQL,
+//! one module per concern. Every statement binds its values; nothing read from
+//! the database is ever spliced into SQL text. Writes are short, bounded
+//! statements (VICIdial's tables are MyISAM: one statement holds a table lock),
+//! and each one goes through [`Session::write`], which is also where tests
+//! inject failures between any two writes.
+
+pub mod callbacks;
+pub mod clock;
+pub mod facts;
+pub mod hopper;
+pub mod schema;
+pub mod settings;
+mod value;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Params, Pool, Row, Value};
+
+pub use value::RowReader;
+
+/// A database error, or a failure injected by a test.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The server or the connection failed.
+    #[error("database: {0}")]
+    Mysql(#[from] mysql_async::Error),
+    /// A test asked for a failure at this write.
+    #[error("injected failure before write {0}")]
+    Injected(i64),
+}
+
+/// Result of a database call.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// The pool, shared by the engine and the email sender.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    /// Writes still allowed before an injected failure; negative: no limit.
+    write_budget: Arc<AtomicI64>,
+}
+
+impl Db {
+    /// Creates the pool; no connection is made until the first query.
+    pub fn new(opts: mysql_async::Opts) -> Db {
+        Db {
+            pool: Pool::new(opts),
+            write_budget: Arc::new(AtomicI64::new(-1)),
+        }
+    }
+
+    /// Test hook: the write after `writes` more writes fails (and every one after it), as if the process had died there.
+    pub fn fail_after_writes(&self, writes: i64) {
+        self.write_budget.store(writes, Ordering::SeqCst);
+    }
+
+    /// Takes a connection from the pool for one pass.
+    pub async fn session(&self) -> DbResult<Session> {
+        let mut conn = self.pool.get_conn().await?;
+        // VICIdial's columns hold zero dates and odd values; strict mode would
+        // turn its own data into errors on our writes.
+        conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'").await?;
+        Ok(Session {
+            conn,
+            write_budget: self.write_budget.clone(),
+        })
+    }
+
+    /// Closes every connection.
+    pub async fn close(self) -> DbResult<()> {
+        Ok(self.pool.disconnect().await?)
+    }
+}
+
+/// One connection, used by one pass from start to end.
+pub struct Session {
+    conn: Conn,
+    write_budget: Arc<AtomicI64>,
+}
+
+impl Session {
+    /// Runs a SELECT and returns its rows.
+    pub async fn select(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        Ok(self.conn.exec(sql, Params::from(params)).await?)
+    }
+
+    /// Runs one write statement and returns the number of rows it changed.
+    pub async fn write(&mut self, sql: &str, params: Vec<Value>) -> DbResult<u64> {
+        let left = self.write_budget.load(Ordering::SeqCst);
+        if left == 0 {
+            return Err(DbError::Injected(left));
+        }
+        if left > 0 {
+            self.write_budget.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.conn.exec_drop(sql, Params::from(params)).await?;
+        Ok(self.conn.affected_rows())
+    }
+}
+
+/// `?, ?, ?` for an IN list of `n` values (n >= 1).
+pub fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('?');
+    }
+    s
+}
+
+/// Binds a list of ids.
+pub fn ids<T: Into<Value> + Copy>(ids: &[T]) -> Vec<Value> {
+    ids.iter().map(|&id| id.into()).collect()
+}

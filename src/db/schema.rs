@@ -1,0 +1,268 @@
+//! Schema compatibility: every table and column the daemon reads or writes,
+//! with the kind of type it needs, checked against `information_schema` so
+//! `check` can say in plain words what a database lacks.
+
+use super::{DbResult, RowReader, Session};
+
+/// The kind of value a column must hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Any integer type.
+    Int,
+    /// Text: CHAR, VARCHAR, TEXT or ENUM.
+    Text,
+    /// DATETIME or TIMESTAMP.
+    DateTime,
+    /// DATE or DATETIME.
+    Date,
+    /// DECIMAL or a float.
+    Number,
+}
+
+impl Kind {
+    fn accepts(self, data_type: &str) -> bool {
+        let t = data_type.to_ascii_lowercase();
+        match self {
+            Kind::Int => t.ends_with("int"),
+            Kind::Text => t.contains("char") || t.contains("text") || t == "enum" || t == "set",
+            Kind::DateTime => t == "datetime" || t == "timestamp",
+            Kind::Date => t == "date" || t == "datetime",
+            Kind::Number => t == "decimal" || t == "float" || t == "double" || t.ends_with("int"),
+        }
+    }
+}
+
+use Kind::*;
+
+/// Every column the daemon uses, by table.
+pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
+    (
+        "vicidial_callbacks",
+        &[
+            ("callback_id", Int),
+            ("lead_id", Int),
+            ("list_id", Int),
+            ("campaign_id", Text),
+            ("status", Text),
+            ("entry_time", DateTime),
+            ("callback_time", DateTime),
+            ("user", Text),
+            ("recipient", Text),
+            ("lead_status", Text),
+        ],
+    ),
+    (
+        "vicidial_list",
+        &[
+            ("lead_id", Int),
+            ("list_id", Int),
+            ("status", Text),
+            ("gmt_offset_now", Number),
+            ("state", Text),
+            ("phone_code", Text),
+            ("phone_number", Text),
+            ("vendor_lead_code", Text),
+            ("called_since_last_reset", Text),
+            ("last_local_call_time", DateTime),
+        ],
+    ),
+    (
+        "vicidial_hopper",
+        &[
+            ("lead_id", Int),
+            ("campaign_id", Text),
+            ("status", Text),
+            ("user", Text),
+            ("list_id", Int),
+            ("gmt_offset_now", Number),
+            ("state", Text),
+            ("alt_dial", Text),
+            ("priority", Int),
+            ("source", Text),
+            ("vendor_lead_code", Text),
+        ],
+    ),
+    (
+        "vicidial_lists",
+        &[
+            ("list_id", Int),
+            ("campaign_id", Text),
+            ("active", Text),
+            ("expiration_date", Date),
+            ("local_call_time", Text),
+        ],
+    ),
+    (
+        "vicidial_campaigns",
+        &[
+            ("campaign_id", Text),
+            ("active", Text),
+            ("local_call_time", Text),
+            ("callback_dnc", Text),
+            ("use_internal_dnc", Text),
+            ("use_campaign_dnc", Text),
+            ("use_other_campaign_dnc", Text),
+            ("hopper_hold_inserts", Text),
+            ("callback_hours_block", Int),
+            ("callback_useronly_move_minutes", Int),
+            ("scheduled_callbacks_email_alert", Text),
+            ("call_limit_24hour_method", Text),
+            ("call_limit_24hour_scope", Text),
+            ("call_limit_24hour", Int),
+            ("no_hopper_dialing", Text),
+        ],
+    ),
+    (
+        "system_settings",
+        &[("anyone_callback_inactive_lists", Text), ("hopper_hold_inserts", Text), ("call_limit_24hour", Text)],
+    ),
+    ("vicidial_dnc", &[("phone_number", Text)]),
+    ("vicidial_campaign_dnc", &[("phone_number", Text), ("campaign_id", Text)]),
+    (
+        "vicidial_lead_24hour_calls",
+        &[("lead_id", Int), ("list_id", Int), ("call_date", DateTime), ("phone_number", Text), ("phone_code", Text)],
+    ),
+    (
+        "vicidial_call_times",
+        &[
+            ("call_time_id", Text),
+            ("ct_default_start", Int),
+            ("ct_default_stop", Int),
+            ("ct_sunday_start", Int),
+            ("ct_sunday_stop", Int),
+            ("ct_monday_start", Int),
+            ("ct_monday_stop", Int),
+            ("ct_tuesday_start", Int),
+            ("ct_tuesday_stop", Int),
+            ("ct_wednesday_start", Int),
+            ("ct_wednesday_stop", Int),
+            ("ct_thursday_start", Int),
+            ("ct_thursday_stop", Int),
+            ("ct_friday_start", Int),
+            ("ct_friday_stop", Int),
+            ("ct_saturday_start", Int),
+            ("ct_saturday_stop", Int),
+            ("ct_state_call_times", Text),
+            ("ct_holidays", Text),
+        ],
+    ),
+    (
+        "vicidial_state_call_times",
+        &[
+            ("state_call_time_id", Text),
+            ("state_call_time_state", Text),
+            ("sct_default_start", Int),
+            ("sct_default_stop", Int),
+            ("sct_sunday_start", Int),
+            ("sct_sunday_stop", Int),
+            ("sct_monday_start", Int),
+            ("sct_monday_stop", Int),
+            ("sct_tuesday_start", Int),
+            ("sct_tuesday_stop", Int),
+            ("sct_wednesday_start", Int),
+            ("sct_wednesday_stop", Int),
+            ("sct_thursday_start", Int),
+            ("sct_thursday_stop", Int),
+            ("sct_friday_start", Int),
+            ("sct_friday_stop", Int),
+            ("sct_saturday_start", Int),
+            ("sct_saturday_stop", Int),
+            ("ct_holidays", Text),
+        ],
+    ),
+    (
+        "vicidial_call_time_holidays",
+        &[
+            ("holiday_id", Text),
+            ("holiday_date", Date),
+            ("holiday_status", Text),
+            ("ct_default_start", Int),
+            ("ct_default_stop", Int),
+        ],
+    ),
+];
+
+/// Lists what the connected database lacks, one plain sentence per problem;
+/// empty when everything the daemon uses is there with a usable type.
+pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {
+    let rows = s
+        .select(
+            "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+            vec![],
+        )
+        .await?;
+    let mut found: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
+    for row in rows {
+        let mut r = RowReader::new(row);
+        found.insert((r.text(0).to_ascii_lowercase(), r.text(1).to_ascii_lowercase()), r.text(2));
+    }
+    Ok(compare(&found))
+}
+
+fn compare(found: &std::collections::HashMap<(String, String), String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (table, columns) in REQUIRED {
+        if !found.keys().any(|(t, _)| t == table) {
+            problems.push(format!("table {table} is missing"));
+            continue;
+        }
+        for (column, kind) in *columns {
+            match found.get(&(table.to_string(), column.to_string())) {
+                None => problems.push(format!("column {table}.{column} is missing")),
+                Some(t) if !kind.accepts(t) => {
+                    problems.push(format!("column {table}.{column} is {t}, which cannot hold {kind:?} values"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_accept_vicidial_types() {
+        assert!(Int.accepts("int") && Int.accepts("bigint") && Int.accepts("smallint") && Int.accepts("tinyint"));
+        assert!(Text.accepts("varchar") && Text.accepts("enum") && Text.accepts("mediumtext"));
+        assert!(DateTime.accepts("datetime") && DateTime.accepts("timestamp") && !DateTime.accepts("date"));
+        assert!(Number.accepts("decimal") && !Number.accepts("varchar"));
+        assert!(!Int.accepts("varchar"));
+    }
+
+    #[test]
+    fn compare_names_missing_tables_columns_and_types() {
+        let mut found = std::collections::HashMap::new();
+        for (table, columns) in REQUIRED {
+            for (column, _) in *columns {
+                found.insert((table.to_string(), column.to_string()), "int".to_string());
+            }
+        }
+        let text_columns: Vec<_> = found.keys().cloned().collect();
+        for key in text_columns {
+            let kind = REQUIRED
+                .iter()
+                .find(|(t, _)| *t == key.0)
+                .and_then(|(_, cols)| cols.iter().find(|(c, _)| *c == key.1))
+                .map(|(_, k)| *k)
+                .unwrap();
+            let t = match kind {
+                Int | Number => "int",
+                Text => "varchar",
+                DateTime | Date => "datetime",
+            };
+            found.insert(key, t.to_string());
+        }
+        assert!(compare(&found).is_empty());
+        found.remove(&("vicidial_callbacks".to_string(), "lead_status".to_string()));
+        found.insert(("vicidial_list".into(), "gmt_offset_now".into()), "varchar".into());
+        found.retain(|(t, _), _| t != "vicidial_dnc");
+        let p = compare(&found);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p.iter().any(|m| m == "column vicidial_callbacks.lead_status is missing"));
+        assert!(p.iter().any(|m| m.contains("vicidial_list.gmt_offset_now is varchar")));
+        assert!(p.iter().any(|m| m == "table vicidial_dnc is missing"));
+    }
+}

@@ -1,0 +1,411 @@
+//! One pass of the daemon: gather due work, decide, apply.
+//!
+//! A pass runs three steps, each in bounded batches:
+//! 1. **Move**: LIVE USERONLY callbacks older than their campaign's
+//!    `callback_useronly_move_minutes` become ACTIVE ANYONE (step 3 takes them).
+//! 2. **Pending**: LIVE ANYONE callbacks whose lead is undialed and out of the
+//!    hopper go in when every gate is open. This one rule repairs everything
+//!    that leaves a promise out of the hopper: a held callback whose gate
+//!    opened, a crash half-way through an activation, a MySQL restart emptying
+//!    the MEMORY hopper, VICIdial's clean-ups, a manager's conversion.
+//! 3. **Due**: ACTIVE/TFHCCL callbacks whose time has come are claimed LIVE
+//!    (by `callback_id`), their ANYONE leads get their callback status, and
+//!    they go through the same gates into the hopper.
+//!
+//! The writes of one batch are ordered so that a crash between any two of
+//! them leaves a state step 2 completes on the next pass: claim LIVE, then
+//! the lead's status, then the hopper row; DNC kills change the lead first.
+
+pub mod rules;
+mod run;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::Instant;
+
+use chrono::NaiveDateTime;
+use tracing::{debug, info, warn};
+
+use crate::config::EngineConfig;
+use crate::db::callbacks::{self, CallbackRow, Recipient};
+use crate::db::clock::{self, PassClock};
+use crate::db::settings::{self, Settings};
+use crate::db::{Db, DbResult, Session, facts, hopper};
+use crate::dnc::{self, DncList};
+use rules::{Context, Facts, Feed, OpeningCache, Outcome, Phase};
+
+pub use run::run;
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Due callbacks made LIVE.
+    pub activated: u64,
+    /// Hopper rows inserted.
+    pub inserted: u64,
+    /// LIVE ANYONE callbacks held out of the hopper by a gate at the end of the pass.
+    pub pending: u64,
+    /// Callbacks set DEAD by a DNC hit.
+    pub dead: u64,
+    /// Rows skipped as bad data.
+    pub errors: u64,
+    /// USERONLY callbacks moved to ANYONE.
+    pub moved: u64,
+    /// Due ANYONE callbacks held back by the 24-hour limit (TFHCCL).
+    pub limited: u64,
+    /// The database time the pass worked at.
+    pub at: NaiveDateTime,
+    /// When the pass should run again at the latest for a known event (server time).
+    pub next_wake: Option<NaiveDateTime>,
+}
+
+impl Summary {
+    /// True when the pass changed something or found something wrong.
+    pub fn did_work(&self) -> bool {
+        self.activated + self.inserted + self.dead + self.errors + self.moved + self.limited > 0
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "activated={} inserted={} pending={} dead={} errors={} moved={} limited={}",
+            self.activated, self.inserted, self.pending, self.dead, self.errors, self.moved, self.limited
+        )
+    }
+}
+
+/// How a pass runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PassOptions {
+    /// Evaluate as if the database clock read this (server local time).
+    pub at: Option<NaiveDateTime>,
+    /// Log every change and make none.
+    pub dry_run: bool,
+}
+
+/// The engine: the database, its settings and what it has already reported.
+pub struct Engine {
+    db: Db,
+    config: EngineConfig,
+    /// Callbacks whose hold or problem was logged, with the message, so a
+    /// problem is logged when it appears or changes, not every second.
+    reported: HashMap<u32, String>,
+    reported_since: Instant,
+}
+
+/// The state of one pass.
+struct Pass<'a> {
+    session: Session,
+    clock: PassClock,
+    options: PassOptions,
+    settings: Option<Settings>,
+    summary: Summary,
+    cache: OpeningCache,
+    reported: &'a mut HashMap<u32, String>,
+    horizon_days: u32,
+}
+
+impl Engine {
+    /// An engine over this database.
+    pub fn new(db: Db, config: EngineConfig) -> Engine {
+        Engine {
+            db,
+            config,
+            reported: HashMap::new(),
+            reported_since: Instant::now(),
+        }
+    }
+
+    /// Runs one full pass; `stop` is checked between batches so a shutdown
+    /// finishes the current batch and no more.
+    pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        // Re-log standing problems hourly, so they are neither spam nor forgotten.
+        if self.reported_since.elapsed().as_secs() >= 3600 {
+            self.reported.clear();
+            self.reported_since = Instant::now();
+        }
+        let mut session = self.db.session().await?;
+        let clock = clock::read(&mut session, options.at).await?;
+        let batch = self.config.batch_size;
+        let mut pass = Pass {
+            session,
+            clock,
+            options,
+            settings: None,
+            summary: Summary { at: clock.now, ..Summary::default() },
+            cache: OpeningCache::new(),
+            reported: &mut self.reported,
+            horizon_days: self.config.call_time_horizon_days,
+        };
+        pass.move_stale_useronly(batch, stop).await?;
+        let mut after = 0;
+        while !stop() {
+            let rows = callbacks::pending(&mut pass.session, after, batch).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.callback_id;
+            let full = rows.len() == batch;
+            pass.process(rows, Phase::Pending).await?;
+            if !full {
+                break;
+            }
+        }
+        let mut after = 0;
+        while !stop() {
+            let rows = callbacks::due(&mut pass.session, pass.clock.now, after, batch).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.callback_id;
+            let full = rows.len() == batch;
+            pass.process(rows, Phase::Due).await?;
+            if !full {
+                break;
+            }
+        }
+        let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
+        pass.summary.next_wake = [pass.summary.next_wake, next_due].into_iter().flatten().min();
+        Ok(pass.summary)
+    }
+}
+
+impl Pass<'_> {
+    fn is_dry(&self) -> bool {
+        self.options.dry_run
+    }
+
+    /// Logs a standing condition of a callback once (again when it changes).
+    fn report_once(&mut self, row: &CallbackRow, message: String, problem: bool) {
+        if self.reported.get(&row.callback_id) == Some(&message) {
+            return;
+        }
+        if problem {
+            warn!(callback_id = row.callback_id, lead_id = ?row.lead_id, campaign = %row.campaign_id, "skipped: {message}");
+        } else {
+            info!(callback_id = row.callback_id, lead_id = ?row.lead_id, campaign = %row.campaign_id, "held: {message}");
+        }
+        self.reported.insert(row.callback_id, message);
+    }
+
+    async fn settings(&mut self) -> DbResult<&Settings> {
+        if self.settings.is_none() {
+            self.settings = Some(settings::load(&mut self.session).await?);
+        }
+        Ok(self.settings.as_ref().expect("just loaded"))
+    }
+
+    async fn move_stale_useronly(&mut self, batch: usize, stop: &dyn Fn() -> bool) -> DbResult<()> {
+        let mut seen = HashSet::new();
+        while !stop() {
+            let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;
+            // In a dry run nothing changes, so the same rows come back: stop at the first repeat.
+            let stale: Vec<_> = stale.into_iter().filter(|s| seen.insert(s.callback_id)).collect();
+            if stale.is_empty() {
+                break;
+            }
+            let ids: Vec<u32> = stale.iter().map(|s| s.callback_id).collect();
+            let moved = if self.is_dry() { ids.len() as u64 } else { callbacks::move_to_anyone(&mut self.session, &ids).await? };
+            for s in &stale {
+                info!(
+                    callback_id = s.callback_id,
+                    lead_id = s.lead_id,
+                    campaign = %s.campaign_id,
+                    dry_run = self.is_dry(),
+                    "moved USERONLY to ANYONE: LIVE for more than {} minutes", s.minutes
+                );
+            }
+            self.summary.moved += moved;
+            if stale.len() < batch {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks up the DNC entries and 24-hour call counts a batch needs.
+    async fn gather_facts(&mut self, rows: &[CallbackRow]) -> DbResult<Facts> {
+        let settings = self.settings().await?;
+        let mut internal = BTreeSet::new();
+        let mut campaign_keys = BTreeSet::new();
+        let mut phones = BTreeSet::new();
+        let mut leads = BTreeSet::new();
+        for row in rows.iter().filter(|r| r.recipient == Some(Recipient::Anyone)) {
+            let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id)) else {
+                continue;
+            };
+            if c.callback_dnc {
+                internal.extend(dnc::lookup_keys(&lead.phone_number, c.dnc.internal));
+                for key in dnc::lookup_keys(&lead.phone_number, c.dnc.campaign) {
+                    campaign_keys.insert((c.dnc.campaign_list.clone(), key));
+                }
+            }
+            if settings.system.call_limit_24hour {
+                match c.limit_method {
+                    settings::LimitMethod::Disabled => {}
+                    settings::LimitMethod::PhoneNumber => {
+                        phones.insert((lead.phone_number.clone(), lead.phone_code.clone()));
+                    }
+                    settings::LimitMethod::Lead => {
+                        leads.insert(lead.lead_id);
+                    }
+                }
+            }
+        }
+        let dnc = facts::dnc(&mut self.session, &internal, &campaign_keys).await?;
+        let calls = facts::recent_calls(&mut self.session, self.clock.now, &phones, &leads).await?;
+        Ok(Facts { dnc, calls })
+    }
+
+    /// Decides and applies one batch.
+    async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase) -> DbResult<()> {
+        let facts = self.gather_facts(&rows).await?;
+        let settings = self.settings.as_ref().expect("loaded by gather_facts");
+        let cx = Context { settings, facts: &facts, clock: &self.clock, horizon_days: self.horizon_days };
+        let decided: Vec<(CallbackRow, Outcome)> = rows
+            .into_iter()
+            .map(|row| {
+                let outcome = rules::decide(&row, phase, &cx, &mut self.cache);
+                (row, outcome)
+            })
+            .collect();
+        self.apply(decided, phase).await
+    }
+
+    async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
+        let dry = self.is_dry();
+        let mut kills: HashMap<&'static str, (Vec<u32>, Vec<(u32, DncList)>)> = HashMap::new();
+        let mut limited = Vec::new();
+        let mut live = Vec::new();
+        for (row, outcome) in &decided {
+            match outcome {
+                Outcome::Skip(why) => {
+                    self.summary.errors += 1;
+                    self.report_once(row, why.clone(), true);
+                }
+                Outcome::StayActive(why) => self.report_once(row, why.clone(), false),
+                Outcome::Kill(list) => {
+                    let lead_id = row.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
+                    let entry = kills.entry(list.lead_status()).or_default();
+                    entry.0.push(lead_id);
+                    entry.1.push((row.callback_id, list.clone()));
+                }
+                Outcome::Limited => limited.push(row),
+                Outcome::Live | Outcome::Anyone(_) => live.push((row, outcome)),
+            }
+        }
+
+        // DNC kills: lead status first, then every open callback of the lead.
+        for (lead_status, (lead_ids, hits)) in kills {
+            let dead = if dry { hits.len() as u64 } else { callbacks::kill(&mut self.session, &lead_ids, lead_status).await? };
+            self.summary.dead += dead;
+            for ((callback_id, list), lead_id) in hits.iter().zip(&lead_ids) {
+                info!(callback_id, lead_id, dry_run = dry, "DEAD: phone is on the {list}; lead set to {lead_status}");
+            }
+        }
+
+        // 24-hour limit at activation: TFHCCL, retried every pass.
+        if !limited.is_empty() {
+            let ids: Vec<u32> = limited.iter().map(|r| r.callback_id).collect();
+            let lead_ids: Vec<u32> = limited.iter().filter_map(|r| r.lead.as_ref().map(|l| l.lead_id)).collect();
+            // Already-TFHCCL ones are retried every pass; only new holds count.
+            let newly = if dry {
+                limited.iter().filter(|r| r.status == "ACTIVE").count() as u64
+            } else {
+                let n = callbacks::set_limited(&mut self.session, &ids, self.clock.now).await?;
+                callbacks::mark_leads_limited(&mut self.session, &lead_ids).await?;
+                n
+            };
+            self.summary.limited += newly;
+            for r in limited {
+                self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), false);
+            }
+        }
+
+        // Claim due callbacks LIVE, by callback_id.
+        let mut claimed: Vec<(&CallbackRow, &Outcome)> = live;
+        if phase == Phase::Due && !claimed.is_empty() {
+            let ids: Vec<u32> = claimed.iter().map(|(r, _)| r.callback_id).collect();
+            let n = if dry { ids.len() as u64 } else { callbacks::claim_live(&mut self.session, &ids, self.clock.now).await? };
+            if n < ids.len() as u64 {
+                // Something changed some rows between our read and our claim
+                // (an agent, VICIdial's cron, another daemon): go on only with
+                // the rows that are LIVE now.
+                let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, status)| status == "LIVE")
+                    .map(|(id, _)| id)
+                    .collect();
+                warn!(claimed = n, batch = ids.len(), "some due callbacks changed under the claim; skipping those no longer open");
+                claimed.retain(|(r, _)| now_live.contains(&r.callback_id));
+            }
+            self.summary.activated += n;
+            for (r, outcome) in &claimed {
+                let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
+                let what = if matches!(outcome, Outcome::Live) { "USERONLY" } else { "ANYONE" };
+                info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, dry_run = dry, "LIVE ({what}): callback time {} reached", fmt_time(r.callback_time));
+            }
+        }
+
+        // ANYONE leads get their callback status: always when due, only when
+        // still CBHOLD for pending ones (a half-done activation).
+        let anyone: Vec<&CallbackRow> = claimed
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
+            .map(|(r, _)| *r)
+            .collect();
+        let status_ids: Vec<u32> = anyone
+            .iter()
+            .filter(|r| phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD"))
+            .map(|r| r.callback_id)
+            .collect();
+        if !status_ids.is_empty() && !dry {
+            callbacks::set_lead_status(&mut self.session, &status_ids, phase == Phase::Pending).await?;
+        }
+
+        // The hopper: one row per lead, gates permitting.
+        let mut inserts: HashMap<&'static str, Vec<&CallbackRow>> = HashMap::new();
+        let mut leads_taken = HashSet::new();
+        for (row, outcome) in &claimed {
+            match outcome {
+                Outcome::Anyone(Feed::Insert(status)) => {
+                    let lead_id = row.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
+                    if leads_taken.insert(lead_id) {
+                        inserts.entry(status).or_default().push(row);
+                    }
+                }
+                Outcome::Anyone(Feed::Hold { gate, until }) => {
+                    self.summary.pending += 1;
+                    if let Some(t) = until {
+                        self.summary.next_wake = Some(self.summary.next_wake.map_or(*t, |w| w.min(*t)));
+                    }
+                    let message = match until {
+                        Some(t) => format!("{gate}; opens {t}"),
+                        None => format!("{gate}"),
+                    };
+                    self.report_once(row, message, false);
+                }
+                Outcome::Anyone(Feed::InHopper) => {
+                    debug!(callback_id = row.callback_id, "lead already in the hopper: no second row");
+                }
+                _ => {}
+            }
+        }
+        for (status, rows) in inserts {
+            let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
+            let n = if dry { ids.len() as u64 } else { hopper::insert(&mut self.session, &ids, status).await? };
+            self.summary.inserted += n;
+            if n < ids.len() as u64 {
+                warn!(inserted = n, planned = ids.len(), "some leads were dialed or queued meanwhile: no hopper row for them");
+            }
+            for r in rows {
+                let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
+                info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, list_id = ?r.list_id, dry_run = dry, "hopper: inserted {status}");
+                self.reported.remove(&r.callback_id);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn fmt_time(t: Option<NaiveDateTime>) -> String {
+    t.map(|t| t.to_string()).unwrap_or_else(|| "NULL".into())
+}

@@ -1,0 +1,57 @@
+//! The daemon loop: a pass, then sleep until the next known event (a callback
+//! coming due, a gate opening) or the poll interval, whichever is first. The
+//! database being down is waited out with backoff; a shutdown signal lets the
+//! current batch finish.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tracing::{error, info};
+
+use super::{Engine, PassOptions};
+
+/// Runs passes until `shutdown` turns true.
+pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
+    let poll = engine.config.poll_interval();
+    let max_backoff = Duration::from_secs(engine.config.max_backoff_seconds);
+    let mut backoff = Duration::from_secs(1);
+    let mut healthy = true;
+    info!(poll_ms = poll.as_millis() as u64, batch = engine.config.batch_size, "running");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let started = Instant::now();
+        let stop_rx = shutdown.clone();
+        let stop = move || *stop_rx.borrow();
+        let wait = match engine.pass(PassOptions::default(), &stop).await {
+            Ok(summary) => {
+                if !healthy {
+                    info!("database reachable again");
+                    healthy = true;
+                }
+                backoff = Duration::from_secs(1);
+                let elapsed = started.elapsed();
+                if summary.did_work() {
+                    info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
+                }
+                let until_event = summary
+                    .next_wake
+                    .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
+                until_event.map_or(poll, |d| d.min(poll))
+            }
+            Err(e) => {
+                error!("pass failed: {e}; retrying in {}s", backoff.as_secs());
+                healthy = false;
+                let wait = backoff;
+                backoff = (backoff * 2).min(max_backoff);
+                wait
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    info!("stopped");
+}
