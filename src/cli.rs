@@ -13,7 +13,13 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// mysql://USER:PASS@HOST:PORT/DB; overrides the configuration.
-    #[arg(long, global = true, env = "CALLBACKD_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CALLBACKD_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// More log output (-v debug, -vv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -52,7 +58,15 @@ mod tests {
 
     #[test]
     fn pinned_words_parse() {
-        let cli = Cli::parse_from(["x", "--config", "c.toml", "once", "--now", "2026-03-04 09:00:00", "--dry-run"]);
+        let cli = Cli::parse_from([
+            "x",
+            "--config",
+            "c.toml",
+            "once",
+            "--now",
+            "2026-03-04 09:00:00",
+            "--dry-run",
+        ]);
         assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("c.toml")));
         match cli.command {
             Command::Once { now, dry_run } => {

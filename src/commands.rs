@@ -19,8 +19,12 @@ pub fn init_logging(verbose: u8) {
         1 => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("vicidial_callbackd={level},warn")));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("vicidial_callbackd={level},warn")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -91,7 +95,9 @@ async fn check(db: Db) -> ExitCode {
     println!("database connection: ok");
     let mut failed = false;
     match db::schema::problems(&mut session).await {
-        Ok(problems) if problems.is_empty() => println!("schema: ok (every table and column the daemon uses is there)"),
+        Ok(problems) if problems.is_empty() => {
+            println!("schema: ok (every table and column the daemon uses is there)")
+        }
         Ok(problems) => {
             failed = true;
             for p in problems {
@@ -105,7 +111,8 @@ async fn check(db: Db) -> ExitCode {
     }
     match db::clock::read(&mut session, None).await {
         Ok(clock) => {
-            for warning in clock_warnings(clock.now, clock.offset().local_minus_utc(), Local::now()) {
+            for warning in clock_warnings(clock.now, clock.offset().local_minus_utc(), Local::now())
+            {
                 println!("warning: {warning}");
             }
         }
@@ -114,11 +121,19 @@ async fn check(db: Db) -> ExitCode {
             println!("clock: cannot read the database clock: {e}");
         }
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// VICIdial mixes the host's and the database's clocks and assumes they agree.
-fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::DateTime<Local>) -> Vec<String> {
+fn clock_warnings(
+    db_now: NaiveDateTime,
+    db_offset_secs: i32,
+    host: chrono::DateTime<Local>,
+) -> Vec<String> {
     let mut warnings = Vec::new();
     let skew = (host.naive_local() - db_now).num_milliseconds().abs();
     if skew > 2000 {
@@ -149,7 +164,11 @@ mod tests {
         let host = Local.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
         let offset = host.offset().local_minus_utc();
         assert!(clock_warnings(host.naive_local(), offset, host).is_empty());
-        let w = clock_warnings(host.naive_local() - chrono::Duration::seconds(30), offset, host);
+        let w = clock_warnings(
+            host.naive_local() - chrono::Duration::seconds(30),
+            offset,
+            host,
+        );
         assert_eq!(w.len(), 1, "{w:?}");
         let w = clock_warnings(host.naive_local(), offset + 3600, host);
         assert!(w[0].contains("time zone"), "{w:?}");

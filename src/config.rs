@@ -133,8 +133,16 @@ impl Config {
             return Err(ConfigError::new(source, "-", "file not found"));
         }
         let built = config::Config::builder()
-            .add_source(config::File::from(file.as_path()).format(config::FileFormat::Toml).required(required))
-            .add_source(config::Environment::with_prefix("CALLBACKD").prefix_separator("_").separator("__"))
+            .add_source(
+                config::File::from(file.as_path())
+                    .format(config::FileFormat::Toml)
+                    .required(required),
+            )
+            .add_source(
+                config::Environment::with_prefix("CALLBACKD")
+                    .prefix_separator("_")
+                    .separator("__"),
+            )
             .build()
             .map_err(|e| describe(&source, e))?;
         let mut config: Config = built.try_deserialize().map_err(|e| describe(&source, e))?;
@@ -148,26 +156,55 @@ impl Config {
     fn validate(&self, source: &str) -> Result<(), ConfigError> {
         let e = &self.engine;
         if e.poll_interval_ms == 0 || e.poll_interval_ms > 60_000 {
-            return Err(ConfigError::new(source, "engine.poll_interval_ms", "must be from 1 to 60000"));
+            return Err(ConfigError::new(
+                source,
+                "engine.poll_interval_ms",
+                "must be from 1 to 60000",
+            ));
         }
         if e.batch_size == 0 || e.batch_size > 5000 {
-            return Err(ConfigError::new(source, "engine.batch_size", "must be from 1 to 5000"));
+            return Err(ConfigError::new(
+                source,
+                "engine.batch_size",
+                "must be from 1 to 5000",
+            ));
         }
         if e.call_time_horizon_days == 0 || e.call_time_horizon_days > 366 {
-            return Err(ConfigError::new(source, "engine.call_time_horizon_days", "must be from 1 to 366"));
+            return Err(ConfigError::new(
+                source,
+                "engine.call_time_horizon_days",
+                "must be from 1 to 366",
+            ));
         }
         if e.max_backoff_seconds == 0 {
-            return Err(ConfigError::new(source, "engine.max_backoff_seconds", "must be at least 1"));
+            return Err(ConfigError::new(
+                source,
+                "engine.max_backoff_seconds",
+                "must be at least 1",
+            ));
         }
         if self.database.max_connections == 0 {
-            return Err(ConfigError::new(source, "database.max_connections", "must be at least 1"));
+            return Err(ConfigError::new(
+                source,
+                "database.max_connections",
+                "must be at least 1",
+            ));
         }
         if let Some(url) = &self.database.url {
-            mysql_async::Opts::from_url(url)
-                .map_err(|err| ConfigError::new(source, "database.url", format!("not a mysql:// URL ({err})")))?;
+            mysql_async::Opts::from_url(url).map_err(|err| {
+                ConfigError::new(
+                    source,
+                    "database.url",
+                    format!("not a mysql:// URL ({err})"),
+                )
+            })?;
         }
         if self.email.retry_backoff_seconds < 0.0 || !self.email.retry_backoff_seconds.is_finite() {
-            return Err(ConfigError::new(source, "email.retry_backoff_seconds", "must be a number of seconds, 0 or more"));
+            return Err(ConfigError::new(
+                source,
+                "email.retry_backoff_seconds",
+                "must be a number of seconds, 0 or more",
+            ));
         }
         Ok(())
     }
@@ -196,7 +233,9 @@ impl Config {
                     format!("cannot read it ({err}); set database.url or database.host in the configuration"),
                 )
             })?;
-            astguiclient_opts(&text).map_err(|(key, problem)| ConfigError::new(path.display().to_string(), key, problem))?
+            astguiclient_opts(&text).map_err(|(key, problem)| {
+                ConfigError::new(path.display().to_string(), key, problem)
+            })?
         };
         let constraints = mysql_async::PoolConstraints::new(1, db.max_connections)
             .expect("validated: max_connections >= 1");
@@ -220,7 +259,9 @@ fn astguiclient_opts(text: &str) -> Result<mysql_async::OptsBuilder, (&'static s
     let pass = value("VARDB_pass").unwrap_or_default();
     let port = match value("VARDB_port") {
         None => 3306,
-        Some(p) => p.parse::<u16>().map_err(|_| ("VARDB_port", format!("{p:?} is not a port number")))?,
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| ("VARDB_port", format!("{p:?} is not a port number")))?,
     };
     Ok(mysql_async::OptsBuilder::default()
         .ip_or_hostname(server)
@@ -246,16 +287,27 @@ fn describe(source: &str, err: config::ConfigError) -> ConfigError {
                 inner.problem,
             )
         }
-        E::Type { origin, unexpected, expected, key } => ConfigError::new(
+        E::Type {
+            origin,
+            unexpected,
+            expected,
+            key,
+        } => ConfigError::new(
             origin.unwrap_or_else(|| source.to_string()),
             key.unwrap_or_else(|| "-".into()),
             format!("expected {expected}, found {unexpected}"),
         ),
-        E::FileParse { uri, cause } => {
-            ConfigError::new(uri.unwrap_or_else(|| source.to_string()), "-", format!("not valid TOML: {cause}"))
-        }
+        E::FileParse { uri, cause } => ConfigError::new(
+            uri.unwrap_or_else(|| source.to_string()),
+            "-",
+            format!("not valid TOML: {cause}"),
+        ),
         E::Message(m) => match unknown_field(&m) {
-            Some(field) => ConfigError::new(source, field, "unknown key (see config/vicidial-callbackd.toml for the keys)"),
+            Some(field) => ConfigError::new(
+                source,
+                field,
+                "unknown key (see config/vicidial-callbackd.toml for the keys)",
+            ),
             None => ConfigError::new(source, "-", m),
         },
         other => ConfigError::new(source, "-", other.to_string()),
@@ -333,7 +385,10 @@ mod tests {
         assert_eq!(opts.tcp_port(), 3307);
         assert_eq!(opts.user(), Some("cron"));
         assert_eq!(opts.db_name(), Some("asterisk"));
-        let err = astguiclient_opts("VARDB_server => x\nVARDB_database => a\nVARDB_user => u\nVARDB_port => many\n").unwrap_err();
+        let err = astguiclient_opts(
+            "VARDB_server => x\nVARDB_database => a\nVARDB_user => u\nVARDB_port => many\n",
+        )
+        .unwrap_err();
         assert_eq!(err.0, "VARDB_port");
     }
 }

@@ -94,7 +94,10 @@ pub struct DncHits {
 
 /// The list `phone` is on, internal first, as VICIdial checks them.
 pub fn check(policy: &DncPolicy, phone: &str, hits: &DncHits) -> Option<DncList> {
-    if lookup_keys(phone, policy.internal).iter().any(|k| hits.internal.contains(k)) {
+    if lookup_keys(phone, policy.internal)
+        .iter()
+        .any(|k| hits.internal.contains(k))
+    {
         return Some(DncList::Internal);
     }
     let list = &policy.campaign_list;
@@ -109,21 +112,34 @@ mod tests {
     use super::*;
 
     fn policy(internal: DncMode, campaign: DncMode) -> DncPolicy {
-        DncPolicy { internal, campaign, campaign_list: "SALES".into() }
+        DncPolicy {
+            internal,
+            campaign,
+            campaign_list: "SALES".into(),
+        }
     }
 
     fn hits(internal: &[&str], campaign: &[(&str, &str)]) -> DncHits {
         DncHits {
             internal: internal.iter().map(|s| s.to_string()).collect(),
-            campaign: campaign.iter().map(|(c, n)| (c.to_string(), n.to_string())).collect(),
+            campaign: campaign
+                .iter()
+                .map(|(c, n)| (c.to_string(), n.to_string()))
+                .collect(),
         }
     }
 
     #[test]
     fn keys_per_mode() {
         assert!(lookup_keys("3125550100", DncMode::Off).is_empty());
-        assert_eq!(lookup_keys("3125550100", DncMode::Exact), vec!["3125550100"]);
-        assert_eq!(lookup_keys("3125550100", DncMode::AreaCode), vec!["3125550100", "312XXXXXXX"]);
+        assert_eq!(
+            lookup_keys("3125550100", DncMode::Exact),
+            vec!["3125550100"]
+        );
+        assert_eq!(
+            lookup_keys("3125550100", DncMode::AreaCode),
+            vec!["3125550100", "312XXXXXXX"]
+        );
         assert!(lookup_keys("", DncMode::AreaCode).is_empty());
         assert_eq!(lookup_keys("31", DncMode::AreaCode), vec!["31"]);
     }
@@ -131,29 +147,63 @@ mod tests {
     #[test]
     fn internal_exact_and_areacode() {
         let h = hits(&["3125550100", "415XXXXXXX"], &[]);
-        assert_eq!(check(&policy(DncMode::Exact, DncMode::Off), "3125550100", &h), Some(DncList::Internal));
-        assert_eq!(check(&policy(DncMode::Exact, DncMode::Off), "4155550100", &h), None);
-        assert_eq!(check(&policy(DncMode::AreaCode, DncMode::Off), "4155550100", &h), Some(DncList::Internal));
-        assert_eq!(check(&policy(DncMode::Off, DncMode::Off), "3125550100", &h), None);
+        assert_eq!(
+            check(&policy(DncMode::Exact, DncMode::Off), "3125550100", &h),
+            Some(DncList::Internal)
+        );
+        assert_eq!(
+            check(&policy(DncMode::Exact, DncMode::Off), "4155550100", &h),
+            None
+        );
+        assert_eq!(
+            check(&policy(DncMode::AreaCode, DncMode::Off), "4155550100", &h),
+            Some(DncList::Internal)
+        );
+        assert_eq!(
+            check(&policy(DncMode::Off, DncMode::Off), "3125550100", &h),
+            None
+        );
     }
 
     #[test]
     fn campaign_list_and_other_campaign() {
-        let h = hits(&[], &[("SALES", "3125550100"), ("OTHER", "2125550100"), ("SALES", "646XXXXXXX")]);
+        let h = hits(
+            &[],
+            &[
+                ("SALES", "3125550100"),
+                ("OTHER", "2125550100"),
+                ("SALES", "646XXXXXXX"),
+            ],
+        );
         let p = policy(DncMode::Exact, DncMode::Exact);
-        assert_eq!(check(&p, "3125550100", &h), Some(DncList::Campaign("SALES".into())));
+        assert_eq!(
+            check(&p, "3125550100", &h),
+            Some(DncList::Campaign("SALES".into()))
+        );
         assert_eq!(check(&p, "2125550100", &h), None);
         assert_eq!(check(&p, "6465550100", &h), None);
         let area = policy(DncMode::Off, DncMode::AreaCode);
-        assert_eq!(check(&area, "6465550100", &h), Some(DncList::Campaign("SALES".into())));
-        let other = DncPolicy { campaign_list: "OTHER".into(), ..p };
-        assert_eq!(check(&other, "2125550100", &h), Some(DncList::Campaign("OTHER".into())));
+        assert_eq!(
+            check(&area, "6465550100", &h),
+            Some(DncList::Campaign("SALES".into()))
+        );
+        let other = DncPolicy {
+            campaign_list: "OTHER".into(),
+            ..p
+        };
+        assert_eq!(
+            check(&other, "2125550100", &h),
+            Some(DncList::Campaign("OTHER".into()))
+        );
     }
 
     #[test]
     fn internal_wins_over_campaign() {
         let h = hits(&["3125550100"], &[("SALES", "3125550100")]);
-        assert_eq!(check(&policy(DncMode::Exact, DncMode::Exact), "3125550100", &h), Some(DncList::Internal));
+        assert_eq!(
+            check(&policy(DncMode::Exact, DncMode::Exact), "3125550100", &h),
+            Some(DncList::Internal)
+        );
         assert_eq!(DncList::Internal.lead_status(), "DNCL");
         assert_eq!(DncList::Campaign("X".into()).lead_status(), "DNCC");
     }

@@ -144,13 +144,23 @@ pub const STRANDED: &str = "l.status = 'CBHOLD' \
          AND (o.status IN ('ACTIVE','TFHCCL') OR (o.status = 'LIVE' AND o.recipient = 'USERONLY')))";
 
 /// Due callbacks (`ACTIVE` or `TFHCCL`, `callback_time <= now`) after `after_id`, in id order.
-pub async fn due(s: &mut Session, now: NaiveDateTime, after_id: u32, limit: usize) -> DbResult<Vec<CallbackRow>> {
+pub async fn due(
+    s: &mut Session,
+    now: NaiveDateTime,
+    after_id: u32,
+    limit: usize,
+) -> DbResult<Vec<CallbackRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
          WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ? AND cb.callback_id > ? \
          ORDER BY cb.callback_id LIMIT ?"
     );
-    let rows = s.select(&sql, vec![now.into(), after_id.into(), (limit as u64).into()]).await?;
+    let rows = s
+        .select(
+            &sql,
+            vec![now.into(), after_id.into(), (limit as u64).into()],
+        )
+        .await?;
     Ok(rows.into_iter().map(read_row).collect())
 }
 
@@ -164,7 +174,9 @@ pub async fn pending(s: &mut Session, after_id: u32, limit: usize) -> DbResult<V
            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id) \
          ORDER BY cb.callback_id LIMIT ?"
     );
-    let rows = s.select(&sql, vec![after_id.into(), (limit as u64).into()]).await?;
+    let rows = s
+        .select(&sql, vec![after_id.into(), (limit as u64).into()])
+        .await?;
     Ok(rows.into_iter().map(read_row).collect())
 }
 
@@ -177,11 +189,18 @@ pub async fn next_due(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<Na
             vec![now.into()],
         )
         .await?;
-    Ok(rows.into_iter().next().and_then(|row| RowReader::new(row).datetime(0)))
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|row| RowReader::new(row).datetime(0)))
 }
 
 /// Claims due callbacks: `LIVE`, by `callback_id`, only if still due and open.
-pub async fn claim_live(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
+pub async fn claim_live(
+    s: &mut Session,
+    callback_ids: &[u32],
+    now: NaiveDateTime,
+) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'LIVE' \
          WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND callback_time <= ?",
@@ -209,7 +228,11 @@ pub async fn statuses(s: &mut Session, callback_ids: &[u32]) -> DbResult<Vec<(u3
 }
 
 /// Holds due ANYONE callbacks back for the 24-hour limit: `ACTIVE` becomes `TFHCCL`.
-pub async fn set_limited(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
+pub async fn set_limited(
+    s: &mut Session,
+    callback_ids: &[u32],
+    now: NaiveDateTime,
+) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'TFHCCL' \
          WHERE callback_id IN ({}) AND status = 'ACTIVE' AND callback_time <= ?",
@@ -233,13 +256,21 @@ pub async fn mark_leads_limited(s: &mut Session, lead_ids: &[u32]) -> DbResult<u
 /// Gives the leads of LIVE ANYONE callbacks their callback status and
 /// `called_since_last_reset='N'`. With `stranded_only`, only leads still in
 /// `CBHOLD` (the repair of a half-done activation).
-pub async fn set_lead_status(s: &mut Session, callback_ids: &[u32], stranded_only: bool) -> DbResult<u64> {
+pub async fn set_lead_status(
+    s: &mut Session,
+    callback_ids: &[u32],
+    stranded_only: bool,
+) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_list l JOIN vicidial_callbacks cb ON cb.lead_id = l.lead_id \
          SET l.status = cb.lead_status, l.called_since_last_reset = 'N' \
          WHERE cb.callback_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE'{}",
         placeholders(callback_ids.len()),
-        if stranded_only { " AND l.status = 'CBHOLD'" } else { "" }
+        if stranded_only {
+            " AND l.status = 'CBHOLD'"
+        } else {
+            ""
+        }
     );
     s.write(&sql, ids(callback_ids)).await
 }
@@ -251,8 +282,11 @@ pub async fn kill(s: &mut Session, lead_ids: &[u32], lead_status: &str) -> DbRes
     let list = placeholders(lead_ids.len());
     let mut params = vec![Value::from(lead_status)];
     params.extend(ids(lead_ids));
-    s.write(&format!("UPDATE vicidial_list SET status = ? WHERE lead_id IN ({list})"), params)
-        .await?;
+    s.write(
+        &format!("UPDATE vicidial_list SET status = ? WHERE lead_id IN ({list})"),
+        params,
+    )
+    .await?;
     s.write(
         &format!(
             "UPDATE vicidial_callbacks SET status = 'DEAD' \
@@ -278,7 +312,11 @@ pub struct Stale {
 
 /// LIVE USERONLY callbacks of active campaigns whose `callback_time` is more
 /// than the campaign's `callback_useronly_move_minutes` ago.
-pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -> DbResult<Vec<Stale>> {
+pub async fn stale_useronly(
+    s: &mut Session,
+    now: NaiveDateTime,
+    limit: usize,
+) -> DbResult<Vec<Stale>> {
     let rows = s
         .select(
             "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, c.callback_useronly_move_minutes \

@@ -22,7 +22,10 @@ pub async fn dnc(
             "SELECT phone_number FROM vicidial_dnc WHERE phone_number IN ({})",
             placeholders(internal_keys.len())
         );
-        let params = internal_keys.iter().map(|k| Value::from(k.as_str())).collect();
+        let params = internal_keys
+            .iter()
+            .map(|k| Value::from(k.as_str()))
+            .collect();
         for row in s.select(&sql, params).await? {
             hits.internal.insert(RowReader::new(row).text(0));
         }
@@ -36,7 +39,11 @@ pub async fn dnc(
             placeholders(campaigns.len()),
             placeholders(numbers.len())
         );
-        let params = campaigns.iter().chain(numbers.iter()).map(|k| Value::from(*k)).collect();
+        let params = campaigns
+            .iter()
+            .chain(numbers.iter())
+            .map(|k| Value::from(*k))
+            .collect();
         for row in s.select(&sql, params).await? {
             let mut r = RowReader::new(row);
             let pair = (r.text(0), r.text(1));

@@ -62,7 +62,8 @@ impl Db {
         let mut conn = self.pool.get_conn().await?;
         // VICIdial's columns hold zero dates and odd values; strict mode would
         // turn its own data into errors on our writes.
-        conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'").await?;
+        conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'")
+            .await?;
         Ok(Session {
             conn,
             write_budget: self.write_budget.clone(),

@@ -114,13 +114,26 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
     ),
     (
         "system_settings",
-        &[("anyone_callback_inactive_lists", Text), ("hopper_hold_inserts", Text), ("call_limit_24hour", Text)],
+        &[
+            ("anyone_callback_inactive_lists", Text),
+            ("hopper_hold_inserts", Text),
+            ("call_limit_24hour", Text),
+        ],
     ),
     ("vicidial_dnc", &[("phone_number", Text)]),
-    ("vicidial_campaign_dnc", &[("phone_number", Text), ("campaign_id", Text)]),
+    (
+        "vicidial_campaign_dnc",
+        &[("phone_number", Text), ("campaign_id", Text)],
+    ),
     (
         "vicidial_lead_24hour_calls",
-        &[("lead_id", Int), ("list_id", Int), ("call_date", DateTime), ("phone_number", Text), ("phone_code", Text)],
+        &[
+            ("lead_id", Int),
+            ("list_id", Int),
+            ("call_date", DateTime),
+            ("phone_number", Text),
+            ("phone_code", Text),
+        ],
     ),
     (
         "vicidial_call_times",
@@ -191,10 +204,17 @@ pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {
             vec![],
         )
         .await?;
-    let mut found: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
+    let mut found: std::collections::HashMap<(String, String), String> =
+        std::collections::HashMap::new();
     for row in rows {
         let mut r = RowReader::new(row);
-        found.insert((r.text(0).to_ascii_lowercase(), r.text(1).to_ascii_lowercase()), r.text(2));
+        found.insert(
+            (
+                r.text(0).to_ascii_lowercase(),
+                r.text(1).to_ascii_lowercase(),
+            ),
+            r.text(2),
+        );
     }
     Ok(compare(&found))
 }
@@ -209,9 +229,9 @@ fn compare(found: &std::collections::HashMap<(String, String), String>) -> Vec<S
         for (column, kind) in *columns {
             match found.get(&(table.to_string(), column.to_string())) {
                 None => problems.push(format!("column {table}.{column} is missing")),
-                Some(t) if !kind.accepts(t) => {
-                    problems.push(format!("column {table}.{column} is {t}, which cannot hold {kind:?} values"))
-                }
+                Some(t) if !kind.accepts(t) => problems.push(format!(
+                    "column {table}.{column} is {t}, which cannot hold {kind:?} values"
+                )),
                 Some(_) => {}
             }
         }
@@ -225,9 +245,18 @@ mod tests {
 
     #[test]
     fn kinds_accept_vicidial_types() {
-        assert!(Int.accepts("int") && Int.accepts("bigint") && Int.accepts("smallint") && Int.accepts("tinyint"));
+        assert!(
+            Int.accepts("int")
+                && Int.accepts("bigint")
+                && Int.accepts("smallint")
+                && Int.accepts("tinyint")
+        );
         assert!(Text.accepts("varchar") && Text.accepts("enum") && Text.accepts("mediumtext"));
-        assert!(DateTime.accepts("datetime") && DateTime.accepts("timestamp") && !DateTime.accepts("date"));
+        assert!(
+            DateTime.accepts("datetime")
+                && DateTime.accepts("timestamp")
+                && !DateTime.accepts("date")
+        );
         assert!(Number.accepts("decimal") && !Number.accepts("varchar"));
         assert!(!Int.accepts("varchar"));
     }
@@ -257,12 +286,21 @@ mod tests {
         }
         assert!(compare(&found).is_empty());
         found.remove(&("vicidial_callbacks".to_string(), "lead_status".to_string()));
-        found.insert(("vicidial_list".into(), "gmt_offset_now".into()), "varchar".into());
+        found.insert(
+            ("vicidial_list".into(), "gmt_offset_now".into()),
+            "varchar".into(),
+        );
         found.retain(|(t, _), _| t != "vicidial_dnc");
         let p = compare(&found);
         assert_eq!(p.len(), 3, "{p:?}");
-        assert!(p.iter().any(|m| m == "column vicidial_callbacks.lead_status is missing"));
-        assert!(p.iter().any(|m| m.contains("vicidial_list.gmt_offset_now is varchar")));
+        assert!(
+            p.iter()
+                .any(|m| m == "column vicidial_callbacks.lead_status is missing")
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.contains("vicidial_list.gmt_offset_now is varchar"))
+        );
         assert!(p.iter().any(|m| m == "table vicidial_dnc is missing"));
     }
 }

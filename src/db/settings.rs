@@ -130,15 +130,29 @@ impl Settings {
     ) -> Settings {
         let mut campaign_lists: HashMap<String, HashSet<u64>> = HashMap::new();
         for list in lists.values() {
-            campaign_lists.entry(list.campaign_id.clone()).or_default().insert(list.list_id);
+            campaign_lists
+                .entry(list.campaign_id.clone())
+                .or_default()
+                .insert(list.list_id);
         }
-        Settings { system, campaigns, lists, call_times, campaign_lists }
+        Settings {
+            system,
+            campaigns,
+            lists,
+            call_times,
+            campaign_lists,
+        }
     }
 }
 
 /// Loads every setting the rules read.
 pub async fn load(s: &mut Session) -> DbResult<Settings> {
-    Ok(Settings::new(system(s).await?, campaigns(s).await?, lists(s).await?, call_times(s).await?))
+    Ok(Settings::new(
+        system(s).await?,
+        campaigns(s).await?,
+        lists(s).await?,
+        call_times(s).await?,
+    ))
 }
 
 async fn system(s: &mut Session) -> DbResult<SystemSettings> {
@@ -188,12 +202,20 @@ async fn campaigns(s: &mut Session) -> DbResult<HashMap<String, Campaign>> {
             let internal = DncMode::parse(&r.text(4));
             let campaign = DncMode::parse(&r.text(5));
             let other = r.text(6);
-            let campaign_list = if other.trim().is_empty() { campaign_id.clone() } else { other.trim().to_string() };
+            let campaign_list = if other.trim().is_empty() {
+                campaign_id.clone()
+            } else {
+                other.trim().to_string()
+            };
             let c = Campaign {
                 active,
                 local_call_time,
                 callback_dnc,
-                dnc: DncPolicy { internal, campaign, campaign_list },
+                dnc: DncPolicy {
+                    internal,
+                    campaign,
+                    campaign_list,
+                },
                 hopper_hold_inserts: matches!(r.text(7).as_str(), "ENABLED" | "AUTONEXT"),
                 callback_hours_block: r.uint(8).unwrap_or(0) as u32,
                 useronly_move_minutes: r.uint(9).unwrap_or(0),
@@ -245,7 +267,10 @@ const DAYS: &str = "default_start, default_stop, sunday_start, sunday_stop, mond
 
 /// `default_start, ...` with each name prefixed (`ct_`, `sct_`).
 fn day_columns(prefix: &str) -> String {
-    DAYS.split(", ").map(|c| format!("{prefix}{c}")).collect::<Vec<_>>().join(", ")
+    DAYS.split(", ")
+        .map(|c| format!("{prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads the 16 HHMM columns starting at `first`.
@@ -255,7 +280,15 @@ fn week(r: &mut RowReader, first: usize) -> Week {
         stop: r.int(first + 2 * i + 1).unwrap_or(0) as i32,
     };
     let default = pair(0);
-    let days = [pair(1), pair(2), pair(3), pair(4), pair(5), pair(6), pair(7)];
+    let days = [
+        pair(1),
+        pair(2),
+        pair(3),
+        pair(4),
+        pair(5),
+        pair(6),
+        pair(7),
+    ];
     Week { default, days }
 }
 

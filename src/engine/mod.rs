@@ -70,7 +70,13 @@ impl std::fmt::Display for Summary {
         write!(
             f,
             "activated={} inserted={} pending={} dead={} errors={} moved={} limited={}",
-            self.activated, self.inserted, self.pending, self.dead, self.errors, self.moved, self.limited
+            self.activated,
+            self.inserted,
+            self.pending,
+            self.dead,
+            self.errors,
+            self.moved,
+            self.limited
         )
     }
 }
@@ -119,7 +125,11 @@ impl Engine {
 
     /// Runs one full pass; `stop` is checked between batches so a shutdown
     /// finishes the current batch and no more.
-    pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+    pub async fn pass(
+        &mut self,
+        options: PassOptions,
+        stop: &dyn Fn() -> bool,
+    ) -> DbResult<Summary> {
         // Re-log standing problems hourly, so they are neither spam nor forgotten.
         if self.reported_since.elapsed().as_secs() >= 3600 {
             self.reported.clear();
@@ -133,7 +143,10 @@ impl Engine {
             clock,
             options,
             settings: None,
-            summary: Summary { at: clock.now, ..Summary::default() },
+            summary: Summary {
+                at: clock.now,
+                ..Summary::default()
+            },
             cache: OpeningCache::new(),
             reported: &mut self.reported,
             horizon_days: self.config.call_time_horizon_days,
@@ -162,7 +175,10 @@ impl Engine {
             }
         }
         let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
-        pass.summary.next_wake = [pass.summary.next_wake, next_due].into_iter().flatten().min();
+        pass.summary.next_wake = [pass.summary.next_wake, next_due]
+            .into_iter()
+            .flatten()
+            .min();
         Ok(pass.summary)
     }
 }
@@ -197,12 +213,19 @@ impl Pass<'_> {
         while !stop() {
             let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;
             // In a dry run nothing changes, so the same rows come back: stop at the first repeat.
-            let stale: Vec<_> = stale.into_iter().filter(|s| seen.insert(s.callback_id)).collect();
+            let stale: Vec<_> = stale
+                .into_iter()
+                .filter(|s| seen.insert(s.callback_id))
+                .collect();
             if stale.is_empty() {
                 break;
             }
             let ids: Vec<u32> = stale.iter().map(|s| s.callback_id).collect();
-            let moved = if self.is_dry() { ids.len() as u64 } else { callbacks::move_to_anyone(&mut self.session, &ids).await? };
+            let moved = if self.is_dry() {
+                ids.len() as u64
+            } else {
+                callbacks::move_to_anyone(&mut self.session, &ids).await?
+            };
             for s in &stale {
                 info!(
                     callback_id = s.callback_id,
@@ -227,8 +250,12 @@ impl Pass<'_> {
         let mut campaign_keys = BTreeSet::new();
         let mut phones = BTreeSet::new();
         let mut leads = BTreeSet::new();
-        for row in rows.iter().filter(|r| r.recipient == Some(Recipient::Anyone)) {
-            let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id)) else {
+        for row in rows
+            .iter()
+            .filter(|r| r.recipient == Some(Recipient::Anyone))
+        {
+            let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id))
+            else {
                 continue;
             };
             if c.callback_dnc {
@@ -258,7 +285,12 @@ impl Pass<'_> {
     async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase) -> DbResult<()> {
         let facts = self.gather_facts(&rows).await?;
         let settings = self.settings.as_ref().expect("loaded by gather_facts");
-        let cx = Context { settings, facts: &facts, clock: &self.clock, horizon_days: self.horizon_days };
+        let cx = Context {
+            settings,
+            facts: &facts,
+            clock: &self.clock,
+            horizon_days: self.horizon_days,
+        };
         let decided: Vec<(CallbackRow, Outcome)> = rows
             .into_iter()
             .map(|row| {
@@ -271,7 +303,8 @@ impl Pass<'_> {
 
     async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
         let dry = self.is_dry();
-        let mut kills: HashMap<&'static str, (Vec<u32>, Vec<(u32, DncList)>)> = HashMap::new();
+        // Per lead status (DNCL, DNCC): the leads, and the callbacks that hit.
+        let mut kills: HashMap<&'static str, Kills> = HashMap::new();
         let mut limited = Vec::new();
         let mut live = Vec::new();
         for (row, outcome) in &decided {
@@ -294,17 +327,29 @@ impl Pass<'_> {
 
         // DNC kills: lead status first, then every open callback of the lead.
         for (lead_status, (lead_ids, hits)) in kills {
-            let dead = if dry { hits.len() as u64 } else { callbacks::kill(&mut self.session, &lead_ids, lead_status).await? };
+            let dead = if dry {
+                hits.len() as u64
+            } else {
+                callbacks::kill(&mut self.session, &lead_ids, lead_status).await?
+            };
             self.summary.dead += dead;
             for ((callback_id, list), lead_id) in hits.iter().zip(&lead_ids) {
-                info!(callback_id, lead_id, dry_run = dry, "DEAD: phone is on the {list}; lead set to {lead_status}");
+                info!(
+                    callback_id,
+                    lead_id,
+                    dry_run = dry,
+                    "DEAD: phone is on the {list}; lead set to {lead_status}"
+                );
             }
         }
 
         // 24-hour limit at activation: TFHCCL, retried every pass.
         if !limited.is_empty() {
             let ids: Vec<u32> = limited.iter().map(|r| r.callback_id).collect();
-            let lead_ids: Vec<u32> = limited.iter().filter_map(|r| r.lead.as_ref().map(|l| l.lead_id)).collect();
+            let lead_ids: Vec<u32> = limited
+                .iter()
+                .filter_map(|r| r.lead.as_ref().map(|l| l.lead_id))
+                .collect();
             // Already-TFHCCL ones are retried every pass; only new holds count.
             let newly = if dry {
                 limited.iter().filter(|r| r.status == "ACTIVE").count() as u64
@@ -323,7 +368,11 @@ impl Pass<'_> {
         let mut claimed: Vec<(&CallbackRow, &Outcome)> = live;
         if phase == Phase::Due && !claimed.is_empty() {
             let ids: Vec<u32> = claimed.iter().map(|(r, _)| r.callback_id).collect();
-            let n = if dry { ids.len() as u64 } else { callbacks::claim_live(&mut self.session, &ids, self.clock.now).await? };
+            let n = if dry {
+                ids.len() as u64
+            } else {
+                callbacks::claim_live(&mut self.session, &ids, self.clock.now).await?
+            };
             if n < ids.len() as u64 {
                 // Something changed some rows between our read and our claim
                 // (an agent, VICIdial's cron, another daemon): go on only with
@@ -334,13 +383,21 @@ impl Pass<'_> {
                     .filter(|(_, status)| status == "LIVE")
                     .map(|(id, _)| id)
                     .collect();
-                warn!(claimed = n, batch = ids.len(), "some due callbacks changed under the claim; skipping those no longer open");
+                warn!(
+                    claimed = n,
+                    batch = ids.len(),
+                    "some due callbacks changed under the claim; skipping those no longer open"
+                );
                 claimed.retain(|(r, _)| now_live.contains(&r.callback_id));
             }
             self.summary.activated += n;
             for (r, outcome) in &claimed {
                 let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-                let what = if matches!(outcome, Outcome::Live) { "USERONLY" } else { "ANYONE" };
+                let what = if matches!(outcome, Outcome::Live) {
+                    "USERONLY"
+                } else {
+                    "ANYONE"
+                };
                 info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, dry_run = dry, "LIVE ({what}): callback time {} reached", fmt_time(r.callback_time));
             }
         }
@@ -354,11 +411,14 @@ impl Pass<'_> {
             .collect();
         let status_ids: Vec<u32> = anyone
             .iter()
-            .filter(|r| phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD"))
+            .filter(|r| {
+                phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD")
+            })
             .map(|r| r.callback_id)
             .collect();
         if !status_ids.is_empty() && !dry {
-            callbacks::set_lead_status(&mut self.session, &status_ids, phase == Phase::Pending).await?;
+            callbacks::set_lead_status(&mut self.session, &status_ids, phase == Phase::Pending)
+                .await?;
         }
 
         // The hopper: one row per lead, gates permitting.
@@ -375,7 +435,8 @@ impl Pass<'_> {
                 Outcome::Anyone(Feed::Hold { gate, until }) => {
                     self.summary.pending += 1;
                     if let Some(t) = until {
-                        self.summary.next_wake = Some(self.summary.next_wake.map_or(*t, |w| w.min(*t)));
+                        self.summary.next_wake =
+                            Some(self.summary.next_wake.map_or(*t, |w| w.min(*t)));
                     }
                     let message = match until {
                         Some(t) => format!("{gate}; opens {t}"),
@@ -384,17 +445,28 @@ impl Pass<'_> {
                     self.report_once(row, message, false);
                 }
                 Outcome::Anyone(Feed::InHopper) => {
-                    debug!(callback_id = row.callback_id, "lead already in the hopper: no second row");
+                    debug!(
+                        callback_id = row.callback_id,
+                        "lead already in the hopper: no second row"
+                    );
                 }
                 _ => {}
             }
         }
         for (status, rows) in inserts {
             let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
-            let n = if dry { ids.len() as u64 } else { hopper::insert(&mut self.session, &ids, status).await? };
+            let n = if dry {
+                ids.len() as u64
+            } else {
+                hopper::insert(&mut self.session, &ids, status).await?
+            };
             self.summary.inserted += n;
             if n < ids.len() as u64 {
-                warn!(inserted = n, planned = ids.len(), "some leads were dialed or queued meanwhile: no hopper row for them");
+                warn!(
+                    inserted = n,
+                    planned = ids.len(),
+                    "some leads were dialed or queued meanwhile: no hopper row for them"
+                );
             }
             for r in rows {
                 let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
@@ -405,6 +477,9 @@ impl Pass<'_> {
         Ok(())
     }
 }
+
+/// Lead ids, and per hit the callback id and the list that matched.
+type Kills = (Vec<u32>, Vec<(u32, DncList)>);
 
 fn fmt_time(t: Option<NaiveDateTime>) -> String {
     t.map(|t| t.to_string()).unwrap_or_else(|| "NULL".into())

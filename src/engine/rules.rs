@@ -63,7 +63,10 @@ pub enum Feed {
     /// The lead already has a hopper row: never a second one.
     InHopper,
     /// Held by a gate; `until` is when it may open (server time), `None` when unknown.
-    Hold { gate: Gate, until: Option<NaiveDateTime> },
+    Hold {
+        gate: Gate,
+        until: Option<NaiveDateTime>,
+    },
 }
 
 /// What happens to one callback in this pass.
@@ -121,10 +124,13 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     let Some(campaign) = cx.settings.campaigns.get(&row.campaign_id) else {
         return Outcome::Skip(format!("campaign {:?} does not exist", row.campaign_id));
     };
-    if phase == Phase::Due && cx.settings.system.inactive_lists == InactiveLists::NoAddToHopper {
-        if let Some(list_id) = lead.list_id.filter(|id| !list_is_active(cx, *id)) {
-            return Outcome::StayActive(format!("lead's list {list_id} is inactive (NO_ADD_TO_HOPPER)"));
-        }
+    if phase == Phase::Due
+        && cx.settings.system.inactive_lists == InactiveLists::NoAddToHopper
+        && let Some(list_id) = lead.list_id.filter(|id| !list_is_active(cx, *id))
+    {
+        return Outcome::StayActive(format!(
+            "lead's list {list_id} is inactive (NO_ADD_TO_HOPPER)"
+        ));
     }
     if recipient == Recipient::UserOnly {
         return Outcome::Live;
@@ -132,15 +138,18 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     if row.lead_status.trim().is_empty() {
         return Outcome::Skip("lead_status is empty".into());
     }
-    if campaign.callback_dnc {
-        if let Some(list) = dnc::check(&campaign.dnc, &lead.phone_number, &cx.facts.dnc) {
-            return Outcome::Kill(list);
-        }
+    if campaign.callback_dnc
+        && let Some(list) = dnc::check(&campaign.dnc, &lead.phone_number, &cx.facts.dnc)
+    {
+        return Outcome::Kill(list);
     }
     if limit_reached(lead, campaign, cx) {
         return match phase {
             Phase::Due => Outcome::Limited,
-            Phase::Pending => Outcome::Anyone(Feed::Hold { gate: Gate::CallLimit, until: None }),
+            Phase::Pending => Outcome::Anyone(Feed::Hold {
+                gate: Gate::CallLimit,
+                until: None,
+            }),
         };
     }
     if row.in_hopper {
@@ -149,14 +158,21 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     Outcome::Anyone(match gate(row, lead, campaign, cx, cache) {
         Some((gate, until)) => Feed::Hold { gate, until },
         None => Feed::Insert(
-            if cx.settings.system.hopper_hold_inserts && campaign.hopper_hold_inserts { "RHOLD" } else { "READY" },
+            if cx.settings.system.hopper_hold_inserts && campaign.hopper_hold_inserts {
+                "RHOLD"
+            } else {
+                "READY"
+            },
         ),
     })
 }
 
 fn list_is_active(cx: &Context, list_id: u64) -> bool {
     // A list row that does not exist is not "inactive" to VICIdial either.
-    cx.settings.lists.get(&list_id).is_none_or(|l| l.is_active(cx.clock.today()))
+    cx.settings
+        .lists
+        .get(&list_id)
+        .is_none_or(|l| l.is_active(cx.clock.today()))
 }
 
 /// VICIdial's 24-hour rule: blocked when the count is above 0 and at least the limit.
@@ -167,7 +183,9 @@ fn limit_reached(lead: &Lead, campaign: &Campaign, cx: &Context) -> bool {
     let calls = &cx.facts.calls;
     let entries = match campaign.limit_method {
         LimitMethod::Disabled => return false,
-        LimitMethod::PhoneNumber => calls.by_phone.get(&(lead.phone_number.clone(), lead.phone_code.clone())),
+        LimitMethod::PhoneNumber => calls
+            .by_phone
+            .get(&(lead.phone_number.clone(), lead.phone_code.clone())),
         LimitMethod::Lead => calls.by_lead.get(&lead.lead_id),
     };
     let own_lists = cx.settings.campaign_lists.get(&campaign.campaign_id);
@@ -175,7 +193,8 @@ fn limit_reached(lead: &Lead, campaign: &Campaign, cx: &Context) -> bool {
         .into_iter()
         .flatten()
         .filter(|(list, _)| {
-            campaign.limit_scope == LimitScope::SystemWide || own_lists.is_some_and(|l| l.contains(list))
+            campaign.limit_scope == LimitScope::SystemWide
+                || own_lists.is_some_and(|l| l.contains(list))
         })
         .map(|(_, n)| n)
         .sum();
@@ -193,10 +212,10 @@ fn gate(
     if campaign.no_hopper_dialing {
         return Some((Gate::NoHopperDialing, None));
     }
-    if cx.settings.system.inactive_lists != InactiveLists::KeepInHopper {
-        if let Some(list_id) = row.list_id.filter(|id| !list_is_active(cx, *id)) {
-            return Some((Gate::InactiveList(list_id), None));
-        }
+    if cx.settings.system.inactive_lists != InactiveLists::KeepInHopper
+        && let Some(list_id) = row.list_id.filter(|id| !list_is_active(cx, *id))
+    {
+        return Some((Gate::InactiveList(list_id), None));
     }
     if let (Some(entry), true) = (row.entry_time, campaign.callback_hours_block > 0) {
         let open = entry + Duration::hours(campaign.callback_hours_block.into());
@@ -213,14 +232,24 @@ fn gate(
         .and_then(|id| cx.settings.lists.get(&id))
         .map(|l| l.local_call_time.clone())
         .unwrap_or_default();
-    let zone = LeadZone { gmt_offset: offset, state: lead.state.clone() };
+    let zone = LeadZone {
+        gmt_offset: offset,
+        state: lead.state.clone(),
+    };
     let key = (campaign.local_call_time.clone(), list_call_time, zone);
     let opening = cache
         .entry(key)
         .or_insert_with_key(|(ct, list_ct, zone)| {
             cx.settings
                 .call_times
-                .next_opening(ct, Some(list_ct), zone, cx.clock.utc, cx.clock.offset(), cx.horizon_days)
+                .next_opening(
+                    ct,
+                    Some(list_ct),
+                    zone,
+                    cx.clock.utc,
+                    cx.clock.offset(),
+                    cx.horizon_days,
+                )
                 .map_err(|e| e.0)
         })
         .clone();
@@ -240,12 +269,18 @@ mod tests {
     use chrono::NaiveDate;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 3, 4).unwrap().and_hms_opt(h, m, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 3, 4)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
     }
 
     /// A server on UTC-5 at 10:00 local.
     fn clock() -> PassClock {
-        PassClock { now: at(10, 0), utc: at(15, 0) }
+        PassClock {
+            now: at(10, 0),
+            utc: at(15, 0),
+        }
     }
 
     fn campaign() -> Campaign {
@@ -254,7 +289,11 @@ mod tests {
             active: true,
             local_call_time: "9am-9pm".into(),
             callback_dnc: false,
-            dnc: DncPolicy { internal: DncMode::Exact, campaign: DncMode::Off, campaign_list: "SALES".into() },
+            dnc: DncPolicy {
+                internal: DncMode::Exact,
+                campaign: DncMode::Off,
+                campaign_list: "SALES".into(),
+            },
             hopper_hold_inserts: false,
             callback_hours_block: 0,
             useronly_move_minutes: 0,
@@ -267,10 +306,23 @@ mod tests {
     }
 
     fn settings(c: Campaign, system: SystemSettings) -> Settings {
-        let week = |start, stop| Week { default: Window { start, stop }, days: Default::default() };
+        let week = |start, stop| Week {
+            default: Window { start, stop },
+            days: Default::default(),
+        };
         let times = vec![
-            CallTime { id: "9am-9pm".into(), week: week(900, 2100), state_rules: vec![], holidays: vec![] },
-            CallTime { id: "24hours".into(), week: week(0, 2400), state_rules: vec![], holidays: vec![] },
+            CallTime {
+                id: "9am-9pm".into(),
+                week: week(900, 2100),
+                state_rules: vec![],
+                holidays: vec![],
+            },
+            CallTime {
+                id: "24hours".into(),
+                week: week(0, 2400),
+                state_rules: vec![],
+                holidays: vec![],
+            },
         ];
         let list = |id, active| List {
             list_id: id,
@@ -314,13 +366,30 @@ mod tests {
         }
     }
 
-    fn run(row: &CallbackRow, phase: Phase, settings: &Settings, facts: &Facts, clock: &PassClock) -> Outcome {
-        let cx = Context { settings, facts, clock, horizon_days: 8 };
+    fn run(
+        row: &CallbackRow,
+        phase: Phase,
+        settings: &Settings,
+        facts: &Facts,
+        clock: &PassClock,
+    ) -> Outcome {
+        let cx = Context {
+            settings,
+            facts,
+            clock,
+            horizon_days: 8,
+        };
         decide(row, phase, &cx, &mut OpeningCache::new())
     }
 
     fn default_run(row: &CallbackRow) -> Outcome {
-        run(row, Phase::Due, &settings(campaign(), SystemSettings::default()), &Facts::default(), &clock())
+        run(
+            row,
+            Phase::Due,
+            &settings(campaign(), SystemSettings::default()),
+            &Facts::default(),
+            &clock(),
+        )
     }
 
     #[test]
@@ -330,25 +399,49 @@ mod tests {
 
     #[test]
     fn anyone_in_call_time_is_inserted_ready() {
-        assert_eq!(default_run(&row(Recipient::Anyone)), Outcome::Anyone(Feed::Insert("READY")));
+        assert_eq!(
+            default_run(&row(Recipient::Anyone)),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
     }
 
     #[test]
     fn rhold_needs_system_and_campaign() {
-        let system = SystemSettings { hopper_hold_inserts: true, ..Default::default() };
+        let system = SystemSettings {
+            hopper_hold_inserts: true,
+            ..Default::default()
+        };
         let mut c = campaign();
         let r = row(Recipient::Anyone);
         assert_eq!(
-            run(&r, Phase::Due, &settings(c.clone(), system.clone()), &Facts::default(), &clock()),
+            run(
+                &r,
+                Phase::Due,
+                &settings(c.clone(), system.clone()),
+                &Facts::default(),
+                &clock()
+            ),
             Outcome::Anyone(Feed::Insert("READY"))
         );
         c.hopper_hold_inserts = true;
         assert_eq!(
-            run(&r, Phase::Due, &settings(c.clone(), system), &Facts::default(), &clock()),
+            run(
+                &r,
+                Phase::Due,
+                &settings(c.clone(), system),
+                &Facts::default(),
+                &clock()
+            ),
             Outcome::Anyone(Feed::Insert("RHOLD"))
         );
         assert_eq!(
-            run(&r, Phase::Due, &settings(c, SystemSettings::default()), &Facts::default(), &clock()),
+            run(
+                &r,
+                Phase::Due,
+                &settings(c, SystemSettings::default()),
+                &Facts::default(),
+                &clock()
+            ),
             Outcome::Anyone(Feed::Insert("READY"))
         );
     }
@@ -385,18 +478,42 @@ mod tests {
         let default = settings(c.clone(), SystemSettings::default());
         assert_eq!(
             run(&r, Phase::Due, &default, &f, &clock()),
-            Outcome::Anyone(Feed::Hold { gate: Gate::InactiveList(102), until: None })
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::InactiveList(102),
+                until: None
+            })
         );
-        let keep = settings(c.clone(), SystemSettings { inactive_lists: InactiveLists::KeepInHopper, ..Default::default() });
-        assert_eq!(run(&r, Phase::Due, &keep, &f, &clock()), Outcome::Anyone(Feed::Insert("READY")));
+        let keep = settings(
+            c.clone(),
+            SystemSettings {
+                inactive_lists: InactiveLists::KeepInHopper,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            run(&r, Phase::Due, &keep, &f, &clock()),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
         // NO_ADD_TO_HOPPER judges the lead's current list, USERONLY too.
-        let no_add = settings(c, SystemSettings { inactive_lists: InactiveLists::NoAddToHopper, ..Default::default() });
+        let no_add = settings(
+            c,
+            SystemSettings {
+                inactive_lists: InactiveLists::NoAddToHopper,
+                ..Default::default()
+            },
+        );
         let mut u = row(Recipient::UserOnly);
         u.lead.as_mut().unwrap().list_id = Some(102);
-        assert!(matches!(run(&u, Phase::Due, &no_add, &f, &clock()), Outcome::StayActive(_)));
+        assert!(matches!(
+            run(&u, Phase::Due, &no_add, &f, &clock()),
+            Outcome::StayActive(_)
+        ));
         let mut a = row(Recipient::Anyone);
         a.lead.as_mut().unwrap().list_id = Some(102);
-        assert!(matches!(run(&a, Phase::Due, &no_add, &f, &clock()), Outcome::StayActive(_)));
+        assert!(matches!(
+            run(&a, Phase::Due, &no_add, &f, &clock()),
+            Outcome::StayActive(_)
+        ));
     }
 
     #[test]
@@ -405,8 +522,17 @@ mod tests {
         c.no_hopper_dialing = true;
         let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
-            Outcome::Anyone(Feed::Hold { gate: Gate::NoHopperDialing, until: None })
+            run(
+                &row(Recipient::Anyone),
+                Phase::Due,
+                &s,
+                &Facts::default(),
+                &clock()
+            ),
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::NoHopperDialing,
+                until: None
+            })
         );
     }
 
@@ -416,21 +542,36 @@ mod tests {
         c.callback_hours_block = 4;
         let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
-            Outcome::Anyone(Feed::Hold { gate: Gate::HoursBlock, until: Some(at(12, 0)) })
+            run(
+                &row(Recipient::Anyone),
+                Phase::Due,
+                &s,
+                &Facts::default(),
+                &clock()
+            ),
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::HoursBlock,
+                until: Some(at(12, 0))
+            })
         );
     }
 
     #[test]
     fn call_time_holds_until_lead_local_opening() {
         // 03:00 for a lead at -8.00 (server at -5.00, 06:00 local): opens at 09:00 lead time = 12:00 server.
-        let c = PassClock { now: at(6, 0), utc: at(11, 0) };
+        let c = PassClock {
+            now: at(6, 0),
+            utc: at(11, 0),
+        };
         let mut r = row(Recipient::Anyone);
         r.lead.as_mut().unwrap().gmt_offset_now = Some("-8.00".into());
         let s = settings(campaign(), SystemSettings::default());
         assert_eq!(
             run(&r, Phase::Due, &s, &Facts::default(), &c),
-            Outcome::Anyone(Feed::Hold { gate: Gate::CallTime, until: Some(at(12, 0)) })
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::CallTime,
+                until: Some(at(12, 0))
+            })
         );
     }
 
@@ -438,15 +579,36 @@ mod tests {
     fn bad_offset_and_unknown_call_time_hold() {
         let mut r = row(Recipient::Anyone);
         r.lead.as_mut().unwrap().gmt_offset_now = None;
-        assert!(matches!(default_run(&r), Outcome::Anyone(Feed::Hold { gate: Gate::BadOffset(_), .. })));
+        assert!(matches!(
+            default_run(&r),
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::BadOffset(_),
+                ..
+            })
+        ));
         r.lead.as_mut().unwrap().gmt_offset_now = Some("-3.10".into());
-        assert!(matches!(default_run(&r), Outcome::Anyone(Feed::Hold { gate: Gate::BadOffset(_), .. })));
+        assert!(matches!(
+            default_run(&r),
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::BadOffset(_),
+                ..
+            })
+        ));
         let mut c = campaign();
         c.local_call_time = "nope".into();
         let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
-            Outcome::Anyone(Feed::Hold { gate: Gate::UnknownCallTime("nope".into()), until: None })
+            run(
+                &row(Recipient::Anyone),
+                Phase::Due,
+                &s,
+                &Facts::default(),
+                &clock()
+            ),
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::UnknownCallTime("nope".into()),
+                until: None
+            })
         );
     }
 
@@ -457,53 +619,89 @@ mod tests {
         let mut c = campaign();
         let r = row(Recipient::Anyone);
         let s = settings(c.clone(), SystemSettings::default());
-        assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Anyone(Feed::Insert("READY")));
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
         c.callback_dnc = true;
         let s = settings(c, SystemSettings::default());
-        assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Kill(DncList::Internal));
-        assert_eq!(run(&r, Phase::Pending, &s, &facts, &clock()), Outcome::Kill(DncList::Internal));
-        assert_eq!(run(&row(Recipient::UserOnly), Phase::Due, &s, &facts, &clock()), Outcome::Live);
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Kill(DncList::Internal)
+        );
+        assert_eq!(
+            run(&r, Phase::Pending, &s, &facts, &clock()),
+            Outcome::Kill(DncList::Internal)
+        );
+        assert_eq!(
+            run(&row(Recipient::UserOnly), Phase::Due, &s, &facts, &clock()),
+            Outcome::Live
+        );
     }
 
     #[test]
     fn call_limit_counts_and_scopes() {
-        let system = SystemSettings { call_limit_24hour: true, ..Default::default() };
+        let system = SystemSettings {
+            call_limit_24hour: true,
+            ..Default::default()
+        };
         let mut c = campaign();
         c.limit_method = LimitMethod::PhoneNumber;
         c.limit = 2;
         let mut facts = Facts::default();
-        facts.calls.by_phone.insert(("3125550100".into(), "1".into()), vec![(101, 1), (999, 1)]);
+        facts
+            .calls
+            .by_phone
+            .insert(("3125550100".into(), "1".into()), vec![(101, 1), (999, 1)]);
         let r = row(Recipient::Anyone);
         let s = settings(c.clone(), system.clone());
         assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Limited);
         assert_eq!(
             run(&r, Phase::Pending, &s, &facts, &clock()),
-            Outcome::Anyone(Feed::Hold { gate: Gate::CallLimit, until: None })
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::CallLimit,
+                until: None
+            })
         );
         c.limit_scope = LimitScope::CampaignLists;
         let s = settings(c.clone(), system.clone());
-        assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Anyone(Feed::Insert("READY")));
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
         // Count above zero and at least the limit: a limit of 0 blocks after one call.
         c.limit = 0;
         let s = settings(c.clone(), system);
         assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Limited);
         // System switch off: no limit.
         let s = settings(c, SystemSettings::default());
-        assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Anyone(Feed::Insert("READY")));
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
     }
 
     #[test]
     fn lead_method_counts_by_lead() {
-        let system = SystemSettings { call_limit_24hour: true, ..Default::default() };
+        let system = SystemSettings {
+            call_limit_24hour: true,
+            ..Default::default()
+        };
         let mut c = campaign();
         c.limit_method = LimitMethod::Lead;
         c.limit = 1;
         let mut facts = Facts::default();
         facts.calls.by_lead.insert(70, vec![(101, 1)]);
         let s = settings(c, system);
-        assert_eq!(run(&row(Recipient::Anyone), Phase::Due, &s, &facts, &clock()), Outcome::Limited);
+        assert_eq!(
+            run(&row(Recipient::Anyone), Phase::Due, &s, &facts, &clock()),
+            Outcome::Limited
+        );
         facts.calls.by_lead.clear();
-        facts.calls.by_phone.insert(("3125550100".into(), "1".into()), vec![(101, 5)]);
+        facts
+            .calls
+            .by_phone
+            .insert(("3125550100".into(), "1".into()), vec![(101, 5)]);
         assert_eq!(
             run(&row(Recipient::Anyone), Phase::Due, &s, &facts, &clock()),
             Outcome::Anyone(Feed::Insert("READY"))

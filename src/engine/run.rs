@@ -16,7 +16,11 @@ pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
     let max_backoff = Duration::from_secs(engine.config.max_backoff_seconds);
     let mut backoff = Duration::from_secs(1);
     let mut healthy = true;
-    info!(poll_ms = poll.as_millis() as u64, batch = engine.config.batch_size, "running");
+    info!(
+        poll_ms = poll.as_millis() as u64,
+        batch = engine.config.batch_size,
+        "running"
+    );
     loop {
         if *shutdown.borrow() {
             break;
@@ -35,9 +39,12 @@ pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
                 if summary.did_work() {
                     info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
                 }
-                let until_event = summary
-                    .next_wake
-                    .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
+                let until_event = summary.next_wake.map(|t| {
+                    (t - summary.at)
+                        .to_std()
+                        .unwrap_or_default()
+                        .saturating_sub(elapsed)
+                });
                 until_event.map_or(poll, |d| d.min(poll))
             }
             Err(e) => {

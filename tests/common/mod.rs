@@ -1,0 +1,342 @@
+//! The fixture builder shared by the integration tests: a fresh database of
+//! its own per test, on the throwaway MariaDB that `scripts/test.sh` starts,
+//! loaded with `sql/vicidial-schema.sql`, plus terse inserts with defaults.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Opts, OptsBuilder, Pool, Row, Value};
+use vicidial_callbackd::config::EngineConfig;
+use vicidial_callbackd::db::Db;
+use vicidial_callbackd::engine::{Engine, PassOptions, Summary};
+
+/// The server URL without a database (`scripts/db.sh url`).
+pub fn server_url() -> String {
+    std::env::var("CALLBACKD_TEST_SERVER")
+        .unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into())
+}
+
+/// One test's own database.
+pub struct TestDb {
+    /// The database name.
+    pub name: String,
+    /// URL including the database, for the binary's `--database-url`.
+    pub url: String,
+    /// The daemon's view of it.
+    pub db: Db,
+    pool: Pool,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A time on the test calendar: 2026-03-04 (a Wednesday) at `hh:mm:ss`.
+pub fn t(hms: &str) -> String {
+    format!("2026-03-04 {hms}")
+}
+
+impl TestDb {
+    /// Creates a fresh database with VICIdial's schema and the stock call times.
+    pub async fn new(tag: &str) -> TestDb {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("cbt_{tag}_{}_{n}", std::process::id());
+        let admin = Pool::new(Opts::from_url(&server_url()).expect("server url"));
+        let mut conn = admin.get_conn().await.unwrap_or_else(|e| {
+            panic!(
+                "cannot reach the test MariaDB at {} ({e}); run the tests with scripts/test.sh",
+                server_url()
+            )
+        });
+        conn.query_drop(format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .unwrap();
+        conn.query_drop(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .await
+            .unwrap();
+        drop(conn);
+        admin.disconnect().await.unwrap();
+        let url = format!("{}/{name}", server_url());
+        let pool = Pool::new(OptsBuilder::from_opts(Opts::from_url(&url).unwrap()));
+        let schema = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sql/vicidial-schema.sql"
+        ))
+        .unwrap();
+        pool.get_conn()
+            .await
+            .unwrap()
+            .query_drop(schema)
+            .await
+            .unwrap();
+        let db = Db::new(Opts::from_url(&url).unwrap());
+        TestDb {
+            name,
+            url,
+            db,
+            pool,
+        }
+    }
+
+    /// Runs SQL text (fixture statements only; the daemon always binds).
+    pub async fn exec(&self, sql: &str) {
+        let mut conn = self.pool.get_conn().await.unwrap();
+        conn.query_drop(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Runs a statement with bound values.
+    pub async fn exec_with(&self, sql: &str, params: Vec<Value>) {
+        let mut conn = self.pool.get_conn().await.unwrap();
+        conn.exec_drop(sql, params)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Rows of a query, each column as text (`NULL` for NULL).
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let mut conn = self.pool.get_conn().await.unwrap();
+        let rows: Vec<Row> = conn
+            .query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows.into_iter()
+            .map(|r| {
+                r.unwrap()
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::NULL => "NULL".to_string(),
+                        Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
+                        other => other.as_sql(true).trim_matches('\'').to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A single value.
+    pub async fn value(&self, sql: &str) -> String {
+        self.rows(sql)
+            .await
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or_else(|| "NULL".into())
+    }
+
+    /// A count.
+    pub async fn count(&self, sql: &str) -> u64 {
+        self.value(sql).await.parse().unwrap()
+    }
+
+    /// A callback's status.
+    pub async fn callback_status(&self, callback_id: u32) -> String {
+        self.value(&format!(
+            "SELECT status FROM vicidial_callbacks WHERE callback_id = {callback_id}"
+        ))
+        .await
+    }
+
+    /// A lead's status and called_since_last_reset.
+    pub async fn lead_state(&self, lead_id: u32) -> (String, String) {
+        let r = self
+            .rows(&format!("SELECT status, called_since_last_reset FROM vicidial_list WHERE lead_id = {lead_id}"))
+            .await;
+        (r[0][0].clone(), r[0][1].clone())
+    }
+
+    /// Hopper rows of a lead.
+    pub async fn hopper_rows(&self, lead_id: u32) -> u64 {
+        self.count(&format!(
+            "SELECT COUNT(*) FROM vicidial_hopper WHERE lead_id = {lead_id}"
+        ))
+        .await
+    }
+
+    /// An engine with test-sized batches.
+    pub fn engine(&self, batch_size: usize) -> Engine {
+        Engine::new(
+            self.db.clone(),
+            EngineConfig {
+                batch_size,
+                ..EngineConfig::default()
+            },
+        )
+    }
+
+    /// One pass at `at` (`None`: the database clock).
+    pub async fn pass_at(&self, at: Option<&str>) -> Summary {
+        self.pass_with(at, false).await
+    }
+
+    /// One pass, optionally dry.
+    pub async fn pass_with(&self, at: Option<&str>, dry_run: bool) -> Summary {
+        let at = at.map(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap());
+        self.engine(500)
+            .pass(PassOptions { at, dry_run }, &|| false)
+            .await
+            .expect("pass")
+    }
+
+    /// Inserts a campaign; `extra` are `(column, value)` pairs over the defaults
+    /// (24hours call time, scheduled callbacks on, every gate off).
+    pub async fn campaign(&self, id: &str, extra: &[(&str, &str)]) {
+        let mut cols = vec![
+            ("campaign_id", id.to_string()),
+            ("campaign_name", format!("{id} campaign")),
+            ("active", "Y".into()),
+            ("local_call_time", "24hours".into()),
+            ("scheduled_callbacks", "Y".into()),
+        ];
+        merge(&mut cols, extra);
+        self.insert("vicidial_campaigns", cols).await;
+    }
+
+    /// Inserts a list of a campaign.
+    pub async fn list(&self, list_id: u64, campaign: &str, extra: &[(&str, &str)]) {
+        let mut cols = vec![
+            ("list_id", list_id.to_string()),
+            ("list_name", format!("List {list_id}")),
+            ("campaign_id", campaign.to_string()),
+            ("active", "Y".into()),
+        ];
+        merge(&mut cols, extra);
+        self.insert("vicidial_lists", cols).await;
+    }
+
+    /// Inserts a lead in `CBHOLD`, called once before (as after a CALLBK disposition).
+    pub async fn lead(&self, lead_id: u32, list_id: u64, extra: &[(&str, &str)]) {
+        let mut cols = vec![
+            ("lead_id", lead_id.to_string()),
+            ("list_id", list_id.to_string()),
+            ("entry_list_id", list_id.to_string()),
+            ("status", "CBHOLD".into()),
+            ("phone_code", "1".into()),
+            ("phone_number", format!("312555{:04}", lead_id % 10000)),
+            ("first_name", "Pat".into()),
+            ("last_name", format!("Lead{lead_id}")),
+            ("state", "IL".into()),
+            ("gmt_offset_now", "-6.00".into()),
+            ("vendor_lead_code", format!("V{lead_id}")),
+            ("called_since_last_reset", "Y".into()),
+            ("called_count", "1".into()),
+            ("last_local_call_time", t("07:55:00")),
+        ];
+        merge(&mut cols, extra);
+        self.insert("vicidial_list", cols).await;
+    }
+
+    /// Inserts a callback (ACTIVE ANYONE for lead `lead_id`, set at 08:00, due at 10:00).
+    pub async fn callback(
+        &self,
+        callback_id: u32,
+        lead_id: u32,
+        campaign: &str,
+        list_id: u64,
+        extra: &[(&str, &str)],
+    ) {
+        let mut cols = vec![
+            ("callback_id", callback_id.to_string()),
+            ("lead_id", lead_id.to_string()),
+            ("list_id", list_id.to_string()),
+            ("campaign_id", campaign.to_string()),
+            ("status", "ACTIVE".into()),
+            ("entry_time", t("08:00:00")),
+            ("callback_time", t("10:00:00")),
+            ("user", "1001".into()),
+            ("recipient", "ANYONE".into()),
+            ("comments", "call back".into()),
+            ("user_group", "AGENTS".into()),
+            ("lead_status", "CALLBK".into()),
+        ];
+        merge(&mut cols, extra);
+        self.insert("vicidial_callbacks", cols).await;
+    }
+
+    /// A campaign `C` with list 101 and `n` leads (ids from 1), each with one due
+    /// callback (id = lead id), 70% ANYONE.
+    pub async fn bulk(&self, n: u32) {
+        self.campaign("C", &[]).await;
+        self.list(101, "C", &[]).await;
+        let mut conn = self.pool.get_conn().await.unwrap();
+        for chunk in (1..=n).collect::<Vec<_>>().chunks(1000) {
+            let leads: Vec<String> = chunk
+                .iter()
+                .map(|i| {
+                    format!(
+                        "({i},101,101,'CBHOLD','1','312{:07}','Pat','Lead','IL','-6.00','V{i}','Y','2026-03-04 07:55:00')",
+                        i
+                    )
+                })
+                .collect();
+            conn.query_drop(format!(
+                "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, \
+                 first_name, last_name, state, gmt_offset_now, vendor_lead_code, called_since_last_reset, \
+                 last_local_call_time) VALUES {}",
+                leads.join(",")
+            ))
+            .await
+            .unwrap();
+            let cbs: Vec<String> = chunk
+                .iter()
+                .map(|i| {
+                    let recipient = if i % 10 < 7 { "ANYONE" } else { "USERONLY" };
+                    format!(
+                        "({i},{i},101,'C','ACTIVE','2026-03-04 08:00:00','2026-03-04 09:{:02}:00','1001','{recipient}','CALLBK')",
+                        i % 60
+                    )
+                })
+                .collect();
+            conn.query_drop(format!(
+                "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, \
+                 callback_time, user, recipient, lead_status) VALUES {}",
+                cbs.join(",")
+            ))
+            .await
+            .unwrap();
+        }
+    }
+
+    async fn insert(&self, table: &str, cols: Vec<(&str, String)>) {
+        let names: Vec<String> = cols.iter().map(|(c, _)| format!("`{c}`")).collect();
+        let marks = vec!["?"; cols.len()].join(", ");
+        let values: Vec<Value> = cols
+            .into_iter()
+            .map(|(_, v)| {
+                if v == "NULL" {
+                    Value::NULL
+                } else {
+                    Value::from(v)
+                }
+            })
+            .collect();
+        self.exec_with(
+            &format!(
+                "INSERT INTO {table} ({}) VALUES ({marks})",
+                names.join(", ")
+            ),
+            values,
+        )
+        .await;
+    }
+
+    /// Drops the database.
+    pub async fn drop_db(self) {
+        let mut conn = self.pool.get_conn().await.unwrap();
+        conn.query_drop(format!("DROP DATABASE IF EXISTS {}", self.name))
+            .await
+            .unwrap();
+        drop(conn);
+        let _ = self.pool.disconnect().await;
+        let _ = self.db.close().await;
+    }
+}
+
+fn merge<'a>(cols: &mut Vec<(&'a str, String)>, extra: &[(&'a str, &str)]) {
+    for (k, v) in extra {
+        match cols.iter_mut().find(|(c, _)| c == k) {
+            Some(slot) => slot.1 = v.to_string(),
+            None => cols.push((k, v.to_string())),
+        }
+    }
+}
