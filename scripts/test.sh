@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite against the throwaway MariaDB (scripts/db.sh) and a
+# real SMTP server (Python's aiosmtpd, in a virtualenv under .local/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/db.sh start
+
+venv=.local/venv
+if ! "$venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "test: setting up $venv with aiosmtpd" >&2
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q aiosmtpd==1.4.6
+fi
+
+export CALLBACKD_PYTHON="$PWD/$venv/bin/python"
+export CALLBACKD_TEST_SERVER="$(scripts/db.sh url)"
+cargo test --all-targets "$@"

@@ -1,0 +1,220 @@
+//! The pending rule (SPEC section 4): every LIVE ANYONE callback whose lead is
+//! undialed and out of the hopper goes back in, whatever took it out, and a
+//! lead that was dialed never does. Includes fault injection between every two
+//! writes of a large pass, kill -9 of the real daemon, and a hopper emptied
+//! under a running daemon.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TestDb, t};
+
+/// A lead 1 whose ANYONE callback 10 was activated at 10:00 and whose hopper row is gone.
+async fn live_without_hopper(tag: &str, lead_status: &str) -> TestDb {
+    let db = TestDb::new(tag).await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[("status", lead_status), ("called_since_last_reset", "N")]).await;
+    db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
+    db
+}
+
+#[tokio::test]
+async fn an_emptied_hopper_is_refilled_with_undialed_callbacks() {
+    let db = live_without_hopper("refill", "CALLBK").await;
+    let s = db.pass_at(Some(&t("10:05:00"))).await;
+    assert_eq!((s.activated, s.inserted), (0, 1), "{s}");
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_half_done_activation_is_completed() {
+    // Crash after the claim: callback LIVE, lead still CBHOLD.
+    let db = live_without_hopper("halfdone", "CBHOLD").await;
+    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'Y' WHERE lead_id = 1").await;
+    let s = db.pass_at(Some(&t("10:05:00"))).await;
+    assert_eq!(s.inserted, 1, "{s}");
+    assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_useronly_callback_converted_to_anyone_by_a_manager_is_dialed() {
+    let db = live_without_hopper("converted", "CBHOLD").await;
+    // VICIdial's conversion only changes recipient: the callback was LIVE USERONLY.
+    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'Y' WHERE lead_id = 1").await;
+    let s = db.pass_at(Some(&t("11:00:00"))).await;
+    assert_eq!(s.inserted, 1, "{s}");
+    assert_eq!(db.lead_state(1).await.0, "CALLBK");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_cbhold_lead_held_by_another_open_callback_is_left_alone() {
+    let db = live_without_hopper("heldby", "CBHOLD").await;
+    db.callback(11, 1, "C", 101, &[("recipient", "USERONLY"), ("callback_time", "2026-03-05 10:00:00")]).await;
+    let s = db.pass_at(Some(&t("10:05:00"))).await;
+    assert_eq!(s.inserted, 0, "{s}");
+    assert_eq!(db.lead_state(1).await.0, "CBHOLD");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_dialed_lead_is_never_reinserted() {
+    let db = live_without_hopper("dialed", "CALLBK").await;
+    // The dialer: hopper row deleted, called_since_last_reset='Y', last call now, status left CALLBK.
+    db.exec(
+        "UPDATE vicidial_list SET called_since_last_reset = 'Y', called_count = called_count + 1, user = 'VDAD', \
+         last_local_call_time = '2026-03-04 10:01:00' WHERE lead_id = 1",
+    )
+    .await;
+    assert_eq!(db.pass_at(Some(&t("10:05:00"))).await.inserted, 0);
+    // Even a list reset (called_since_last_reset back to N) does not make it undialed: the call time says it was.
+    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'N' WHERE lead_id = 1").await;
+    assert_eq!(db.pass_at(Some(&t("10:06:00"))).await.inserted, 0);
+    // Re-dispositioned (hung up as NA): not a callback lead any more.
+    db.exec("UPDATE vicidial_list SET status = 'NA', last_local_call_time = NULL WHERE lead_id = 1").await;
+    assert_eq!(db.pass_at(Some(&t("10:07:00"))).await.inserted, 0);
+    assert_eq!(db.hopper_rows(1).await, 0);
+    db.drop_db().await;
+}
+
+/// Every due ANYONE callback LIVE with exactly one hopper row and its lead
+/// in CALLBK; every USERONLY one LIVE with its lead untouched.
+async fn assert_all_delivered(db: &TestDb, n: u32, context: &str) {
+    let not_live = db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'").await;
+    assert_eq!(not_live, 0, "{context}: callbacks not LIVE");
+    let anyone = db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE recipient = 'ANYONE'").await;
+    let hopper = db.count("SELECT COUNT(*) FROM vicidial_hopper").await;
+    let distinct = db.count("SELECT COUNT(DISTINCT lead_id) FROM vicidial_hopper").await;
+    assert_eq!((hopper, distinct), (anyone, anyone), "{context}: one hopper row per ANYONE lead");
+    let stray = db
+        .count(
+            "SELECT COUNT(*) FROM vicidial_hopper h JOIN vicidial_callbacks cb ON cb.lead_id = h.lead_id \
+             WHERE cb.recipient <> 'ANYONE'",
+        )
+        .await;
+    assert_eq!(stray, 0, "{context}: USERONLY leads in the hopper");
+    let callbk = db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CALLBK' AND called_since_last_reset = 'N'").await;
+    assert_eq!(callbk, anyone, "{context}: ANYONE leads in CALLBK");
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CBHOLD'").await, u64::from(n) - anyone);
+}
+
+#[tokio::test]
+async fn a_failure_between_any_two_writes_is_repaired_by_the_next_pass() {
+    let db = TestDb::new("faults").await;
+    let n = 300;
+    let batch = 50;
+    // A clean run tells how many writes a pass makes.
+    db.bulk(n).await;
+    let mut engine = db.engine(batch);
+    engine.pass(Default::default(), &|| false).await.unwrap();
+    assert_all_delivered(&db, n, "clean run").await;
+    let mut total = 0;
+    loop {
+        db.exec("DELETE FROM vicidial_callbacks").await;
+        db.exec("DELETE FROM vicidial_list").await;
+        db.exec("DELETE FROM vicidial_hopper").await;
+        db.exec("DELETE FROM vicidial_campaigns").await;
+        db.exec("DELETE FROM vicidial_lists").await;
+        db.bulk(n).await;
+        db.db.fail_after_writes(total);
+        let crashed = db.engine(batch).pass(Default::default(), &|| false).await.is_err();
+        db.db.fail_after_writes(-1);
+        // A new process: nothing carried over but the database.
+        let s = db.engine(batch).pass(Default::default(), &|| false).await.unwrap();
+        assert_all_delivered(&db, n, &format!("failure before write {total}")).await;
+        if !crashed {
+            assert!(!s.did_work(), "nothing left after a complete pass: {s}");
+            break;
+        }
+        total += 1;
+    }
+    assert!(total >= 3 * (n as i64 / batch as i64), "every batch writes claim, lead status and hopper: {total}");
+    db.drop_db().await;
+}
+
+fn daemon(db: &TestDb) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args(["--database-url", &db.url, "run"])
+        .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
+        .env("CALLBACKD_EMAIL__ENABLED", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the daemon")
+}
+
+#[tokio::test]
+async fn kill_minus_nine_at_random_points_loses_nothing() {
+    let db = TestDb::new("kill9").await;
+    let n = 6000;
+    db.bulk(n).await;
+    // Kill the daemon at spread-out moments of its first, large pass.
+    for delay_ms in [40, 90, 160, 250, 400] {
+        let mut child = daemon(&db);
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let mut child = daemon(&db);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let live = db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'LIVE'").await;
+        let hopper = db.count("SELECT COUNT(*) FROM vicidial_hopper").await;
+        if live == u64::from(n) && hopper == u64::from(n) * 7 / 10 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not repaired in 30 s: live={live} hopper={hopper}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sigterm(&child);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM exits 0: {status:?}");
+    assert_all_delivered(&db, n, "after kill -9 and restart").await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_without_dialed_leads() {
+    let db = TestDb::new("emptied").await;
+    db.bulk(50).await;
+    let mut child = daemon(&db);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.count("SELECT COUNT(*) FROM vicidial_hopper").await < 35 {
+        assert!(Instant::now() < deadline, "daemon did not fill the hopper");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The dialer takes five leads (ids 1..=6 with 70% ANYONE: 1,2,3,4,5 are ANYONE).
+    db.exec(
+        "UPDATE vicidial_list SET called_since_last_reset = 'Y', last_local_call_time = NOW(), user = 'VDAD' \
+         WHERE lead_id IN (1, 2, 3, 4, 5)",
+    )
+    .await;
+    // Then MySQL restarts (or an admin resets the hopper): everything is gone.
+    let emptied = Instant::now();
+    db.exec("DELETE FROM vicidial_hopper").await;
+    while db.count("SELECT COUNT(*) FROM vicidial_hopper").await < 30 {
+        assert!(emptied.elapsed() < Duration::from_secs(3), "hopper not refilled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refill = emptied.elapsed();
+    println!("hopper refilled in {} ms", refill.as_millis());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 30, "exactly the undialed ones");
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper WHERE lead_id <= 5").await, 0, "dialed leads never");
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+    assert!(refill < Duration::from_millis(1500), "refilled in {refill:?}");
+    db.drop_db().await;
+}
+
+/// Sends SIGTERM (std only has SIGKILL).
+fn sigterm(child: &Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
