@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::Command;
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::email::{self, alerts::Alerts};
 use crate::engine::{self, Engine, PassOptions};
 
 /// Logs to stderr; `RUST_LOG` overrides the level given by `-v`.
@@ -54,8 +55,29 @@ async fn run(db: Db, config: Config) -> ExitCode {
         info!("shutdown requested: finishing the current batch");
         let _ = tx.send(true);
     });
+    // Email alerts run beside the engine, on their own task and connection,
+    // so a slow or dead mail server never delays an activation.
+    let alerts = if config.email.enabled {
+        match Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size) {
+            Ok(alerts) => Some(tokio::spawn(email::alerts::run(
+                alerts,
+                config.engine.clone(),
+                rx.clone(),
+            ))),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        info!("email alerts disabled ([email] enabled = false)");
+        None
+    };
     let mut engine = Engine::new(db, config.engine);
     engine::run(&mut engine, rx).await;
+    if let Some(alerts) = alerts {
+        let _ = alerts.await;
+    }
     ExitCode::SUCCESS
 }
 
@@ -70,14 +92,37 @@ async fn wait_for_signal() {
 }
 
 async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) -> ExitCode {
+    let alerts = if config.email.enabled {
+        match Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size) {
+            Ok(alerts) => Some(alerts),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let mut engine = Engine::new(db, config.engine);
-    match engine.pass(PassOptions { at, dry_run }, &|| false).await {
+    let options = PassOptions { at, dry_run };
+    match engine.pass(options, &|| false).await {
+        Ok(summary) => println!("{summary}"),
+        Err(e) => {
+            error!("pass failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let Some(mut alerts) = alerts else {
+        println!("emails disabled");
+        return ExitCode::SUCCESS;
+    };
+    match alerts.pass(options).await {
         Ok(summary) => {
-            println!("{summary}");
+            println!("emails {summary}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            error!("pass failed: {e}");
+            error!("email alert pass failed: {e}");
             ExitCode::FAILURE
         }
     }

@@ -5,6 +5,7 @@
 //! and each one goes through [`Session::write`], which is also where tests
 //! inject failures between any two writes.
 
+pub mod alerts;
 pub mod callbacks;
 pub mod clock;
 pub mod facts;

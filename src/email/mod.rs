@@ -1,17 +1,26 @@
 //! Email alerts for agent-only (USERONLY) callbacks that have triggered.
 //!
 //! Each alert is claimed before anything is sent, with a conditional
-//! `UPDATE vicidial_callbacks SET email_alert=NOW() WHERE callback_id=? AND
-//! email_alert IS NULL`: only the process whose update changed the row sends,
-//! so a callback gets at most one email even with several daemons or the agent
-//! screen racing for it, and the result (`SENT`, `FAILED`, `NOT AVAILABLE`) is
-//! recorded in `email_result` afterwards. A crash between claim and result
-//! leaves a claimed row without a result rather than risking a second email.
-//! Sending (with its retries and backoff) runs on tasks of its own, apart from
-//! activation, so a slow or dead mail server never delays a callback. This
-//! module holds the pure pieces ([`container`] parsing, [`template`]
+//! `UPDATE vicidial_callbacks SET email_alert = <the pass's database time>
+//! WHERE callback_id = ? AND email_alert IS NULL`: only the process whose
+//! update changed the row sends, so a callback gets at most one email even
+//! with several daemons or the agent screen racing for it, and the result
+//! (`SENT`, `FAILED`, `NOT AVAILABLE`) is recorded in `email_result`
+//! afterwards. A crash between claim and result leaves a claimed row without
+//! a result rather than risking a second email.
+//!
+//! Alerts go out whether or not the agent is logged in (`only_logged_in =
+//! false`, the default): VICIdial's agent screen already alerts the agent who
+//! is at it, and the point of a server-side alert is to reach the one who is
+//! away from the screen. `only_logged_in = true` restores VICIdial's rule.
+//!
+//! The [`alerts`] loop runs on a task of its own with its own database
+//! connection, and sending (with its retries and backoff) runs on tasks of
+//! their own, so a slow or dead mail server never delays a callback. This
+//! module also holds the pure pieces ([`container`] parsing, [`template`]
 //! substitution) and the [`transport`] that talks to SMTP or `sendmail`.
 
+pub mod alerts;
 pub mod container;
 pub mod template;
 pub mod transport;
@@ -45,11 +54,15 @@ pub struct EmailConfig {
     pub retries: u32,
     /// Wait before the first retry, in seconds; it doubles for each further retry.
     pub retry_backoff_seconds: f64,
-    /// Send only while the owning agent is logged in (otherwise the alert is
-    /// marked `NOT AVAILABLE`).
+    /// Send only while the owning agent is logged in (has a
+    /// `vicidial_live_agents` row), VICIdial's rule; until then the alert
+    /// waits, and past `max_lateness_minutes` it is marked `NOT AVAILABLE`.
+    /// Off by default: the point of a server-side alert is to reach the agent
+    /// who is away from the screen.
     pub only_logged_in: bool,
-    /// An alert more than this many minutes after its callback time is marked
-    /// `NOT AVAILABLE` instead of being sent late.
+    /// An alert more than this many minutes after it became due (its callback
+    /// time, or the end of the campaign's hours block when later) is marked
+    /// `NOT AVAILABLE` instead of being sent late; 0 means no limit.
     pub max_lateness_minutes: u32,
 }
 
