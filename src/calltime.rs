@@ -80,23 +80,11 @@ impl GmtOffset {
         let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
         // Checked by hand because `str::parse` would also accept a second sign.
         let digits_only = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-        if (whole.is_empty() && fraction.is_empty())
-            || !digits_only(whole)
-            || !digits_only(fraction)
-        {
+        if (whole.is_empty() && fraction.is_empty()) || !digits_only(whole) || !digits_only(fraction) {
             return None;
         }
-        let whole: i32 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().ok()?
-        };
-        let digit = |i: usize| {
-            fraction
-                .as_bytes()
-                .get(i)
-                .map_or(0, |b| i32::from(b - b'0'))
-        };
+        let whole: i32 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+        let digit = |i: usize| fraction.as_bytes().get(i).map_or(0, |b| i32::from(b - b'0'));
         let hundredths = whole
             .checked_mul(100)?
             .checked_add(digit(0) * 10 + digit(1) + i32::from(digit(2) >= 5))?;
@@ -200,12 +188,7 @@ impl CallTimes {
     }
 
     /// Every window that must hold for the call: the campaign's, then the list's.
-    fn gates(
-        &self,
-        campaign: &str,
-        list: Option<&str>,
-        state: &str,
-    ) -> Result<Vec<Gate<'_>>, UnknownCallTime> {
+    fn gates(&self, campaign: &str, list: Option<&str>, state: &str) -> Result<Vec<Gate<'_>>, UnknownCallTime> {
         let campaign = self
             .times
             .get(campaign)
@@ -287,12 +270,7 @@ fn same_state(rule: &str, lead: &str) -> bool {
 }
 
 /// Whether every gate allows a lead at `offset` at `utc`; never off the grid.
-fn open(
-    gates: &[Gate<'_>],
-    offset: GmtOffset,
-    utc: NaiveDateTime,
-    server_offset: FixedOffset,
-) -> bool {
+fn open(gates: &[Gate<'_>], offset: GmtOffset, utc: NaiveDateTime, server_offset: FixedOffset) -> bool {
     if !offset.on_grid() {
         return false;
     }
@@ -304,9 +282,7 @@ fn open(
     };
     let weekday = local.weekday().num_days_from_sunday() as usize;
     let hhmm = (local.hour() * 100 + local.minute()) as i32;
-    gates
-        .iter()
-        .all(|gate| gate.allows(weekday, hhmm, server.date()))
+    gates.iter().all(|gate| gate.allows(weekday, hhmm, server.date()))
 }
 
 /// First lead-local minute of the day whose HHMM is at least `start`; None when no minute is.
@@ -335,8 +311,7 @@ fn search(
 ) -> Option<NaiveDateTime> {
     const DAY: i64 = 24 * 60 * 60;
     let lead = offset.delta();
-    let server_midnight =
-        (lead.num_seconds() - i64::from(server_offset.local_minus_utc())).rem_euclid(DAY);
+    let server_midnight = (lead.num_seconds() - i64::from(server_offset.local_minus_utc())).rem_euclid(DAY);
     // Seconds into the lead-local day, sorted so candidates come in time order.
     let mut marks: Vec<i64> = gates
         .iter()
@@ -457,32 +432,14 @@ mod tests {
                 "fallback",
                 week(
                     (900, 1700),
-                    [
-                        (0, 0),
-                        (2400, 2400),
-                        (0, 1200),
-                        (960, 1700),
-                        (0, 0),
-                        (0, 0),
-                        (0, 0),
-                    ],
+                    [(0, 0), (2400, 2400), (0, 1200), (960, 1700), (0, 0), (0, 0), (0, 0)],
                 ),
                 "",
                 "",
             ),
             time("never", flat(2400, 2400), "", ""),
-            time(
-                "states",
-                flat(900, 2100),
-                "|ny-late|missing|tx-a|tx-b|ca-short|",
-                "",
-            ),
-            time(
-                "holi",
-                flat(900, 2100),
-                "",
-                "|h-prev|h-off|h-xmas|nope|b-ny|a-ny|",
-            ),
+            time("states", flat(900, 2100), "|ny-late|missing|tx-a|tx-b|ca-short|", ""),
+            time("holi", flat(900, 2100), "", "|h-prev|h-off|h-xmas|nope|b-ny|a-ny|"),
             time("holi-wide", flat(900, 1700), "", "|h-wide|"),
             time(
                 "holi-day",
@@ -493,12 +450,7 @@ mod tests {
                 "",
                 "|h-xmas|",
             ),
-            time(
-                "holi-states",
-                flat(900, 2100),
-                "|fl-own|ga-none|",
-                "|h-xmas|",
-            ),
+            time("holi-states", flat(900, 2100), "|fl-own|ga-none|", "|h-xmas|"),
             time("closed-xmas", flat(0, 2400), "", "|h-closed|"),
         ];
         let rules = vec![
@@ -565,11 +517,7 @@ mod tests {
                 failures.push(line);
             }
         }
-        assert!(
-            failures.is_empty(),
-            "wrong answers:\n{}",
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "wrong answers:\n{}", failures.join("\n"));
     }
 
     #[test]
@@ -800,11 +748,7 @@ mod tests {
                 failures.push(format!("{line}  => got {got:?}"));
             }
         }
-        assert!(
-            failures.is_empty(),
-            "wrong openings:\n{}",
-            failures.join("\n")
-        );
+        assert!(failures.is_empty(), "wrong openings:\n{}", failures.join("\n"));
     }
 
     #[test]
@@ -982,21 +926,12 @@ mod tests {
 
     impl Scenario {
         fn allows(&self, utc: NaiveDateTime) -> bool {
-            self.times
-                .allows("C", self.list, &self.zone, utc, self.server)
-                .unwrap()
+            self.times.allows("C", self.list, &self.zone, utc, self.server).unwrap()
         }
 
         fn next_opening(&self, horizon_days: u32) -> Option<NaiveDateTime> {
             self.times
-                .next_opening(
-                    "C",
-                    self.list,
-                    &self.zone,
-                    self.utc,
-                    self.server,
-                    horizon_days,
-                )
+                .next_opening("C", self.list, &self.zone, self.utc, self.server, horizon_days)
                 .unwrap()
         }
     }

@@ -50,8 +50,10 @@ pub async fn execute(command: Command, config: Config) -> ExitCode {
 
 async fn run(db: Db, config: Config) -> ExitCode {
     let (tx, rx) = watch::channel(false);
+    // Handlers first, so a stop request is never the default "die at once".
+    let signals = Signals::new();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.wait().await;
         info!("shutdown requested: finishing the current batch");
         let _ = tx.send(true);
     });
@@ -81,13 +83,26 @@ async fn run(db: Db, config: Config) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM (systemd's stop) and SIGINT (Ctrl-C).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            term: signal(SignalKind::terminate()).expect("SIGTERM handler"),
+            int: signal(SignalKind::interrupt()).expect("SIGINT handler"),
+        }
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
     }
 }
 
@@ -156,8 +171,7 @@ async fn check(db: Db) -> ExitCode {
     }
     match db::clock::read(&mut session, None).await {
         Ok(clock) => {
-            for warning in clock_warnings(clock.now, clock.offset().local_minus_utc(), Local::now())
-            {
+            for warning in clock_warnings(clock.now, clock.offset().local_minus_utc(), Local::now()) {
                 println!("warning: {warning}");
             }
         }
@@ -166,19 +180,11 @@ async fn check(db: Db) -> ExitCode {
             println!("clock: cannot read the database clock: {e}");
         }
     }
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 /// VICIdial mixes the host's and the database's clocks and assumes they agree.
-fn clock_warnings(
-    db_now: NaiveDateTime,
-    db_offset_secs: i32,
-    host: chrono::DateTime<Local>,
-) -> Vec<String> {
+fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::DateTime<Local>) -> Vec<String> {
     let mut warnings = Vec::new();
     let skew = (host.naive_local() - db_now).num_milliseconds().abs();
     if skew > 2000 {
@@ -209,11 +215,7 @@ mod tests {
         let host = Local.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
         let offset = host.offset().local_minus_utc();
         assert!(clock_warnings(host.naive_local(), offset, host).is_empty());
-        let w = clock_warnings(
-            host.naive_local() - chrono::Duration::seconds(30),
-            offset,
-            host,
-        );
+        let w = clock_warnings(host.naive_local() - chrono::Duration::seconds(30), offset, host);
         assert_eq!(w.len(), 1, "{w:?}");
         let w = clock_warnings(host.naive_local(), offset + 3600, host);
         assert!(w[0].contains("time zone"), "{w:?}");

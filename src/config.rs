@@ -99,6 +99,12 @@ pub struct EngineConfig {
     pub call_time_horizon_days: u32,
     /// Longest wait between retries while the database is unreachable, in seconds.
     pub max_backoff_seconds: u64,
+    /// Every pass looks for pending callbacks due in this many past hours...
+    pub pending_window_hours: u32,
+    /// ...and every this many seconds, for all pending callbacks however old.
+    pub full_scan_seconds: u64,
+    /// Most callbacks one pass takes per step; the next pass takes the rest.
+    pub max_per_pass: usize,
 }
 
 impl Default for EngineConfig {
@@ -108,6 +114,9 @@ impl Default for EngineConfig {
             batch_size: 500,
             call_time_horizon_days: 8,
             max_backoff_seconds: 30,
+            pending_window_hours: 24,
+            full_scan_seconds: 60,
+            max_per_pass: 100_000,
         }
     }
 }
@@ -141,7 +150,8 @@ impl Config {
             .add_source(
                 config::Environment::with_prefix("CALLBACKD")
                     .prefix_separator("_")
-                    .separator("__"),
+                    .separator("__")
+                    .source(Some(overrides())),
             )
             .build()
             .map_err(|e| describe(&source, e))?;
@@ -163,11 +173,7 @@ impl Config {
             ));
         }
         if e.batch_size == 0 || e.batch_size > 5000 {
-            return Err(ConfigError::new(
-                source,
-                "engine.batch_size",
-                "must be from 1 to 5000",
-            ));
+            return Err(ConfigError::new(source, "engine.batch_size", "must be from 1 to 5000"));
         }
         if e.call_time_horizon_days == 0 || e.call_time_horizon_days > 366 {
             return Err(ConfigError::new(
@@ -183,6 +189,27 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if e.pending_window_hours == 0 {
+            return Err(ConfigError::new(
+                source,
+                "engine.pending_window_hours",
+                "must be at least 1",
+            ));
+        }
+        if e.full_scan_seconds == 0 {
+            return Err(ConfigError::new(
+                source,
+                "engine.full_scan_seconds",
+                "must be at least 1",
+            ));
+        }
+        if e.max_per_pass < e.batch_size {
+            return Err(ConfigError::new(
+                source,
+                "engine.max_per_pass",
+                "must be at least engine.batch_size",
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError::new(
                 source,
@@ -191,13 +218,8 @@ impl Config {
             ));
         }
         if let Some(url) = &self.database.url {
-            mysql_async::Opts::from_url(url).map_err(|err| {
-                ConfigError::new(
-                    source,
-                    "database.url",
-                    format!("not a mysql:// URL ({err})"),
-                )
-            })?;
+            mysql_async::Opts::from_url(url)
+                .map_err(|err| ConfigError::new(source, "database.url", format!("not a mysql:// URL ({err})")))?;
         }
         if self.email.retry_backoff_seconds < 0.0 || !self.email.retry_backoff_seconds.is_finite() {
             return Err(ConfigError::new(
@@ -233,16 +255,23 @@ impl Config {
                     format!("cannot read it ({err}); set database.url or database.host in the configuration"),
                 )
             })?;
-            astguiclient_opts(&text).map_err(|(key, problem)| {
-                ConfigError::new(path.display().to_string(), key, problem)
-            })?
+            astguiclient_opts(&text)
+                .map_err(|(key, problem)| ConfigError::new(path.display().to_string(), key, problem))?
         };
-        let constraints = mysql_async::PoolConstraints::new(1, db.max_connections)
-            .expect("validated: max_connections >= 1");
+        let constraints =
+            mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 1");
         Ok(builder
             .pool_opts(mysql_async::PoolOpts::default().with_constraints(constraints))
             .into())
     }
+}
+
+/// The `CALLBACKD_SECTION__KEY` variables. Others with the prefix (such as
+/// `CALLBACKD_DATABASE_URL`, read by the command line) are not configuration keys.
+fn overrides() -> config::Map<String, String> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("CALLBACKD_") && k.contains("__"))
+        .collect()
 }
 
 /// Reads `VARDB_*` lines (`VARDB_user => cron`) of VICIdial's settings file.
@@ -337,6 +366,21 @@ mod tests {
     }
 
     #[test]
+    fn only_section_key_variables_are_configuration() {
+        // SAFETY: no other test of this binary reads or writes these variables.
+        unsafe {
+            std::env::set_var("CALLBACKD_SOMETHING_ELSE", "x");
+            std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "7");
+        }
+        let config = load_text("").unwrap();
+        assert_eq!(config.engine.full_scan_seconds, 7);
+        unsafe {
+            std::env::remove_var("CALLBACKD_SOMETHING_ELSE");
+            std::env::remove_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS");
+        }
+    }
+
+    #[test]
     fn defaults_need_no_file() {
         let config = load_text("").unwrap();
         assert_eq!(config.engine.batch_size, 500);
@@ -385,10 +429,8 @@ mod tests {
         assert_eq!(opts.tcp_port(), 3307);
         assert_eq!(opts.user(), Some("cron"));
         assert_eq!(opts.db_name(), Some("asterisk"));
-        let err = astguiclient_opts(
-            "VARDB_server => x\nVARDB_database => a\nVARDB_user => u\nVARDB_port => many\n",
-        )
-        .unwrap_err();
+        let err = astguiclient_opts("VARDB_server => x\nVARDB_database => a\nVARDB_user => u\nVARDB_port => many\n")
+            .unwrap_err();
         assert_eq!(err.0, "VARDB_port");
     }
 }

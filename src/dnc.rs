@@ -122,20 +122,14 @@ mod tests {
     fn hits(internal: &[&str], campaign: &[(&str, &str)]) -> DncHits {
         DncHits {
             internal: internal.iter().map(|s| s.to_string()).collect(),
-            campaign: campaign
-                .iter()
-                .map(|(c, n)| (c.to_string(), n.to_string()))
-                .collect(),
+            campaign: campaign.iter().map(|(c, n)| (c.to_string(), n.to_string())).collect(),
         }
     }
 
     #[test]
     fn keys_per_mode() {
         assert!(lookup_keys("3125550100", DncMode::Off).is_empty());
-        assert_eq!(
-            lookup_keys("3125550100", DncMode::Exact),
-            vec!["3125550100"]
-        );
+        assert_eq!(lookup_keys("3125550100", DncMode::Exact), vec!["3125550100"]);
         assert_eq!(
             lookup_keys("3125550100", DncMode::AreaCode),
             vec!["3125550100", "312XXXXXXX"]
@@ -151,18 +145,12 @@ mod tests {
             check(&policy(DncMode::Exact, DncMode::Off), "3125550100", &h),
             Some(DncList::Internal)
         );
-        assert_eq!(
-            check(&policy(DncMode::Exact, DncMode::Off), "4155550100", &h),
-            None
-        );
+        assert_eq!(check(&policy(DncMode::Exact, DncMode::Off), "4155550100", &h), None);
         assert_eq!(
             check(&policy(DncMode::AreaCode, DncMode::Off), "4155550100", &h),
             Some(DncList::Internal)
         );
-        assert_eq!(
-            check(&policy(DncMode::Off, DncMode::Off), "3125550100", &h),
-            None
-        );
+        assert_eq!(check(&policy(DncMode::Off, DncMode::Off), "3125550100", &h), None);
     }
 
     #[test]
@@ -176,25 +164,16 @@ mod tests {
             ],
         );
         let p = policy(DncMode::Exact, DncMode::Exact);
-        assert_eq!(
-            check(&p, "3125550100", &h),
-            Some(DncList::Campaign("SALES".into()))
-        );
+        assert_eq!(check(&p, "3125550100", &h), Some(DncList::Campaign("SALES".into())));
         assert_eq!(check(&p, "2125550100", &h), None);
         assert_eq!(check(&p, "6465550100", &h), None);
         let area = policy(DncMode::Off, DncMode::AreaCode);
-        assert_eq!(
-            check(&area, "6465550100", &h),
-            Some(DncList::Campaign("SALES".into()))
-        );
+        assert_eq!(check(&area, "6465550100", &h), Some(DncList::Campaign("SALES".into())));
         let other = DncPolicy {
             campaign_list: "OTHER".into(),
             ..p
         };
-        assert_eq!(
-            check(&other, "2125550100", &h),
-            Some(DncList::Campaign("OTHER".into()))
-        );
+        assert_eq!(check(&other, "2125550100", &h), Some(DncList::Campaign("OTHER".into())));
     }
 
     #[test]

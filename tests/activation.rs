@@ -11,8 +11,7 @@ async fn one_callback(tag: &str, recipient: &str) -> TestDb {
     db.campaign("C", &[]).await;
     db.list(101, "C", &[]).await;
     db.lead(1, 101, &[]).await;
-    db.callback(10, 1, "C", 101, &[("recipient", recipient)])
-        .await;
+    db.callback(10, 1, "C", 101, &[("recipient", recipient)]).await;
     db
 }
 
@@ -20,11 +19,7 @@ async fn one_callback(tag: &str, recipient: &str) -> TestDb {
 async fn anyone_goes_live_and_into_the_hopper_exactly_as_vicidial_inserts_it() {
     let db = one_callback("anyone", "ANYONE").await;
     let s = db.pass_at(Some(&t("10:00:00"))).await;
-    assert_eq!(
-        (s.activated, s.inserted, s.pending, s.errors),
-        (1, 1, 0, 0),
-        "{s}"
-    );
+    assert_eq!((s.activated, s.inserted, s.pending, s.errors), (1, 1, 0, 0), "{s}");
     assert_eq!(db.callback_status(10).await, "LIVE");
     assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
     let hopper = db
@@ -59,8 +54,7 @@ async fn custom_lead_status_is_given_to_the_lead() {
     db.campaign("C", &[]).await;
     db.list(101, "C", &[]).await;
     db.lead(1, 101, &[]).await;
-    db.callback(10, 1, "C", 101, &[("lead_status", "CBVIP")])
-        .await;
+    db.callback(10, 1, "C", 101, &[("lead_status", "CBVIP")]).await;
     db.pass_at(Some(&t("10:00:00"))).await;
     assert_eq!(db.lead_state(1).await.0, "CBVIP");
     assert_eq!(db.hopper_rows(1).await, 1);
@@ -70,15 +64,9 @@ async fn custom_lead_status_is_given_to_the_lead() {
 #[tokio::test]
 async fn rhold_needs_system_and_campaign_hold_inserts() {
     let db = TestDb::new("rhold").await;
-    db.exec("UPDATE system_settings SET hopper_hold_inserts = '1'")
-        .await;
-    for (campaign, hold) in [
-        ("HOLD", "ENABLED"),
-        ("AUTO", "AUTONEXT"),
-        ("NOHOLD", "DISABLED"),
-    ] {
-        db.campaign(campaign, &[("hopper_hold_inserts", hold)])
-            .await;
+    db.exec("UPDATE system_settings SET hopper_hold_inserts = '1'").await;
+    for (campaign, hold) in [("HOLD", "ENABLED"), ("AUTO", "AUTONEXT"), ("NOHOLD", "DISABLED")] {
+        db.campaign(campaign, &[("hopper_hold_inserts", hold)]).await;
     }
     db.list(101, "HOLD", &[]).await;
     db.list(102, "AUTO", &[]).await;
@@ -91,14 +79,10 @@ async fn rhold_needs_system_and_campaign_hold_inserts() {
     let rows = db
         .rows("SELECT lead_id, status FROM vicidial_hopper ORDER BY lead_id")
         .await;
-    assert_eq!(
-        rows,
-        vec![vec!["1", "RHOLD"], vec!["2", "RHOLD"], vec!["3", "READY"]]
-    );
+    assert_eq!(rows, vec![vec!["1", "RHOLD"], vec!["2", "RHOLD"], vec!["3", "READY"]]);
     // System switch off: READY whatever the campaign says.
     db.exec("DELETE FROM vicidial_hopper").await;
-    db.exec("UPDATE system_settings SET hopper_hold_inserts = '0'")
-        .await;
+    db.exec("UPDATE system_settings SET hopper_hold_inserts = '0'").await;
     db.exec("UPDATE vicidial_list SET called_since_last_reset = 'N', last_local_call_time = NULL")
         .await;
     db.pass_at(Some(&t("10:00:05"))).await;
@@ -119,8 +103,7 @@ async fn inactive_lists(tag: &str, mode: &str) -> TestDb {
     .await;
     db.campaign("C", &[]).await;
     db.list(101, "C", &[("active", "N")]).await;
-    db.list(102, "C", &[("expiration_date", "2026-03-03")])
-        .await;
+    db.list(102, "C", &[("expiration_date", "2026-03-03")]).await;
     db.list(103, "C", &[]).await;
     db.lead(1, 101, &[]).await;
     db.callback(10, 1, "C", 101, &[]).await;
@@ -129,8 +112,7 @@ async fn inactive_lists(tag: &str, mode: &str) -> TestDb {
     db.lead(3, 103, &[]).await;
     db.callback(30, 3, "C", 103, &[]).await;
     db.lead(4, 101, &[]).await;
-    db.callback(40, 4, "C", 101, &[("recipient", "USERONLY")])
-        .await;
+    db.callback(40, 4, "C", 101, &[("recipient", "USERONLY")]).await;
     db
 }
 
@@ -310,19 +292,12 @@ async fn quotes_and_non_ascii_data_pass_through() {
         ],
     )
     .await;
-    db.callback(
-        10,
-        1,
-        "C",
-        101,
-        &[("comments", "call Zoë O'Brien; \"after 5\"")],
-    )
-    .await;
+    db.callback(10, 1, "C", 101, &[("comments", "call Zoë O'Brien; \"after 5\"")])
+        .await;
     let s = db.pass_at(Some(&t("10:00:00"))).await;
     assert_eq!((s.activated, s.inserted, s.errors), (1, 1, 0), "{s}");
     assert_eq!(
-        db.value("SELECT vendor_lead_code FROM vicidial_hopper")
-            .await,
+        db.value("SELECT vendor_lead_code FROM vicidial_hopper").await,
         "O'B-é\"1"
     );
     db.drop_db().await;
@@ -341,21 +316,11 @@ async fn bad_rows_are_skipped_and_the_rest_proceeds() {
     db.lead(
         4,
         101,
-        &[
-            ("gmt_offset_now", "NULL"),
-            ("state", "NULL"),
-            ("phone_number", ""),
-        ],
+        &[("gmt_offset_now", "NULL"), ("state", "NULL"), ("phone_number", "")],
     )
     .await;
-    db.callback(
-        40,
-        4,
-        "C",
-        101,
-        &[("lead_status", "NULL"), ("entry_time", "NULL")],
-    )
-    .await;
+    db.callback(40, 4, "C", 101, &[("lead_status", "NULL"), ("entry_time", "NULL")])
+        .await;
     db.lead(5, 101, &[("gmt_offset_now", "NULL")]).await;
     db.callback(50, 5, "C", 101, &[]).await;
     let s = db.pass_at(Some(&t("10:00:00"))).await;
@@ -363,11 +328,7 @@ async fn bad_rows_are_skipped_and_the_rest_proceeds() {
     assert_eq!(db.callback_status(10).await, "LIVE");
     assert_eq!(db.hopper_rows(1).await, 1);
     for cb in [20, 30, 40] {
-        assert_eq!(
-            db.callback_status(cb).await,
-            "ACTIVE",
-            "callback {cb} skipped"
-        );
+        assert_eq!(db.callback_status(cb).await, "ACTIVE", "callback {cb} skipped");
     }
     // A NULL offset is never callable: LIVE, held, logged.
     assert_eq!(db.callback_status(50).await, "LIVE");
@@ -409,10 +370,7 @@ async fn now_in_the_past_and_in_the_future() {
         1,
         "C",
         101,
-        &[
-            ("callback_time", "2026-03-05 10:00:00"),
-            ("recipient", "USERONLY"),
-        ],
+        &[("callback_time", "2026-03-05 10:00:00"), ("recipient", "USERONLY")],
     )
     .await;
     let s = db.pass_at(Some(&t("09:59:59"))).await;
@@ -447,13 +405,9 @@ async fn the_database_clock_is_used_without_now() {
 #[tokio::test]
 async fn stale_useronly_callbacks_move_to_anyone_and_into_the_hopper_in_one_pass() {
     let db = TestDb::new("move").await;
-    db.campaign("C", &[("callback_useronly_move_minutes", "30")])
+    db.campaign("C", &[("callback_useronly_move_minutes", "30")]).await;
+    db.campaign("OFF", &[("callback_useronly_move_minutes", "30"), ("active", "N")])
         .await;
-    db.campaign(
-        "OFF",
-        &[("callback_useronly_move_minutes", "30"), ("active", "N")],
-    )
-    .await;
     db.list(101, "C", &[]).await;
     db.list(201, "OFF", &[]).await;
     db.lead(1, 101, &[]).await;
@@ -504,11 +458,9 @@ async fn stale_useronly_callbacks_move_to_anyone_and_into_the_hopper_in_one_pass
     );
     assert_eq!(db.hopper_rows(1).await, 1);
     assert_eq!(
-        db.rows(
-            "SELECT recipient FROM vicidial_callbacks WHERE callback_id IN (20, 30) ORDER BY 1"
-        )
-        .await
-        .len(),
+        db.rows("SELECT recipient FROM vicidial_callbacks WHERE callback_id IN (20, 30) ORDER BY 1")
+            .await
+            .len(),
         2
     );
     assert_eq!(
@@ -522,8 +474,11 @@ async fn stale_useronly_callbacks_move_to_anyone_and_into_the_hopper_in_one_pass
 /// Everything a pass could change.
 async fn snapshot(db: &TestDb) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<String>>) {
     (
-        db.rows("SELECT callback_id, status, recipient, modify_date FROM vicidial_callbacks ORDER BY 1").await,
-        db.rows("SELECT lead_id, status, called_since_last_reset, modify_date FROM vicidial_list ORDER BY 1").await,
-        db.rows("SELECT hopper_id, lead_id, status FROM vicidial_hopper ORDER BY 1").await,
+        db.rows("SELECT callback_id, status, recipient, modify_date FROM vicidial_callbacks ORDER BY 1")
+            .await,
+        db.rows("SELECT lead_id, status, called_since_last_reset, modify_date FROM vicidial_list ORDER BY 1")
+            .await,
+        db.rows("SELECT hopper_id, lead_id, status FROM vicidial_hopper ORDER BY 1")
+            .await,
     )
 }

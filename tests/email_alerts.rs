@@ -153,11 +153,7 @@ async fn set_container(db: &TestDb, text: &str) {
 /// A LIVE USERONLY callback `id` of agent `owner` on lead `lead`, due at 10:00.
 async fn useronly(db: &TestDb, id: u32, lead: u32, owner: &str, extra: &[(&str, &str)]) {
     db.lead(lead, 101, &[]).await;
-    let mut cols = vec![
-        ("status", "LIVE"),
-        ("recipient", "USERONLY"),
-        ("user", owner),
-    ];
+    let mut cols = vec![("status", "LIVE"), ("recipient", "USERONLY"), ("user", owner)];
     cols.extend_from_slice(extra);
     db.callback(id, lead, "C", 101, &cols).await;
 }
@@ -166,15 +162,11 @@ async fn useronly(db: &TestDb, id: u32, lead: u32, owner: &str, extra: &[(&str, 
 /// 10: LIVE USERONLY for lead 1 (Seán O'Brien), due at 10:00.
 async fn scenario(tag: &str) -> TestDb {
     let db = TestDb::new(tag).await;
-    db.campaign("C", &[("scheduled_callbacks_email_alert", "Y")])
-        .await;
+    db.campaign("C", &[("scheduled_callbacks_email_alert", "Y")]).await;
     db.list(
         101,
         "C",
-        &[
-            ("list_name", "Rückrufe"),
-            ("list_description", "Café list – VIP"),
-        ],
+        &[("list_name", "Rückrufe"), ("list_description", "Café list – VIP")],
     )
     .await;
     user(&db, "1001", "Zoë Müller", "zoe@example.com").await;
@@ -244,10 +236,7 @@ async fn the_alert_arrives_with_every_variable_filled_and_is_recorded_sent() {
     let db = scenario("alert_sent").await;
     set_container(&db, EVERY_VARIABLE).await;
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     assert_eq!(
@@ -263,14 +252,8 @@ async fn the_alert_arrives_with_every_variable_filled_and_is_recorded_sent() {
     assert_eq!(mail.envelope_to, ["zoe@example.com"]);
     assert_eq!(mail.header("From"), Some("alerts@example.com"));
     assert_eq!(mail.header("To"), Some("zoe@example.com"));
-    assert_eq!(
-        mail.header("Subject"),
-        Some("Callback 10 for Zoë Müller: Seán O'Brien")
-    );
-    assert_eq!(
-        mail.header("Content-Type"),
-        Some("text/plain; charset=\"utf-8\"")
-    );
+    assert_eq!(mail.header("Subject"), Some("Callback 10 for Zoë Müller: Seán O'Brien"));
+    assert_eq!(mail.header("Content-Type"), Some("text/plain; charset=\"utf-8\""));
     assert_eq!(mail.body.trim_end_matches('\n'), EVERY_VARIABLE_BODY);
     // Non-ASCII headers travel as RFC 2047 encoded words, never raw 8-bit;
     // values are not URL-encoded (VICIdial's agent screen sends "Se%C3%A1n").
@@ -291,24 +274,17 @@ async fn the_stock_container_with_its_trailing_space_id_is_used() {
         "[AGENT_CALLBACK_EMAIL ]"
     );
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     let mails = messages(&sink);
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
     assert_eq!(mail.header("From"), Some("vicidial@local.server"));
-    assert_eq!(
-        mail.header("Subject"),
-        Some("Scheduled callback alert for Zoë Müller")
-    );
+    assert_eq!(mail.header("Subject"), Some("Scheduled callback alert for Zoë Müller"));
     assert!(
-        mail.body.contains(
-            "right now for the following lead:\n\nName: Seán O'Brien\nPhone: 3125550001\n"
-        ),
+        mail.body
+            .contains("right now for the following lead:\n\nName: Seán O'Brien\nPhone: 3125550001\n"),
         "{}",
         mail.body
     );
@@ -330,19 +306,13 @@ async fn a_second_pass_sends_nothing() {
     let first = sender.pass(at("10:00:30")).await.unwrap();
     let second = sender.pass(at("10:00:31")).await.unwrap();
     // A restarted daemon knows nothing in memory: the columns alone decide.
-    let restarted = alerts(&db, config(sink.port))
-        .pass(at("10:00:32"))
-        .await
-        .unwrap();
+    let restarted = alerts(&db, config(sink.port)).pass(at("10:00:32")).await.unwrap();
 
     assert_eq!(counts(&first), (1, 0, 0), "{first}");
     assert_eq!(counts(&second), (0, 0, 0), "{second}");
     assert_eq!(counts(&restarted), (0, 0, 0), "{restarted}");
     assert_eq!(messages(&sink).len(), 1);
-    assert_eq!(
-        email_state(&db, 10).await,
-        (t("10:00:30"), "SENT".to_owned())
-    );
+    assert_eq!(email_state(&db, 10).await, (t("10:00:30"), "SENT".to_owned()));
     db.drop_db().await;
 }
 
@@ -351,18 +321,12 @@ async fn a_temporary_refusal_is_retried_and_the_alert_sent_once() {
     let sink = SmtpSink::start_default(SinkMode::TempFail(2));
     let db = scenario("alert_451").await;
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     assert_eq!(
         sink.rejections(),
-        [
-            "DATA 451 4.3.0 try again later",
-            "DATA 451 4.3.0 try again later"
-        ]
+        ["DATA 451 4.3.0 try again later", "DATA 451 4.3.0 try again later"]
     );
     assert_eq!(messages(&sink).len(), 1);
     assert_eq!(email_state(&db, 10).await.1, "SENT");
@@ -374,23 +338,14 @@ async fn a_permanent_refusal_is_recorded_failed() {
     let sink = SmtpSink::start_default(SinkMode::PermFail);
     let db = scenario("alert_550").await;
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (0, 1, 0), "{s}");
     assert_eq!(sink.rejections(), ["RCPT 550 5.1.1 mailbox unavailable"]);
     assert!(messages(&sink).is_empty());
-    assert_eq!(
-        email_state(&db, 10).await,
-        (t("10:00:30"), "FAILED".to_owned())
-    );
+    assert_eq!(email_state(&db, 10).await, (t("10:00:30"), "FAILED".to_owned()));
     // Failed is final: no second attempt on a later pass.
-    let later = alerts(&db, config(sink.port))
-        .pass(at("10:01:00"))
-        .await
-        .unwrap();
+    let later = alerts(&db, config(sink.port)).pass(at("10:01:00")).await.unwrap();
     assert_eq!(counts(&later), (0, 0, 0), "{later}");
     assert_eq!(sink.rejections().len(), 1);
     db.drop_db().await;
@@ -436,10 +391,7 @@ async fn a_dead_mail_server_is_retried_then_failed_while_activation_goes_on() {
 
     let (summary, alert_done) = alert_pass.await.unwrap();
     assert_eq!(counts(&summary), (0, 1, 0), "{summary}");
-    assert_eq!(
-        email_state(&db, 10).await,
-        (t("10:00:30"), "FAILED".to_owned())
-    );
+    assert_eq!(email_state(&db, 10).await, (t("10:00:30"), "FAILED".to_owned()));
     assert!(
         alert_done >= Duration::from_millis(2100),
         "retries with backoff: {alert_done:?}"
@@ -462,10 +414,7 @@ async fn no_container_or_a_malformed_one_is_not_available() {
     let s = sender.pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (0, 0, 2), "{s}");
-    assert_eq!(
-        email_state(&db, 10).await,
-        (t("10:00:30"), "NOT AVAILABLE".to_owned())
-    );
+    assert_eq!(email_state(&db, 10).await, (t("10:00:30"), "NOT AVAILABLE".to_owned()));
     assert_eq!(email_state(&db, 11).await.1, "NOT AVAILABLE");
 
     // A container without a subject, then one whose sender is no address.
@@ -506,10 +455,7 @@ async fn an_empty_invalid_or_missing_address_is_not_available() {
     useronly(&db, 12, 3, "1004", &[]).await;
     useronly(&db, 13, 4, "9999", &[]).await; // no such user
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (0, 0, 4), "{s}");
     for id in [10, 11, 12, 13] {
@@ -536,10 +482,7 @@ async fn the_containers_email_to_replaces_the_owners_address() {
     )
     .await;
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     let mails = messages(&sink);
@@ -555,16 +498,10 @@ async fn an_alert_too_late_is_not_available() {
     // Callback 11 came due at 08:00; the daemon was down until 10:00:30.
     useronly(&db, 11, 2, "1001", &[("callback_time", &t("08:00:00"))]).await;
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 1), "{s}");
-    assert_eq!(
-        email_state(&db, 11).await,
-        (t("10:00:30"), "NOT AVAILABLE".to_owned())
-    );
+    assert_eq!(email_state(&db, 11).await, (t("10:00:30"), "NOT AVAILABLE".to_owned()));
     assert_eq!(email_state(&db, 10).await.1, "SENT");
     assert_eq!(messages(&sink).len(), 1);
     db.drop_db().await;
@@ -575,8 +512,7 @@ async fn the_hours_block_holds_the_alert_and_lateness_counts_from_its_end() {
     let sink = SmtpSink::start_default(SinkMode::Accept);
     let db = scenario("alert_block").await;
     // Set at 08:00 with a 3-hour block: the alert is due at 11:00, not 10:00.
-    db.exec("UPDATE vicidial_campaigns SET callback_hours_block = 3")
-        .await;
+    db.exec("UPDATE vicidial_campaigns SET callback_hours_block = 3").await;
     let mut sender = alerts(&db, config(sink.port));
 
     let before = sender.pass(at("10:59:59")).await.unwrap();
@@ -605,10 +541,7 @@ async fn alerts_off_anyone_and_untriggered_callbacks_get_nothing() {
     // And one the agent has already dialed.
     useronly(&db, 13, 4, "1001", &[("status", "INACTIVE")]).await;
 
-    let s = alerts(&db, config(sink.port))
-        .pass(at("10:00:30"))
-        .await
-        .unwrap();
+    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
 
     assert_eq!(
         s,
@@ -679,10 +612,8 @@ async fn a_claim_without_a_result_is_never_sent() {
     let db = scenario("alert_claimed").await;
     // Claimed at 10:00:00 by a daemon that died before recording the result,
     // and 11 claimed just now by another daemon still sending.
-    db.exec(
-        "UPDATE vicidial_callbacks SET email_alert = '2026-03-04 10:00:00' WHERE callback_id = 10",
-    )
-    .await;
+    db.exec("UPDATE vicidial_callbacks SET email_alert = '2026-03-04 10:00:00' WHERE callback_id = 10")
+        .await;
     useronly(&db, 11, 2, "1001", &[("email_alert", &t("10:29:50"))]).await;
     let mut sender = alerts(&db, config(sink.port));
 
@@ -693,14 +624,8 @@ async fn a_claim_without_a_result_is_never_sent() {
     assert_eq!(first.unknown, 1, "logged once as delivery unknown: {first}");
     assert_eq!(second.unknown, 0, "{second}");
     assert!(messages(&sink).is_empty());
-    assert_eq!(
-        email_state(&db, 10).await,
-        (t("10:00:00"), "NULL".to_owned())
-    );
-    assert_eq!(
-        email_state(&db, 11).await,
-        (t("10:29:50"), "NULL".to_owned())
-    );
+    assert_eq!(email_state(&db, 10).await, (t("10:00:00"), "NULL".to_owned()));
+    assert_eq!(email_state(&db, 11).await, (t("10:29:50"), "NULL".to_owned()));
     db.drop_db().await;
 }
 

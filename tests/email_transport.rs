@@ -66,18 +66,9 @@ async fn message_arrives_with_substituted_and_encoded_values() {
         .iter()
         .map(|line| template::render(line, lead_value))
         .collect();
-    let message = build_message(
-        &parsed.from,
-        "Zoë Müller <zoe@example.com>",
-        &subject,
-        &body,
-    )
-    .unwrap();
+    let message = build_message(&parsed.from, "Zoë Müller <zoe@example.com>", &subject, &body).unwrap();
 
-    let delivery = Mailer::new(&smtp_config(sink.port, 3))
-        .unwrap()
-        .send(&message)
-        .await;
+    let delivery = Mailer::new(&smtp_config(sink.port, 3)).unwrap().send(&message).await;
 
     assert_eq!(delivery, Delivery::Sent);
     let mails = sink.messages();
@@ -88,14 +79,8 @@ async fn message_arrives_with_substituted_and_encoded_values() {
     assert_eq!(mail.defects, 0, "{}", mail.raw);
     assert_eq!(mail.header("From"), Some("callbacks@example.com"));
     assert_eq!(mail.header("To"), Some("Zoë Müller <zoe@example.com>"));
-    assert_eq!(
-        mail.header("Subject"),
-        Some("Callback: Seán O'Brien for Zoë Müller")
-    );
-    assert_eq!(
-        mail.header("Content-Type"),
-        Some("text/plain; charset=\"utf-8\"")
-    );
+    assert_eq!(mail.header("Subject"), Some("Callback: Seán O'Brien for Zoë Müller"));
+    assert_eq!(mail.header("Content-Type"), Some("text/plain; charset=\"utf-8\""));
     assert_eq!(
         mail.body.trim_end_matches('\n'),
         "Hello Zoë Müller,\n\
@@ -175,10 +160,7 @@ async fn no_server_is_retried_with_backoff_then_fails() {
 
     let delivery = Mailer::new(&config).unwrap().send(&simple_message()).await;
 
-    assert!(
-        matches!(delivery, Delivery::Failed { attempts: 3, .. }),
-        "{delivery:?}"
-    );
+    assert!(matches!(delivery, Delivery::Failed { attempts: 3, .. }), "{delivery:?}");
     // Two waits: 0.05 s, then doubled to 0.1 s.
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
@@ -227,10 +209,7 @@ async fn sendmail_receives_the_envelope_and_message() {
 
     assert_eq!(delivery, Delivery::Sent);
     let args = fs::read_to_string(dir.join("args")).unwrap();
-    assert_eq!(
-        args,
-        "-i\n-f\ncallbacks@example.com\n--\nsean@example.com\n"
-    );
+    assert_eq!(args, "-i\n-f\ncallbacks@example.com\n--\nsean@example.com\n");
     let received = fs::read(dir.join("message.eml")).unwrap();
     assert_eq!(received, message.formatted());
     let text = String::from_utf8(received).unwrap();
@@ -262,13 +241,7 @@ async fn sendmail_failure_is_retried_then_fails() {
         }
         Delivery::Sent => panic!("sent despite exit status 75"),
     }
-    assert_eq!(
-        fs::read_to_string(dir.join("runs"))
-            .unwrap()
-            .lines()
-            .count(),
-        3
-    );
+    assert_eq!(fs::read_to_string(dir.join("runs")).unwrap().lines().count(), 3);
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -282,10 +255,7 @@ async fn missing_sendmail_fails_at_once() {
         .send(&simple_message())
         .await;
 
-    assert!(
-        matches!(delivery, Delivery::Failed { attempts: 1, .. }),
-        "{delivery:?}"
-    );
+    assert!(matches!(delivery, Delivery::Failed { attempts: 1, .. }), "{delivery:?}");
     fs::remove_dir_all(&dir).unwrap();
 }
 

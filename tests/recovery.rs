@@ -16,7 +16,8 @@ async fn live_without_hopper(tag: &str, lead_status: &str) -> TestDb {
     let db = TestDb::new(tag).await;
     db.campaign("C", &[]).await;
     db.list(101, "C", &[]).await;
-    db.lead(1, 101, &[("status", lead_status), ("called_since_last_reset", "N")]).await;
+    db.lead(1, 101, &[("status", lead_status), ("called_since_last_reset", "N")])
+        .await;
     db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
     db
 }
@@ -34,7 +35,8 @@ async fn an_emptied_hopper_is_refilled_with_undialed_callbacks() {
 async fn a_half_done_activation_is_completed() {
     // Crash after the claim: callback LIVE, lead still CBHOLD.
     let db = live_without_hopper("halfdone", "CBHOLD").await;
-    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'Y' WHERE lead_id = 1").await;
+    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'Y' WHERE lead_id = 1")
+        .await;
     let s = db.pass_at(Some(&t("10:05:00"))).await;
     assert_eq!(s.inserted, 1, "{s}");
     assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
@@ -46,7 +48,8 @@ async fn a_half_done_activation_is_completed() {
 async fn a_useronly_callback_converted_to_anyone_by_a_manager_is_dialed() {
     let db = live_without_hopper("converted", "CBHOLD").await;
     // VICIdial's conversion only changes recipient: the callback was LIVE USERONLY.
-    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'Y' WHERE lead_id = 1").await;
+    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'Y' WHERE lead_id = 1")
+        .await;
     let s = db.pass_at(Some(&t("11:00:00"))).await;
     assert_eq!(s.inserted, 1, "{s}");
     assert_eq!(db.lead_state(1).await.0, "CALLBK");
@@ -56,7 +59,14 @@ async fn a_useronly_callback_converted_to_anyone_by_a_manager_is_dialed() {
 #[tokio::test]
 async fn a_cbhold_lead_held_by_another_open_callback_is_left_alone() {
     let db = live_without_hopper("heldby", "CBHOLD").await;
-    db.callback(11, 1, "C", 101, &[("recipient", "USERONLY"), ("callback_time", "2026-03-05 10:00:00")]).await;
+    db.callback(
+        11,
+        1,
+        "C",
+        101,
+        &[("recipient", "USERONLY"), ("callback_time", "2026-03-05 10:00:00")],
+    )
+    .await;
     let s = db.pass_at(Some(&t("10:05:00"))).await;
     assert_eq!(s.inserted, 0, "{s}");
     assert_eq!(db.lead_state(1).await.0, "CBHOLD");
@@ -74,10 +84,12 @@ async fn a_dialed_lead_is_never_reinserted() {
     .await;
     assert_eq!(db.pass_at(Some(&t("10:05:00"))).await.inserted, 0);
     // Even a list reset (called_since_last_reset back to N) does not make it undialed: the call time says it was.
-    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'N' WHERE lead_id = 1").await;
+    db.exec("UPDATE vicidial_list SET called_since_last_reset = 'N' WHERE lead_id = 1")
+        .await;
     assert_eq!(db.pass_at(Some(&t("10:06:00"))).await.inserted, 0);
     // Re-dispositioned (hung up as NA): not a callback lead any more.
-    db.exec("UPDATE vicidial_list SET status = 'NA', last_local_call_time = NULL WHERE lead_id = 1").await;
+    db.exec("UPDATE vicidial_list SET status = 'NA', last_local_call_time = NULL WHERE lead_id = 1")
+        .await;
     assert_eq!(db.pass_at(Some(&t("10:07:00"))).await.inserted, 0);
     assert_eq!(db.hopper_rows(1).await, 0);
     db.drop_db().await;
@@ -86,12 +98,20 @@ async fn a_dialed_lead_is_never_reinserted() {
 /// Every due ANYONE callback LIVE with exactly one hopper row and its lead
 /// in CALLBK; every USERONLY one LIVE with its lead untouched.
 async fn assert_all_delivered(db: &TestDb, n: u32, context: &str) {
-    let not_live = db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'").await;
+    let not_live = db
+        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'")
+        .await;
     assert_eq!(not_live, 0, "{context}: callbacks not LIVE");
-    let anyone = db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE recipient = 'ANYONE'").await;
+    let anyone = db
+        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE recipient = 'ANYONE'")
+        .await;
     let hopper = db.count("SELECT COUNT(*) FROM vicidial_hopper").await;
     let distinct = db.count("SELECT COUNT(DISTINCT lead_id) FROM vicidial_hopper").await;
-    assert_eq!((hopper, distinct), (anyone, anyone), "{context}: one hopper row per ANYONE lead");
+    assert_eq!(
+        (hopper, distinct),
+        (anyone, anyone),
+        "{context}: one hopper row per ANYONE lead"
+    );
     let stray = db
         .count(
             "SELECT COUNT(*) FROM vicidial_hopper h JOIN vicidial_callbacks cb ON cb.lead_id = h.lead_id \
@@ -99,9 +119,15 @@ async fn assert_all_delivered(db: &TestDb, n: u32, context: &str) {
         )
         .await;
     assert_eq!(stray, 0, "{context}: USERONLY leads in the hopper");
-    let callbk = db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CALLBK' AND called_since_last_reset = 'N'").await;
+    let callbk = db
+        .count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CALLBK' AND called_since_last_reset = 'N'")
+        .await;
     assert_eq!(callbk, anyone, "{context}: ANYONE leads in CALLBK");
-    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CBHOLD'").await, u64::from(n) - anyone);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CBHOLD'")
+            .await,
+        u64::from(n) - anyone
+    );
 }
 
 #[tokio::test]
@@ -134,7 +160,10 @@ async fn a_failure_between_any_two_writes_is_repaired_by_the_next_pass() {
         }
         total += 1;
     }
-    assert!(total >= 3 * (n as i64 / batch as i64), "every batch writes claim, lead status and hopper: {total}");
+    assert!(
+        total >= 3 * (n as i64 / batch as i64),
+        "every batch writes claim, lead status and hopper: {total}"
+    );
     db.drop_db().await;
 }
 
@@ -155,21 +184,37 @@ async fn kill_minus_nine_at_random_points_loses_nothing() {
     let n = 6000;
     db.bulk(n).await;
     // Kill the daemon at spread-out moments of its first, large pass.
-    for delay_ms in [40, 90, 160, 250, 400] {
+    let mut interrupted = 0;
+    for delay_ms in [60, 120, 200, 300, 450, 650] {
         let mut child = daemon(&db);
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        let live = db
+            .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'LIVE'")
+            .await;
+        println!("killed after {delay_ms} ms: {live} of {n} LIVE");
+        if live > 0 && live < u64::from(n) {
+            interrupted += 1;
+        }
     }
+    assert!(interrupted > 0, "no kill landed in the middle of a pass");
     let mut child = daemon(&db);
+    // Let it install its signal handlers before the SIGTERM below.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let live = db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'LIVE'").await;
+        let live = db
+            .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'LIVE'")
+            .await;
         let hopper = db.count("SELECT COUNT(*) FROM vicidial_hopper").await;
         if live == u64::from(n) && hopper == u64::from(n) * 7 / 10 {
             break;
         }
-        assert!(Instant::now() < deadline, "not repaired in 30 s: live={live} hopper={hopper}");
+        assert!(
+            Instant::now() < deadline,
+            "not repaired in 30 s: live={live} hopper={hopper}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     sigterm(&child);
@@ -183,6 +228,13 @@ async fn kill_minus_nine_at_random_points_loses_nothing() {
 async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_without_dialed_leads() {
     let db = TestDb::new("emptied").await;
     db.bulk(50).await;
+    // Due a few minutes ago: the scan every pass covers the last pending_window_hours.
+    db.exec(
+        "UPDATE vicidial_callbacks SET entry_time = NOW() - INTERVAL 1 HOUR, callback_time = NOW() - INTERVAL 5 MINUTE",
+    )
+    .await;
+    db.exec("UPDATE vicidial_list SET last_local_call_time = NOW() - INTERVAL 2 HOUR")
+        .await;
     let mut child = daemon(&db);
     let deadline = Instant::now() + Duration::from_secs(10);
     while db.count("SELECT COUNT(*) FROM vicidial_hopper").await < 35 {
@@ -195,7 +247,7 @@ async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_with
          WHERE lead_id IN (1, 2, 3, 4, 5)",
     )
     .await;
-    // Then MySQL restarts (or an admin resets the hopper): everything is gone.
+    // Then an admin resets the hopper (a MySQL restart also empties it): everything is gone.
     let emptied = Instant::now();
     db.exec("DELETE FROM vicidial_hopper").await;
     while db.count("SELECT COUNT(*) FROM vicidial_hopper").await < 30 {
@@ -205,8 +257,17 @@ async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_with
     let refill = emptied.elapsed();
     println!("hopper refilled in {} ms", refill.as_millis());
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 30, "exactly the undialed ones");
-    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper WHERE lead_id <= 5").await, 0, "dialed leads never");
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM vicidial_hopper").await,
+        30,
+        "exactly the undialed ones"
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM vicidial_hopper WHERE lead_id <= 5")
+            .await,
+        0,
+        "dialed leads never"
+    );
     sigterm(&child);
     assert!(child.wait().unwrap().success());
     assert!(refill < Duration::from_millis(1500), "refilled in {refill:?}");
@@ -215,6 +276,9 @@ async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_with
 
 /// Sends SIGTERM (std only has SIGKILL).
 fn sigterm(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }

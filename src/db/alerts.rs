@@ -155,12 +155,7 @@ fn read_candidate(row: mysql_async::Row) -> Candidate {
 /// `scheduled_callbacks_email_alert='Y'`, and the campaign's hours block
 /// (`entry_time + callback_hours_block` hours) has passed. One statement for
 /// the batch, joined to the campaign, lead, list, owner and login.
-pub async fn candidates(
-    s: &mut Session,
-    now: NaiveDateTime,
-    after_id: u32,
-    limit: usize,
-) -> DbResult<Vec<Candidate>> {
+pub async fn candidates(s: &mut Session, now: NaiveDateTime, after_id: u32, limit: usize) -> DbResult<Vec<Candidate>> {
     // A zero or NULL entry_time makes the sum NULL: no block, as in the engine.
     let sql = format!(
         "SELECT cb.callback_id, cb.user, cb.campaign_id, cb.entry_time, cb.callback_time, cb.comments, \
@@ -183,10 +178,7 @@ pub async fn candidates(
         lead_select_list()
     );
     let rows = s
-        .select(
-            &sql,
-            vec![now.into(), after_id.into(), (limit as u64).into()],
-        )
+        .select(&sql, vec![now.into(), after_id.into(), (limit as u64).into()])
         .await?;
     Ok(rows.into_iter().map(read_candidate).collect())
 }
@@ -206,10 +198,7 @@ pub async fn container(s: &mut Session) -> DbResult<Option<String>> {
             vec![CONTAINER_ID.into(), format!("{CONTAINER_ID} ").into()],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map(|row| RowReader::new(row).text(0)))
+    Ok(rows.into_iter().next().map(|row| RowReader::new(row).text(0)))
 }
 
 /// The conditions every claim re-checks: still a LIVE USERONLY callback nobody
@@ -221,9 +210,7 @@ const UNCLAIMED: &str = "email_alert IS NULL AND status = 'LIVE' AND recipient =
 pub async fn claim(s: &mut Session, callback_id: u32, at: NaiveDateTime) -> DbResult<bool> {
     let n = s
         .write(
-            &format!(
-                "UPDATE vicidial_callbacks SET email_alert = ? WHERE callback_id = ? AND {UNCLAIMED}"
-            ),
+            &format!("UPDATE vicidial_callbacks SET email_alert = ? WHERE callback_id = ? AND {UNCLAIMED}"),
             vec![at.into(), callback_id.into()],
         )
         .await?;
@@ -232,22 +219,14 @@ pub async fn claim(s: &mut Session, callback_id: u32, at: NaiveDateTime) -> DbRe
 
 /// Claims an alert and records `NOT AVAILABLE` in one statement. True when
 /// this call made the claim.
-pub async fn claim_not_available(
-    s: &mut Session,
-    callback_id: u32,
-    at: NaiveDateTime,
-) -> DbResult<bool> {
+pub async fn claim_not_available(s: &mut Session, callback_id: u32, at: NaiveDateTime) -> DbResult<bool> {
     let n = s
         .write(
             &format!(
                 "UPDATE vicidial_callbacks SET email_alert = ?, email_result = ? \
                  WHERE callback_id = ? AND {UNCLAIMED}"
             ),
-            vec![
-                at.into(),
-                EmailResult::NotAvailable.as_str().into(),
-                callback_id.into(),
-            ],
+            vec![at.into(), EmailResult::NotAvailable.as_str().into(), callback_id.into()],
         )
         .await?;
     Ok(n == 1)
@@ -277,11 +256,7 @@ pub struct Unrecorded {
 /// LIVE USERONLY callbacks claimed at or before `claimed_before` with no
 /// `email_result`: a crash or kill between claim and result. Whether their
 /// email went out is unknown; they are never sent again.
-pub async fn unrecorded(
-    s: &mut Session,
-    claimed_before: NaiveDateTime,
-    limit: usize,
-) -> DbResult<Vec<Unrecorded>> {
+pub async fn unrecorded(s: &mut Session, claimed_before: NaiveDateTime, limit: usize) -> DbResult<Vec<Unrecorded>> {
     let rows = s
         .select(
             "SELECT callback_id, user, email_alert FROM vicidial_callbacks \

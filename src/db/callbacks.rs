@@ -143,41 +143,90 @@ pub const STRANDED: &str = "l.status = 'CBHOLD' \
          AND o.callback_id <> cb.callback_id \
          AND (o.status IN ('ACTIVE','TFHCCL') OR (o.status = 'LIVE' AND o.recipient = 'USERONLY')))";
 
-/// Due callbacks (`ACTIVE` or `TFHCCL`, `callback_time <= now`) after `after_id`, in id order.
-pub async fn due(
-    s: &mut Session,
-    now: NaiveDateTime,
-    after_id: u32,
-    limit: usize,
-) -> DbResult<Vec<CallbackRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-         WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ? AND cb.callback_id > ? \
-         ORDER BY cb.callback_id LIMIT ?"
-    );
-    let rows = s
-        .select(
-            &sql,
-            vec![now.into(), after_id.into(), (limit as u64).into()],
-        )
-        .await?;
-    Ok(rows.into_iter().map(read_row).collect())
+/// Which callbacks a scan looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// `ACTIVE`/`TFHCCL` with `callback_time <= now`: to activate.
+    Due(NaiveDateTime),
+    /// LIVE ANYONE, lead undialed (or stranded in `CBHOLD`), no hopper row;
+    /// only those due since the given time when set (the cheap, frequent scan).
+    Pending(Option<NaiveDateTime>),
 }
 
-/// Pending ANYONE callbacks after `after_id`: `LIVE`, lead undialed (or
-/// stranded in `CBHOLD`), and no hopper row for the lead.
-pub async fn pending(s: &mut Session, after_id: u32, limit: usize) -> DbResult<Vec<CallbackRow>> {
+impl Scan {
+    /// `FROM ... WHERE ...` and its values; the same text serves the id scan
+    /// and the row fetch, so a row is fetched only if it still qualifies.
+    fn sql(self) -> (String, Vec<Value>) {
+        match self {
+            Scan::Due(now) => (
+                "FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                 WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
+                    .to_string(),
+                vec![now.into()],
+            ),
+            Scan::Pending(since) => {
+                let mut params = vec![];
+                let window = match since {
+                    Some(t) => {
+                        params.push(t.into());
+                        "AND cb.callback_time >= ? "
+                    }
+                    None => "",
+                };
+                (
+                    format!(
+                        "FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' {window}\
+                           AND (({UNDIALED}) OR ({STRANDED})) \
+                           AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
+                    ),
+                    params,
+                )
+            }
+        }
+    }
+}
+
+/// A callback found by a scan, with what tells whether it changed since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// `callback_id`.
+    pub callback_id: u32,
+    /// The callback's and the lead's `modify_date`: any edit of either changes it.
+    pub version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+}
+
+/// The callbacks a scan matches, in id order (at most `limit`). One index-driven
+/// statement per pass; the rows are then fetched by id in bounded batches.
+pub async fn scan(s: &mut Session, scan: Scan, limit: usize) -> DbResult<Vec<Found>> {
+    let (from_where, mut params) = scan.sql();
+    params.push((limit as u64).into());
+    let sql = format!("SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where} LIMIT ?");
+    let mut found: Vec<Found> = s
+        .select(&sql, params)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            Found {
+                callback_id: r.uint(0).unwrap_or_default() as u32,
+                version: (r.datetime(1), r.datetime(2)),
+            }
+        })
+        .collect();
+    found.sort_unstable_by_key(|f| f.callback_id);
+    Ok(found)
+}
+
+/// The rows of some scanned callbacks that still match the scan.
+pub async fn fetch(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<CallbackRow>> {
+    let (from_where, mut params) = scan.sql();
+    params.extend(ids(callback_ids));
     let sql = format!(
-        "SELECT {COLUMNS} FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND cb.callback_id > ? \
-           AND (({UNDIALED}) OR ({STRANDED})) \
-           AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id) \
-         ORDER BY cb.callback_id LIMIT ?"
+        "SELECT {COLUMNS} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
+        placeholders(callback_ids.len())
     );
-    let rows = s
-        .select(&sql, vec![after_id.into(), (limit as u64).into()])
-        .await?;
-    Ok(rows.into_iter().map(read_row).collect())
+    Ok(s.select(&sql, params).await?.into_iter().map(read_row).collect())
 }
 
 /// The earliest `callback_time` still to come, for the scheduler.
@@ -189,18 +238,11 @@ pub async fn next_due(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<Na
             vec![now.into()],
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|row| RowReader::new(row).datetime(0)))
+    Ok(rows.into_iter().next().and_then(|row| RowReader::new(row).datetime(0)))
 }
 
 /// Claims due callbacks: `LIVE`, by `callback_id`, only if still due and open.
-pub async fn claim_live(
-    s: &mut Session,
-    callback_ids: &[u32],
-    now: NaiveDateTime,
-) -> DbResult<u64> {
+pub async fn claim_live(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'LIVE' \
          WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND callback_time <= ?",
@@ -228,11 +270,7 @@ pub async fn statuses(s: &mut Session, callback_ids: &[u32]) -> DbResult<Vec<(u3
 }
 
 /// Holds due ANYONE callbacks back for the 24-hour limit: `ACTIVE` becomes `TFHCCL`.
-pub async fn set_limited(
-    s: &mut Session,
-    callback_ids: &[u32],
-    now: NaiveDateTime,
-) -> DbResult<u64> {
+pub async fn set_limited(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'TFHCCL' \
          WHERE callback_id IN ({}) AND status = 'ACTIVE' AND callback_time <= ?",
@@ -256,21 +294,13 @@ pub async fn mark_leads_limited(s: &mut Session, lead_ids: &[u32]) -> DbResult<u
 /// Gives the leads of LIVE ANYONE callbacks their callback status and
 /// `called_since_last_reset='N'`. With `stranded_only`, only leads still in
 /// `CBHOLD` (the repair of a half-done activation).
-pub async fn set_lead_status(
-    s: &mut Session,
-    callback_ids: &[u32],
-    stranded_only: bool,
-) -> DbResult<u64> {
+pub async fn set_lead_status(s: &mut Session, callback_ids: &[u32], stranded_only: bool) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_list l JOIN vicidial_callbacks cb ON cb.lead_id = l.lead_id \
          SET l.status = cb.lead_status, l.called_since_last_reset = 'N' \
          WHERE cb.callback_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE'{}",
         placeholders(callback_ids.len()),
-        if stranded_only {
-            " AND l.status = 'CBHOLD'"
-        } else {
-            ""
-        }
+        if stranded_only { " AND l.status = 'CBHOLD'" } else { "" }
     );
     s.write(&sql, ids(callback_ids)).await
 }
@@ -312,11 +342,7 @@ pub struct Stale {
 
 /// LIVE USERONLY callbacks of active campaigns whose `callback_time` is more
 /// than the campaign's `callback_useronly_move_minutes` ago.
-pub async fn stale_useronly(
-    s: &mut Session,
-    now: NaiveDateTime,
-    limit: usize,
-) -> DbResult<Vec<Stale>> {
+pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -> DbResult<Vec<Stale>> {
     let rows = s
         .select(
             "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, c.callback_useronly_move_minutes \

@@ -21,8 +21,7 @@ impl PassClock {
     pub fn offset(&self) -> FixedOffset {
         let secs = (self.now - self.utc).num_seconds();
         let minutes = (secs as f64 / 60.0).round() as i32;
-        FixedOffset::east_opt(minutes * 60)
-            .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
+        FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
     }
 
     /// The server's date (for holidays and list expiration).
@@ -42,18 +41,11 @@ impl PassClock {
 pub async fn read(session: &mut Session, at: Option<NaiveDateTime>) -> DbResult<PassClock> {
     let rows = match at {
         // Microseconds, so the scheduler can wake right at a callback's second.
-        None => {
-            session
-                .select("SELECT NOW(6), UNIX_TIMESTAMP(NOW(6))", vec![])
-                .await?
-        }
+        None => session.select("SELECT NOW(6), UNIX_TIMESTAMP(NOW(6))", vec![]).await?,
         Some(t) => {
             let v = Value::from(t);
             session
-                .select(
-                    "SELECT CAST(? AS DATETIME), UNIX_TIMESTAMP(?)",
-                    vec![v.clone(), v],
-                )
+                .select("SELECT CAST(? AS DATETIME), UNIX_TIMESTAMP(?)", vec![v.clone(), v])
                 .await?
         }
     };
@@ -80,10 +72,7 @@ mod tests {
         let now = utc - Duration::hours(5);
         let clock = PassClock { now, utc };
         assert_eq!(clock.offset().local_minus_utc(), -5 * 3600);
-        assert_eq!(
-            clock.to_local(utc + Duration::hours(1)),
-            now + Duration::hours(1)
-        );
+        assert_eq!(clock.to_local(utc + Duration::hours(1)), now + Duration::hours(1));
         assert_eq!(clock.today(), now.date());
     }
 }

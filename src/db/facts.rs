@@ -22,10 +22,7 @@ pub async fn dnc(
             "SELECT phone_number FROM vicidial_dnc WHERE phone_number IN ({})",
             placeholders(internal_keys.len())
         );
-        let params = internal_keys
-            .iter()
-            .map(|k| Value::from(k.as_str()))
-            .collect();
+        let params = internal_keys.iter().map(|k| Value::from(k.as_str())).collect();
         for row in s.select(&sql, params).await? {
             hits.internal.insert(RowReader::new(row).text(0));
         }

@@ -63,8 +63,7 @@ impl Db {
         let mut conn = self.pool.get_conn().await?;
         // VICIdial's columns hold zero dates and odd values; strict mode would
         // turn its own data into errors on our writes.
-        conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'")
-            .await?;
+        conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'").await?;
         Ok(Session {
             conn,
             write_budget: self.write_budget.clone(),
@@ -86,7 +85,15 @@ pub struct Session {
 impl Session {
     /// Runs a SELECT and returns its rows.
     pub async fn select(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
-        Ok(self.conn.exec(sql, Params::from(params)).await?)
+        let started = std::time::Instant::now();
+        let rows: Vec<Row> = self.conn.exec(sql, Params::from(params)).await?;
+        tracing::trace!(
+            us = started.elapsed().as_micros() as u64,
+            rows = rows.len(),
+            "{}",
+            statement_name(sql)
+        );
+        Ok(rows)
     }
 
     /// Runs one write statement and returns the number of rows it changed.
@@ -98,9 +105,22 @@ impl Session {
         if left > 0 {
             self.write_budget.fetch_sub(1, Ordering::SeqCst);
         }
+        let started = std::time::Instant::now();
         self.conn.exec_drop(sql, Params::from(params)).await?;
-        Ok(self.conn.affected_rows())
+        let affected = self.conn.affected_rows();
+        tracing::trace!(
+            us = started.elapsed().as_micros() as u64,
+            affected,
+            "{}",
+            statement_name(sql)
+        );
+        Ok(affected)
     }
+}
+
+/// The start of a statement, enough to tell which one it is in a trace.
+fn statement_name(sql: &str) -> String {
+    sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ")
 }
 
 /// `?, ?, ?` for an IN list of `n` values (n >= 1).

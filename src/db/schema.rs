@@ -204,15 +204,11 @@ pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {
             vec![],
         )
         .await?;
-    let mut found: std::collections::HashMap<(String, String), String> =
-        std::collections::HashMap::new();
+    let mut found: std::collections::HashMap<(String, String), String> = std::collections::HashMap::new();
     for row in rows {
         let mut r = RowReader::new(row);
         found.insert(
-            (
-                r.text(0).to_ascii_lowercase(),
-                r.text(1).to_ascii_lowercase(),
-            ),
+            (r.text(0).to_ascii_lowercase(), r.text(1).to_ascii_lowercase()),
             r.text(2),
         );
     }
@@ -245,18 +241,9 @@ mod tests {
 
     #[test]
     fn kinds_accept_vicidial_types() {
-        assert!(
-            Int.accepts("int")
-                && Int.accepts("bigint")
-                && Int.accepts("smallint")
-                && Int.accepts("tinyint")
-        );
+        assert!(Int.accepts("int") && Int.accepts("bigint") && Int.accepts("smallint") && Int.accepts("tinyint"));
         assert!(Text.accepts("varchar") && Text.accepts("enum") && Text.accepts("mediumtext"));
-        assert!(
-            DateTime.accepts("datetime")
-                && DateTime.accepts("timestamp")
-                && !DateTime.accepts("date")
-        );
+        assert!(DateTime.accepts("datetime") && DateTime.accepts("timestamp") && !DateTime.accepts("date"));
         assert!(Number.accepts("decimal") && !Number.accepts("varchar"));
         assert!(!Int.accepts("varchar"));
     }
@@ -286,10 +273,7 @@ mod tests {
         }
         assert!(compare(&found).is_empty());
         found.remove(&("vicidial_callbacks".to_string(), "lead_status".to_string()));
-        found.insert(
-            ("vicidial_list".into(), "gmt_offset_now".into()),
-            "varchar".into(),
-        );
+        found.insert(("vicidial_list".into(), "gmt_offset_now".into()), "varchar".into());
         found.retain(|(t, _), _| t != "vicidial_dnc");
         let p = compare(&found);
         assert_eq!(p.len(), 3, "{p:?}");
@@ -297,10 +281,7 @@ mod tests {
             p.iter()
                 .any(|m| m == "column vicidial_callbacks.lead_status is missing")
         );
-        assert!(
-            p.iter()
-                .any(|m| m.contains("vicidial_list.gmt_offset_now is varchar"))
-        );
+        assert!(p.iter().any(|m| m.contains("vicidial_list.gmt_offset_now is varchar")));
         assert!(p.iter().any(|m| m == "table vicidial_dnc is missing"));
     }
 }

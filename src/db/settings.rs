@@ -1,9 +1,13 @@
 //! The settings the callback rules read: `system_settings`, campaigns, lists
 //! and call times, loaded once per pass that has work, as typed values.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
+
+use mysql_async::Row;
 
 use super::{DbResult, RowReader, Session};
 use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
@@ -118,6 +122,8 @@ pub struct Settings {
     pub call_times: CallTimes,
     /// Each campaign's list ids (for the `CAMPAIGN_LISTS` scope).
     pub campaign_lists: HashMap<String, HashSet<u64>>,
+    /// A hash of every value read: equal fingerprints mean equal settings.
+    pub fingerprint: u64,
 }
 
 impl Settings {
@@ -141,27 +147,44 @@ impl Settings {
             lists,
             call_times,
             campaign_lists,
+            fingerprint: 0,
         }
     }
 }
 
 /// Loads every setting the rules read.
 pub async fn load(s: &mut Session) -> DbResult<Settings> {
-    Ok(Settings::new(
-        system(s).await?,
-        campaigns(s).await?,
-        lists(s).await?,
-        call_times(s).await?,
-    ))
+    let mut h = DefaultHasher::new();
+    let mut settings = Settings::new(
+        system(s, &mut h).await?,
+        campaigns(s, &mut h).await?,
+        lists(s, &mut h).await?,
+        call_times(s, &mut h).await?,
+    );
+    settings.fingerprint = h.finish();
+    Ok(settings)
 }
 
-async fn system(s: &mut Session) -> DbResult<SystemSettings> {
-    let rows = s
-        .select(
-            "SELECT anyone_callback_inactive_lists, hopper_hold_inserts, call_limit_24hour FROM system_settings LIMIT 1",
-            vec![],
-        )
-        .await?;
+/// Runs a settings query, feeding every value read to the fingerprint.
+async fn select(s: &mut Session, sql: &str, h: &mut DefaultHasher) -> DbResult<Vec<Row>> {
+    let rows = s.select(sql, vec![]).await?;
+    for row in &rows {
+        for i in 0..row.len() {
+            if let Some(v) = row.as_ref(i) {
+                v.as_sql(false).hash(h);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+async fn system(s: &mut Session, h: &mut DefaultHasher) -> DbResult<SystemSettings> {
+    let rows = select(
+        s,
+        "SELECT anyone_callback_inactive_lists, hopper_hold_inserts, call_limit_24hour FROM system_settings LIMIT 1",
+        h,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .next()
@@ -180,17 +203,17 @@ async fn system(s: &mut Session) -> DbResult<SystemSettings> {
         .unwrap_or_default())
 }
 
-async fn campaigns(s: &mut Session) -> DbResult<HashMap<String, Campaign>> {
-    let rows = s
-        .select(
-            "SELECT campaign_id, active, local_call_time, callback_dnc, use_internal_dnc, use_campaign_dnc, \
+async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<String, Campaign>> {
+    let rows = select(
+        s,
+        "SELECT campaign_id, active, local_call_time, callback_dnc, use_internal_dnc, use_campaign_dnc, \
                     use_other_campaign_dnc, hopper_hold_inserts, callback_hours_block, \
                     callback_useronly_move_minutes, scheduled_callbacks_email_alert, \
                     call_limit_24hour_method, call_limit_24hour_scope, call_limit_24hour, no_hopper_dialing \
-             FROM vicidial_campaigns",
-            vec![],
-        )
-        .await?;
+             FROM vicidial_campaigns ORDER BY campaign_id",
+        h,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -238,13 +261,13 @@ async fn campaigns(s: &mut Session) -> DbResult<HashMap<String, Campaign>> {
         .collect())
 }
 
-async fn lists(s: &mut Session) -> DbResult<HashMap<u64, List>> {
-    let rows = s
-        .select(
-            "SELECT list_id, campaign_id, active, expiration_date, local_call_time FROM vicidial_lists",
-            vec![],
-        )
-        .await?;
+async fn lists(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<u64, List>> {
+    let rows = select(
+        s,
+        "SELECT list_id, campaign_id, active, expiration_date, local_call_time FROM vicidial_lists ORDER BY list_id",
+        h,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
@@ -280,47 +303,35 @@ fn week(r: &mut RowReader, first: usize) -> Week {
         stop: r.int(first + 2 * i + 1).unwrap_or(0) as i32,
     };
     let default = pair(0);
-    let days = [
-        pair(1),
-        pair(2),
-        pair(3),
-        pair(4),
-        pair(5),
-        pair(6),
-        pair(7),
-    ];
+    let days = [pair(1), pair(2), pair(3), pair(4), pair(5), pair(6), pair(7)];
     Week { default, days }
 }
 
-async fn call_times(s: &mut Session) -> DbResult<CallTimes> {
-    let times = s
-        .select(
-            &format!(
-                "SELECT call_time_id, ct_state_call_times, ct_holidays, {} FROM vicidial_call_times",
-                day_columns("ct_")
-            ),
-            vec![],
-        )
-        .await?
-        .into_iter()
-        .map(|row| {
-            let mut r = RowReader::new(row);
-            CallTime {
-                id: r.text(0),
-                state_rules: parse_id_list(&r.text(1)),
-                holidays: parse_id_list(&r.text(2)),
-                week: week(&mut r, 3),
-            }
-        })
-        .collect();
-    let rules = s
-        .select(
-            &format!(
-                "SELECT state_call_time_id, state_call_time_state, ct_holidays, {} FROM vicidial_state_call_times",
+async fn call_times(s: &mut Session, h: &mut DefaultHasher) -> DbResult<CallTimes> {
+    let times = select(
+        s,
+        &format!(
+            "SELECT call_time_id, ct_state_call_times, ct_holidays, {} FROM vicidial_call_times ORDER BY call_time_id",
+            day_columns("ct_")
+        ),
+        h,
+    )
+    .await?
+    .into_iter()
+    .map(|row| {
+        let mut r = RowReader::new(row);
+        CallTime {
+            id: r.text(0),
+            state_rules: parse_id_list(&r.text(1)),
+            holidays: parse_id_list(&r.text(2)),
+            week: week(&mut r, 3),
+        }
+    })
+    .collect();
+    let rules = select(s, &format!(
+                "SELECT state_call_time_id, state_call_time_state, ct_holidays, {} FROM vicidial_state_call_times ORDER BY state_call_time_id",
                 day_columns("sct_")
-            ),
-            vec![],
-        )
+            ), h)
         .await?
         .into_iter()
         .map(|row| {
@@ -333,27 +344,27 @@ async fn call_times(s: &mut Session) -> DbResult<CallTimes> {
             }
         })
         .collect();
-    let holidays = s
-        .select(
-            "SELECT holiday_id, holiday_date, holiday_status, ct_default_start, ct_default_stop \
-             FROM vicidial_call_time_holidays",
-            vec![],
-        )
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            let mut r = RowReader::new(row);
-            Some(Holiday {
-                id: r.text(0),
-                date: r.date(1)?,
-                active: r.text(2) == "ACTIVE",
-                window: Window {
-                    start: r.int(3).unwrap_or(0) as i32,
-                    stop: r.int(4).unwrap_or(0) as i32,
-                },
-            })
+    let holidays = select(
+        s,
+        "SELECT holiday_id, holiday_date, holiday_status, ct_default_start, ct_default_stop \
+             FROM vicidial_call_time_holidays ORDER BY holiday_id",
+        h,
+    )
+    .await?
+    .into_iter()
+    .filter_map(|row| {
+        let mut r = RowReader::new(row);
+        Some(Holiday {
+            id: r.text(0),
+            date: r.date(1)?,
+            active: r.text(2) == "ACTIVE",
+            window: Window {
+                start: r.int(3).unwrap_or(0) as i32,
+                stop: r.int(4).unwrap_or(0) as i32,
+            },
         })
-        .collect();
+    })
+    .collect();
     Ok(CallTimes::new(times, rules, holidays))
 }
 

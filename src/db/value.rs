@@ -25,17 +25,14 @@ impl RowReader {
     pub fn opt_text(&mut self, i: usize) -> Option<String> {
         match self.take(i) {
             Value::NULL => None,
-            Value::Bytes(b) => Some(
-                String::from_utf8(b)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            ),
+            Value::Bytes(b) => {
+                Some(String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+            }
             Value::Int(n) => Some(n.to_string()),
             Value::UInt(n) => Some(n.to_string()),
             Value::Float(f) => Some(f.to_string()),
             Value::Double(f) => Some(f.to_string()),
-            v @ (Value::Date(..) | Value::Time(..)) => {
-                Some(v.as_sql(true).trim_matches('\'').to_string())
-            }
+            v @ (Value::Date(..) | Value::Time(..)) => Some(v.as_sql(true).trim_matches('\'').to_string()),
         }
     }
 
@@ -62,21 +59,13 @@ impl RowReader {
     /// A DATETIME, or `None` for NULL and zero dates.
     pub fn datetime(&mut self, i: usize) -> Option<NaiveDateTime> {
         match self.take(i) {
-            Value::Date(y, mo, d, h, mi, s, us) => NaiveDate::from_ymd_opt(
-                y.into(),
-                mo.into(),
-                d.into(),
-            )?
-            .and_hms_micro_opt(h.into(), mi.into(), s.into(), us),
+            Value::Date(y, mo, d, h, mi, s, us) => NaiveDate::from_ymd_opt(y.into(), mo.into(), d.into())?
+                .and_hms_micro_opt(h.into(), mi.into(), s.into(), us),
             Value::Bytes(b) => {
                 let t = std::str::from_utf8(&b).ok()?;
                 NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
                     .ok()
-                    .or_else(|| {
-                        NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                            .ok()?
-                            .and_hms_opt(0, 0, 0)
-                    })
+                    .or_else(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?.and_hms_opt(0, 0, 0))
             }
             _ => None,
         }

@@ -95,12 +95,7 @@ impl std::fmt::Display for AlertSummary {
         write!(
             f,
             "sent={} failed={} not_available={} waiting={} unknown={} claimed_elsewhere={}",
-            self.sent,
-            self.failed,
-            self.not_available,
-            self.waiting,
-            self.unknown,
-            self.claimed_elsewhere
+            self.sent, self.failed, self.not_available, self.waiting, self.unknown, self.claimed_elsewhere
         )
     }
 }
@@ -205,11 +200,7 @@ pub fn decide(
     let vars = variables(c);
     let value = |name: &str| vars.get(name).cloned();
     let subject = template::render(&template.subject, value);
-    let body: Vec<String> = template
-        .body
-        .iter()
-        .map(|line| template::render(line, value))
-        .collect();
+    let body: Vec<String> = template.body.iter().map(|line| template::render(line, value)).collect();
     match build_message(&template.from, &to, &subject, &body) {
         Ok(message) => Decision::Send {
             to,
@@ -222,10 +213,7 @@ pub fn decide(
 /// Parses the container text and checks its sender, once per change of text.
 fn usable_template(text: Option<&str>) -> Result<EmailTemplate, String> {
     let Some(text) = text else {
-        return Err(format!(
-            "there is no {} settings container",
-            alerts::CONTAINER_ID
-        ));
+        return Err(format!("there is no {} settings container", alerts::CONTAINER_ID));
     };
     let template = container::parse(text).map_err(|e| e.to_string())?;
     template.from.trim().parse::<Mailbox>().map_err(|e| {
@@ -249,10 +237,7 @@ impl ContainerCache {
     /// Takes the text just read; parses it only when it changed. Returns what
     /// to log: `None` when unchanged (or first seen and usable), else whether
     /// it is usable now, so a problem is logged once per change of the text.
-    fn refresh(
-        cache: &mut Option<ContainerCache>,
-        text: Option<String>,
-    ) -> Option<Result<(), String>> {
+    fn refresh(cache: &mut Option<ContainerCache>, text: Option<String>) -> Option<Result<(), String>> {
         if cache.as_ref().is_some_and(|c| c.text == text) {
             return None;
         }
@@ -337,8 +322,7 @@ impl Alerts {
             at: now,
             ..AlertSummary::default()
         };
-        self.report_unrecorded(&mut session, now, &mut summary)
-            .await?;
+        self.report_unrecorded(&mut session, now, &mut summary).await?;
         let mut sending = JoinSet::new();
         let mut in_flight = HashMap::new();
         let started = self
@@ -354,13 +338,7 @@ impl Alerts {
             .await;
         // Whatever happened, collect the emails already on their way.
         let finished = self
-            .finish(
-                &mut session,
-                &mut stop,
-                &mut sending,
-                &mut in_flight,
-                &mut summary,
-            )
+            .finish(&mut session, &mut stop, &mut sending, &mut in_flight, &mut summary)
             .await;
         started?;
         finished?;
@@ -374,10 +352,7 @@ impl Alerts {
         now: NaiveDateTime,
         summary: &mut AlertSummary,
     ) -> DbResult<()> {
-        if self
-            .last_unknown_scan
-            .is_some_and(|t| t.elapsed() < UNKNOWN_SCAN_EVERY)
-        {
+        if self.last_unknown_scan.is_some_and(|t| t.elapsed() < UNKNOWN_SCAN_EVERY) {
             return Ok(());
         }
         let before = now - chrono::Duration::minutes(UNKNOWN_AFTER_MINUTES);
@@ -402,21 +377,13 @@ impl Alerts {
     async fn template(&mut self, session: &mut Session) -> DbResult<Result<EmailTemplate, String>> {
         let text = alerts::container(session).await?;
         match ContainerCache::refresh(&mut self.container, text) {
-            Some(Ok(())) => info!(
-                "the {} settings container changed and is usable",
-                alerts::CONTAINER_ID
-            ),
+            Some(Ok(())) => info!("the {} settings container changed and is usable", alerts::CONTAINER_ID),
             Some(Err(why)) => {
                 warn!("email alerts will be recorded NOT AVAILABLE until this is fixed: {why}")
             }
             None => {}
         }
-        Ok(self
-            .container
-            .as_ref()
-            .expect("set by refresh")
-            .template
-            .clone())
+        Ok(self.container.as_ref().expect("set by refresh").template.clone())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -446,12 +413,7 @@ impl Alerts {
                     return Ok(());
                 }
                 let id = candidate.callback_id;
-                match decide(
-                    &candidate,
-                    now,
-                    &self.config,
-                    template.as_ref().map_err(String::as_str),
-                ) {
+                match decide(&candidate, now, &self.config, template.as_ref().map_err(String::as_str)) {
                     Decision::Wait => {
                         summary.waiting += 1;
                         debug!(callback_id = id, user = %candidate.user, "email alert waits: the agent is not logged in");
@@ -473,10 +435,7 @@ impl Alerts {
                         }
                         // A free slot first, so the claim time is the send time.
                         while sending.len() >= SEND_CONCURRENCY {
-                            if !self
-                                .collect_one(session, stop, sending, in_flight, summary)
-                                .await?
-                            {
+                            if !self.collect_one(session, stop, sending, in_flight, summary).await? {
                                 return Ok(());
                             }
                         }
@@ -595,10 +554,7 @@ impl Alerts {
     ) -> DbResult<()> {
         let mut first_error = None;
         while !sending.is_empty() {
-            match self
-                .collect_one(session, stop, sending, in_flight, summary)
-                .await
-            {
+            match self.collect_one(session, stop, sending, in_flight, summary).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 // The result could not be written (the database went away):
@@ -613,11 +569,7 @@ impl Alerts {
     }
 
     /// Gives up on emails still in flight at shutdown.
-    fn abandon(
-        &mut self,
-        sending: &mut JoinSet<Delivery>,
-        in_flight: &mut HashMap<tokio::task::Id, InFlight>,
-    ) {
+    fn abandon(&mut self, sending: &mut JoinSet<Delivery>, in_flight: &mut HashMap<tokio::task::Id, InFlight>) {
         sending.abort_all();
         for flight in in_flight.values() {
             self.unknown_logged.insert(flight.callback_id);
@@ -650,10 +602,7 @@ pub async fn run(mut alerts: Alerts, engine: EngineConfig, mut shutdown: watch::
             break;
         }
         let started = Instant::now();
-        let wait = match alerts
-            .pass_until(PassOptions::default(), Some(shutdown.clone()))
-            .await
-        {
+        let wait = match alerts.pass_until(PassOptions::default(), Some(shutdown.clone())).await {
             Ok(summary) => {
                 if !healthy {
                     info!("email alerts: database reachable again");
@@ -661,18 +610,12 @@ pub async fn run(mut alerts: Alerts, engine: EngineConfig, mut shutdown: watch::
                 }
                 backoff = Duration::from_secs(1);
                 if summary.did_work() {
-                    info!(
-                        ms = started.elapsed().as_millis() as u64,
-                        "email alert pass: {summary}"
-                    );
+                    info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");
                 }
                 poll
             }
             Err(e) => {
-                error!(
-                    "email alert pass failed: {e}; retrying in {}s",
-                    backoff.as_secs()
-                );
+                error!("email alert pass failed: {e}; retrying in {}s", backoff.as_secs());
                 healthy = false;
                 let wait = backoff;
                 backoff = (backoff * 2).min(max_backoff);
@@ -771,10 +714,7 @@ mod tests {
                 assert_eq!(to, "zoe@example.com");
                 let text = String::from_utf8(message.formatted()).unwrap();
                 assert!(text.contains("Subject: Due: <first_name>\r\n"), "{text}");
-                assert!(
-                    text.contains("<vendor_lead_code> / 2026-03-04 10:00:00"),
-                    "{text}"
-                );
+                assert!(text.contains("<vendor_lead_code> / 2026-03-04 10:00:00"), "{text}");
             }
             other => panic!("{other:?}"),
         }
@@ -809,10 +749,7 @@ mod tests {
             ..config()
         };
         let mut c = candidate();
-        assert!(matches!(
-            decide(&c, time("10:30:00"), &config, Ok(&t)),
-            Decision::Wait
-        ));
+        assert!(matches!(decide(&c, time("10:30:00"), &config, Ok(&t)), Decision::Wait));
         assert!(reason(decide(&c, time("11:01:00"), &config, Ok(&t))).starts_with("too late"));
         c.logged_in = true;
         assert!(sends(decide(&c, time("10:30:00"), &config, Ok(&t))));
@@ -823,10 +760,7 @@ mod tests {
         let t = template();
         let now = time("10:00:05");
         let mut c = candidate();
-        assert_eq!(
-            reason(decide(&c, now, &config(), Err("no container"))),
-            "no container"
-        );
+        assert_eq!(reason(decide(&c, now, &config(), Err("no container"))), "no container");
         c.agent_email = "  ".to_owned();
         assert!(reason(decide(&c, now, &config(), Ok(&t))).contains("has no email address"));
         c.user_exists = false;
@@ -834,10 +768,7 @@ mod tests {
         c.agent_email = "nobody".to_owned();
         assert!(reason(decide(&c, now, &config(), Ok(&t))).contains("invalid to address"));
         c.lead = None;
-        assert_eq!(
-            reason(decide(&c, now, &config(), Ok(&t))),
-            "the lead is gone"
-        );
+        assert_eq!(reason(decide(&c, now, &config(), Ok(&t))), "the lead is gone");
     }
 
     #[test]
@@ -857,14 +788,8 @@ mod tests {
         let mut cache = None;
         let good = "email_from=a@example.com\nemail_subject=Due\n".to_owned();
         let bad = "email_from=a@example.com\n".to_owned();
-        assert_eq!(
-            ContainerCache::refresh(&mut cache, Some(good.clone())),
-            None
-        );
-        assert_eq!(
-            ContainerCache::refresh(&mut cache, Some(good.clone())),
-            None
-        );
+        assert_eq!(ContainerCache::refresh(&mut cache, Some(good.clone())), None);
+        assert_eq!(ContainerCache::refresh(&mut cache, Some(good.clone())), None);
         assert!(matches!(
             ContainerCache::refresh(&mut cache, Some(bad.clone())),
             Some(Err(why)) if why.contains("email_subject")
@@ -875,10 +800,7 @@ mod tests {
             Some(Err(why)) if why.contains("no AGENT_CALLBACK_EMAIL")
         ));
         assert_eq!(ContainerCache::refresh(&mut cache, None), None);
-        assert_eq!(
-            ContainerCache::refresh(&mut cache, Some(good)),
-            Some(Ok(()))
-        );
+        assert_eq!(ContainerCache::refresh(&mut cache, Some(good)), Some(Ok(())));
         let mut fresh = None;
         let no_sender = "email_from=not an address\nemail_subject=x".to_owned();
         assert!(matches!(

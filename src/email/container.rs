@@ -117,10 +117,7 @@ mod tests {
         let template = parse(text).unwrap();
         assert_eq!(template.from, "vicidial@local.server");
         assert_eq!(template.to, None);
-        assert_eq!(
-            template.subject,
-            "Scheduled callback alert for --A--agent_name--B--"
-        );
+        assert_eq!(template.subject, "Scheduled callback alert for --A--agent_name--B--");
         assert_eq!(
             template.body,
             lines(&[
@@ -151,10 +148,7 @@ mod tests {
             Callback #--A--callback_id--B--; due now\n  a=b > c\t(tab)\nemail_body_end\n";
         assert_eq!(
             parse(text).unwrap().body,
-            lines(&[
-                "Callback #--A--callback_id--B--; due now",
-                "  a=b > c\t(tab)"
-            ])
+            lines(&["Callback #--A--callback_id--B--; due now", "  a=b > c\t(tab)"])
         );
     }
 
@@ -192,22 +186,13 @@ mod tests {
     #[test]
     fn text_after_body_begin_is_the_first_body_line() {
         let text = "email_from=a@example.com\nemail_subject=Due\nemail_body_begin=Hello --A--agent_name--B--\nBye\nemail_body_end\n";
-        assert_eq!(
-            parse(text).unwrap().body,
-            lines(&["Hello --A--agent_name--B--", "Bye"])
-        );
+        assert_eq!(parse(text).unwrap().body, lines(&["Hello --A--agent_name--B--", "Bye"]));
     }
 
     #[test]
     fn body_begin_without_text_adds_no_empty_first_line() {
-        for begin in [
-            "email_body_begin=",
-            "email_body_begin =>  ",
-            "email_body_begin",
-        ] {
-            let text = format!(
-                "email_from=a@example.com\nemail_subject=Due\n{begin}\nOnly\nemail_body_end"
-            );
+        for begin in ["email_body_begin=", "email_body_begin =>  ", "email_body_begin"] {
+            let text = format!("email_from=a@example.com\nemail_subject=Due\n{begin}\nOnly\nemail_body_end");
             assert_eq!(parse(&text).unwrap().body, lines(&["Only"]), "{begin:?}");
         }
     }
@@ -217,10 +202,7 @@ mod tests {
         let text = "email_from=a@example.com\nemail_subject=Due\nemail_body_begin=\nOne\n\nemail_from=not@a.setting\n";
         let template = parse(text).unwrap();
         assert_eq!(template.from, "a@example.com");
-        assert_eq!(
-            template.body,
-            lines(&["One", "", "email_from=not@a.setting"])
-        );
+        assert_eq!(template.body, lines(&["One", "", "email_from=not@a.setting"]));
     }
 
     #[test]
@@ -289,18 +271,12 @@ mod tests {
             parse("email_from= # none yet\nemail_subject=Due\n"),
             Err(ContainerError::MissingFrom)
         );
-        assert_eq!(
-            parse("; only comments\n# here\n"),
-            Err(ContainerError::MissingFrom)
-        );
+        assert_eq!(parse("; only comments\n# here\n"), Err(ContainerError::MissingFrom));
     }
 
     #[test]
     fn missing_or_empty_subject_is_an_error() {
-        assert_eq!(
-            parse("email_from=a@example.com\n"),
-            Err(ContainerError::MissingSubject)
-        );
+        assert_eq!(parse("email_from=a@example.com\n"), Err(ContainerError::MissingSubject));
         assert_eq!(
             parse("email_from=a@example.com\nemail_subject=\n"),
             Err(ContainerError::MissingSubject)

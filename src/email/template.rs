@@ -61,10 +61,7 @@ mod tests {
 
     #[test]
     fn values_go_in_as_plain_text() {
-        assert_eq!(
-            render("--A--city--B--", lead),
-            "Zoë Müller & Co, 東京 <a@b>"
-        );
+        assert_eq!(render("--A--city--B--", lead), "Zoë Müller & Co, 東京 <a@b>");
         assert_eq!(render("[--A--empty--B--]", lead), "[]");
     }
 
@@ -78,10 +75,7 @@ mod tests {
 
     #[test]
     fn names_are_case_insensitive() {
-        assert_eq!(
-            render("--A--First_Name--B-- --A--LAST_NAME--B--", lead),
-            "Seán O'Brien"
-        );
+        assert_eq!(render("--A--First_Name--B-- --A--LAST_NAME--B--", lead), "Seán O'Brien");
     }
 
     #[test]
@@ -94,10 +88,7 @@ mod tests {
 
     #[test]
     fn adjacent_variables_are_all_replaced() {
-        assert_eq!(
-            render("--A--first_name--B----A--last_name--B--", lead),
-            "SeánO'Brien"
-        );
+        assert_eq!(render("--A--first_name--B----A--last_name--B--", lead), "SeánO'Brien");
     }
 
     #[test]

@@ -90,9 +90,7 @@ impl Mailer {
     /// TLS setting, credentials pair, timeout, backoff or command.
     pub fn new(config: &EmailConfig) -> Result<Mailer, MailerError> {
         if config.timeout_seconds == 0 {
-            return Err(MailerError::Config(
-                "timeout_seconds must be at least 1".to_owned(),
-            ));
+            return Err(MailerError::Config("timeout_seconds must be at least 1".to_owned()));
         }
         let timeout = Duration::from_secs(config.timeout_seconds);
         let backoff = Duration::try_from_secs_f64(config.retry_backoff_seconds).map_err(|_| {
@@ -107,9 +105,7 @@ impl Mailer {
                 if config.sendmail_command.trim().is_empty() {
                     return Err(MailerError::Config("sendmail_command is empty".to_owned()));
                 }
-                Transport::Sendmail(AsyncSendmailTransport::new_with_command(
-                    &config.sendmail_command,
-                ))
+                Transport::Sendmail(AsyncSendmailTransport::new_with_command(&config.sendmail_command))
             }
         };
         Ok(Mailer {
@@ -148,11 +144,7 @@ impl Mailer {
         }
     }
 
-    async fn attempt(
-        &self,
-        envelope: &lettre::address::Envelope,
-        raw: &[u8],
-    ) -> Result<(), Failure> {
+    async fn attempt(&self, envelope: &lettre::address::Envelope, raw: &[u8]) -> Result<(), Failure> {
         match &self.transport {
             Transport::Smtp(transport) => transport
                 .send_raw(envelope, raw)
@@ -182,19 +174,12 @@ impl Mailer {
     /// The wait after failed attempt number `attempt` (1-based): the configured
     /// backoff doubled once per earlier retry.
     fn backoff_after(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.backoff
-            .saturating_mul(factor)
-            .min(MAX_BACKOFF.max(self.backoff))
+        let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.backoff.saturating_mul(factor).min(MAX_BACKOFF.max(self.backoff))
     }
 }
 
-fn smtp_transport(
-    config: &EmailConfig,
-    timeout: Duration,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerError> {
+fn smtp_transport(config: &EmailConfig, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerError> {
     let host = config.smtp_host.trim();
     if !is_host(host) {
         return Err(MailerError::Config(format!(
@@ -248,9 +233,7 @@ fn is_host(host: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
 }
 
@@ -284,12 +267,7 @@ fn sendmail_is_temporary(error: &sendmail::Error) -> bool {
 ///
 /// `to` may list several addresses separated by commas; line breaks in the
 /// subject (from substituted values) become spaces, since a header is one line.
-pub fn build_message(
-    from: &str,
-    to: &str,
-    subject: &str,
-    body_lines: &[String],
-) -> Result<Message, MailerError> {
+pub fn build_message(from: &str, to: &str, subject: &str, body_lines: &[String]) -> Result<Message, MailerError> {
     let address_error = |role, address: &str, source| MailerError::Address {
         role,
         address: address.to_owned(),
@@ -299,10 +277,7 @@ pub fn build_message(
         .trim()
         .parse()
         .map_err(|source| address_error("from", from, source))?;
-    let to_mailboxes: Mailboxes = to
-        .trim()
-        .parse()
-        .map_err(|source| address_error("to", to, source))?;
+    let to_mailboxes: Mailboxes = to.trim().parse().map_err(|source| address_error("to", to, source))?;
     if to_mailboxes.iter().next().is_none() {
         return Err(address_error("to", to, AddressError::MissingParts));
     }
@@ -310,16 +285,11 @@ pub fn build_message(
         .chars()
         .map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c })
         .collect();
-    let mut builder = Message::builder()
-        .from(from_mailbox)
-        .subject(subject)
-        .message_id(None);
+    let mut builder = Message::builder().from(from_mailbox).subject(subject).message_id(None);
     for mailbox in to_mailboxes {
         builder = builder.to(mailbox);
     }
-    Ok(builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(body_lines.join("\n"))?)
+    Ok(builder.header(ContentType::TEXT_PLAIN).body(body_lines.join("\n"))?)
 }
 
 #[cfg(test)]
@@ -452,9 +422,7 @@ mod tests {
             ..config()
         };
         let mailer = Mailer::new(&config).unwrap();
-        let waits: Vec<u64> = (1..=10)
-            .map(|n| mailer.backoff_after(n).as_secs())
-            .collect();
+        let waits: Vec<u64> = (1..=10).map(|n| mailer.backoff_after(n).as_secs()).collect();
         assert_eq!(waits, [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
         assert_eq!(mailer.backoff_after(u32::MAX), MAX_BACKOFF);
         let slow = Mailer::new(&EmailConfig {
@@ -467,11 +435,7 @@ mod tests {
 
     #[test]
     fn builds_a_plain_text_utf8_message() {
-        let body = vec![
-            "Line one".to_owned(),
-            String::new(),
-            "Line three".to_owned(),
-        ];
+        let body = vec!["Line one".to_owned(), String::new(), "Line three".to_owned()];
         let message = build_message(
             "Call Center <cc@example.com>",
             "agent@example.com",
@@ -480,21 +444,12 @@ mod tests {
         )
         .unwrap();
         let text = text(&message);
-        assert!(
-            text.contains("From: \"Call Center\" <cc@example.com>\r\n"),
-            "{text}"
-        );
+        assert!(text.contains("From: \"Call Center\" <cc@example.com>\r\n"), "{text}");
         assert!(text.contains("To: agent@example.com\r\n"), "{text}");
         assert!(text.contains("Subject: Callback due\r\n"), "{text}");
-        assert!(
-            text.contains("Content-Type: text/plain; charset=utf-8\r\n"),
-            "{text}"
-        );
+        assert!(text.contains("Content-Type: text/plain; charset=utf-8\r\n"), "{text}");
         assert!(text.contains("Message-ID: <"), "{text}");
-        assert!(
-            text.ends_with("\r\n\r\nLine one\r\n\r\nLine three"),
-            "{text}"
-        );
+        assert!(text.ends_with("\r\n\r\nLine one\r\n\r\nLine three"), "{text}");
         assert_eq!(message.envelope().to().len(), 1);
     }
 
@@ -508,30 +463,15 @@ mod tests {
 
     #[test]
     fn line_breaks_in_the_subject_become_spaces() {
-        let message = build_message(
-            "a@example.com",
-            "b@example.com",
-            "Due\r\nBcc: victim@example.com",
-            &[],
-        )
-        .unwrap();
+        let message = build_message("a@example.com", "b@example.com", "Due\r\nBcc: victim@example.com", &[]).unwrap();
         let text = text(&message);
         assert!(!text.contains("\r\nBcc:"), "{text}");
-        assert!(
-            text.contains("Subject: Due  Bcc: victim@example.com\r\n"),
-            "{text}"
-        );
+        assert!(text.contains("Subject: Due  Bcc: victim@example.com\r\n"), "{text}");
     }
 
     #[test]
     fn several_recipients_are_accepted() {
-        let message = build_message(
-            "a@example.com",
-            "b@example.com, Boss <c@example.com>",
-            "Due",
-            &[],
-        )
-        .unwrap();
+        let message = build_message("a@example.com", "b@example.com, Boss <c@example.com>", "Due", &[]).unwrap();
         assert_eq!(message.envelope().to().len(), 2);
     }
 

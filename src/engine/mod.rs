@@ -22,16 +22,16 @@ mod run;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 use tracing::{debug, info, warn};
 
 use crate::config::EngineConfig;
-use crate::db::callbacks::{self, CallbackRow, Recipient};
+use crate::db::callbacks::{self, CallbackRow, Found, Recipient, Scan};
 use crate::db::clock::{self, PassClock};
 use crate::db::settings::{self, Settings};
 use crate::db::{Db, DbResult, Session, facts, hopper};
 use crate::dnc::{self, DncList};
-use rules::{Context, Facts, Feed, OpeningCache, Outcome, Phase};
+use rules::{Context, Facts, Feed, Gate, OpeningCache, Outcome, Phase};
 
 pub use run::run;
 
@@ -70,13 +70,7 @@ impl std::fmt::Display for Summary {
         write!(
             f,
             "activated={} inserted={} pending={} dead={} errors={} moved={} limited={}",
-            self.activated,
-            self.inserted,
-            self.pending,
-            self.dead,
-            self.errors,
-            self.moved,
-            self.limited
+            self.activated, self.inserted, self.pending, self.dead, self.errors, self.moved, self.limited
         )
     }
 }
@@ -98,7 +92,25 @@ pub struct Engine {
     /// problem is logged when it appears or changes, not every second.
     reported: HashMap<u32, String>,
     reported_since: Instant,
+    /// Pending callbacks held by a gate, so an unchanged one is not decided
+    /// again every poll interval before its gate can open.
+    held: HashMap<u32, Held>,
+    /// When the last pending scan without a time window ran.
+    last_full_scan: Option<Instant>,
 }
+
+/// A callback known to be held, and what must stay the same for that to hold.
+struct Held {
+    /// The callback's and lead's `modify_date` when it was decided.
+    version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    /// The settings it was decided under.
+    settings: u64,
+    /// When to decide it again (its gate's opening, or a recheck).
+    recheck_at: NaiveDateTime,
+}
+
+/// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
+const RECHECK: Duration = Duration::seconds(60);
 
 /// The state of one pass.
 struct Pass<'a> {
@@ -109,6 +121,7 @@ struct Pass<'a> {
     summary: Summary,
     cache: OpeningCache,
     reported: &'a mut HashMap<u32, String>,
+    held: &'a mut HashMap<u32, Held>,
     horizon_days: u32,
 }
 
@@ -120,16 +133,14 @@ impl Engine {
             config,
             reported: HashMap::new(),
             reported_since: Instant::now(),
+            held: HashMap::new(),
+            last_full_scan: None,
         }
     }
 
     /// Runs one full pass; `stop` is checked between batches so a shutdown
     /// finishes the current batch and no more.
-    pub async fn pass(
-        &mut self,
-        options: PassOptions,
-        stop: &dyn Fn() -> bool,
-    ) -> DbResult<Summary> {
+    pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
         // Re-log standing problems hourly, so they are neither spam nor forgotten.
         if self.reported_since.elapsed().as_secs() >= 3600 {
             self.reported.clear();
@@ -137,7 +148,12 @@ impl Engine {
         }
         let mut session = self.db.session().await?;
         let clock = clock::read(&mut session, options.at).await?;
-        let batch = self.config.batch_size;
+        let config = &self.config;
+        let batch = config.batch_size;
+        let full_scan = self
+            .last_full_scan
+            .is_none_or(|t| t.elapsed().as_secs() >= config.full_scan_seconds);
+        let since = (!full_scan).then(|| clock.now - Duration::hours(config.pending_window_hours.into()));
         let mut pass = Pass {
             session,
             clock,
@@ -149,36 +165,44 @@ impl Engine {
             },
             cache: OpeningCache::new(),
             reported: &mut self.reported,
-            horizon_days: self.config.call_time_horizon_days,
+            held: &mut self.held,
+            horizon_days: config.call_time_horizon_days,
         };
         pass.move_stale_useronly(batch, stop).await?;
-        let mut after = 0;
-        while !stop() {
-            let rows = callbacks::pending(&mut pass.session, after, batch).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.callback_id;
-            let full = rows.len() == batch;
-            pass.process(rows, Phase::Pending).await?;
-            if !full {
+
+        let scan = Scan::Pending(since);
+        let found = callbacks::scan(&mut pass.session, scan, config.max_per_pass).await?;
+        if full_scan {
+            // Forget holds of callbacks that are no longer pending at all.
+            let seen: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
+            pass.held.retain(|id, _| seen.contains(id));
+        }
+        let found = pass.skip_known_holds(found).await?;
+        for chunk in found.chunks(batch) {
+            if stop() {
                 break;
             }
+            let ids: Vec<u32> = chunk.iter().map(|f| f.callback_id).collect();
+            let rows = callbacks::fetch(&mut pass.session, scan, &ids).await?;
+            pass.process(rows, Phase::Pending, chunk).await?;
         }
-        let mut after = 0;
-        while !stop() {
-            let rows = callbacks::due(&mut pass.session, pass.clock.now, after, batch).await?;
-            let Some(last) = rows.last() else { break };
-            after = last.callback_id;
-            let full = rows.len() == batch;
-            pass.process(rows, Phase::Due).await?;
-            if !full {
+
+        let scan = Scan::Due(pass.clock.now);
+        let found = callbacks::scan(&mut pass.session, scan, config.max_per_pass).await?;
+        for chunk in found.chunks(batch) {
+            if stop() {
                 break;
             }
+            let ids: Vec<u32> = chunk.iter().map(|f| f.callback_id).collect();
+            let rows = callbacks::fetch(&mut pass.session, scan, &ids).await?;
+            pass.process(rows, Phase::Due, chunk).await?;
         }
+
         let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
-        pass.summary.next_wake = [pass.summary.next_wake, next_due]
-            .into_iter()
-            .flatten()
-            .min();
+        pass.summary.next_wake = [pass.summary.next_wake, next_due].into_iter().flatten().min();
+        if full_scan && !stop() {
+            self.last_full_scan = Some(Instant::now());
+        }
         Ok(pass.summary)
     }
 }
@@ -213,10 +237,7 @@ impl Pass<'_> {
         while !stop() {
             let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;
             // In a dry run nothing changes, so the same rows come back: stop at the first repeat.
-            let stale: Vec<_> = stale
-                .into_iter()
-                .filter(|s| seen.insert(s.callback_id))
-                .collect();
+            let stale: Vec<_> = stale.into_iter().filter(|s| seen.insert(s.callback_id)).collect();
             if stale.is_empty() {
                 break;
             }
@@ -250,12 +271,8 @@ impl Pass<'_> {
         let mut campaign_keys = BTreeSet::new();
         let mut phones = BTreeSet::new();
         let mut leads = BTreeSet::new();
-        for row in rows
-            .iter()
-            .filter(|r| r.recipient == Some(Recipient::Anyone))
-        {
-            let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id))
-            else {
+        for row in rows.iter().filter(|r| r.recipient == Some(Recipient::Anyone)) {
+            let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id)) else {
                 continue;
             };
             if c.callback_dnc {
@@ -281,8 +298,29 @@ impl Pass<'_> {
         Ok(Facts { dnc, calls })
     }
 
-    /// Decides and applies one batch.
-    async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase) -> DbResult<()> {
+    /// Drops the found callbacks that are held, unchanged, under unchanged
+    /// settings, with their gate not yet due to open; they still count as pending.
+    async fn skip_known_holds(&mut self, found: Vec<Found>) -> DbResult<Vec<Found>> {
+        if found.is_empty() {
+            return Ok(found);
+        }
+        let fingerprint = self.settings().await?.fingerprint;
+        let now = self.clock.now;
+        let mut left = Vec::with_capacity(found.len());
+        for f in found {
+            match self.held.get(&f.callback_id) {
+                Some(h) if h.version == f.version && h.settings == fingerprint && h.recheck_at > now => {
+                    self.summary.pending += 1;
+                    self.summary.next_wake = Some(self.summary.next_wake.map_or(h.recheck_at, |w| w.min(h.recheck_at)));
+                }
+                _ => left.push(f),
+            }
+        }
+        Ok(left)
+    }
+
+    /// Decides and applies one batch; `found` gives the versions the rows were scanned at.
+    async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase, found: &[Found]) -> DbResult<()> {
         let facts = self.gather_facts(&rows).await?;
         let settings = self.settings.as_ref().expect("loaded by gather_facts");
         let cx = Context {
@@ -298,7 +336,41 @@ impl Pass<'_> {
                 (row, outcome)
             })
             .collect();
+        if phase == Phase::Pending {
+            self.remember_holds(&decided, found);
+        }
         self.apply(decided, phase).await
+    }
+
+    /// Remembers the pending callbacks a gate holds, until their gate may open.
+    fn remember_holds(&mut self, decided: &[(CallbackRow, Outcome)], found: &[Found]) {
+        let fingerprint = self.settings.as_ref().map_or(0, |s| s.fingerprint);
+        let versions: HashMap<u32, _> = found.iter().map(|f| (f.callback_id, f.version)).collect();
+        for (row, outcome) in decided {
+            let Some(version) = versions.get(&row.callback_id) else {
+                continue;
+            };
+            match outcome {
+                // The 24-hour window slides every second: decide again each pass.
+                Outcome::Anyone(Feed::Hold {
+                    gate: Gate::CallLimit, ..
+                }) => {}
+                Outcome::Anyone(Feed::Hold { until, .. }) => {
+                    let recheck_at = until.unwrap_or(self.clock.now + RECHECK);
+                    self.held.insert(
+                        row.callback_id,
+                        Held {
+                            version: *version,
+                            settings: fingerprint,
+                            recheck_at,
+                        },
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+            self.held.remove(&row.callback_id);
+        }
     }
 
     async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
@@ -411,14 +483,11 @@ impl Pass<'_> {
             .collect();
         let status_ids: Vec<u32> = anyone
             .iter()
-            .filter(|r| {
-                phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD")
-            })
+            .filter(|r| phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD"))
             .map(|r| r.callback_id)
             .collect();
         if !status_ids.is_empty() && !dry {
-            callbacks::set_lead_status(&mut self.session, &status_ids, phase == Phase::Pending)
-                .await?;
+            callbacks::set_lead_status(&mut self.session, &status_ids, phase == Phase::Pending).await?;
         }
 
         // The hopper: one row per lead, gates permitting.
@@ -435,8 +504,7 @@ impl Pass<'_> {
                 Outcome::Anyone(Feed::Hold { gate, until }) => {
                     self.summary.pending += 1;
                     if let Some(t) = until {
-                        self.summary.next_wake =
-                            Some(self.summary.next_wake.map_or(*t, |w| w.min(*t)));
+                        self.summary.next_wake = Some(self.summary.next_wake.map_or(*t, |w| w.min(*t)));
                     }
                     let message = match until {
                         Some(t) => format!("{gate}; opens {t}"),

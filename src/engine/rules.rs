@@ -63,10 +63,7 @@ pub enum Feed {
     /// The lead already has a hopper row: never a second one.
     InHopper,
     /// Held by a gate; `until` is when it may open (server time), `None` when unknown.
-    Hold {
-        gate: Gate,
-        until: Option<NaiveDateTime>,
-    },
+    Hold { gate: Gate, until: Option<NaiveDateTime> },
 }
 
 /// What happens to one callback in this pass.
@@ -128,9 +125,7 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
         && cx.settings.system.inactive_lists == InactiveLists::NoAddToHopper
         && let Some(list_id) = lead.list_id.filter(|id| !list_is_active(cx, *id))
     {
-        return Outcome::StayActive(format!(
-            "lead's list {list_id} is inactive (NO_ADD_TO_HOPPER)"
-        ));
+        return Outcome::StayActive(format!("lead's list {list_id} is inactive (NO_ADD_TO_HOPPER)"));
     }
     if recipient == Recipient::UserOnly {
         return Outcome::Live;
@@ -193,8 +188,7 @@ fn limit_reached(lead: &Lead, campaign: &Campaign, cx: &Context) -> bool {
         .into_iter()
         .flatten()
         .filter(|(list, _)| {
-            campaign.limit_scope == LimitScope::SystemWide
-                || own_lists.is_some_and(|l| l.contains(list))
+            campaign.limit_scope == LimitScope::SystemWide || own_lists.is_some_and(|l| l.contains(list))
         })
         .map(|(_, n)| n)
         .sum();
@@ -366,13 +360,7 @@ mod tests {
         }
     }
 
-    fn run(
-        row: &CallbackRow,
-        phase: Phase,
-        settings: &Settings,
-        facts: &Facts,
-        clock: &PassClock,
-    ) -> Outcome {
+    fn run(row: &CallbackRow, phase: Phase, settings: &Settings, facts: &Facts, clock: &PassClock) -> Outcome {
         let cx = Context {
             settings,
             facts,
@@ -522,13 +510,7 @@ mod tests {
         c.no_hopper_dialing = true;
         let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(
-                &row(Recipient::Anyone),
-                Phase::Due,
-                &s,
-                &Facts::default(),
-                &clock()
-            ),
+            run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
             Outcome::Anyone(Feed::Hold {
                 gate: Gate::NoHopperDialing,
                 until: None
@@ -542,13 +524,7 @@ mod tests {
         c.callback_hours_block = 4;
         let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(
-                &row(Recipient::Anyone),
-                Phase::Due,
-                &s,
-                &Facts::default(),
-                &clock()
-            ),
+            run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
             Outcome::Anyone(Feed::Hold {
                 gate: Gate::HoursBlock,
                 until: Some(at(12, 0))
@@ -598,13 +574,7 @@ mod tests {
         c.local_call_time = "nope".into();
         let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(
-                &row(Recipient::Anyone),
-                Phase::Due,
-                &s,
-                &Facts::default(),
-                &clock()
-            ),
+            run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
             Outcome::Anyone(Feed::Hold {
                 gate: Gate::UnknownCallTime("nope".into()),
                 until: None

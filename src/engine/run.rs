@@ -39,12 +39,9 @@ pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
                 if summary.did_work() {
                     info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
                 }
-                let until_event = summary.next_wake.map(|t| {
-                    (t - summary.at)
-                        .to_std()
-                        .unwrap_or_default()
-                        .saturating_sub(elapsed)
-                });
+                let until_event = summary
+                    .next_wake
+                    .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
                 until_event.map_or(poll, |d| d.min(poll))
             }
             Err(e) => {

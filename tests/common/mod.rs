@@ -13,8 +13,7 @@ use vicidial_callbackd::engine::{Engine, PassOptions, Summary};
 
 /// The server URL without a database (`scripts/db.sh url`).
 pub fn server_url() -> String {
-    std::env::var("CALLBACKD_TEST_SERVER")
-        .unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into())
+    std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into())
 }
 
 /// One test's own database.
@@ -57,32 +56,16 @@ impl TestDb {
         admin.disconnect().await.unwrap();
         let url = format!("{}/{name}", server_url());
         let pool = Pool::new(OptsBuilder::from_opts(Opts::from_url(&url).unwrap()));
-        let schema = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/sql/vicidial-schema.sql"
-        ))
-        .unwrap();
-        pool.get_conn()
-            .await
-            .unwrap()
-            .query_drop(schema)
-            .await
-            .unwrap();
+        let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+        pool.get_conn().await.unwrap().query_drop(schema).await.unwrap();
         let db = Db::new(Opts::from_url(&url).unwrap());
-        TestDb {
-            name,
-            url,
-            db,
-            pool,
-        }
+        TestDb { name, url, db, pool }
     }
 
     /// Runs SQL text (fixture statements only; the daemon always binds).
     pub async fn exec(&self, sql: &str) {
         let mut conn = self.pool.get_conn().await.unwrap();
-        conn.query_drop(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        conn.query_drop(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// Runs a statement with bound values.
@@ -96,10 +79,7 @@ impl TestDb {
     /// Rows of a query, each column as text (`NULL` for NULL).
     pub async fn rows(&self, sql: &str) -> Vec<Vec<String>> {
         let mut conn = self.pool.get_conn().await.unwrap();
-        let rows: Vec<Row> = conn
-            .query(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let rows: Vec<Row> = conn.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         rows.into_iter()
             .map(|r| {
                 r.unwrap()
@@ -140,7 +120,9 @@ impl TestDb {
     /// A lead's status and called_since_last_reset.
     pub async fn lead_state(&self, lead_id: u32) -> (String, String) {
         let r = self
-            .rows(&format!("SELECT status, called_since_last_reset FROM vicidial_list WHERE lead_id = {lead_id}"))
+            .rows(&format!(
+                "SELECT status, called_since_last_reset FROM vicidial_list WHERE lead_id = {lead_id}"
+            ))
             .await;
         (r[0][0].clone(), r[0][1].clone())
     }
@@ -227,14 +209,7 @@ impl TestDb {
     }
 
     /// Inserts a callback (ACTIVE ANYONE for lead `lead_id`, set at 08:00, due at 10:00).
-    pub async fn callback(
-        &self,
-        callback_id: u32,
-        lead_id: u32,
-        campaign: &str,
-        list_id: u64,
-        extra: &[(&str, &str)],
-    ) {
+    pub async fn callback(&self, callback_id: u32, lead_id: u32, campaign: &str, list_id: u64, extra: &[(&str, &str)]) {
         let mut cols = vec![
             ("callback_id", callback_id.to_string()),
             ("lead_id", lead_id.to_string()),
@@ -302,19 +277,10 @@ impl TestDb {
         let marks = vec!["?"; cols.len()].join(", ");
         let values: Vec<Value> = cols
             .into_iter()
-            .map(|(_, v)| {
-                if v == "NULL" {
-                    Value::NULL
-                } else {
-                    Value::from(v)
-                }
-            })
+            .map(|(_, v)| if v == "NULL" { Value::NULL } else { Value::from(v) })
             .collect();
         self.exec_with(
-            &format!(
-                "INSERT INTO {table} ({}) VALUES ({marks})",
-                names.join(", ")
-            ),
+            &format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", ")),
             values,
         )
         .await;

@@ -105,12 +105,7 @@ impl SmtpSink {
     pub fn start(python: &Path, script: &Path, mode: SinkMode) -> SmtpSink {
         let dir = temp_dir("callbackd-smtp-sink");
         let mut command = Command::new(python);
-        command
-            .arg(script)
-            .arg("--port")
-            .arg("0")
-            .arg("--dir")
-            .arg(&dir);
+        command.arg(script).arg("--port").arg("0").arg("--dir").arg(&dir);
         match mode {
             SinkMode::Accept => {}
             SinkMode::TempFail(count) => {
@@ -135,9 +130,7 @@ impl SmtpSink {
             let _ = sender.send(line);
         });
         let line = receiver.recv_timeout(START_TIMEOUT).unwrap_or_default();
-        let port = line
-            .strip_prefix("READY ")
-            .and_then(|port| port.trim().parse().ok());
+        let port = line.strip_prefix("READY ").and_then(|port| port.trim().parse().ok());
         let Some(port) = port else {
             let _ = child.kill();
             let _ = child.wait();
