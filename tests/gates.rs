@@ -1,0 +1,304 @@
+//! The gates before the hopper (issue 3): call time, hours block, DNC and the
+//! 24-hour limit, against a real MariaDB. The test server runs on UTC, so a
+//! lead at -5.00 is five hours behind the `--now` times below.
+
+mod common;
+
+use common::{TestDb, t};
+
+/// Campaign C (with `campaign` settings), list 101, lead 1 at `offset`, an
+/// ANYONE callback 10 due at 08:00 (set at 07:00).
+async fn setup(tag: &str, campaign: &[(&str, &str)], lead: &[(&str, &str)]) -> TestDb {
+    let db = TestDb::new(tag).await;
+    db.campaign("C", campaign).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, lead).await;
+    db.callback(
+        10,
+        1,
+        "C",
+        101,
+        &[("entry_time", &t("07:00:00")), ("callback_time", &t("08:00:00"))],
+    )
+    .await;
+    db
+}
+
+#[tokio::test]
+async fn a_callback_due_at_3am_lead_time_is_held_then_inserted_once_at_9am() {
+    // 08:00 UTC is 03:00 for a lead at -5.00; 9am-9pm opens at 14:00 UTC.
+    let db = setup(
+        "calltime",
+        &[("local_call_time", "9am-9pm")],
+        &[("gmt_offset_now", "-5.00")],
+    )
+    .await;
+    let s = db.pass_at(Some(&t("08:00:00"))).await;
+    assert_eq!((s.activated, s.inserted, s.pending), (1, 0, 1), "{s}");
+    assert_eq!(
+        db.callback_status(10).await,
+        "LIVE",
+        "held callbacks are LIVE, never left ACTIVE for the cron"
+    );
+    assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
+    assert_eq!(db.hopper_rows(1).await, 0);
+    assert_eq!(
+        s.next_wake.unwrap().to_string(),
+        t("14:00:00"),
+        "wakes when the gate opens"
+    );
+    // One minute before the opening: still held.
+    let s = db.pass_at(Some(&t("13:59:00"))).await;
+    assert_eq!((s.inserted, s.pending), (0, 1), "{s}");
+    // At the opening: in, once.
+    let s = db.pass_at(Some(&t("14:00:00"))).await;
+    assert_eq!((s.inserted, s.pending), (1, 0), "{s}");
+    assert_eq!(db.pass_at(Some(&t("14:00:30"))).await.inserted, 0);
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn the_running_engine_remembers_holds_and_still_inserts_at_the_opening() {
+    let db = setup(
+        "memo",
+        &[("local_call_time", "9am-9pm")],
+        &[("gmt_offset_now", "-5.00")],
+    )
+    .await;
+    let mut engine = db.engine(500);
+    let at = |hms: &str| vicidial_callbackd::engine::PassOptions {
+        at: Some(chrono::NaiveDateTime::parse_from_str(&t(hms), "%Y-%m-%d %H:%M:%S").unwrap()),
+        dry_run: false,
+    };
+    for hms in ["08:00:00", "08:00:01", "09:00:00", "13:59:59"] {
+        let s = engine.pass(at(hms), &|| false).await.unwrap();
+        assert_eq!((s.inserted, s.pending), (0, 1), "at {hms}: {s}");
+    }
+    let s = engine.pass(at("14:00:00"), &|| false).await.unwrap();
+    assert_eq!(s.inserted, 1, "{s}");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_held_callback_whose_lead_was_dialed_meanwhile_is_never_inserted() {
+    let db = setup(
+        "dialedheld",
+        &[("local_call_time", "9am-9pm")],
+        &[("gmt_offset_now", "-5.00")],
+    )
+    .await;
+    assert_eq!(db.pass_at(Some(&t("08:00:00"))).await.pending, 1);
+    // An agent dials the lead by hand at 10:00 (server time).
+    db.exec(
+        "UPDATE vicidial_list SET called_since_last_reset = 'Y', last_local_call_time = '2026-03-04 10:00:00' \
+         WHERE lead_id = 1",
+    )
+    .await;
+    let s = db.pass_at(Some(&t("14:00:00"))).await;
+    assert_eq!((s.inserted, s.pending), (0, 0), "{s}");
+    assert_eq!(db.hopper_rows(1).await, 0);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_list_call_time_stricter_than_the_campaign_holds() {
+    let db = setup(
+        "listct",
+        &[("local_call_time", "24hours")],
+        &[("gmt_offset_now", "-5.00")],
+    )
+    .await;
+    db.exec("UPDATE vicidial_lists SET local_call_time = '9am-5pm' WHERE list_id = 101")
+        .await;
+    // 20:00 UTC = 15:00 at -5.00: inside 9am-5pm.
+    db.exec("UPDATE vicidial_callbacks SET callback_time = '2026-03-04 22:30:00'")
+        .await;
+    // 22:30 UTC = 17:30 lead time: outside the list's 9am-5pm, though the campaign says 24 hours.
+    let s = db.pass_at(Some(&t("22:30:00"))).await;
+    assert_eq!((s.inserted, s.pending), (0, 1), "{s}");
+    assert_eq!(s.next_wake.unwrap().to_string(), "2026-03-05 14:00:00");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn an_unknown_campaign_call_time_is_never_dialed() {
+    let db = setup("unknownct", &[("local_call_time", "nosuch")], &[]).await;
+    let s = db.pass_at(Some(&t("15:00:00"))).await;
+    assert_eq!((s.activated, s.inserted, s.pending), (1, 0, 1), "{s}");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn the_hours_block_holds_until_entry_time_plus_hours() {
+    // Set at 07:00 with a 4-hour block: not before 11:00.
+    let db = setup("hoursblock", &[("callback_hours_block", "4")], &[]).await;
+    let s = db.pass_at(Some(&t("08:00:00"))).await;
+    assert_eq!((s.activated, s.inserted, s.pending), (1, 0, 1), "{s}");
+    assert_eq!(s.next_wake.unwrap().to_string(), t("11:00:00"));
+    assert_eq!(db.pass_at(Some(&t("10:59:59"))).await.inserted, 0);
+    assert_eq!(db.pass_at(Some(&t("11:00:00"))).await.inserted, 1);
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}
+
+/// A DNC case: campaign settings, DNC rows, and whether callback 10 is killed with which lead status.
+async fn dnc_case(tag: &str, campaign: &[(&str, &str)], setup_sql: &[&str], killed: Option<&str>) {
+    let mut settings = vec![("callback_dnc", "ENABLED")];
+    settings.extend_from_slice(campaign);
+    let db = setup(tag, &settings, &[("phone_number", "3125550100")]).await;
+    db.campaign("OTHER", &[]).await;
+    // Another open callback of the same lead dies too; a final one does not.
+    db.callback(
+        11,
+        1,
+        "C",
+        101,
+        &[("recipient", "USERONLY"), ("callback_time", "2026-03-05 10:00:00")],
+    )
+    .await;
+    db.callback(12, 1, "C", 101, &[("status", "INACTIVE")]).await;
+    for sql in setup_sql {
+        db.exec(sql).await;
+    }
+    let s = db.pass_at(Some(&t("08:00:00"))).await;
+    match killed {
+        Some(status) => {
+            assert_eq!((s.dead, s.inserted), (2, 0), "{tag}: {s}");
+            assert_eq!(db.lead_state(1).await.0, status, "{tag}");
+            assert_eq!(db.callback_status(10).await, "DEAD", "{tag}");
+            assert_eq!(db.callback_status(11).await, "DEAD", "{tag}");
+            assert_eq!(db.callback_status(12).await, "INACTIVE", "{tag}: final callbacks stay");
+            assert_eq!(db.hopper_rows(1).await, 0, "{tag}");
+        }
+        None => {
+            assert_eq!((s.dead, s.inserted), (0, 1), "{tag}: {s}");
+            assert_eq!(db.callback_status(11).await, "ACTIVE", "{tag}");
+        }
+    }
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn dnc_internal_exact() {
+    let hit = ["INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550100')"];
+    dnc_case("dnc_int_y", &[("use_internal_dnc", "Y")], &hit, Some("DNCL")).await;
+    dnc_case("dnc_int_n", &[("use_internal_dnc", "N")], &hit, None).await;
+    // callback_dnc DISABLED: VICIdial does not check callbacks at all.
+    dnc_case(
+        "dnc_off",
+        &[("use_internal_dnc", "Y"), ("callback_dnc", "DISABLED")],
+        &hit,
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn dnc_internal_areacode() {
+    let area = ["INSERT INTO vicidial_dnc (phone_number) VALUES ('312XXXXXXX')"];
+    dnc_case("dnc_int_area", &[("use_internal_dnc", "AREACODE")], &area, Some("DNCL")).await;
+    dnc_case("dnc_int_area_y", &[("use_internal_dnc", "Y")], &area, None).await;
+}
+
+#[tokio::test]
+async fn dnc_campaign_exact_areacode_and_other_campaign() {
+    let own = ["INSERT INTO vicidial_campaign_dnc (phone_number, campaign_id) VALUES ('3125550100', 'C')"];
+    dnc_case("dnc_camp_y", &[("use_campaign_dnc", "Y")], &own, Some("DNCC")).await;
+    let area = ["INSERT INTO vicidial_campaign_dnc (phone_number, campaign_id) VALUES ('312XXXXXXX', 'C')"];
+    dnc_case(
+        "dnc_camp_area",
+        &[("use_campaign_dnc", "AREACODE")],
+        &area,
+        Some("DNCC"),
+    )
+    .await;
+    dnc_case("dnc_camp_area_y", &[("use_campaign_dnc", "Y")], &area, None).await;
+    let other = ["INSERT INTO vicidial_campaign_dnc (phone_number, campaign_id) VALUES ('3125550100', 'OTHER')"];
+    dnc_case(
+        "dnc_other",
+        &[("use_campaign_dnc", "Y"), ("use_other_campaign_dnc", "OTHER")],
+        &other,
+        Some("DNCC"),
+    )
+    .await;
+    dnc_case("dnc_not_other", &[("use_campaign_dnc", "Y")], &other, None).await;
+}
+
+#[tokio::test]
+async fn dnc_added_while_held_kills_at_the_opening() {
+    let db = setup(
+        "dnc_late",
+        &[
+            ("local_call_time", "9am-9pm"),
+            ("callback_dnc", "ENABLED"),
+            ("use_internal_dnc", "Y"),
+        ],
+        &[("gmt_offset_now", "-5.00"), ("phone_number", "3125550100")],
+    )
+    .await;
+    assert_eq!(db.pass_at(Some(&t("08:00:00"))).await.pending, 1);
+    db.exec("INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550100')")
+        .await;
+    let s = db.pass_at(Some(&t("14:00:00"))).await;
+    assert_eq!((s.inserted, s.dead), (0, 1), "{s}");
+    assert_eq!(db.lead_state(1).await.0, "DNCL");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn the_24_hour_limit_holds_as_tfhccl_then_lets_it_through_once_calls_age_out() {
+    let db = setup(
+        "limit24",
+        &[("call_limit_24hour_method", "PHONE_NUMBER"), ("call_limit_24hour", "2")],
+        &[("phone_number", "3125550100")],
+    )
+    .await;
+    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
+    // Two calls to the same number and code (from another lead) in the last day.
+    db.exec(
+        "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) VALUES \
+         (99, 101, '2026-03-03 09:00:00', '3125550100', '1'), (99, 101, '2026-03-04 06:00:00', '3125550100', '1'), \
+         (98, 101, '2026-03-04 06:00:00', '3125550100', '44')",
+    )
+    .await;
+    let s = db.pass_at(Some(&t("08:00:00"))).await;
+    assert_eq!((s.activated, s.inserted, s.limited), (0, 0, 1), "{s}");
+    assert_eq!(db.callback_status(10).await, "TFHCCL");
+    assert_eq!(db.lead_state(1).await.1, "D");
+    // Retried every pass: at 09:00 the first call is more than a day old.
+    let s = db.pass_at(Some(&t("09:00:01"))).await;
+    assert_eq!((s.activated, s.inserted), (1, 1), "{s}");
+    assert_eq!(db.callback_status(10).await, "LIVE");
+    assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn the_24_hour_limit_by_lead_and_campaign_lists_scope() {
+    let db = setup(
+        "limitlead",
+        &[
+            ("call_limit_24hour_method", "LEAD"),
+            ("call_limit_24hour", "1"),
+            ("call_limit_24hour_scope", "CAMPAIGN_LISTS"),
+        ],
+        &[],
+    )
+    .await;
+    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
+    // A call from a list of another campaign does not count under CAMPAIGN_LISTS.
+    db.exec(
+        "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
+         VALUES (1, 999, '2026-03-04 06:00:00', '3125550001', '1')",
+    )
+    .await;
+    assert_eq!(db.pass_at(Some(&t("08:00:00"))).await.inserted, 1);
+    db.exec("UPDATE vicidial_callbacks SET status = 'ACTIVE' WHERE callback_id = 10")
+        .await;
+    db.exec("DELETE FROM vicidial_hopper").await;
+    db.exec("UPDATE vicidial_lead_24hour_calls SET list_id = 101").await;
+    let s = db.pass_at(Some(&t("08:00:10"))).await;
+    assert_eq!((s.limited, s.inserted), (1, 0), "{s}");
+    db.drop_db().await;
+}
