@@ -17,6 +17,8 @@ pub enum Kind {
     Date,
     /// DECIMAL or a float.
     Number,
+    /// Anything (read as text, as the email template columns are).
+    Any,
 }
 
 impl Kind {
@@ -28,6 +30,7 @@ impl Kind {
             Kind::DateTime => t == "datetime" || t == "timestamp",
             Kind::Date => t == "date" || t == "datetime",
             Kind::Number => t == "decimal" || t == "float" || t == "double" || t.ends_with("int"),
+            Kind::Any => true,
         }
     }
 }
@@ -49,6 +52,10 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
             ("user", Text),
             ("recipient", Text),
             ("lead_status", Text),
+            ("comments", Text),
+            ("email_alert", DateTime),
+            ("email_result", Text),
+            ("modify_date", DateTime),
         ],
     ),
     (
@@ -64,6 +71,7 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
             ("vendor_lead_code", Text),
             ("called_since_last_reset", Text),
             ("last_local_call_time", DateTime),
+            ("modify_date", DateTime),
         ],
     ),
     (
@@ -90,6 +98,8 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
             ("active", Text),
             ("expiration_date", Date),
             ("local_call_time", Text),
+            ("list_name", Text),
+            ("list_description", Text),
         ],
     ),
     (
@@ -121,6 +131,15 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("vicidial_dnc", &[("phone_number", Text)]),
+    (
+        "vicidial_users",
+        &[("user", Text), ("full_name", Text), ("email", Text)],
+    ),
+    ("vicidial_live_agents", &[("user", Text)]),
+    (
+        "vicidial_settings_containers",
+        &[("container_id", Text), ("container_entry", Text)],
+    ),
     (
         "vicidial_campaign_dnc",
         &[("phone_number", Text), ("campaign_id", Text)],
@@ -195,6 +214,16 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
     ),
 ];
 
+/// [`REQUIRED`], plus the lead columns the email template reads (as text).
+fn required() -> Vec<(&'static str, Vec<(&'static str, Kind)>)> {
+    let template = super::alerts::LEAD_COLUMNS.iter().map(|c| (*c, Any)).collect();
+    REQUIRED
+        .iter()
+        .map(|(t, cols)| (*t, cols.to_vec()))
+        .chain([("vicidial_list", template)])
+        .collect()
+}
+
 /// Lists what the connected database lacks, one plain sentence per problem;
 /// empty when everything the daemon uses is there with a usable type.
 pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {
@@ -217,12 +246,13 @@ pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {
 
 fn compare(found: &std::collections::HashMap<(String, String), String>) -> Vec<String> {
     let mut problems = Vec::new();
-    for (table, columns) in REQUIRED {
+    for (table, columns) in required() {
         if !found.keys().any(|(t, _)| t == table) {
             problems.push(format!("table {table} is missing"));
             continue;
         }
-        for (column, kind) in *columns {
+        for (column, kind) in columns {
+            let kind = &kind;
             match found.get(&(table.to_string(), column.to_string())) {
                 None => problems.push(format!("column {table}.{column} is missing")),
                 Some(t) if !kind.accepts(t) => problems.push(format!(
@@ -251,27 +281,19 @@ mod tests {
     #[test]
     fn compare_names_missing_tables_columns_and_types() {
         let mut found = std::collections::HashMap::new();
-        for (table, columns) in REQUIRED {
-            for (column, _) in *columns {
-                found.insert((table.to_string(), column.to_string()), "int".to_string());
+        for (table, columns) in required() {
+            for (column, kind) in columns {
+                let t = match kind {
+                    Int | Number => "int",
+                    Text | Any => "varchar",
+                    DateTime | Date => "datetime",
+                };
+                found
+                    .entry((table.to_string(), column.to_string()))
+                    .or_insert(t.to_string());
             }
         }
-        let text_columns: Vec<_> = found.keys().cloned().collect();
-        for key in text_columns {
-            let kind = REQUIRED
-                .iter()
-                .find(|(t, _)| *t == key.0)
-                .and_then(|(_, cols)| cols.iter().find(|(c, _)| *c == key.1))
-                .map(|(_, k)| *k)
-                .unwrap();
-            let t = match kind {
-                Int | Number => "int",
-                Text => "varchar",
-                DateTime | Date => "datetime",
-            };
-            found.insert(key, t.to_string());
-        }
-        assert!(compare(&found).is_empty());
+        assert!(compare(&found).is_empty(), "{:?}", compare(&found));
         found.remove(&("vicidial_callbacks".to_string(), "lead_status".to_string()));
         found.insert(("vicidial_list".into(), "gmt_offset_now".into()), "varchar".into());
         found.retain(|(t, _), _| t != "vicidial_dnc");

@@ -52,6 +52,8 @@ pub struct Summary {
     pub moved: u64,
     /// Due ANYONE callbacks held back by the 24-hour limit (TFHCCL).
     pub limited: u64,
+    /// Holds and problems logged for the first time (standing ones are logged once).
+    pub noted: u64,
     /// The database time the pass worked at.
     pub at: NaiveDateTime,
     /// When the pass should run again at the latest for a known event (server time).
@@ -61,7 +63,7 @@ pub struct Summary {
 impl Summary {
     /// True when the pass changed something or found something wrong.
     pub fn did_work(&self) -> bool {
-        self.activated + self.inserted + self.dead + self.errors + self.moved + self.limited > 0
+        self.activated + self.inserted + self.dead + self.moved + self.limited + self.noted > 0
     }
 }
 
@@ -217,11 +219,13 @@ impl Pass<'_> {
         if self.reported.get(&row.callback_id) == Some(&message) {
             return;
         }
+        let lead_id = row.lead_id.map_or_else(|| "NULL".to_string(), |id| id.to_string());
         if problem {
-            warn!(callback_id = row.callback_id, lead_id = ?row.lead_id, campaign = %row.campaign_id, "skipped: {message}");
+            warn!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "skipped: {message}");
         } else {
-            info!(callback_id = row.callback_id, lead_id = ?row.lead_id, campaign = %row.campaign_id, "held: {message}");
+            info!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "held: {message}");
         }
+        self.summary.noted += 1;
         self.reported.insert(row.callback_id, message);
     }
 
@@ -538,7 +542,7 @@ impl Pass<'_> {
             }
             for r in rows {
                 let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-                info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, list_id = ?r.list_id, dry_run = dry, "hopper: inserted {status}");
+                info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, list_id = r.list_id.unwrap_or_default(), dry_run = dry, "hopper: inserted {status}");
                 self.reported.remove(&r.callback_id);
             }
         }
