@@ -24,3 +24,4 @@ pub mod db;
 pub mod dnc;
 pub mod email;
 pub mod engine;
+pub mod ops;

@@ -50,6 +50,7 @@ use crate::config::EngineConfig;
 use crate::db::alerts::{self, Candidate, EmailResult, LEAD_COLUMNS};
 use crate::db::{Db, DbResult, Session, clock};
 use crate::engine::PassOptions;
+use crate::ops::{Retry, sleep_unless_stopped};
 
 /// Most emails being sent at the same time.
 pub const SEND_CONCURRENCY: usize = 4;
@@ -587,9 +588,7 @@ impl Alerts {
 /// interval; the database being down is waited out with backoff, like the engine.
 pub async fn run(mut alerts: Alerts, engine: EngineConfig, mut shutdown: watch::Receiver<bool>) {
     let poll = engine.poll_interval();
-    let max_backoff = Duration::from_secs(engine.max_backoff_seconds);
-    let mut backoff = Duration::from_secs(1);
-    let mut healthy = true;
+    let mut retry = Retry::new("email alerts", Duration::from_secs(engine.max_backoff_seconds));
     info!(
         poll_ms = poll.as_millis() as u64,
         concurrency = SEND_CONCURRENCY,
@@ -604,28 +603,15 @@ pub async fn run(mut alerts: Alerts, engine: EngineConfig, mut shutdown: watch::
         let started = Instant::now();
         let wait = match alerts.pass_until(PassOptions::default(), Some(shutdown.clone())).await {
             Ok(summary) => {
-                if !healthy {
-                    info!("email alerts: database reachable again");
-                    healthy = true;
-                }
-                backoff = Duration::from_secs(1);
+                retry.succeeded();
                 if summary.did_work() {
                     info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");
                 }
                 poll
             }
-            Err(e) => {
-                error!("email alert pass failed: {e}; retrying in {}s", backoff.as_secs());
-                healthy = false;
-                let wait = backoff;
-                backoff = (backoff * 2).min(max_backoff);
-                wait
-            }
+            Err(e) => retry.failed(&e),
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => {}
-        }
+        sleep_unless_stopped(wait, &mut shutdown).await;
     }
     info!("email alerts stopped");
 }

@@ -6,16 +6,15 @@
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use tracing::{error, info};
+use tracing::info;
 
 use super::{Engine, PassOptions};
+use crate::ops::{Retry, sleep_unless_stopped};
 
 /// Runs passes until `shutdown` turns true.
 pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
     let poll = engine.config.poll_interval();
-    let max_backoff = Duration::from_secs(engine.config.max_backoff_seconds);
-    let mut backoff = Duration::from_secs(1);
-    let mut healthy = true;
+    let mut retry = Retry::new("engine", Duration::from_secs(engine.config.max_backoff_seconds));
     info!(
         poll_ms = poll.as_millis() as u64,
         batch = engine.config.batch_size,
@@ -30,11 +29,7 @@ pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
         let stop = move || *stop_rx.borrow();
         let wait = match engine.pass(PassOptions::default(), &stop).await {
             Ok(summary) => {
-                if !healthy {
-                    info!("database reachable again");
-                    healthy = true;
-                }
-                backoff = Duration::from_secs(1);
+                retry.succeeded();
                 let elapsed = started.elapsed();
                 if summary.did_work() {
                     info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
@@ -44,18 +39,9 @@ pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
                     .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
                 until_event.map_or(poll, |d| d.min(poll))
             }
-            Err(e) => {
-                error!("pass failed: {e}; retrying in {}s", backoff.as_secs());
-                healthy = false;
-                let wait = backoff;
-                backoff = (backoff * 2).min(max_backoff);
-                wait
-            }
+            Err(e) => retry.failed(&e),
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => {}
-        }
+        sleep_unless_stopped(wait, &mut shutdown).await;
     }
     info!("stopped");
 }
