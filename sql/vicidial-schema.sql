@@ -6,8 +6,8 @@
 -- exist and this file is NOT needed (and the daemon never alters them).
 --
 -- Source: VICIdial's extras/MySQL_AST_CREATE_tables.sql, 2.14 branch at
--- db_schema_version 1719 (system_settings.version '2.14b0.5'), as vendored in
--- the public repository sajidul-jami/vicidial. Columns are in VICIdial's order.
+-- db_schema_version 1719 (system_settings.version '2.14b0.5'). Columns are in
+-- VICIdial's order.
 -- Departures from the literal VICIdial text, all behaviour-preserving:
 --   * CREATE TABLE IF NOT EXISTS, and the separate CREATE [UNIQUE] INDEX
 --     statements VICIdial runs after its tables (servers.server_id,
@@ -834,6 +834,33 @@ coldstorage_login VARCHAR(50) default '',
 coldstorage_pass VARCHAR(50) default '',
 coldstorage_port VARCHAR(10) default '',
 stereo_recording ENUM('0','1','2','3','4','5','6') default '0'
+) ENGINE=MyISAM;
+
+-- ---------------------------------------------------------------------------
+-- vicidial_phone_codes, vicidial_postal_codes (where area codes and postal
+-- codes are: the 24-hour limit's per-state override reads them)
+-- ---------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS vicidial_phone_codes (
+country_code SMALLINT(5) UNSIGNED,
+country CHAR(3),
+areacode CHAR(3),
+state VARCHAR(4),
+GMT_offset VARCHAR(6),
+DST enum('Y','N'),
+DST_range VARCHAR(8),
+geographic_description VARCHAR(100),
+tz_code VARCHAR(4) default '',
+php_tz VARCHAR(100) default ''
+) ENGINE=MyISAM;
+
+CREATE TABLE IF NOT EXISTS vicidial_postal_codes (
+postal_code VARCHAR(10) NOT NULL,
+state VARCHAR(4),
+GMT_offset VARCHAR(6),
+DST enum('Y','N'),
+DST_range VARCHAR(8),
+country CHAR(3),
+country_code SMALLINT(5) UNSIGNED
 ) ENGINE=MyISAM;
 
 -- ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 //! [`calltime`], [`dnc`]); applying is SQL ([`db`]). The clock is the
 //! database's, never the host's.
 
+pub mod call_limit;
 pub mod calltime;
 pub mod cli;
 pub mod commands;

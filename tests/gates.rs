@@ -302,3 +302,43 @@ async fn the_24_hour_limit_by_lead_and_campaign_lists_scope() {
     assert_eq!((s.limited, s.inserted), (1, 0), "{s}");
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn the_per_state_override_container_lowers_the_limit_for_the_area_codes_state() {
+    let db = setup(
+        "limitstate",
+        &[
+            ("call_limit_24hour_method", "PHONE_NUMBER"),
+            ("call_limit_24hour", "3"),
+            ("call_limit_24hour_override", "TFH_STATES"),
+        ],
+        &[("phone_number", "3125550100"), ("state", "IL")],
+    )
+    .await;
+    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
+    db.exec(
+        "INSERT INTO vicidial_settings_containers (container_id, container_notes, container_type, user_group, \
+         container_entry) VALUES ('TFH_STATES', '24-hour limits by state', 'CALL_LIMIT_24HOUR', '---ALL---', \
+         'method => state_areacode\\r\\n; Illinois allows one call a day\\r\\nstate => USA,IL,1\\r\\n')",
+    )
+    .await;
+    db.exec(
+        "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
+         VALUES (1, 101, '2026-03-04 06:00:00', '3125550100', '1')",
+    )
+    .await;
+    // One call against a campaign limit of 3: through, while 312 is not known to be Illinois.
+    assert_eq!(db.pass_at(Some(&t("08:00:00"))).await.inserted, 1);
+    db.exec("UPDATE vicidial_callbacks SET status = 'ACTIVE' WHERE callback_id = 10")
+        .await;
+    db.exec("DELETE FROM vicidial_hopper").await;
+    db.exec(
+        "INSERT INTO vicidial_phone_codes (country_code, country, areacode, state, GMT_offset, DST, DST_range, \
+         geographic_description) VALUES (1, 'USA', '312', 'IL', '-6.00', 'Y', 'SSM-FSN', 'Chicago')",
+    )
+    .await;
+    let s = db.pass_at(Some(&t("08:00:10"))).await;
+    assert_eq!((s.limited, s.inserted), (1, 0), "Illinois allows one call: {s}");
+    assert_eq!(db.callback_status(10).await, "TFHCCL");
+    db.drop_db().await;
+}

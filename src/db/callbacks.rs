@@ -48,6 +48,8 @@ pub struct Lead {
     pub called_since_last_reset: String,
     /// When the dialer last placed a call (server time), `None` when never.
     pub last_local_call_time: Option<NaiveDateTime>,
+    /// Postal code (for the 24-hour limit's per-state override).
+    pub postal_code: String,
 }
 
 /// A callback joined to its lead, as one pass sees it.
@@ -82,7 +84,7 @@ pub struct CallbackRow {
 const COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \
     cb.user, cb.lead_status, cb.entry_time, cb.callback_time, \
     l.lead_id, l.list_id, l.status, l.gmt_offset_now, l.state, l.phone_code, l.phone_number, \
-    l.called_since_last_reset, l.last_local_call_time, \
+    l.called_since_last_reset, l.last_local_call_time, l.postal_code, \
     EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)";
 
 fn read_row(row: mysql_async::Row) -> CallbackRow {
@@ -107,8 +109,9 @@ fn read_row(row: mysql_async::Row) -> CallbackRow {
         phone_number: r.text(16),
         called_since_last_reset: r.text(17),
         last_local_call_time: r.datetime(18),
+        postal_code: r.text(19),
     });
-    let in_hopper = r.int(19).unwrap_or(0) != 0;
+    let in_hopper = r.int(20).unwrap_or(0) != 0;
     CallbackRow {
         callback_id,
         lead_id,

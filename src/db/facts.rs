@@ -105,3 +105,53 @@ pub async fn recent_calls(
     }
     Ok(calls)
 }
+
+/// Where area codes are: `(country_code, areacode)` to `(state, country)`
+/// from `vicidial_phone_codes` (the first row of a pair wins, as in VICIdial).
+pub async fn phone_places(
+    s: &mut Session,
+    keys: &BTreeSet<(String, String)>,
+) -> DbResult<HashMap<(String, String), (String, String)>> {
+    let mut places = HashMap::new();
+    let areacodes: BTreeSet<&str> = keys.iter().map(|(_, a)| a.as_str()).collect();
+    if areacodes.is_empty() {
+        return Ok(places);
+    }
+    let sql = format!(
+        "SELECT country_code, areacode, state, country FROM vicidial_phone_codes WHERE areacode IN ({})",
+        placeholders(areacodes.len())
+    );
+    for row in s
+        .select(&sql, areacodes.iter().map(|a| Value::from(*a)).collect())
+        .await?
+    {
+        let mut r = RowReader::new(row);
+        let key = (r.text(0), r.text(1));
+        if keys.contains(&key) {
+            let place = (r.text(2), r.text(3));
+            places.entry(key).or_insert(place);
+        }
+    }
+    Ok(places)
+}
+
+/// The state of each postal code found in `vicidial_postal_codes`.
+pub async fn postcode_states(s: &mut Session, keys: &BTreeSet<String>) -> DbResult<HashMap<String, String>> {
+    let mut states = HashMap::new();
+    if keys.is_empty() {
+        return Ok(states);
+    }
+    let sql = format!(
+        "SELECT postal_code, state FROM vicidial_postal_codes WHERE postal_code IN ({})",
+        placeholders(keys.len())
+    );
+    for row in s
+        .select(&sql, keys.iter().map(|k| Value::from(k.as_str())).collect())
+        .await?
+    {
+        let mut r = RowReader::new(row);
+        let (code, state) = (r.text(0), r.text(1));
+        states.entry(code).or_insert(state);
+    }
+    Ok(states)
+}

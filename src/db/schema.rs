@@ -71,6 +71,7 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
             ("vendor_lead_code", Text),
             ("called_since_last_reset", Text),
             ("last_local_call_time", DateTime),
+            ("postal_code", Text),
             ("modify_date", DateTime),
         ],
     ),
@@ -120,6 +121,7 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
             ("call_limit_24hour_scope", Text),
             ("call_limit_24hour", Int),
             ("no_hopper_dialing", Text),
+            ("call_limit_24hour_override", Text),
         ],
     ),
     (
@@ -131,6 +133,16 @@ pub const REQUIRED: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("vicidial_dnc", &[("phone_number", Text)]),
+    (
+        "vicidial_phone_codes",
+        &[
+            ("country_code", Int),
+            ("areacode", Text),
+            ("state", Text),
+            ("country", Text),
+        ],
+    ),
+    ("vicidial_postal_codes", &[("postal_code", Text), ("state", Text)]),
     (
         "vicidial_users",
         &[("user", Text), ("full_name", Text), ("email", Text)],

@@ -2,7 +2,7 @@
 //! and call times, loaded once per pass that has work, as typed values.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use mysql_async::Row;
 
 use super::{DbResult, RowReader, Session};
+use crate::call_limit::LimitOverride;
 use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
 use crate::dnc::{DncMode, DncPolicy};
 
@@ -83,6 +84,8 @@ pub struct Campaign {
     pub limit_scope: LimitScope,
     /// `call_limit_24hour`.
     pub limit: u32,
+    /// `call_limit_24hour_override`: the settings container with per-state limits, if any.
+    pub limit_override: Option<String>,
     /// `no_hopper_dialing = 'Y'`.
     pub no_hopper_dialing: bool,
 }
@@ -122,6 +125,8 @@ pub struct Settings {
     pub call_times: CallTimes,
     /// Each campaign's list ids (for the `CAMPAIGN_LISTS` scope).
     pub campaign_lists: HashMap<String, HashSet<u64>>,
+    /// Parsed per-state 24-hour limit containers, by container id.
+    pub limit_overrides: HashMap<String, LimitOverride>,
     /// A hash of every value read: equal fingerprints mean equal settings.
     pub fingerprint: u64,
 }
@@ -147,6 +152,7 @@ impl Settings {
             lists,
             call_times,
             campaign_lists,
+            limit_overrides: HashMap::new(),
             fingerprint: 0,
         }
     }
@@ -161,8 +167,36 @@ pub async fn load(s: &mut Session) -> DbResult<Settings> {
         lists(s, &mut h).await?,
         call_times(s, &mut h).await?,
     );
+    settings.limit_overrides = limit_overrides(s, &settings.campaigns, &mut h).await?;
     settings.fingerprint = h.finish();
     Ok(settings)
+}
+
+/// The override containers the campaigns name.
+async fn limit_overrides(
+    s: &mut Session,
+    campaigns: &HashMap<String, Campaign>,
+    h: &mut DefaultHasher,
+) -> DbResult<HashMap<String, LimitOverride>> {
+    let ids: BTreeSet<&str> = campaigns.values().filter_map(|c| c.limit_override.as_deref()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT container_id, container_entry FROM vicidial_settings_containers WHERE container_id IN ({}) \
+         ORDER BY container_id",
+        super::placeholders(ids.len())
+    );
+    let rows = s.select(&sql, ids.iter().map(|id| (*id).into()).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            let (id, entry) = (r.text(0), r.text(1));
+            (&id, &entry).hash(h);
+            (id, LimitOverride::parse(&entry))
+        })
+        .collect())
 }
 
 /// Runs a settings query, feeding every value read to the fingerprint.
@@ -209,7 +243,8 @@ async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<S
         "SELECT campaign_id, active, local_call_time, callback_dnc, use_internal_dnc, use_campaign_dnc, \
                     use_other_campaign_dnc, hopper_hold_inserts, callback_hours_block, \
                     callback_useronly_move_minutes, scheduled_callbacks_email_alert, \
-                    call_limit_24hour_method, call_limit_24hour_scope, call_limit_24hour, no_hopper_dialing \
+                    call_limit_24hour_method, call_limit_24hour_scope, call_limit_24hour, no_hopper_dialing, \
+                    call_limit_24hour_override \
              FROM vicidial_campaigns ORDER BY campaign_id",
         h,
     )
@@ -254,6 +289,7 @@ async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<S
                 },
                 limit: r.uint(13).unwrap_or(0) as u32,
                 no_hopper_dialing: r.text(14) == "Y",
+                limit_override: Some(r.text(15)).filter(|o| !o.trim().is_empty() && o != "DISABLED"),
                 campaign_id,
             };
             (c.campaign_id.clone(), c)

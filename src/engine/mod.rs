@@ -25,6 +25,7 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDateTime};
 use tracing::{debug, info, warn};
 
+use crate::call_limit;
 use crate::config::EngineConfig;
 use crate::db::callbacks::{self, CallbackRow, Found, Recipient, Scan};
 use crate::db::clock::{self, PassClock};
@@ -275,6 +276,8 @@ impl Pass<'_> {
         let mut campaign_keys = BTreeSet::new();
         let mut phones = BTreeSet::new();
         let mut leads = BTreeSet::new();
+        let mut places = BTreeSet::new();
+        let mut postcodes = BTreeSet::new();
         for row in rows.iter().filter(|r| r.recipient == Some(Recipient::Anyone)) {
             let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id)) else {
                 continue;
@@ -285,7 +288,18 @@ impl Pass<'_> {
                     campaign_keys.insert((c.dnc.campaign_list.clone(), key));
                 }
             }
-            if settings.system.call_limit_24hour {
+            if settings.system.call_limit_24hour && c.limit_method != settings::LimitMethod::Disabled {
+                if let Some(rules) = c
+                    .limit_override
+                    .as_ref()
+                    .and_then(|id| settings.limit_overrides.get(id))
+                {
+                    places.insert(rules::place_key(lead));
+                    let key = call_limit::postcode_key(&lead.postal_code);
+                    if rules.wants_postcode() && !key.is_empty() {
+                        postcodes.insert(key);
+                    }
+                }
                 match c.limit_method {
                     settings::LimitMethod::Disabled => {}
                     settings::LimitMethod::PhoneNumber => {
@@ -299,7 +313,14 @@ impl Pass<'_> {
         }
         let dnc = facts::dnc(&mut self.session, &internal, &campaign_keys).await?;
         let calls = facts::recent_calls(&mut self.session, self.clock.now, &phones, &leads).await?;
-        Ok(Facts { dnc, calls })
+        let places = facts::phone_places(&mut self.session, &places).await?;
+        let postcode_states = facts::postcode_states(&mut self.session, &postcodes).await?;
+        Ok(Facts {
+            dnc,
+            calls,
+            places,
+            postcode_states,
+        })
     }
 
     /// Drops the found callbacks that are held, unchanged, under unchanged

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::call_limit::{Place, effective_limit, postcode_key};
 use crate::calltime::{GmtOffset, LeadZone};
 use crate::db::callbacks::{CallbackRow, Lead, Recipient};
 use crate::db::clock::PassClock;
@@ -90,6 +91,10 @@ pub struct Facts {
     pub dnc: DncHits,
     /// Recent calls counted.
     pub calls: RecentCalls,
+    /// `(country_code, areacode)` to `(state, country)`, for per-state limits.
+    pub places: HashMap<(String, String), (String, String)>,
+    /// Postal code key to state, for per-state limits.
+    pub postcode_states: HashMap<String, String>,
 }
 
 /// Memo of call-time answers within one pass: many leads share a zone.
@@ -192,7 +197,38 @@ fn limit_reached(lead: &Lead, campaign: &Campaign, cx: &Context) -> bool {
         })
         .map(|(_, n)| n)
         .sum();
-    count > 0 && count >= u64::from(campaign.limit)
+    count > 0 && count >= u64::from(limit_for(lead, campaign, cx))
+}
+
+/// The campaign's limit, or its per-state override for this lead's phone.
+fn limit_for(lead: &Lead, campaign: &Campaign, cx: &Context) -> u32 {
+    let Some(rules) = campaign
+        .limit_override
+        .as_ref()
+        .and_then(|id| cx.settings.limit_overrides.get(id))
+    else {
+        return campaign.limit;
+    };
+    let (areacode_state, country) = cx.facts.places.get(&place_key(lead)).cloned().unwrap_or_default();
+    let postcode_state = rules
+        .wants_postcode()
+        .then(|| cx.facts.postcode_states.get(&postcode_key(&lead.postal_code)).cloned())
+        .flatten();
+    let place = Place {
+        areacode_state,
+        country,
+        postcode_state,
+        lead_state: lead.state.clone(),
+    };
+    effective_limit(campaign.limit, rules, &place)
+}
+
+/// The `vicidial_phone_codes` key of a lead's phone: its phone code and area code.
+pub fn place_key(lead: &Lead) -> (String, String) {
+    (
+        lead.phone_code.clone(),
+        lead.phone_number.get(..3).unwrap_or_default().to_string(),
+    )
 }
 
 /// The first closed gate before the hopper, with when it may open.
@@ -257,6 +293,7 @@ fn gate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call_limit::LimitOverride;
     use crate::calltime::{CallTime, CallTimes, Week, Window};
     use crate::db::settings::{List, SystemSettings};
     use crate::dnc::{DncMode, DncPolicy};
@@ -295,6 +332,7 @@ mod tests {
             limit_method: LimitMethod::Disabled,
             limit_scope: LimitScope::SystemWide,
             limit: 0,
+            limit_override: None,
             no_hopper_dialing: false,
         }
     }
@@ -355,6 +393,7 @@ mod tests {
                 phone_number: "3125550100".into(),
                 called_since_last_reset: "Y".into(),
                 last_local_call_time: None,
+                postal_code: "60601".into(),
             }),
             in_hopper: false,
         }
@@ -675,6 +714,40 @@ mod tests {
         assert_eq!(
             run(&row(Recipient::Anyone), Phase::Due, &s, &facts, &clock()),
             Outcome::Anyone(Feed::Insert("READY"))
+        );
+    }
+
+    #[test]
+    fn a_per_state_override_changes_the_limit_for_the_area_codes_state() {
+        let system = SystemSettings {
+            call_limit_24hour: true,
+            ..Default::default()
+        };
+        let mut c = campaign();
+        c.limit_method = LimitMethod::PhoneNumber;
+        c.limit = 3;
+        c.limit_override = Some("TFH_STATES".into());
+        let mut s = settings(c, system);
+        s.limit_overrides
+            .insert("TFH_STATES".into(), LimitOverride::parse("state=>USA,IL,1\n"));
+        let mut facts = Facts::default();
+        facts
+            .calls
+            .by_phone
+            .insert(("3125550100".into(), "1".into()), vec![(101, 1)]);
+        let r = row(Recipient::Anyone);
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Anyone(Feed::Insert("READY")),
+            "area code unknown"
+        );
+        facts
+            .places
+            .insert(("1".into(), "312".into()), ("IL".into(), "USA".into()));
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Limited,
+            "Illinois allows one call"
         );
     }
 }
