@@ -345,18 +345,33 @@ pub struct Stale {
 
 /// LIVE USERONLY callbacks of active campaigns whose `callback_time` is more
 /// than the campaign's `callback_useronly_move_minutes` ago.
+/// Nothing is scanned when no active campaign moves callbacks (the usual case).
 pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -> DbResult<Vec<Stale>> {
-    let rows = s
+    let moving = s
         .select(
-            "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, c.callback_useronly_move_minutes \
-             FROM vicidial_callbacks cb JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-             WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND c.active = 'Y' \
-               AND c.callback_useronly_move_minutes > 0 \
-               AND cb.callback_time < ? - INTERVAL c.callback_useronly_move_minutes MINUTE \
-             ORDER BY cb.callback_id LIMIT ?",
-            vec![now.into(), (limit as u64).into()],
+            "SELECT campaign_id FROM vicidial_campaigns WHERE active = 'Y' AND callback_useronly_move_minutes > 0",
+            vec![],
         )
         .await?;
+    if moving.is_empty() {
+        return Ok(vec![]);
+    }
+    let campaigns: Vec<Value> = moving
+        .into_iter()
+        .map(|row| RowReader::new(row).text(0).into())
+        .collect();
+    let sql = format!(
+        "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, c.callback_useronly_move_minutes \
+         FROM vicidial_callbacks cb JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+         WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.campaign_id IN ({}) \
+           AND cb.callback_time < ? - INTERVAL c.callback_useronly_move_minutes MINUTE \
+         LIMIT ?",
+        placeholders(campaigns.len())
+    );
+    let mut params = campaigns;
+    params.push(now.into());
+    params.push((limit as u64).into());
+    let rows = s.select(&sql, params).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

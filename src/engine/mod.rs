@@ -100,6 +100,8 @@ pub struct Engine {
     held: HashMap<u32, Held>,
     /// When the last pending scan without a time window ran.
     last_full_scan: Option<Instant>,
+    /// When stale USERONLY callbacks were last looked for.
+    last_move: Option<Instant>,
 }
 
 /// A callback known to be held, and what must stay the same for that to hold.
@@ -114,6 +116,11 @@ struct Held {
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
 const RECHECK: Duration = Duration::seconds(60);
+
+/// How often stale USERONLY callbacks are looked for: the rule counts in
+/// minutes (VICIdial applies it once a minute), and the look is a scan of
+/// every LIVE callback, so not every poll interval.
+const MOVE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The state of one pass.
 struct Pass<'a> {
@@ -138,6 +145,7 @@ impl Engine {
             reported_since: Instant::now(),
             held: HashMap::new(),
             last_full_scan: None,
+            last_move: None,
         }
     }
 
@@ -171,7 +179,10 @@ impl Engine {
             held: &mut self.held,
             horizon_days: config.call_time_horizon_days,
         };
-        pass.move_stale_useronly(batch, stop).await?;
+        if self.last_move.is_none_or(|t| t.elapsed() >= MOVE_EVERY) {
+            pass.move_stale_useronly(batch, stop).await?;
+            self.last_move = Some(Instant::now());
+        }
 
         let scan = Scan::Pending(since);
         let found = callbacks::scan(&mut pass.session, scan, config.max_per_pass).await?;
@@ -440,25 +451,32 @@ impl Pass<'_> {
             }
         }
 
-        // 24-hour limit at activation: TFHCCL, retried every pass.
-        if !limited.is_empty() {
-            let ids: Vec<u32> = limited.iter().map(|r| r.callback_id).collect();
-            let lead_ids: Vec<u32> = limited
-                .iter()
-                .filter_map(|r| r.lead.as_ref().map(|l| l.lead_id))
-                .collect();
-            // Already-TFHCCL ones are retried every pass; only new holds count.
-            let newly = if dry {
-                limited.iter().filter(|r| r.status == "ACTIVE").count() as u64
+        // 24-hour limit at activation: TFHCCL, retried every pass. Only what
+        // is not so already is written, so a standing hold costs no write.
+        let ids: Vec<u32> = limited
+            .iter()
+            .filter(|r| r.status == "ACTIVE")
+            .map(|r| r.callback_id)
+            .collect();
+        let lead_ids: Vec<u32> = limited
+            .iter()
+            .filter_map(|r| r.lead.as_ref())
+            .filter(|l| l.called_since_last_reset != "D")
+            .map(|l| l.lead_id)
+            .collect();
+        if !ids.is_empty() {
+            let n = if dry {
+                ids.len() as u64
             } else {
-                let n = callbacks::set_limited(&mut self.session, &ids, self.clock.now).await?;
-                callbacks::mark_leads_limited(&mut self.session, &lead_ids).await?;
-                n
+                callbacks::set_limited(&mut self.session, &ids, self.clock.now).await?
             };
-            self.summary.limited += newly;
-            for r in limited {
-                self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), false);
-            }
+            self.summary.limited += n;
+        }
+        if !lead_ids.is_empty() && !dry {
+            callbacks::mark_leads_limited(&mut self.session, &lead_ids).await?;
+        }
+        for r in limited {
+            self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), false);
         }
 
         // Claim due callbacks LIVE, by callback_id.
