@@ -31,10 +31,16 @@ install_server() {
   if find_bin mariadbd mysqld >/dev/null; then return 0; fi
   echo "db: mariadb-server is not installed; installing it with apt" >&2
   export DEBIAN_FRONTEND=noninteractive
-  # The package's own service must not start a system server on our behalf.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  # The package's own service must not start a system server on our behalf:
+  # a policy-rc.d that says "no" for the length of the install, unless the
+  # machine already has one.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && own_policy=1
+  fi
   apt-get update -qq
-  apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+  apt-get install -y -qq mariadb-server mariadb-client >/dev/null || { [ "$own_policy" = 1 ] && rm -f "$policy"; exit 1; }
+  if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi
 }
 
 client() {

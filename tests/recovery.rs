@@ -274,6 +274,78 @@ async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_with
     db.drop_db().await;
 }
 
+/// Waits until `sql` counts `want`, up to `limit`; returns how long it took.
+async fn wait_for(db: &TestDb, sql: &str, want: u64, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let got = db.count(sql).await;
+        if got == want {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{sql}: {got}, not {want}, after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_daemon_waits_out_a_database_outage_at_start_and_mid_run() {
+    let db = TestDb::new("outage").await;
+    // Down at start: the database is not there at all.
+    db.outage(false).await;
+    let mut child = daemon(&db);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the daemon must not exit while the database is down"
+    );
+    db.outage(true).await;
+    db.bulk(10).await;
+    wait_for(&db, "SELECT COUNT(*) FROM vicidial_hopper", 7, Duration::from_secs(10)).await;
+    // Mid-run: every connection of the daemon is cut.
+    db.kill_connections().await;
+    db.lead(100, 101, &[]).await;
+    db.exec(
+        "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, callback_time, \
+         user, recipient, lead_status) VALUES (100, 100, 101, 'C', 'ACTIVE', NOW() - INTERVAL 1 HOUR, NOW(), '1001', \
+         'ANYONE', 'CALLBK')",
+    )
+    .await;
+    wait_for(&db, "SELECT COUNT(*) FROM vicidial_hopper", 8, Duration::from_secs(10)).await;
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_callback_is_activated_within_a_second_of_its_time() {
+    let db = TestDb::new("ontime").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[("last_local_call_time", "NULL")]).await;
+    let mut child = daemon(&db);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Set while the daemon sleeps, due two seconds later: it must notice the new row and wake on time.
+    db.exec(
+        "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, callback_time, \
+         user, recipient, lead_status) VALUES (10, 1, 101, 'C', 'ACTIVE', NOW(), NOW() + INTERVAL 2 SECOND, '1001', \
+         'ANYONE', 'CALLBK')",
+    )
+    .await;
+    wait_for(&db, "SELECT COUNT(*) FROM vicidial_hopper", 1, Duration::from_secs(5)).await;
+    // How late, by the database clock: the hopper row's time is not stored, so
+    // measure when it was seen against the callback's time.
+    let late_ms: i64 = db
+        .value("SELECT TIMESTAMPDIFF(MICROSECOND, callback_time, NOW(6)) DIV 1000 FROM vicidial_callbacks")
+        .await
+        .parse()
+        .unwrap();
+    println!("hopper row seen {late_ms} ms after the callback time");
+    assert!(late_ms < 1000, "activated {late_ms} ms after its time");
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+    db.drop_db().await;
+}
+
 /// Sends SIGTERM (std only has SIGKILL).
 fn sigterm(child: &Child) {
     let status = Command::new("kill")

@@ -56,10 +56,47 @@ impl TestDb {
         admin.disconnect().await.unwrap();
         let url = format!("{}/{name}", server_url());
         let pool = Pool::new(OptsBuilder::from_opts(Opts::from_url(&url).unwrap()));
-        let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
-        pool.get_conn().await.unwrap().query_drop(schema).await.unwrap();
+        pool.get_conn().await.unwrap().query_drop(schema()).await.unwrap();
         let db = Db::new(Opts::from_url(&url).unwrap());
         TestDb { name, url, db, pool }
+    }
+
+    /// Drops the database (the daemon's connections then fail), and with
+    /// `restore`, creates it again with the schema.
+    pub async fn outage(&self, restore: bool) {
+        let admin = Pool::new(Opts::from_url(&server_url()).unwrap());
+        let mut conn = admin.get_conn().await.unwrap();
+        if restore {
+            conn.query_drop(format!(
+                "CREATE DATABASE IF NOT EXISTS {} CHARACTER SET utf8mb4",
+                self.name
+            ))
+            .await
+            .unwrap();
+            conn.query_drop(format!("USE {}", self.name)).await.unwrap();
+            conn.query_drop(schema()).await.unwrap();
+        } else {
+            conn.query_drop(format!("DROP DATABASE IF EXISTS {}", self.name))
+                .await
+                .unwrap();
+        }
+        drop(conn);
+        admin.disconnect().await.unwrap();
+    }
+
+    /// Kills every server connection to this database but the fixture's own.
+    pub async fn kill_connections(&self) {
+        let ids = self
+            .rows(&format!(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{}' AND ID <> CONNECTION_ID()",
+                self.name
+            ))
+            .await;
+        for id in ids {
+            // The connection may be gone already.
+            let mut conn = self.pool.get_conn().await.unwrap();
+            let _ = conn.query_drop(format!("KILL {}", id[0])).await;
+        }
     }
 
     /// Runs SQL text (fixture statements only; the daemon always binds).
@@ -296,6 +333,11 @@ impl TestDb {
         let _ = self.pool.disconnect().await;
         let _ = self.db.close().await;
     }
+}
+
+/// VICIdial's schema as `sql/` ships it.
+fn schema() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap()
 }
 
 fn merge<'a>(cols: &mut Vec<(&'a str, String)>, extra: &[(&'a str, &str)]) {
