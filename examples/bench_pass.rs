@@ -186,7 +186,9 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
         .unwrap();
     }
     // Index statistics, as a live server has them.
-    c.query_drop("ANALYZE TABLE vicidial_callbacks, vicidial_list, vicidial_hopper").await.unwrap();
+    c.query_drop("ANALYZE TABLE vicidial_callbacks, vicidial_list, vicidial_hopper")
+        .await
+        .unwrap();
     drop(c);
     pool
 }

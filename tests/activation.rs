@@ -7,12 +7,7 @@ use common::{TestDb, t};
 
 /// Campaign C, list 101, lead 1 with an ACTIVE callback 10 due at 10:00.
 async fn one_callback(tag: &str, recipient: &str) -> TestDb {
-    let db = TestDb::new(tag).await;
-    db.campaign("C", &[]).await;
-    db.list(101, "C", &[]).await;
-    db.lead(1, 101, &[]).await;
-    db.callback(10, 1, "C", 101, &[("recipient", recipient)]).await;
-    db
+    TestDb::single(tag, &[], &[], &[("recipient", recipient)]).await
 }
 
 #[tokio::test]

@@ -9,19 +9,9 @@ use common::{TestDb, t};
 /// Campaign C (with `campaign` settings), list 101, lead 1 at `offset`, an
 /// ANYONE callback 10 due at 08:00 (set at 07:00).
 async fn setup(tag: &str, campaign: &[(&str, &str)], lead: &[(&str, &str)]) -> TestDb {
-    let db = TestDb::new(tag).await;
-    db.campaign("C", campaign).await;
-    db.list(101, "C", &[]).await;
-    db.lead(1, 101, lead).await;
-    db.callback(
-        10,
-        1,
-        "C",
-        101,
-        &[("entry_time", &t("07:00:00")), ("callback_time", &t("08:00:00"))],
-    )
-    .await;
-    db
+    let times = [("entry_time", t("07:00:00")), ("callback_time", t("08:00:00"))];
+    let callback: Vec<(&str, &str)> = times.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    TestDb::single(tag, campaign, lead, &callback).await
 }
 
 #[tokio::test]

@@ -13,13 +13,8 @@ use common::{TestDb, t};
 
 /// A lead 1 whose ANYONE callback 10 was activated at 10:00 and whose hopper row is gone.
 async fn live_without_hopper(tag: &str, lead_status: &str) -> TestDb {
-    let db = TestDb::new(tag).await;
-    db.campaign("C", &[]).await;
-    db.list(101, "C", &[]).await;
-    db.lead(1, 101, &[("status", lead_status), ("called_since_last_reset", "N")])
-        .await;
-    db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
-    db
+    let lead = [("status", lead_status), ("called_since_last_reset", "N")];
+    TestDb::single(tag, &[], &lead, &[("status", "LIVE")]).await
 }
 
 #[tokio::test]

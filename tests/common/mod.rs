@@ -265,6 +265,23 @@ impl TestDb {
         self.insert("vicidial_callbacks", cols).await;
     }
 
+    /// The smallest call center: campaign `C` and list 101 (each with the given
+    /// settings), lead 1 and its callback 10 (see [`TestDb::lead`] and
+    /// [`TestDb::callback`] for the defaults the pairs override).
+    pub async fn single(
+        tag: &str,
+        campaign: &[(&str, &str)],
+        lead: &[(&str, &str)],
+        callback: &[(&str, &str)],
+    ) -> TestDb {
+        let db = TestDb::new(tag).await;
+        db.campaign("C", campaign).await;
+        db.list(101, "C", &[]).await;
+        db.lead(1, 101, lead).await;
+        db.callback(10, 1, "C", 101, callback).await;
+        db
+    }
+
     /// A campaign `C` with list 101 and `n` leads (ids from 1), each with one due
     /// callback (id = lead id), 70% ANYONE.
     pub async fn bulk(&self, n: u32) {
