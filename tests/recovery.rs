@@ -349,3 +349,22 @@ fn sigterm(child: &Child) {
         .unwrap();
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn two_daemons_at_once_never_put_a_lead_in_the_hopper_twice() {
+    let db = TestDb::new("twodaemons").await;
+    let n = 3000;
+    db.bulk(n).await;
+    // Small batches so the two interleave their claims and inserts.
+    let (mut a, mut b) = (db.engine(50), db.engine(50));
+    let (ra, rb) = tokio::join!(
+        a.pass(Default::default(), &|| false),
+        b.pass(Default::default(), &|| false)
+    );
+    let (sa, sb) = (ra.unwrap(), rb.unwrap());
+    println!("a: {sa}\nb: {sb}");
+    assert_eq!(sa.activated + sb.activated, u64::from(n), "each callback claimed once");
+    assert_eq!(sa.inserted + sb.inserted, u64::from(n) * 7 / 10);
+    assert_all_delivered(&db, n, "two engines at once").await;
+    db.drop_db().await;
+}

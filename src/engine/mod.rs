@@ -491,7 +491,9 @@ impl Pass<'_> {
             if n < ids.len() as u64 {
                 // Something changed some rows between our read and our claim
                 // (an agent, VICIdial's cron, another daemon): go on only with
-                // the rows that are LIVE now.
+                // the rows that are LIVE now. Which of those another process
+                // made LIVE cannot be told; finishing them too is safe, since
+                // the lead status is the same and the hopper insert re-checks.
                 let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
                     .await?
                     .into_iter()
