@@ -91,9 +91,10 @@ pub struct PassOptions {
 pub struct Engine {
     db: Db,
     config: EngineConfig,
-    /// Callbacks whose hold or problem was logged, with the message, so a
-    /// problem is logged when it appears or changes, not every second.
-    reported: HashMap<u32, String>,
+    /// Callbacks whose hold or problem was logged, with the message and
+    /// whether it is a problem (bad data), so each is logged when it appears
+    /// or changes, not every second.
+    reported: HashMap<u32, Reported>,
     reported_since: Instant,
     /// Pending callbacks held by a gate, so an unchanged one is not decided
     /// again every poll interval before its gate can open.
@@ -102,6 +103,23 @@ pub struct Engine {
     last_full_scan: Option<Instant>,
     /// When stale USERONLY callbacks were last looked for.
     last_move: Option<Instant>,
+}
+
+/// What was last logged about a callback.
+struct Reported {
+    message: String,
+    note: Note,
+}
+
+/// Kinds of standing conditions, by how long their log line stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Note {
+    /// Bad data, skipped: logged again hourly.
+    Skipped,
+    /// Due but waiting (TFHCCL, NO_ADD_TO_HOPPER): logged again hourly.
+    Waiting,
+    /// LIVE and held by a gate: logged when it starts or changes.
+    Held,
 }
 
 /// A callback known to be held, and what must stay the same for that to hold.
@@ -130,7 +148,7 @@ struct Pass<'a> {
     settings: Option<Settings>,
     summary: Summary,
     cache: OpeningCache,
-    reported: &'a mut HashMap<u32, String>,
+    reported: &'a mut HashMap<u32, Reported>,
     held: &'a mut HashMap<u32, Held>,
     horizon_days: u32,
 }
@@ -152,9 +170,10 @@ impl Engine {
     /// Runs one full pass; `stop` is checked between batches so a shutdown
     /// finishes the current batch and no more.
     pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
-        // Re-log standing problems hourly, so they are neither spam nor forgotten.
+        // Re-log standing problems (bad data) hourly, so they are neither
+        // spam nor forgotten; holds are logged once, and again when they change.
         if self.reported_since.elapsed().as_secs() >= 3600 {
-            self.reported.clear();
+            self.reported.retain(|_, r| r.note == Note::Held);
             self.reported_since = Instant::now();
         }
         let mut session = self.db.session().await?;
@@ -190,6 +209,7 @@ impl Engine {
             // Forget holds of callbacks that are no longer pending at all.
             let seen: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
             pass.held.retain(|id, _| seen.contains(id));
+            pass.reported.retain(|id, r| r.note != Note::Held || seen.contains(id));
         }
         let found = pass.skip_known_holds(found).await?;
         for chunk in found.chunks(batch) {
@@ -227,18 +247,25 @@ impl Pass<'_> {
     }
 
     /// Logs a standing condition of a callback once (again when it changes).
-    fn report_once(&mut self, row: &CallbackRow, message: String, problem: bool) {
-        if self.reported.get(&row.callback_id) == Some(&message) {
+    fn report_once(&mut self, row: &CallbackRow, message: String, note: Note) {
+        if self
+            .reported
+            .get(&row.callback_id)
+            .is_some_and(|r| r.message == message)
+        {
             return;
         }
         let lead_id = row.lead_id.map_or_else(|| "NULL".to_string(), |id| id.to_string());
-        if problem {
-            warn!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "skipped: {message}");
-        } else {
-            info!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "held: {message}");
+        match note {
+            Note::Skipped => {
+                warn!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "skipped: {message}")
+            }
+            Note::Waiting | Note::Held => {
+                info!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "held: {message}")
+            }
         }
         self.summary.noted += 1;
-        self.reported.insert(row.callback_id, message);
+        self.reported.insert(row.callback_id, Reported { message, note });
     }
 
     async fn settings(&mut self) -> DbResult<&Settings> {
@@ -419,9 +446,9 @@ impl Pass<'_> {
             match outcome {
                 Outcome::Skip(why) => {
                     self.summary.errors += 1;
-                    self.report_once(row, why.clone(), true);
+                    self.report_once(row, why.clone(), Note::Skipped);
                 }
-                Outcome::StayActive(why) => self.report_once(row, why.clone(), false),
+                Outcome::StayActive(why) => self.report_once(row, why.clone(), Note::Waiting),
                 Outcome::Kill(list) => {
                     let lead_id = row.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
                     let entry = kills.entry(list.lead_status()).or_default();
@@ -476,7 +503,7 @@ impl Pass<'_> {
             callbacks::mark_leads_limited(&mut self.session, &lead_ids).await?;
         }
         for r in limited {
-            self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), false);
+            self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), Note::Waiting);
         }
 
         // Claim due callbacks LIVE, by callback_id.
@@ -555,7 +582,7 @@ impl Pass<'_> {
                         Some(t) => format!("{gate}; opens {t}"),
                         None => format!("{gate}"),
                     };
-                    self.report_once(row, message, false);
+                    self.report_once(row, message, Note::Held);
                 }
                 Outcome::Anyone(Feed::InHopper) => {
                     debug!(
