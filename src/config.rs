@@ -110,7 +110,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            poll_interval_ms: 1000,
+            poll_interval_ms: 500,
             batch_size: 500,
             call_time_horizon_days: 8,
             max_backoff_seconds: 30,
@@ -384,7 +384,7 @@ mod tests {
     fn defaults_need_no_file() {
         let config = load_text("").unwrap();
         assert_eq!(config.engine.batch_size, 500);
-        assert_eq!(config.engine.poll_interval_ms, 1000);
+        assert_eq!(config.engine.poll_interval_ms, 500);
         assert!(config.database.url.is_none());
     }
 

@@ -37,7 +37,10 @@ pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
                 let until_event = summary
                     .next_wake
                     .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
-                until_event.map_or(poll, |d| d.min(poll))
+                // The poll interval runs start to start, so a change is seen
+                // within one interval plus one pass.
+                let until_poll = poll.saturating_sub(elapsed);
+                until_event.map_or(until_poll, |d| d.min(until_poll))
             }
             Err(e) => retry.failed(&e),
         };
