@@ -171,7 +171,13 @@ async fn check(db: Db) -> ExitCode {
     }
     match db::clock::read(&mut session, None).await {
         Ok(clock) => {
-            for warning in clock_warnings(clock.now, clock.offset().local_minus_utc(), Local::now()) {
+            let offset = clock.offset().local_minus_utc();
+            let mut warnings = clock_warnings(clock.now, offset, Local::now());
+            match db::schema::server_gmt(&mut session).await {
+                Ok(servers) => warnings.extend(server_gmt_warnings(&servers, offset)),
+                Err(e) => warnings.push(format!("cannot read the servers table: {e}")),
+            }
+            for warning in warnings {
                 println!("warning: {warning}");
             }
         }
@@ -205,6 +211,28 @@ fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::Date
     warnings
 }
 
+/// VICIdial's call-time code takes "UTC now" as its host clock minus
+/// `servers.local_gmt` (plus an hour in summer time); the daemon takes the
+/// database's own offset. They must agree, or the two disagree on call times.
+fn server_gmt_warnings(servers: &[(String, String)], db_offset_secs: i32) -> Vec<String> {
+    let db_hours = f64::from(db_offset_secs) / 3600.0;
+    servers
+        .iter()
+        .filter_map(|(ip, gmt)| {
+            let Ok(hours) = gmt.trim().parse::<f64>() else {
+                return Some(format!("server {ip} has local_gmt {gmt:?}, which is not a number"));
+            };
+            let agrees = (hours - db_hours).abs() < 0.01 || (hours + 1.0 - db_hours).abs() < 0.01;
+            (!agrees).then(|| {
+                format!(
+                    "server {ip} has local_gmt {gmt} but the database is at UTC{db_hours:+.2}: \
+                     VICIdial and the daemon will disagree on leads' call times"
+                )
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +247,19 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         let w = clock_warnings(host.naive_local(), offset + 3600, host);
         assert!(w[0].contains("time zone"), "{w:?}");
+    }
+
+    #[test]
+    fn server_gmt_must_match_the_database_offset_or_its_summer_time() {
+        let servers = vec![
+            ("10.0.0.1".to_string(), "-5.00".to_string()),
+            ("10.0.0.2".to_string(), "-7.00".to_string()),
+            ("10.0.0.3".to_string(), "x".to_string()),
+        ];
+        let w = server_gmt_warnings(&servers, -5 * 3600);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("10.0.0.2") && w[1].contains("10.0.0.3"), "{w:?}");
+        // In summer time (UTC-4) a -5.00 server is right.
+        assert_eq!(server_gmt_warnings(&servers[..1], -4 * 3600), Vec::<String>::new());
     }
 }

@@ -277,6 +277,20 @@ fn compare(found: &std::collections::HashMap<(String, String), String>) -> Vec<S
     problems
 }
 
+/// `(server_ip, local_gmt)` of every active server, for `check`.
+pub async fn server_gmt(s: &mut Session) -> DbResult<Vec<(String, String)>> {
+    let rows = s
+        .select("SELECT server_ip, local_gmt FROM servers WHERE active = 'Y'", vec![])
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            (r.text(0), r.text(1))
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
