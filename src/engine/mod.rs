@@ -436,8 +436,8 @@ impl Pass<'_> {
         }
     }
 
+    /// Applies a batch's decisions, in the crash-safe order the module doc gives.
     async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
-        let dry = self.is_dry();
         // Per lead status (DNCL, DNCC): the leads, and the callbacks that hit.
         let mut kills: HashMap<&'static str, Kills> = HashMap::new();
         let mut limited = Vec::new();
@@ -459,8 +459,20 @@ impl Pass<'_> {
                 Outcome::Live | Outcome::Anyone(_) => live.push((row, outcome)),
             }
         }
+        self.kill(kills).await?;
+        self.hold_limited(&limited).await?;
+        let claimed = if phase == Phase::Due {
+            self.claim(live).await?
+        } else {
+            live
+        };
+        self.give_leads_their_status(&claimed, phase).await?;
+        self.feed(&claimed).await
+    }
 
-        // DNC kills: lead status first, then every open callback of the lead.
+    /// DNC hits: lead status first, then every open callback of the lead.
+    async fn kill(&mut self, kills: HashMap<&'static str, Kills>) -> DbResult<()> {
+        let dry = self.is_dry();
         for (lead_status, (lead_ids, hits)) in kills {
             let dead = if dry {
                 hits.len() as u64
@@ -477,9 +489,13 @@ impl Pass<'_> {
                 );
             }
         }
+        Ok(())
+    }
 
-        // 24-hour limit at activation: TFHCCL, retried every pass. Only what
-        // is not so already is written, so a standing hold costs no write.
+    /// The 24-hour limit at activation: TFHCCL, retried every pass. Only what
+    /// is not so already is written, so a standing hold costs no write.
+    async fn hold_limited(&mut self, limited: &[&CallbackRow]) -> DbResult<()> {
+        let dry = self.is_dry();
         let ids: Vec<u32> = limited
             .iter()
             .filter(|r| r.status == "ACTIVE")
@@ -505,67 +521,78 @@ impl Pass<'_> {
         for r in limited {
             self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), Note::Waiting);
         }
+        Ok(())
+    }
 
-        // Claim due callbacks LIVE, by callback_id.
-        let mut claimed: Vec<(&CallbackRow, &Outcome)> = live;
-        if phase == Phase::Due && !claimed.is_empty() {
-            let ids: Vec<u32> = claimed.iter().map(|(r, _)| r.callback_id).collect();
-            let n = if dry {
-                ids.len() as u64
-            } else {
-                callbacks::claim_live(&mut self.session, &ids, self.clock.now).await?
-            };
-            if n < ids.len() as u64 {
-                // Something changed some rows between our read and our claim
-                // (an agent, VICIdial's cron, another daemon): go on only with
-                // the rows that are LIVE now. Which of those another process
-                // made LIVE cannot be told; finishing them too is safe, since
-                // the lead status is the same and the hopper insert re-checks.
-                let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
-                    .await?
-                    .into_iter()
-                    .filter(|(_, status)| status == "LIVE")
-                    .map(|(id, _)| id)
-                    .collect();
-                warn!(
-                    claimed = n,
-                    batch = ids.len(),
-                    "some due callbacks changed under the claim; skipping those no longer open"
-                );
-                claimed.retain(|(r, _)| now_live.contains(&r.callback_id));
-            }
-            self.summary.activated += n;
-            for (r, outcome) in &claimed {
-                let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-                let what = if matches!(outcome, Outcome::Live) {
-                    "USERONLY"
-                } else {
-                    "ANYONE"
-                };
-                info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, dry_run = dry, "LIVE ({what}): callback time {} reached", fmt_time(r.callback_time));
-            }
+    /// Claims due callbacks LIVE, by callback_id; returns those now LIVE.
+    async fn claim<'r>(
+        &mut self,
+        mut live: Vec<(&'r CallbackRow, &'r Outcome)>,
+    ) -> DbResult<Vec<(&'r CallbackRow, &'r Outcome)>> {
+        if live.is_empty() {
+            return Ok(live);
         }
+        let dry = self.is_dry();
+        let ids: Vec<u32> = live.iter().map(|(r, _)| r.callback_id).collect();
+        let n = if dry {
+            ids.len() as u64
+        } else {
+            callbacks::claim_live(&mut self.session, &ids, self.clock.now).await?
+        };
+        if n < ids.len() as u64 {
+            // Something changed some rows between our read and our claim
+            // (an agent, VICIdial's cron, another daemon): go on only with
+            // the rows that are LIVE now. Which of those another process
+            // made LIVE cannot be told; finishing them too is safe, since
+            // the lead status is the same and the hopper insert re-checks.
+            let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
+                .await?
+                .into_iter()
+                .filter(|(_, status)| status == "LIVE")
+                .map(|(id, _)| id)
+                .collect();
+            warn!(
+                claimed = n,
+                batch = ids.len(),
+                "some due callbacks changed under the claim; skipping those no longer open"
+            );
+            live.retain(|(r, _)| now_live.contains(&r.callback_id));
+        }
+        self.summary.activated += n;
+        for (r, outcome) in &live {
+            let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
+            let what = if matches!(outcome, Outcome::Live) {
+                "USERONLY"
+            } else {
+                "ANYONE"
+            };
+            info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, dry_run = dry, "LIVE ({what}): callback time {} reached", fmt_time(r.callback_time));
+        }
+        Ok(live)
+    }
 
-        // ANYONE leads get their callback status: always when due, only when
-        // still CBHOLD for pending ones (a half-done activation).
-        let anyone: Vec<&CallbackRow> = claimed
+    /// ANYONE leads get their callback status: always when due, only when
+    /// still CBHOLD for pending ones (a half-done activation).
+    async fn give_leads_their_status(&mut self, claimed: &[(&CallbackRow, &Outcome)], phase: Phase) -> DbResult<()> {
+        let ids: Vec<u32> = claimed
             .iter()
             .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
             .map(|(r, _)| *r)
-            .collect();
-        let status_ids: Vec<u32> = anyone
-            .iter()
             .filter(|r| phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD"))
             .map(|r| r.callback_id)
             .collect();
-        if !status_ids.is_empty() && !dry {
-            callbacks::set_lead_status(&mut self.session, &status_ids, phase == Phase::Pending).await?;
+        if !ids.is_empty() && !self.is_dry() {
+            callbacks::set_lead_status(&mut self.session, &ids, phase == Phase::Pending).await?;
         }
+        Ok(())
+    }
 
-        // The hopper: one row per lead, gates permitting.
+    /// The hopper: one row per lead, gates permitting; held ones are counted and logged.
+    async fn feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> DbResult<()> {
+        let dry = self.is_dry();
         let mut inserts: HashMap<&'static str, Vec<&CallbackRow>> = HashMap::new();
         let mut leads_taken = HashSet::new();
-        for (row, outcome) in &claimed {
+        for (row, outcome) in claimed {
             match outcome {
                 Outcome::Anyone(Feed::Insert(status)) => {
                     let lead_id = row.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
