@@ -84,6 +84,24 @@ impl TestDb {
         admin.disconnect().await.unwrap();
     }
 
+    /// Converts every table to InnoDB, as some sites run VICIdial.
+    pub async fn to_innodb(&self) {
+        let tables = self
+            .rows(&format!(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{}' AND ENGINE <> 'InnoDB'",
+                self.name
+            ))
+            .await;
+        for t in tables {
+            // VICIdial's widest tables only convert with strict mode off, as sites do it.
+            self.exec(&format!(
+                "SET SESSION innodb_strict_mode = 0; ALTER TABLE `{}` ENGINE=InnoDB",
+                t[0]
+            ))
+            .await;
+        }
+    }
+
     /// Kills every server connection to this database but the fixture's own.
     pub async fn kill_connections(&self) {
         let ids = self
