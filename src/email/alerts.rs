@@ -272,6 +272,19 @@ pub struct Alerts {
     last_unknown_scan: Option<Instant>,
 }
 
+/// The state of one alert pass: its connection and clock, the shutdown
+/// signal, the emails on their way, and what it did.
+struct AlertPass {
+    session: Session,
+    /// The pass time, in whole seconds (`email_alert` is a DATETIME).
+    now: NaiveDateTime,
+    dry_run: bool,
+    stop: Stop,
+    sending: JoinSet<Delivery>,
+    in_flight: HashMap<tokio::task::Id, InFlight>,
+    summary: AlertSummary,
+}
+
 /// The shutdown signal as one pass sees it.
 struct Stop {
     rx: Option<watch::Receiver<bool>>,
@@ -311,55 +324,42 @@ impl Alerts {
         options: PassOptions,
         shutdown: Option<watch::Receiver<bool>>,
     ) -> DbResult<AlertSummary> {
-        let mut stop = Stop {
-            rx: shutdown,
-            grace_until: None,
-        };
         let mut session = self.db.session().await?;
         let clock = clock::read(&mut session, options.at).await?;
-        // email_alert is a DATETIME: whole seconds.
         let now = clock.now.with_nanosecond(0).unwrap_or(clock.now);
-        let mut summary = AlertSummary {
-            at: now,
-            ..AlertSummary::default()
+        let mut p = AlertPass {
+            session,
+            now,
+            dry_run: options.dry_run,
+            stop: Stop {
+                rx: shutdown,
+                grace_until: None,
+            },
+            sending: JoinSet::new(),
+            in_flight: HashMap::new(),
+            summary: AlertSummary {
+                at: now,
+                ..AlertSummary::default()
+            },
         };
-        self.report_unrecorded(&mut session, now, &mut summary).await?;
-        let mut sending = JoinSet::new();
-        let mut in_flight = HashMap::new();
-        let started = self
-            .claim_and_send(
-                &mut session,
-                now,
-                options.dry_run,
-                &mut stop,
-                &mut sending,
-                &mut in_flight,
-                &mut summary,
-            )
-            .await;
+        self.report_unrecorded(&mut p).await?;
+        let started = self.claim_and_send(&mut p).await;
         // Whatever happened, collect the emails already on their way.
-        let finished = self
-            .finish(&mut session, &mut stop, &mut sending, &mut in_flight, &mut summary)
-            .await;
+        let finished = self.finish(&mut p).await;
         started?;
         finished?;
-        Ok(summary)
+        Ok(p.summary)
     }
 
     /// Logs, once each, claims that never got a result.
-    async fn report_unrecorded(
-        &mut self,
-        session: &mut Session,
-        now: NaiveDateTime,
-        summary: &mut AlertSummary,
-    ) -> DbResult<()> {
+    async fn report_unrecorded(&mut self, p: &mut AlertPass) -> DbResult<()> {
         if self.last_unknown_scan.is_some_and(|t| t.elapsed() < UNKNOWN_SCAN_EVERY) {
             return Ok(());
         }
-        let before = now - chrono::Duration::minutes(UNKNOWN_AFTER_MINUTES);
-        for row in alerts::unrecorded(session, before, 10_000).await? {
+        let before = p.now - chrono::Duration::minutes(UNKNOWN_AFTER_MINUTES);
+        for row in alerts::unrecorded(&mut p.session, before, 10_000).await? {
             if self.unknown_logged.insert(row.callback_id) {
-                summary.unknown += 1;
+                p.summary.unknown += 1;
                 warn!(
                     callback_id = row.callback_id,
                     user = %row.user,
@@ -387,70 +387,62 @@ impl Alerts {
         Ok(self.container.as_ref().expect("set by refresh").template.clone())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn claim_and_send(
-        &mut self,
-        session: &mut Session,
-        now: NaiveDateTime,
-        dry_run: bool,
-        stop: &mut Stop,
-        sending: &mut JoinSet<Delivery>,
-        in_flight: &mut HashMap<tokio::task::Id, InFlight>,
-        summary: &mut AlertSummary,
-    ) -> DbResult<()> {
+    /// Decides every due alert; claims and starts sending those to send.
+    async fn claim_and_send(&mut self, p: &mut AlertPass) -> DbResult<()> {
+        let (now, dry_run) = (p.now, p.dry_run);
         let mut template = None;
         let mut after = 0;
-        while !stop.requested() {
-            let rows = alerts::candidates(session, now, after, self.batch_size).await?;
+        while !p.stop.requested() {
+            let rows = alerts::candidates(&mut p.session, now, after, self.batch_size).await?;
             let Some(last) = rows.last() else { break };
             after = last.callback_id;
             let full = rows.len() == self.batch_size;
             if template.is_none() {
-                template = Some(self.template(session).await?);
+                template = Some(self.template(&mut p.session).await?);
             }
             let template = template.as_ref().expect("just loaded");
             for candidate in rows {
-                if stop.requested() {
+                if p.stop.requested() {
                     return Ok(());
                 }
                 let id = candidate.callback_id;
                 match decide(&candidate, now, &self.config, template.as_ref().map_err(String::as_str)) {
                     Decision::Wait => {
-                        summary.waiting += 1;
+                        p.summary.waiting += 1;
                         debug!(callback_id = id, user = %candidate.user, "email alert waits: the agent is not logged in");
                     }
                     Decision::NotAvailable(why) => {
-                        if dry_run || alerts::claim_not_available(session, id, now).await? {
-                            summary.not_available += 1;
+                        if dry_run || alerts::claim_not_available(&mut p.session, id, now).await? {
+                            p.summary.not_available += 1;
                             info!(callback_id = id, user = %candidate.user, campaign = %candidate.campaign_id, dry_run, "email alert NOT AVAILABLE: {why}");
                         } else {
-                            summary.claimed_elsewhere += 1;
+                            p.summary.claimed_elsewhere += 1;
                             debug!(callback_id = id, "email alert claimed elsewhere");
                         }
                     }
                     Decision::Send { to, message } => {
                         if dry_run {
-                            summary.sent += 1;
+                            p.summary.sent += 1;
                             info!(callback_id = id, user = %candidate.user, to = %to, dry_run, "email alert would be sent");
                             continue;
                         }
                         // A free slot first, so the claim time is the send time.
-                        while sending.len() >= SEND_CONCURRENCY {
-                            if !self.collect_one(session, stop, sending, in_flight, summary).await? {
+                        while p.sending.len() >= SEND_CONCURRENCY {
+                            if !self.collect_one(p).await? {
                                 return Ok(());
                             }
                         }
-                        if stop.requested() {
+                        if p.stop.requested() {
                             return Ok(());
                         }
-                        if !alerts::claim(session, id, now).await? {
-                            summary.claimed_elsewhere += 1;
+                        if !alerts::claim(&mut p.session, id, now).await? {
+                            p.summary.claimed_elsewhere += 1;
                             debug!(callback_id = id, "email alert claimed elsewhere");
                             continue;
                         }
                         let mailer = self.mailer.clone();
-                        let handle = sending.spawn(async move { mailer.send(&message).await });
-                        in_flight.insert(
+                        let handle = p.sending.spawn(async move { mailer.send(&message).await });
+                        p.in_flight.insert(
                             handle.id(),
                             InFlight {
                                 callback_id: id,
@@ -470,14 +462,15 @@ impl Alerts {
 
     /// Waits for one email to finish and records its result. False when a
     /// shutdown's grace ran out first (nothing more will be collected).
-    async fn collect_one(
-        &mut self,
-        session: &mut Session,
-        stop: &mut Stop,
-        sending: &mut JoinSet<Delivery>,
-        in_flight: &mut HashMap<tokio::task::Id, InFlight>,
-        summary: &mut AlertSummary,
-    ) -> DbResult<bool> {
+    async fn collect_one(&mut self, p: &mut AlertPass) -> DbResult<bool> {
+        let AlertPass {
+            session,
+            stop,
+            sending,
+            in_flight,
+            summary,
+            ..
+        } = p;
         let done = loop {
             match &mut stop.rx {
                 Some(rx) if !*rx.borrow() => {
@@ -500,7 +493,7 @@ impl Alerts {
                     match tokio::time::timeout_at(deadline, sending.join_next_with_id()).await {
                         Ok(done) => break done,
                         Err(_) => {
-                            self.abandon(sending, in_flight);
+                            self.abandon(p);
                             return Ok(false);
                         }
                     }
@@ -545,17 +538,10 @@ impl Alerts {
     }
 
     /// Waits for every email in flight (bounded by a shutdown's grace).
-    async fn finish(
-        &mut self,
-        session: &mut Session,
-        stop: &mut Stop,
-        sending: &mut JoinSet<Delivery>,
-        in_flight: &mut HashMap<tokio::task::Id, InFlight>,
-        summary: &mut AlertSummary,
-    ) -> DbResult<()> {
+    async fn finish(&mut self, p: &mut AlertPass) -> DbResult<()> {
         let mut first_error = None;
-        while !sending.is_empty() {
-            match self.collect_one(session, stop, sending, in_flight, summary).await {
+        while !p.sending.is_empty() {
+            match self.collect_one(p).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 // The result could not be written (the database went away):
@@ -570,9 +556,9 @@ impl Alerts {
     }
 
     /// Gives up on emails still in flight at shutdown.
-    fn abandon(&mut self, sending: &mut JoinSet<Delivery>, in_flight: &mut HashMap<tokio::task::Id, InFlight>) {
-        sending.abort_all();
-        for flight in in_flight.values() {
+    fn abandon(&mut self, p: &mut AlertPass) {
+        p.sending.abort_all();
+        for flight in p.in_flight.values() {
             self.unknown_logged.insert(flight.callback_id);
             warn!(
                 callback_id = flight.callback_id,
@@ -580,7 +566,7 @@ impl Alerts {
                 "email alert abandoned at shutdown while sending: delivery unknown; it will not be sent again"
             );
         }
-        in_flight.clear();
+        p.in_flight.clear();
     }
 }
 
