@@ -18,27 +18,12 @@ async fn innodb(tag: &str, n: u32) -> TestDb {
     db
 }
 
-/// One hopper row per ANYONE lead, every callback LIVE.
-async fn assert_delivered(db: &TestDb, n: u32) {
-    assert_eq!(
-        db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'")
-            .await,
-        0
-    );
-    let anyone = u64::from(n) * 7 / 10;
-    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, anyone);
-    assert_eq!(
-        db.count("SELECT COUNT(DISTINCT lead_id) FROM vicidial_hopper").await,
-        anyone
-    );
-}
-
 #[tokio::test]
 async fn activation_and_a_second_pass_on_innodb() {
     let db = innodb("inno_act", 100).await;
     let s = db.pass_at(Some(&t("10:00:00"))).await;
     assert_eq!((s.activated, s.inserted), (100, 70), "{s}");
-    assert_delivered(&db, 100).await;
+    db.assert_all_delivered(100, "InnoDB").await;
     assert!(!db.pass_at(Some(&t("10:00:01"))).await.did_work());
     db.drop_db().await;
 }
@@ -55,7 +40,7 @@ async fn a_failure_between_any_two_writes_is_repaired_on_innodb() {
         let crashed = db.engine(30).pass(Default::default(), &|| false).await.is_err();
         db.db.fail_after_writes(-1);
         db.engine(30).pass(Default::default(), &|| false).await.unwrap();
-        assert_delivered(&db, 120).await;
+        db.assert_all_delivered(120, "InnoDB").await;
         if !crashed {
             break;
         }
@@ -78,6 +63,6 @@ async fn two_engines_at_once_on_innodb() {
         }
     }
     db.engine(500).pass(Default::default(), &|| false).await.unwrap();
-    assert_delivered(&db, 2000).await;
+    db.assert_all_delivered(2000, "InnoDB").await;
     db.drop_db().await;
 }

@@ -90,41 +90,6 @@ async fn a_dialed_lead_is_never_reinserted() {
     db.drop_db().await;
 }
 
-/// Every due ANYONE callback LIVE with exactly one hopper row and its lead
-/// in CALLBK; every USERONLY one LIVE with its lead untouched.
-async fn assert_all_delivered(db: &TestDb, n: u32, context: &str) {
-    let not_live = db
-        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'")
-        .await;
-    assert_eq!(not_live, 0, "{context}: callbacks not LIVE");
-    let anyone = db
-        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE recipient = 'ANYONE'")
-        .await;
-    let hopper = db.count("SELECT COUNT(*) FROM vicidial_hopper").await;
-    let distinct = db.count("SELECT COUNT(DISTINCT lead_id) FROM vicidial_hopper").await;
-    assert_eq!(
-        (hopper, distinct),
-        (anyone, anyone),
-        "{context}: one hopper row per ANYONE lead"
-    );
-    let stray = db
-        .count(
-            "SELECT COUNT(*) FROM vicidial_hopper h JOIN vicidial_callbacks cb ON cb.lead_id = h.lead_id \
-             WHERE cb.recipient <> 'ANYONE'",
-        )
-        .await;
-    assert_eq!(stray, 0, "{context}: USERONLY leads in the hopper");
-    let callbk = db
-        .count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CALLBK' AND called_since_last_reset = 'N'")
-        .await;
-    assert_eq!(callbk, anyone, "{context}: ANYONE leads in CALLBK");
-    assert_eq!(
-        db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CBHOLD'")
-            .await,
-        u64::from(n) - anyone
-    );
-}
-
 #[tokio::test]
 async fn a_failure_between_any_two_writes_is_repaired_by_the_next_pass() {
     let db = TestDb::new("faults").await;
@@ -134,7 +99,7 @@ async fn a_failure_between_any_two_writes_is_repaired_by_the_next_pass() {
     db.bulk(n).await;
     let mut engine = db.engine(batch);
     engine.pass(Default::default(), &|| false).await.unwrap();
-    assert_all_delivered(&db, n, "clean run").await;
+    db.assert_all_delivered(n, "clean run").await;
     let mut total = 0;
     loop {
         db.exec("DELETE FROM vicidial_callbacks").await;
@@ -148,7 +113,8 @@ async fn a_failure_between_any_two_writes_is_repaired_by_the_next_pass() {
         db.db.fail_after_writes(-1);
         // A new process: nothing carried over but the database.
         let s = db.engine(batch).pass(Default::default(), &|| false).await.unwrap();
-        assert_all_delivered(&db, n, &format!("failure before write {total}")).await;
+        db.assert_all_delivered(n, &format!("failure before write {total}"))
+            .await;
         if !crashed {
             assert!(!s.did_work(), "nothing left after a complete pass: {s}");
             break;
@@ -215,7 +181,7 @@ async fn kill_minus_nine_at_random_points_loses_nothing() {
     sigterm(&child);
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM exits 0: {status:?}");
-    assert_all_delivered(&db, n, "after kill -9 and restart").await;
+    db.assert_all_delivered(n, "after kill -9 and restart").await;
     db.drop_db().await;
 }
 
@@ -365,6 +331,6 @@ async fn two_daemons_at_once_never_put_a_lead_in_the_hopper_twice() {
     println!("a: {sa}\nb: {sb}");
     assert_eq!(sa.activated + sb.activated, u64::from(n), "each callback claimed once");
     assert_eq!(sa.inserted + sb.inserted, u64::from(n) * 7 / 10);
-    assert_all_delivered(&db, n, "two engines at once").await;
+    db.assert_all_delivered(n, "two engines at once").await;
     db.drop_db().await;
 }

@@ -358,6 +358,41 @@ impl TestDb {
         .await;
     }
 
+    /// Every due ANYONE callback LIVE with exactly one hopper row and its lead
+    /// in CALLBK; every USERONLY one LIVE with its lead untouched.
+    pub async fn assert_all_delivered(&self, n: u32, context: &str) {
+        let not_live = self
+            .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'")
+            .await;
+        assert_eq!(not_live, 0, "{context}: callbacks not LIVE");
+        let anyone = self
+            .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE recipient = 'ANYONE'")
+            .await;
+        let hopper = self.count("SELECT COUNT(*) FROM vicidial_hopper").await;
+        let distinct = self.count("SELECT COUNT(DISTINCT lead_id) FROM vicidial_hopper").await;
+        assert_eq!(
+            (hopper, distinct),
+            (anyone, anyone),
+            "{context}: one hopper row per ANYONE lead"
+        );
+        let stray = self
+            .count(
+                "SELECT COUNT(*) FROM vicidial_hopper h JOIN vicidial_callbacks cb ON cb.lead_id = h.lead_id \
+                 WHERE cb.recipient <> 'ANYONE'",
+            )
+            .await;
+        assert_eq!(stray, 0, "{context}: USERONLY leads in the hopper");
+        let callbk = self
+            .count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CALLBK' AND called_since_last_reset = 'N'")
+            .await;
+        assert_eq!(callbk, anyone, "{context}: ANYONE leads in CALLBK");
+        assert_eq!(
+            self.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'CBHOLD'")
+                .await,
+            u64::from(n) - anyone
+        );
+    }
+
     /// Drops the database.
     pub async fn drop_db(self) {
         let mut conn = self.pool.get_conn().await.unwrap();
