@@ -212,25 +212,11 @@ impl Engine {
             pass.reported.retain(|id, r| r.note != Note::Held || seen.contains(id));
         }
         let found = pass.skip_known_holds(found).await?;
-        for chunk in found.chunks(batch) {
-            if stop() {
-                break;
-            }
-            let ids: Vec<u32> = chunk.iter().map(|f| f.callback_id).collect();
-            let rows = callbacks::fetch(&mut pass.session, scan, &ids).await?;
-            pass.process(rows, Phase::Pending, chunk).await?;
-        }
+        pass.work_through(scan, Phase::Pending, &found, batch, stop).await?;
 
         let scan = Scan::Due(pass.clock.now);
         let found = callbacks::scan(&mut pass.session, scan, config.max_per_pass).await?;
-        for chunk in found.chunks(batch) {
-            if stop() {
-                break;
-            }
-            let ids: Vec<u32> = chunk.iter().map(|f| f.callback_id).collect();
-            let rows = callbacks::fetch(&mut pass.session, scan, &ids).await?;
-            pass.process(rows, Phase::Due, chunk).await?;
-        }
+        pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
 
         let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
         pass.summary.next_wake = [pass.summary.next_wake, next_due].into_iter().flatten().min();
@@ -380,6 +366,27 @@ impl Pass<'_> {
             }
         }
         Ok(left)
+    }
+
+    /// Fetches the found callbacks in batches (those that still match the
+    /// scan) and processes each batch; a stop request ends it between batches.
+    async fn work_through(
+        &mut self,
+        scan: Scan,
+        phase: Phase,
+        found: &[Found],
+        batch: usize,
+        stop: &dyn Fn() -> bool,
+    ) -> DbResult<()> {
+        for chunk in found.chunks(batch) {
+            if stop() {
+                break;
+            }
+            let ids: Vec<u32> = chunk.iter().map(|f| f.callback_id).collect();
+            let rows = callbacks::fetch(&mut self.session, scan, &ids).await?;
+            self.process(rows, phase, chunk).await?;
+        }
+        Ok(())
     }
 
     /// Decides and applies one batch; `found` gives the versions the rows were scanned at.
