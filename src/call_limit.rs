@@ -1,74 +1,127 @@
 //! The per-state override of the 24-hour call limit, as VICIdial's hopper job
-//! applies it: a settings container named by the campaign's
-//! `call_limit_24hour_override` lowers (or sets) the limit for the state of
-//! the phone's area code (`vicidial_phone_codes`), of the lead's postal code
-//! (`vicidial_postal_codes`), or of the lead's `state` column. Pure functions;
-//! the lookups are set-based queries in `db::facts`.
+//! applies it (`AST_VDhopper.pl` `check_24hour_call_count`, lines 3799-3918):
+//! a settings container named by the campaign's `call_limit_24hour_override`
+//! sets the limit for the state of the phone's area code
+//! (`vicidial_phone_codes`), and can lower it for the state of the lead's
+//! postal code (`vicidial_postal_codes`) or of the lead's `state` column.
+//! Pure functions; the lookups are SQL in `db::facts`.
 //!
-//! Container lines (`;` starts a comment, ` => ` may be written for `=>`):
+//! Container lines are read exactly as the Perl reads them, quirks included,
+//! so that the daemon applies what VICIdial applies and nothing else:
 //! ```text
-//! method=>state_areacode       ; or ..._state, or ..._postcode, or both
+//! method=>state_areacode       ; or ..._state, or ..._postcode
 //! state=>USA,GA,4              ; country, state, limit
 //! ```
 
-/// One `state=>COUNTRY,STATE,LIMIT` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StateLimit {
-    /// Country as `vicidial_phone_codes.country` spells it (`USA`, `CAN`).
-    pub country: String,
-    /// State or province code.
-    pub state: String,
-    /// The limit for that state.
-    pub limit: u32,
-}
+use crate::model::PlaceFacts;
 
 /// A parsed override container: its lines in order, as VICIdial reads them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LimitOverride {
     lines: Vec<Line>,
+    /// Lines VICIdial reads but can never apply (no limit digits, too few
+    /// fields, a country that cannot match), kept so the admin can be told.
+    pub ignored: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Line {
     Method(String),
-    State(StateLimit),
+    State { country: String, state: String, limit: u64 },
+}
+
+/// `s/ => |=> | =>/=>/gi`: one left-to-right pass, the alternatives tried in
+/// order at each position (line 3838), so `state  => X` keeps a space.
+fn normalize_arrows(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while !rest.is_empty() {
+        if let Some(tail) = [" => ", "=> ", " =>"].iter().find_map(|p| rest.strip_prefix(p)) {
+            out.push_str("=>");
+            rest = tail;
+        } else {
+            let c = rest.chars().next().expect("not empty");
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// `s/state=>//gi`: every occurrence, in any case (line 3881).
+fn strip_state_arrows(line: &str) -> String {
+    const NEEDLE: &str = "state=>";
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while !rest.is_empty() {
+        if rest.len() >= NEEDLE.len()
+            && rest.is_char_boundary(NEEDLE.len())
+            && rest[..NEEDLE.len()].eq_ignore_ascii_case(NEEDLE)
+        {
+            rest = &rest[NEEDLE.len()..];
+        } else {
+            let c = rest.chars().next().expect("not empty");
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// Perl's `split(/,/, $x)`: trailing empty fields are dropped.
+fn perl_split_commas(text: &str) -> Vec<&str> {
+    let mut fields: Vec<&str> = text.split(',').collect();
+    while fields.last().is_some_and(|f| f.is_empty()) {
+        fields.pop();
+    }
+    fields
 }
 
 impl LimitOverride {
-    /// Parses the container text; lines it does not understand are ignored, as VICIdial ignores them.
+    /// Parses the container text as VICIdial does (lines 3831-3916).
     pub fn parse(text: &str) -> LimitOverride {
-        let mut lines = Vec::new();
+        let mut parsed = LimitOverride::default();
+        // `length($TEMP_TFhour_OR_entry) > 2` (line 3831).
+        if text.len() <= 2 {
+            return parsed;
+        }
         for raw in text.split('\n') {
-            let line = raw.split(';').next().unwrap_or_default().replace(['\r', '\t'], "");
-            let line = line.replace(" => ", "=>").replace("=> ", "=>").replace(" =>", "=>");
+            // `s/;.*|\r|\t//gi` (line 3837).
+            let line: String = raw.split(';').next().unwrap_or_default().replace(['\r', '\t'], "");
+            let line = normalize_arrows(&line);
             if line.len() <= 3 {
                 continue;
             }
             let lower = line.to_ascii_lowercase();
             if lower.starts_with("method") {
-                lines.push(Line::Method(line));
+                parsed.lines.push(Line::Method(line));
             } else if lower.starts_with("state") {
-                let rest = line.get(strip_len(&lower, "state=>")..).unwrap_or_default();
-                let fields: Vec<&str> = rest.split(',').collect();
+                let stripped = strip_state_arrows(&line);
+                let fields = perl_split_commas(&stripped);
                 let digits: String = fields
                     .get(2)
-                    .unwrap_or(&"")
-                    .chars()
-                    .filter(char::is_ascii_digit)
-                    .collect();
-                if let (Some(country), Some(state), Ok(limit)) = (fields.first(), fields.get(1), digits.parse()) {
-                    lines.push(Line::State(StateLimit {
-                        country: country.to_string(),
-                        state: state.to_string(),
-                        limit,
-                    }));
+                    .map(|f| f.chars().filter(char::is_ascii_digit).collect())
+                    .unwrap_or_default();
+                let country = fields.first().copied().unwrap_or_default();
+                let usable = !digits.is_empty() && !country.contains(['=', '>', ' ']);
+                if !usable {
+                    parsed.ignored.push(raw.trim_end_matches('\r').to_string());
                 }
+                if !digits.is_empty() {
+                    parsed.lines.push(Line::State {
+                        country: country.to_string(),
+                        state: fields.get(1).copied().unwrap_or_default().to_string(),
+                        limit: digits.parse().unwrap_or(u64::MAX),
+                    });
+                }
+            } else {
+                parsed.ignored.push(raw.trim_end_matches('\r').to_string());
             }
         }
-        LimitOverride { lines }
+        parsed
     }
 
-    /// Whether a `method` line asks for the lead's postal code to be looked up.
+    /// Whether a `method` line asks for the lead's postal code (`/postcode/`, line 3851).
     pub fn wants_postcode(&self) -> bool {
         self.lines
             .iter()
@@ -76,35 +129,12 @@ impl LimitOverride {
     }
 }
 
-/// The length of `prefix` when `text` starts with it, else 0.
-fn strip_len(text: &str, prefix: &str) -> usize {
-    if text.starts_with(prefix) { prefix.len() } else { 0 }
-}
-
-/// What VICIdial knows of where a phone is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Place {
-    /// State of the phone's area code (`vicidial_phone_codes.state`), empty when unknown.
-    pub areacode_state: String,
-    /// Country of the phone's area code (`vicidial_phone_codes.country`).
-    pub country: String,
-    /// State of the lead's postal code (`vicidial_postal_codes.state`), when found.
-    pub postcode_state: Option<String>,
-    /// The lead's own `state` column.
-    pub lead_state: String,
-}
-
-/// VICIdial's postal code key: its digits, the first five (its script applies
-/// the US rule to every country).
-pub fn postcode_key(postal_code: &str) -> String {
-    postal_code.chars().filter(char::is_ascii_digit).take(5).collect()
-}
-
-/// The limit that applies to one phone, walking the lines in order as VICIdial does:
-/// a state line matching the area code's state sets the limit; one matching the
-/// postal code's state (with a `postcode` method) or the lead's state (with a
-/// method ending in `state`, when that differs from the area code's) lowers it.
-pub fn effective_limit(base: u32, rules: &LimitOverride, place: &Place) -> u32 {
+/// The limit that applies to one phone, walking the lines in order as VICIdial
+/// does: a state line matching the area code's state sets the limit; one
+/// matching the postal code's state (after a `postcode` method line) or the
+/// lead's state (after a method line ending in `state`, when the area code's
+/// state differs) lowers it. Every comparison is Perl's `eq`: exact.
+pub fn effective_limit(base: u64, rules: &LimitOverride, place: &PlaceFacts) -> u64 {
     let mut limit = base;
     let mut by_state_field = false;
     let mut by_postcode = false;
@@ -115,18 +145,22 @@ pub fn effective_limit(base: u32, rules: &LimitOverride, place: &Place) -> u32 {
                 by_state_field |= m.ends_with("state") && place.areacode_state != place.lead_state;
                 by_postcode |= m.contains("postcode") && place.postcode_state.is_some();
             }
-            Line::State(s) if s.country == place.country => {
-                if s.state == place.areacode_state {
-                    limit = s.limit;
+            Line::State {
+                country,
+                state,
+                limit: l,
+            } if *country == place.country => {
+                if *state == place.areacode_state {
+                    limit = *l;
                 }
-                if by_postcode && place.postcode_state.as_deref() == Some(s.state.as_str()) && s.limit < limit {
-                    limit = s.limit;
+                if by_postcode && place.postcode_state.as_deref() == Some(state.as_str()) && *l < limit {
+                    limit = *l;
                 }
-                if by_state_field && place.lead_state == s.state && s.limit < limit {
-                    limit = s.limit;
+                if by_state_field && place.lead_state == *state && *l < limit {
+                    limit = *l;
                 }
             }
-            Line::State(_) => {}
+            Line::State { .. } => {}
         }
     }
     limit
@@ -136,12 +170,20 @@ pub fn effective_limit(base: u32, rules: &LimitOverride, place: &Place) -> u32 {
 mod tests {
     use super::*;
 
-    fn place(areacode_state: &str, lead_state: &str, postcode_state: Option<&str>) -> Place {
-        Place {
+    fn place(areacode_state: &str, lead_state: &str, postcode_state: Option<&str>) -> PlaceFacts {
+        PlaceFacts {
             areacode_state: areacode_state.into(),
             country: "USA".into(),
             postcode_state: postcode_state.map(Into::into),
             lead_state: lead_state.into(),
+        }
+    }
+
+    fn state(country: &str, state: &str, limit: u64) -> Line {
+        Line::State {
+            country: country.into(),
+            state: state.into(),
+            limit,
         }
     }
 
@@ -154,21 +196,36 @@ mod tests {
             o.lines,
             vec![
                 Line::Method("method=>state_areacode".into()),
-                Line::State(StateLimit {
-                    country: "USA".into(),
-                    state: "GA".into(),
-                    limit: 4
-                }),
-                Line::State(StateLimit {
-                    country: "USA".into(),
-                    state: "FL".into(),
-                    limit: 3
-                }),
+                state("USA", "GA", 4),
+                state("USA", "FL", 3),
             ]
         );
+        assert_eq!(o.ignored, vec!["state=>USA,TX".to_string(), "junk".to_string()]);
         assert!(!o.wants_postcode());
         assert!(LimitOverride::parse("method=>state_areacode_postcode").wants_postcode());
         assert_eq!(LimitOverride::parse(""), LimitOverride::default());
+    }
+
+    /// `AST_VDhopper.pl` line 3838 replaces in one pass: with two spaces before
+    /// the arrow one space is left, `s/state=>//` then misses, and the country
+    /// field reads `state =>USA`, which matches no country.
+    #[test]
+    fn two_spaces_before_the_arrow_leave_the_line_unapplied_as_in_vicidial_line_3838() {
+        assert_eq!(normalize_arrows("state  => USA,TX,3"), "state =>USA,TX,3");
+        let o = LimitOverride::parse("state  => USA,TX,3\n");
+        assert_eq!(o.ignored, vec!["state  => USA,TX,3".to_string()]);
+        assert_eq!(effective_limit(5, &o, &place("TX", "TX", None)), 5);
+        // Every other spacing works.
+        for line in [
+            "state => USA,TX,3",
+            "state=> USA,TX,3",
+            "state =>USA,TX,3",
+            "STATE=>USA,TX,3",
+        ] {
+            let o = LimitOverride::parse(line);
+            assert!(o.ignored.is_empty(), "{line}");
+            assert_eq!(effective_limit(5, &o, &place("TX", "TX", None)), 3, "{line}");
+        }
     }
 
     #[test]
@@ -184,6 +241,9 @@ mod tests {
             2,
             "another country's line does not apply"
         );
+        let mut lower = place("ga", "GA", None);
+        lower.country = "usa".into();
+        assert_eq!(effective_limit(2, &o, &lower), 2, "Perl's eq is exact");
     }
 
     #[test]
@@ -196,6 +256,9 @@ mod tests {
         assert_eq!(effective_limit(3, &o, &place("TX", "GA", None)), 3, "only lowers");
         let without = LimitOverride::parse("state=>USA,FL,1\n");
         assert_eq!(effective_limit(3, &without, &place("GA", "FL", None)), 3);
+        // `/state$/` on the line as it stands: a trailing space defeats it.
+        let spaced = LimitOverride::parse("method=>areacode_state \nstate=>USA,FL,1\n");
+        assert_eq!(effective_limit(3, &spaced, &place("GA", "FL", None)), 3);
     }
 
     #[test]
@@ -209,10 +272,10 @@ mod tests {
     }
 
     #[test]
-    fn postcode_keys_keep_five_digits() {
-        assert_eq!(postcode_key("30301-1234"), "30301");
-        assert_eq!(postcode_key(" 02134 "), "02134");
-        assert_eq!(postcode_key("K1A 0B1"), "101");
-        assert_eq!(postcode_key(""), "");
+    fn state_arrows_are_removed_everywhere_and_trailing_empty_fields_dropped() {
+        assert_eq!(strip_state_arrows("state=>USA,State=>GA,4"), "USA,GA,4");
+        assert_eq!(perl_split_commas("USA,GA,,"), vec!["USA", "GA"]);
+        let o = LimitOverride::parse("state=>USA,GA,4,extra\n");
+        assert_eq!(o.lines, vec![state("USA", "GA", 4)]);
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::iter;
 
-use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+
+use crate::clock::ServerZone;
+use crate::collation::{self, Key};
 
 /// HHMM window: a lead is inside when `start <= HHMM < stop`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -97,18 +100,20 @@ impl GmtOffset {
     }
 
     /// The offset as a duration; exact only on the grid, which is all the callers use.
-    fn delta(self) -> TimeDelta {
+    pub fn delta(self) -> TimeDelta {
         TimeDelta::minutes(i64::from(self.0) * 3 / 5)
     }
 }
 
-/// Splits VICIdial's `|a|b|` id lists (tolerates missing bars, spaces, empty entries).
+/// Splits VICIdial's `|a|b|` id lists as its hopper job does: nothing when
+/// the text is 2 characters or shorter (`length(...)>2`, `AST_VDhopper.pl`
+/// lines 1638, 1813), else the pieces between bars, spaces kept (each is then
+/// matched in SQL, where only trailing spaces are ignored).
 pub fn parse_id_list(text: &str) -> Vec<String> {
-    text.split('|')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect()
+    if text.len() <= 2 {
+        return vec![];
+    }
+    text.split('|').filter(|id| !id.is_empty()).map(str::to_owned).collect()
 }
 
 /// Where a lead is: its offset and its state.
@@ -125,41 +130,43 @@ pub struct LeadZone {
 #[error("call time {0:?} does not exist")]
 pub struct UnknownCallTime(pub String);
 
-/// Every call time, state rule and holiday, loaded once per pass.
+/// Every call time, state rule and holiday, loaded once per pass, by id as
+/// MySQL matches ids ([`Key`]: VICIdial looks each one up in SQL).
 #[derive(Clone, Debug, Default)]
 pub struct CallTimes {
-    times: HashMap<String, CallTime>,
-    rules: HashMap<String, StateRule>,
-    holidays: HashMap<String, Holiday>,
+    times: HashMap<Key, CallTime>,
+    rules: HashMap<Key, StateRule>,
+    holidays: HashMap<Key, Holiday>,
 }
 
 impl CallTimes {
     /// Indexes the rows by id; a later row with a repeated id replaces the earlier one.
     pub fn new(times: Vec<CallTime>, rules: Vec<StateRule>, holidays: Vec<Holiday>) -> Self {
         Self {
-            times: times.into_iter().map(|t| (t.id.clone(), t)).collect(),
-            rules: rules.into_iter().map(|r| (r.id.clone(), r)).collect(),
-            holidays: holidays.into_iter().map(|h| (h.id.clone(), h)).collect(),
+            times: times.into_iter().map(|t| (Key::new(&t.id), t)).collect(),
+            rules: rules.into_iter().map(|r| (Key::new(&r.id), r)).collect(),
+            holidays: holidays.into_iter().map(|h| (Key::new(&h.id), h)).collect(),
         }
     }
 
     /// True when a call time with this id exists.
     pub fn contains(&self, id: &str) -> bool {
-        self.times.contains_key(id)
+        self.times.contains_key(&Key::new(id))
     }
 
-    /// Whether the lead may be called at `utc` (UTC wall time), with the server at `server_offset` (for holiday dates).
-    /// `list_call_time` is the list's `local_call_time` (None, "campaign", "" or unknown: ignored).
+    /// Whether the lead may be called at `utc`, with the server in `server`
+    /// (for holiday dates). `list_call_time` is the list's `local_call_time`
+    /// (None, "campaign", "" or unknown: ignored).
     pub fn allows(
         &self,
         campaign_call_time: &str,
         list_call_time: Option<&str>,
         zone: &LeadZone,
         utc: NaiveDateTime,
-        server_offset: FixedOffset,
+        server: &ServerZone,
     ) -> Result<bool, UnknownCallTime> {
         let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
-        Ok(open(&gates, zone.gmt_offset, utc, server_offset))
+        Ok(open(&gates, zone.gmt_offset, utc, server))
     }
 
     /// The first instant at or after `utc` (minute resolution; `utc` itself when callable now) at which `allows` is true,
@@ -170,7 +177,7 @@ impl CallTimes {
         list_call_time: Option<&str>,
         zone: &LeadZone,
         utc: NaiveDateTime,
-        server_offset: FixedOffset,
+        server: &ServerZone,
         horizon_days: u32,
     ) -> Result<Option<NaiveDateTime>, UnknownCallTime> {
         let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
@@ -178,32 +185,35 @@ impl CallTimes {
         if !offset.on_grid() {
             return Ok(None);
         }
-        if open(&gates, offset, utc, server_offset) {
+        if open(&gates, offset, utc, server) {
             return Ok(Some(utc));
         }
         let end = utc
             .checked_add_signed(TimeDelta::days(horizon_days.into()))
             .unwrap_or(NaiveDateTime::MAX);
-        Ok(search(&gates, offset, utc, end, server_offset))
+        Ok(search(&gates, offset, utc, end, server))
     }
 
     /// Every window that must hold for the call: the campaign's, then the list's.
     fn gates(&self, campaign: &str, list: Option<&str>, state: &str) -> Result<Vec<Gate<'_>>, UnknownCallTime> {
         let campaign = self
             .times
-            .get(campaign)
+            .get(&Key::new(campaign))
             .ok_or_else(|| UnknownCallTime(campaign.to_owned()))?;
-        // Checked before the lookup so that a call time really named "campaign" is still ignored.
+        // `$cur_call_time !~ /^campaign$/` (`AST_VDhopper.pl` line 2270) is
+        // Perl's exact match, checked before the SQL lookup, so a call time
+        // really named "campaign" is still ignored; a list call time that
+        // does not exist counts as "campaign" (line 2278).
         let list = list
-            .filter(|id| !id.is_empty() && *id != "campaign")
-            .and_then(|id| self.times.get(id));
+            .filter(|id| *id != "campaign")
+            .and_then(|id| self.times.get(&Key::new(id)));
         let mut gates = Vec::new();
         for time in iter::once(campaign).chain(list) {
             let before = gates.len();
             for rule in time
                 .state_rules
                 .iter()
-                .filter_map(|id| self.rules.get(id))
+                .filter_map(|id| self.rules.get(&Key::new(id)))
                 .filter(|rule| same_state(&rule.state, state))
             {
                 let holidays = if rule.holidays.is_empty() {
@@ -224,11 +234,13 @@ impl CallTimes {
     fn gate<'a>(&'a self, week: &'a Week, holiday_ids: &[String]) -> Gate<'a> {
         let mut holidays: Vec<&Holiday> = holiday_ids
             .iter()
-            .filter_map(|id| self.holidays.get(id))
+            .filter_map(|id| self.holidays.get(&Key::new(id)))
             .filter(|holiday| holiday.active)
             .collect();
-        // VICIdial takes the first matching row by holiday_id, not by list order.
-        holidays.sort_by(|a, b| a.id.cmp(&b.id));
+        // VICIdial takes the first matching row `order by holiday_id` (under
+        // the column's collation), not by list order.
+        holidays.sort_by_key(|h| Key::new(&h.id));
+        holidays.dedup_by_key(|h| Key::new(&h.id));
         Gate { week, holidays }
     }
 }
@@ -264,25 +276,24 @@ impl Gate<'_> {
     }
 }
 
-/// Lead states match as MySQL's default collation would compare them.
+/// Lead states match in VICIdial's SQL (`state='$state'`, `AST_VDhopper.pl`
+/// line 2004), so as MySQL's collation compares them.
 fn same_state(rule: &str, lead: &str) -> bool {
-    rule.trim().eq_ignore_ascii_case(lead.trim())
+    collation::eq(rule, lead)
 }
 
 /// Whether every gate allows a lead at `offset` at `utc`; never off the grid.
-fn open(gates: &[Gate<'_>], offset: GmtOffset, utc: NaiveDateTime, server_offset: FixedOffset) -> bool {
+fn open(gates: &[Gate<'_>], offset: GmtOffset, utc: NaiveDateTime, server: &ServerZone) -> bool {
     if !offset.on_grid() {
         return false;
     }
-    let (Some(local), Some(server)) = (
-        utc.checked_add_signed(offset.delta()),
-        utc.checked_add_offset(server_offset),
-    ) else {
+    let Some(local) = utc.checked_add_signed(offset.delta()) else {
         return false;
     };
     let weekday = local.weekday().num_days_from_sunday() as usize;
     let hhmm = (local.hour() * 100 + local.minute()) as i32;
-    gates.iter().all(|gate| gate.allows(weekday, hhmm, server.date()))
+    let server_date = server.date_at(utc);
+    gates.iter().all(|gate| gate.allows(weekday, hhmm, server_date))
 }
 
 /// First lead-local minute of the day whose HHMM is at least `start`; None when no minute is.
@@ -301,38 +312,51 @@ fn reach(start: i32) -> Option<i64> {
 
 /// Earliest callable instant in (`utc`, `end`). Within one lead-local day and one server
 /// date every gate is an interval of minutes, so the answer is a reached start or a server
-/// midnight; only those candidates are tried.
+/// midnight (found with the server's offset of that day, so a daylight-saving change in
+/// between moves it); only those candidates are tried.
 fn search(
     gates: &[Gate<'_>],
     offset: GmtOffset,
     utc: NaiveDateTime,
     end: NaiveDateTime,
-    server_offset: FixedOffset,
+    server: &ServerZone,
 ) -> Option<NaiveDateTime> {
-    const DAY: i64 = 24 * 60 * 60;
     let lead = offset.delta();
-    let server_midnight = (lead.num_seconds() - i64::from(server_offset.local_minus_utc())).rem_euclid(DAY);
-    // Seconds into the lead-local day, sorted so candidates come in time order.
-    let mut marks: Vec<i64> = gates
+    // Seconds into the lead-local day at which some gate may open.
+    let starts: Vec<i64> = gates
         .iter()
         .flat_map(Gate::starts)
         .filter_map(reach)
         .map(|minute| minute * 60)
-        .chain(iter::once(server_midnight))
         .collect();
-    marks.sort_unstable();
-    marks.dedup();
     let mut day = utc.checked_add_signed(lead)?.date();
     loop {
         let midnight = day.and_time(NaiveTime::MIN).checked_sub_signed(lead)?;
-        for &mark in &marks {
-            let at = midnight.checked_add_signed(TimeDelta::seconds(mark))?;
+        let next_midnight = midnight.checked_add_signed(TimeDelta::days(1))?;
+        let mut candidates: Vec<NaiveDateTime> = starts
+            .iter()
+            .filter_map(|&mark| midnight.checked_add_signed(TimeDelta::seconds(mark)))
+            .collect();
+        // Server midnights that fall inside this lead-local day.
+        let server_day = server.date_at(midnight);
+        for date in [server_day, server_day.succ_opt()?] {
+            let at = server.to_utc(date.and_time(NaiveTime::MIN));
+            if at >= midnight && at < next_midnight {
+                candidates.push(at);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for at in candidates {
             if at >= end {
                 return None;
             }
-            if at > utc && open(gates, offset, at, server_offset) {
+            if at > utc && open(gates, offset, at, server) {
                 return Some(at);
             }
+        }
+        if next_midnight >= end {
+            return None;
         }
         day = day.succ_opt()?;
     }
@@ -391,8 +415,8 @@ mod tests {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").unwrap()
     }
 
-    fn hours(hours: i32) -> FixedOffset {
-        FixedOffset::east_opt(hours * 3600).unwrap()
+    fn hours(hours: i32) -> ServerZone {
+        ServerZone::fixed(hours * 3600)
     }
 
     fn zone(gmt: &str, state: &str) -> LeadZone {
@@ -510,7 +534,7 @@ mod tests {
                     list_arg(cols[1]),
                     &zone(cols[3], cols[2]),
                     at(cols[5]),
-                    hours(cols[4].parse().unwrap()),
+                    &hours(cols[4].parse().unwrap()),
                 )
                 .unwrap();
             if got != expected {
@@ -713,11 +737,11 @@ mod tests {
         let now = at("2024-06-03T10:00");
         let err = UnknownCallTime("nope".into());
         assert_eq!(
-            times.allows("nope", Some("24hours"), &lead, now, hours(0)),
+            times.allows("nope", Some("24hours"), &lead, now, &hours(0)),
             Err(err.clone())
         );
         assert_eq!(
-            times.next_opening("nope", None, &lead, now, hours(0), 7),
+            times.next_opening("nope", None, &lead, now, &hours(0), 7),
             Err(err.clone())
         );
         assert_eq!(err.to_string(), r#"call time "nope" does not exist"#);
@@ -740,7 +764,7 @@ mod tests {
                     list_arg(cols[1]),
                     &zone(cols[3], cols[2]),
                     at(cols[5]),
-                    hours(cols[4].parse().unwrap()),
+                    &hours(cols[4].parse().unwrap()),
                     cols[6].parse().unwrap(),
                 )
                 .unwrap();
@@ -787,7 +811,7 @@ mod tests {
         let lead = zone("0.00", "OH");
         let open = at("2024-06-03T10:00") + TimeDelta::seconds(30);
         let closed = at("2024-06-03T08:59") + TimeDelta::seconds(30);
-        let next = |utc| times.next_opening("9am-5pm", None, &lead, utc, hours(0), 7);
+        let next = |utc| times.next_opening("9am-5pm", None, &lead, utc, &hours(0), 7);
         assert_eq!(next(open), Ok(Some(open)));
         assert_eq!(next(closed), Ok(Some(at("2024-06-03T09:00"))));
     }
@@ -836,14 +860,15 @@ mod tests {
 
     #[test]
     fn id_lists_parse() {
-        let cases: [(&str, &[&str]); 7] = [
+        let cases: [(&str, &[&str]); 8] = [
             ("|a|b|", &["a", "b"]),
             ("a|b", &["a", "b"]),
-            (" | a | | b |", &["a", "b"]),
-            ("a", &["a"]),
+            (" | a | | b |", &[" ", " a ", " ", " b "]),
+            ("|a|", &["a"]),
+            ("a", &[]),
             ("", &[]),
             ("|", &[]),
-            ("||  ||", &[]),
+            ("||  ||", &["  "]),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_id_list(text), expected, "{text:?}");
@@ -921,17 +946,19 @@ mod tests {
         list: Option<&'static str>,
         zone: LeadZone,
         utc: NaiveDateTime,
-        server: FixedOffset,
+        server: ServerZone,
     }
 
     impl Scenario {
         fn allows(&self, utc: NaiveDateTime) -> bool {
-            self.times.allows("C", self.list, &self.zone, utc, self.server).unwrap()
+            self.times
+                .allows("C", self.list, &self.zone, utc, &self.server)
+                .unwrap()
         }
 
         fn next_opening(&self, horizon_days: u32) -> Option<NaiveDateTime> {
             self.times
-                .next_opening("C", self.list, &self.zone, self.utc, self.server, horizon_days)
+                .next_opening("C", self.list, &self.zone, self.utc, &self.server, horizon_days)
                 .unwrap()
         }
     }
@@ -950,7 +977,7 @@ mod tests {
                 list,
                 zone: LeadZone { gmt_offset: GmtOffset(quarter_hours * 25), state: state.into() },
                 utc: first_day().and_time(NaiveTime::MIN) + TimeDelta::minutes(minute),
-                server: FixedOffset::east_opt(server_minutes * 60).unwrap(),
+                server: ServerZone::fixed(server_minutes * 60),
             }
         }
     }

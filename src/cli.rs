@@ -42,6 +42,9 @@ pub enum Command {
         /// Log every change it would make and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// With --now and without --dry-run: really change rows at the invented time.
+        #[arg(long)]
+        force: bool,
     },
     /// Check configuration, connectivity, schema and clocks; exit non-zero when something is wrong.
     Check,
@@ -69,7 +72,7 @@ mod tests {
         ]);
         assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("c.toml")));
         match cli.command {
-            Command::Once { now, dry_run } => {
+            Command::Once { now, dry_run, .. } => {
                 assert_eq!(now.unwrap().to_string(), "2026-03-04 09:00:00");
                 assert!(dry_run);
             }

@@ -40,7 +40,18 @@ pub async fn execute(command: Command, config: Config) -> ExitCode {
     let db = Db::new(opts);
     let code = match command {
         Command::Run => run(db.clone(), config).await,
-        Command::Once { now, dry_run } => once(db.clone(), config, now, dry_run).await,
+        Command::Once {
+            now: Some(_),
+            dry_run: false,
+            force: false,
+        } => {
+            eprintln!(
+                "error: once --now without --dry-run would change real rows as if it were that time; \
+                 add --dry-run to rehearse, or --force if that is really meant"
+            );
+            ExitCode::from(2)
+        }
+        Command::Once { now, dry_run, .. } => once(db.clone(), config, now, dry_run).await,
         Command::Check => check(db.clone()).await,
     };
     // Closing the pool is best-effort: the server may be the thing that failed.
@@ -169,10 +180,10 @@ async fn check(db: Db) -> ExitCode {
             println!("schema: cannot read information_schema: {e}");
         }
     }
-    match db::clock::read(&mut session, None).await {
-        Ok(clock) => {
-            let offset = clock.offset().local_minus_utc();
-            let mut warnings = clock_warnings(clock.now, offset, Local::now());
+    match db::clock::now(&mut session).await {
+        Ok((now, utc)) => {
+            let offset = ((now - utc).num_seconds() as f64 / 60.0).round() as i32 * 60;
+            let mut warnings = clock_warnings(now, offset, Local::now());
             match db::schema::server_gmt(&mut session).await {
                 Ok(servers) => warnings.extend(server_gmt_warnings(&servers, offset)),
                 Err(e) => warnings.push(format!("cannot read the servers table: {e}")),

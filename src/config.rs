@@ -101,8 +101,14 @@ pub struct EngineConfig {
     pub max_backoff_seconds: u64,
     /// Every pass looks for pending callbacks due in this many past hours...
     pub pending_window_hours: u32,
-    /// ...and every this many seconds, for all pending callbacks however old.
+    /// ...and every this many seconds (and after a database error), for every
+    /// pending callback up to `repair_max_age_days` old.
     pub full_scan_seconds: u64,
+    /// Undialed LIVE ANYONE callbacks that became dialable longer ago than
+    /// this are not repaired, only reported once at start (VICIdial leaves
+    /// night-time ones undialed for ever; dialing them years later is no
+    /// promise kept).
+    pub repair_max_age_days: u32,
     /// Most callbacks one pass takes per step; the next pass takes the rest.
     pub max_per_pass: usize,
 }
@@ -116,6 +122,7 @@ impl Default for EngineConfig {
             max_backoff_seconds: 30,
             pending_window_hours: 24,
             full_scan_seconds: 60,
+            repair_max_age_days: 7,
             max_per_pass: 100_000,
         }
     }
@@ -182,33 +189,23 @@ impl Config {
                 "must be from 1 to 366",
             ));
         }
-        if e.max_backoff_seconds == 0 {
-            return Err(ConfigError::new(
-                source,
-                "engine.max_backoff_seconds",
-                "must be at least 1",
-            ));
-        }
-        if e.pending_window_hours == 0 {
-            return Err(ConfigError::new(
-                source,
-                "engine.pending_window_hours",
-                "must be at least 1",
-            ));
-        }
-        if e.full_scan_seconds == 0 {
-            return Err(ConfigError::new(
-                source,
-                "engine.full_scan_seconds",
-                "must be at least 1",
-            ));
-        }
-        if e.max_per_pass < e.batch_size {
-            return Err(ConfigError::new(
-                source,
+        // Upper bounds keep every derived time and duration far from overflow.
+        let ranges: [(&str, u64, u64, u64); 5] = [
+            ("engine.max_backoff_seconds", e.max_backoff_seconds, 1, 3600),
+            ("engine.pending_window_hours", e.pending_window_hours.into(), 1, 8760),
+            ("engine.full_scan_seconds", e.full_scan_seconds, 1, 86_400),
+            ("engine.repair_max_age_days", e.repair_max_age_days.into(), 1, 3650),
+            (
                 "engine.max_per_pass",
-                "must be at least engine.batch_size",
-            ));
+                e.max_per_pass as u64,
+                e.batch_size as u64,
+                10_000_000,
+            ),
+        ];
+        for (key, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError::new(source, key, format!("must be from {min} to {max}")));
+            }
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::new(

@@ -1,8 +1,10 @@
-//! The DNC rule of VICIdial's hopper job, as pure functions: which numbers to
-//! look up, and which list (internal or campaign) a lead's phone hits. The
-//! lookups themselves are one set-based query per batch (`db::facts`).
+//! The DNC rule of VICIdial's hopper job for callbacks, as a pure function:
+//! which list (internal or campaign) a lead's phone hits under a campaign's
+//! settings. Whether an entry exists is decided by SQL under the DNC tables'
+//! own collation (`db::facts::dnc`), exactly as VICIdial's own queries match
+//! (`AST_VDhopper.pl` lines 671-735: `phone_number IN('$phone','$NPAXXXXXXX')`).
 
-use std::collections::HashSet;
+use crate::model::DncFacts;
 
 /// How a campaign consults one DNC list (`use_internal_dnc`, `use_campaign_dnc`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +24,14 @@ impl DncMode {
             "Y" => DncMode::Exact,
             "AREACODE" => DncMode::AreaCode,
             _ => DncMode::Off,
+        }
+    }
+
+    fn hits(self, number: bool, areacode: bool) -> bool {
+        match self {
+            DncMode::Off => false,
+            DncMode::Exact => number,
+            DncMode::AreaCode => number || areacode,
         }
     }
 }
@@ -55,56 +65,31 @@ impl std::fmt::Display for DncList {
 }
 
 /// A campaign's DNC settings, as they apply to callbacks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DncPolicy {
     /// `use_internal_dnc`.
     pub internal: DncMode,
     /// `use_campaign_dnc`.
     pub campaign: DncMode,
-    /// The campaign whose list is consulted (`use_other_campaign_dnc` when set).
-    pub campaign_list: String,
 }
 
-/// The entries that would match `phone` under `mode`.
-pub fn lookup_keys(phone: &str, mode: DncMode) -> Vec<String> {
-    if phone.is_empty() {
-        return vec![];
-    }
-    match mode {
-        DncMode::Off => vec![],
-        DncMode::Exact => vec![phone.to_string()],
-        DncMode::AreaCode => {
-            let mut keys = vec![phone.to_string()];
-            if let Some(area) = phone.get(..3) {
-                keys.push(format!("{area}XXXXXXX"));
-            }
-            keys
-        }
+impl DncPolicy {
+    /// Whether any list is consulted at all.
+    pub fn consults(&self) -> bool {
+        self.internal != DncMode::Off || self.campaign != DncMode::Off
     }
 }
 
-/// The DNC entries found for one batch.
-#[derive(Clone, Debug, Default)]
-pub struct DncHits {
-    /// Entries of `vicidial_dnc` that exist.
-    pub internal: HashSet<String>,
-    /// `(campaign_id, entry)` pairs of `vicidial_campaign_dnc` that exist.
-    pub campaign: HashSet<(String, String)>,
-}
-
-/// The list `phone` is on, internal first, as VICIdial checks them.
-pub fn check(policy: &DncPolicy, phone: &str, hits: &DncHits) -> Option<DncList> {
-    if lookup_keys(phone, policy.internal)
-        .iter()
-        .any(|k| hits.internal.contains(k))
-    {
+/// The list the phone is on, internal first, as VICIdial checks them (the
+/// campaign list only when the internal one did not hit, line 706).
+pub fn check(policy: &DncPolicy, facts: &DncFacts) -> Option<DncList> {
+    if policy.internal.hits(facts.internal_number, facts.internal_areacode) {
         return Some(DncList::Internal);
     }
-    let list = &policy.campaign_list;
-    lookup_keys(phone, policy.campaign)
-        .into_iter()
-        .any(|k| hits.campaign.contains(&(list.clone(), k)))
-        .then(|| DncList::Campaign(list.clone()))
+    policy
+        .campaign
+        .hits(facts.campaign_number, facts.campaign_areacode)
+        .then(|| DncList::Campaign(facts.campaign_list.clone()))
 }
 
 #[cfg(test)]
@@ -112,75 +97,52 @@ mod tests {
     use super::*;
 
     fn policy(internal: DncMode, campaign: DncMode) -> DncPolicy {
-        DncPolicy {
-            internal,
-            campaign,
+        DncPolicy { internal, campaign }
+    }
+
+    fn facts(internal: (bool, bool), campaign: (bool, bool)) -> DncFacts {
+        DncFacts {
+            internal_number: internal.0,
+            internal_areacode: internal.1,
+            campaign_number: campaign.0,
+            campaign_areacode: campaign.1,
             campaign_list: "SALES".into(),
         }
     }
 
-    fn hits(internal: &[&str], campaign: &[(&str, &str)]) -> DncHits {
-        DncHits {
-            internal: internal.iter().map(|s| s.to_string()).collect(),
-            campaign: campaign.iter().map(|(c, n)| (c.to_string(), n.to_string())).collect(),
-        }
-    }
-
-    #[test]
-    fn keys_per_mode() {
-        assert!(lookup_keys("3125550100", DncMode::Off).is_empty());
-        assert_eq!(lookup_keys("3125550100", DncMode::Exact), vec!["3125550100"]);
-        assert_eq!(
-            lookup_keys("3125550100", DncMode::AreaCode),
-            vec!["3125550100", "312XXXXXXX"]
-        );
-        assert!(lookup_keys("", DncMode::AreaCode).is_empty());
-        assert_eq!(lookup_keys("31", DncMode::AreaCode), vec!["31"]);
-    }
-
     #[test]
     fn internal_exact_and_areacode() {
-        let h = hits(&["3125550100", "415XXXXXXX"], &[]);
+        let number = facts((true, false), (false, false));
+        let area = facts((false, true), (false, false));
         assert_eq!(
-            check(&policy(DncMode::Exact, DncMode::Off), "3125550100", &h),
+            check(&policy(DncMode::Exact, DncMode::Off), &number),
             Some(DncList::Internal)
         );
-        assert_eq!(check(&policy(DncMode::Exact, DncMode::Off), "4155550100", &h), None);
+        assert_eq!(check(&policy(DncMode::Exact, DncMode::Off), &area), None);
         assert_eq!(
-            check(&policy(DncMode::AreaCode, DncMode::Off), "4155550100", &h),
+            check(&policy(DncMode::AreaCode, DncMode::Off), &area),
             Some(DncList::Internal)
         );
-        assert_eq!(check(&policy(DncMode::Off, DncMode::Off), "3125550100", &h), None);
+        assert_eq!(check(&policy(DncMode::Off, DncMode::Off), &number), None);
     }
 
     #[test]
-    fn campaign_list_and_other_campaign() {
-        let h = hits(
-            &[],
-            &[
-                ("SALES", "3125550100"),
-                ("OTHER", "2125550100"),
-                ("SALES", "646XXXXXXX"),
-            ],
-        );
-        let p = policy(DncMode::Exact, DncMode::Exact);
-        assert_eq!(check(&p, "3125550100", &h), Some(DncList::Campaign("SALES".into())));
-        assert_eq!(check(&p, "2125550100", &h), None);
-        assert_eq!(check(&p, "6465550100", &h), None);
-        let area = policy(DncMode::Off, DncMode::AreaCode);
-        assert_eq!(check(&area, "6465550100", &h), Some(DncList::Campaign("SALES".into())));
-        let other = DncPolicy {
-            campaign_list: "OTHER".into(),
-            ..p
-        };
-        assert_eq!(check(&other, "2125550100", &h), Some(DncList::Campaign("OTHER".into())));
+    fn campaign_list_exact_and_areacode() {
+        let number = facts((false, false), (true, false));
+        let area = facts((false, false), (false, true));
+        let exact = policy(DncMode::Exact, DncMode::Exact);
+        assert_eq!(check(&exact, &number), Some(DncList::Campaign("SALES".into())));
+        assert_eq!(check(&exact, &area), None);
+        let by_area = policy(DncMode::Off, DncMode::AreaCode);
+        assert_eq!(check(&by_area, &area), Some(DncList::Campaign("SALES".into())));
+        assert!(by_area.consults() && !policy(DncMode::Off, DncMode::Off).consults());
     }
 
     #[test]
     fn internal_wins_over_campaign() {
-        let h = hits(&["3125550100"], &[("SALES", "3125550100")]);
+        let both = facts((true, false), (true, false));
         assert_eq!(
-            check(&policy(DncMode::Exact, DncMode::Exact), "3125550100", &h),
+            check(&policy(DncMode::Exact, DncMode::Exact), &both),
             Some(DncList::Internal)
         );
         assert_eq!(DncList::Internal.lead_status(), "DNCL");

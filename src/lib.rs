@@ -19,10 +19,13 @@
 pub mod call_limit;
 pub mod calltime;
 pub mod cli;
+pub mod clock;
+pub mod collation;
 pub mod commands;
 pub mod config;
 pub mod db;
 pub mod dnc;
 pub mod email;
 pub mod engine;
+pub mod model;
 pub mod ops;

@@ -91,7 +91,16 @@ async fn once_prints_the_pinned_summary_line_and_dry_run_changes_nothing() {
         "{first}"
     );
     assert_eq!(db.callback_status(10).await, "ACTIVE");
+    // Real rows at an invented time only with --force (fidelity item 15).
     let out = callbackd(&["--database-url", &db.url, "once", "--now", &now]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--force"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(db.callback_status(10).await, "ACTIVE");
+    let out = callbackd(&["--database-url", &db.url, "once", "--now", &now, "--force"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(db.callback_status(10).await, "LIVE");
     assert_eq!(db.hopper_rows(1).await, 1);

@@ -690,7 +690,7 @@ async fn once_prints_the_email_counts_on_a_second_line() {
     let db = scenario("alert_once").await;
 
     let output = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
-        .args(["--database-url", &db.url, "once", "--now", &t("10:00:30")])
+        .args(["--database-url", &db.url, "once", "--now", &t("10:00:30"), "--force"])
         // The test harness's own variables share the daemon's CALLBACKD_ prefix.
         .env_remove("CALLBACKD_PYTHON")
         .env_remove("CALLBACKD_TEST_SERVER")

@@ -1,6 +1,7 @@
 //! The gates before the hopper (issue 3): call time, hours block, DNC and the
-//! 24-hour limit, against a real MariaDB. The test server runs on UTC, so a
-//! lead at -5.00 is five hours behind the `--now` times below.
+//! 24-hour limit, against a real MariaDB. The test server runs in New York
+//! time, on EST (-5.00) on the test calendar's March 4, so a lead at -10.00 is
+//! five hours behind the `--now` times below.
 
 mod common;
 
@@ -16,11 +17,11 @@ async fn setup(tag: &str, campaign: &[(&str, &str)], lead: &[(&str, &str)]) -> T
 
 #[tokio::test]
 async fn a_callback_due_at_3am_lead_time_is_held_then_inserted_once_at_9am() {
-    // 08:00 UTC is 03:00 for a lead at -5.00; 9am-9pm opens at 14:00 UTC.
+    // 08:00 EST is 03:00 for a lead at -10.00; 9am-9pm opens at 14:00 EST.
     let db = setup(
         "calltime",
         &[("local_call_time", "9am-9pm")],
-        &[("gmt_offset_now", "-5.00")],
+        &[("gmt_offset_now", "-10.00")],
     )
     .await;
     let s = db.pass_at(Some(&t("08:00:00"))).await;
@@ -53,7 +54,7 @@ async fn the_running_engine_remembers_holds_and_still_inserts_at_the_opening() {
     let db = setup(
         "memo",
         &[("local_call_time", "9am-9pm")],
-        &[("gmt_offset_now", "-5.00")],
+        &[("gmt_offset_now", "-10.00")],
     )
     .await;
     let mut engine = db.engine(500);
@@ -75,7 +76,7 @@ async fn a_held_callback_whose_lead_was_dialed_meanwhile_is_never_inserted() {
     let db = setup(
         "dialedheld",
         &[("local_call_time", "9am-9pm")],
-        &[("gmt_offset_now", "-5.00")],
+        &[("gmt_offset_now", "-10.00")],
     )
     .await;
     assert_eq!(db.pass_at(Some(&t("08:00:00"))).await.pending, 1);
@@ -96,15 +97,14 @@ async fn a_list_call_time_stricter_than_the_campaign_holds() {
     let db = setup(
         "listct",
         &[("local_call_time", "24hours")],
-        &[("gmt_offset_now", "-5.00")],
+        &[("gmt_offset_now", "-10.00")],
     )
     .await;
     db.exec("UPDATE vicidial_lists SET local_call_time = '9am-5pm' WHERE list_id = 101")
         .await;
-    // 20:00 UTC = 15:00 at -5.00: inside 9am-5pm.
     db.exec("UPDATE vicidial_callbacks SET callback_time = '2026-03-04 22:30:00'")
         .await;
-    // 22:30 UTC = 17:30 lead time: outside the list's 9am-5pm, though the campaign says 24 hours.
+    // 22:30 EST = 17:30 lead time: outside the list's 9am-5pm, though the campaign says 24 hours.
     let s = db.pass_at(Some(&t("22:30:00"))).await;
     assert_eq!((s.inserted, s.pending), (0, 1), "{s}");
     assert_eq!(s.next_wake.unwrap().to_string(), "2026-03-05 14:00:00");
@@ -224,7 +224,7 @@ async fn dnc_added_while_held_kills_at_the_opening() {
             ("callback_dnc", "ENABLED"),
             ("use_internal_dnc", "Y"),
         ],
-        &[("gmt_offset_now", "-5.00"), ("phone_number", "3125550100")],
+        &[("gmt_offset_now", "-10.00"), ("phone_number", "3125550100")],
     )
     .await;
     assert_eq!(db.pass_at(Some(&t("08:00:00"))).await.pending, 1);

@@ -14,7 +14,8 @@ use common::{TestDb, t};
 /// A lead 1 whose ANYONE callback 10 was activated at 10:00 and whose hopper row is gone.
 async fn live_without_hopper(tag: &str, lead_status: &str) -> TestDb {
     let lead = [("status", lead_status), ("called_since_last_reset", "N")];
-    TestDb::single(tag, &[], &lead, &[("status", "LIVE")]).await
+    let activated = t("10:00:00");
+    TestDb::single(tag, &[], &lead, &[("status", "LIVE"), ("modify_date", &activated)]).await
 }
 
 #[tokio::test]

@@ -3,88 +3,16 @@
 //! engine decided on, so a row that changed meanwhile (an agent, the cron, a
 //! second daemon) is left alone, and its affected-row count tells.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session, ids, placeholders};
-
-/// Who a callback is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recipient {
-    /// Any agent of the campaign, through the hopper.
-    Anyone,
-    /// Only the owning agent, by hand.
-    UserOnly,
-}
-
-impl Recipient {
-    fn parse(text: &str) -> Option<Recipient> {
-        match text {
-            "ANYONE" => Some(Recipient::Anyone),
-            "USERONLY" => Some(Recipient::UserOnly),
-            _ => None,
-        }
-    }
-}
-
-/// The lead columns the callback rules look at.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Lead {
-    /// `vicidial_list.lead_id`.
-    pub lead_id: u32,
-    /// The lead's current list.
-    pub list_id: Option<u64>,
-    /// `vicidial_list.status`.
-    pub status: String,
-    /// `gmt_offset_now` as stored (DECIMAL text), `None` for NULL.
-    pub gmt_offset_now: Option<String>,
-    /// Two-letter state, for state call-time rules.
-    pub state: String,
-    /// Country calling code.
-    pub phone_code: String,
-    /// The number dialed.
-    pub phone_number: String,
-    /// `called_since_last_reset` (`N`, `Y`, `D`, ...).
-    pub called_since_last_reset: String,
-    /// When the dialer last placed a call (server time), `None` when never.
-    pub last_local_call_time: Option<NaiveDateTime>,
-    /// Postal code (for the 24-hour limit's per-state override).
-    pub postal_code: String,
-}
-
-/// A callback joined to its lead, as one pass sees it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallbackRow {
-    /// `callback_id`.
-    pub callback_id: u32,
-    /// `vicidial_callbacks.lead_id`.
-    pub lead_id: Option<u32>,
-    /// `vicidial_callbacks.list_id`: the list the hopper row is filed under.
-    pub list_id: Option<u64>,
-    /// The callback's campaign.
-    pub campaign_id: String,
-    /// `ACTIVE`, `TFHCCL`, `LIVE`, ...
-    pub status: String,
-    /// `None` when the column holds something else (an invalid ENUM value).
-    pub recipient: Option<Recipient>,
-    /// The owning agent.
-    pub user: String,
-    /// The status the lead gets when the callback triggers (`CALLBK` or custom).
-    pub lead_status: String,
-    /// When the callback was set.
-    pub entry_time: Option<NaiveDateTime>,
-    /// When it triggers.
-    pub callback_time: Option<NaiveDateTime>,
-    /// The lead, `None` when the row is gone.
-    pub lead: Option<Lead>,
-    /// Whether the lead has any hopper row (any campaign, any status).
-    pub in_hopper: bool,
-}
+use crate::model::{CallbackRow, Lead, Recipient};
 
 const COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \
-    cb.user, cb.lead_status, cb.entry_time, cb.callback_time, \
-    l.lead_id, l.list_id, l.status, l.gmt_offset_now, l.state, l.phone_code, l.phone_number, \
-    l.called_since_last_reset, l.last_local_call_time, l.postal_code, \
+    cb.user, cb.lead_status, cb.entry_time, cb.callback_time, UNIX_TIMESTAMP(cb.modify_date), \
+    l.lead_id, l.list_id, l.status, l.gmt_offset_now, l.state, \
+    l.called_since_last_reset, l.last_local_call_time, \
     EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)";
 
 fn read_row(row: mysql_async::Row) -> CallbackRow {
@@ -99,19 +27,20 @@ fn read_row(row: mysql_async::Row) -> CallbackRow {
     let lead_status = r.text(7);
     let entry_time = r.datetime(8);
     let callback_time = r.datetime(9);
-    let lead = r.uint(10).map(|id| Lead {
+    let modified_utc = r
+        .int(10)
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        .map(|d| d.naive_utc());
+    let lead = r.uint(11).map(|id| Lead {
         lead_id: id as u32,
-        list_id: r.uint(11),
-        status: r.text(12),
-        gmt_offset_now: r.opt_text(13),
-        state: r.text(14),
-        phone_code: r.text(15),
-        phone_number: r.text(16),
-        called_since_last_reset: r.text(17),
-        last_local_call_time: r.datetime(18),
-        postal_code: r.text(19),
+        list_id: r.uint(12),
+        status: r.text(13),
+        gmt_offset_now: r.opt_text(14),
+        state: r.text(15),
+        called_since_last_reset: r.text(16),
+        last_local_call_time: r.datetime(17),
     });
-    let in_hopper = r.int(20).unwrap_or(0) != 0;
+    let in_hopper = r.int(18).unwrap_or(0) != 0;
     CallbackRow {
         callback_id,
         lead_id,
@@ -123,37 +52,45 @@ fn read_row(row: mysql_async::Row) -> CallbackRow {
         lead_status,
         entry_time,
         callback_time,
+        modified_utc,
         lead,
         in_hopper,
     }
 }
 
-/// The lead has not been dialed since its callback came due: still in the
-/// callback's status, not called since (the dialer sets `Y` and the call time
-/// when it places a call, and leaves the status until hangup). The same rule
-/// guards the hopper insert, so it is written once, here.
-pub const UNDIALED: &str = "l.status = cb.lead_status AND l.called_since_last_reset = 'N' \
-    AND (l.last_local_call_time IS NULL \
-         OR l.last_local_call_time < GREATEST(cb.callback_time, COALESCE(cb.entry_time, cb.callback_time)))";
+/// The lead is as the callback's activation left it: in the callback's
+/// status and not called since (`called_since_last_reset='N'`; the dialer
+/// sets `Y` the moment it places a call and changes the status only at
+/// hangup, SPEC section 2). Whether its `last_local_call_time` (in the
+/// lead's own clock) is after the callback was made dialable is decided in
+/// Rust (`engine::rules::dialed_since`), where the clocks are converted.
+/// The same markers guard the hopper insert, so they are written once, here.
+pub const UNDIALED: &str = "l.status = cb.lead_status AND l.called_since_last_reset = 'N'";
 
-/// A half-done activation (or a USERONLY callback converted to ANYONE): the lead
-/// is still `CBHOLD`, not called since the callback was set, and no other open
-/// callback (other than LIVE ANYONE ones) holds it.
+/// A half-done activation (or a USERONLY callback converted to ANYONE): the
+/// lead is still `CBHOLD` and no other open callback (other than LIVE ANYONE
+/// ones) holds it.
 pub const STRANDED: &str = "l.status = 'CBHOLD' \
-    AND (l.last_local_call_time IS NULL \
-         OR l.last_local_call_time < GREATEST(cb.callback_time, COALESCE(cb.entry_time, cb.callback_time))) \
     AND NOT EXISTS (SELECT 1 FROM vicidial_callbacks o WHERE o.lead_id = cb.lead_id \
          AND o.callback_id <> cb.callback_id \
          AND (o.status IN ('ACTIVE','TFHCCL') OR (o.status = 'LIVE' AND o.recipient = 'USERONLY')))";
+
+/// When a LIVE callback could first be dialed: its time, or the end of its
+/// campaign's hours block when later (server time).
+const DIALABLE_FROM: &str = "GREATEST(cb.callback_time, \
+    COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, cb.callback_time))";
 
 /// Which callbacks a scan looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scan {
     /// `ACTIVE`/`TFHCCL` with `callback_time <= now`: to activate.
     Due(NaiveDateTime),
-    /// LIVE ANYONE, lead undialed (or stranded in `CBHOLD`), no hopper row;
-    /// only those due since the given time when set (the cheap, frequent scan).
-    Pending(Option<NaiveDateTime>),
+    /// LIVE ANYONE, lead undialed (or stranded in `CBHOLD`), no hopper row,
+    /// dialable since the given time (server local).
+    Pending(NaiveDateTime),
+    /// LIVE ANYONE callbacks that look undialed but became dialable before
+    /// the given time: too old to repair, only counted and reported.
+    TooOld(NaiveDateTime),
 }
 
 impl Scan {
@@ -167,23 +104,17 @@ impl Scan {
                     .to_string(),
                 vec![now.into()],
             ),
-            Scan::Pending(since) => {
-                let mut params = vec![];
-                let window = match since {
-                    Some(t) => {
-                        params.push(t.into());
-                        "AND cb.callback_time >= ? "
-                    }
-                    None => "",
-                };
+            Scan::Pending(since) | Scan::TooOld(since) => {
+                let age = if matches!(self, Scan::Pending(_)) { ">=" } else { "<" };
                 (
                     format!(
                         "FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' {window}\
+                         LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} {age} ? \
                            AND (({UNDIALED}) OR ({STRANDED})) \
                            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
                     ),
-                    params,
+                    vec![since.into()],
                 )
             }
         }
@@ -199,26 +130,66 @@ pub struct Found {
     pub version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
 }
 
-/// The callbacks a scan matches, in id order (at most `limit`). One index-driven
-/// statement per pass; the rows are then fetched by id in bounded batches.
-pub async fn scan(s: &mut Session, scan: Scan, limit: usize) -> DbResult<Vec<Found>> {
-    let (from_where, mut params) = scan.sql();
-    params.push((limit as u64).into());
-    let sql = format!("SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where} LIMIT ?");
-    let mut found: Vec<Found> = s
-        .select(&sql, params)
-        .await?
-        .into_iter()
-        .map(|row| {
+/// Rows read per page of a scan.
+const PAGE: usize = 5000;
+
+/// The callbacks a scan matches, oldest `callback_time` first, leaving out
+/// those `skip` says are known and unchanged, until `limit` are found. It
+/// pages through the index in `(callback_time, callback_id)` order, so rows
+/// that stay due for ever (bad data, waiting ones) cannot hide newer ones
+/// however many there are.
+pub async fn scan(
+    s: &mut Session,
+    scan: Scan,
+    limit: usize,
+    skip: &mut dyn FnMut(&Found) -> bool,
+) -> DbResult<Vec<Found>> {
+    let (from_where, params) = scan.sql();
+    let sql = format!(
+        "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time {from_where} \
+           AND (cb.callback_time > ? OR (cb.callback_time = ? AND cb.callback_id > ?)) \
+         ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
+    );
+    let mut found = Vec::new();
+    // Before any DATETIME MySQL can hold.
+    let floor = chrono::NaiveDate::from_ymd_opt(1000, 1, 1)
+        .expect("a date")
+        .and_time(chrono::NaiveTime::MIN);
+    let mut after = (floor, 0u32);
+    loop {
+        let mut page = params.clone();
+        page.extend([after.0.into(), after.0.into(), after.1.into(), (PAGE as u64).into()]);
+        let rows = s.select(&sql, page).await?;
+        let n = rows.len();
+        for row in rows {
             let mut r = RowReader::new(row);
-            Found {
+            let f = Found {
                 callback_id: r.uint(0).unwrap_or_default() as u32,
                 version: (r.datetime(1), r.datetime(2)),
+            };
+            after = (r.datetime(3).unwrap_or(after.0), f.callback_id);
+            if !skip(&f) {
+                found.push(f);
+                if found.len() >= limit {
+                    return Ok(found);
+                }
             }
-        })
-        .collect();
-    found.sort_unstable_by_key(|f| f.callback_id);
-    Ok(found)
+        }
+        if n < PAGE {
+            return Ok(found);
+        }
+    }
+}
+
+/// How many callbacks a scan matches (for the report of old ones left alone).
+pub async fn count(s: &mut Session, scan: Scan) -> DbResult<u64> {
+    let (from_where, params) = scan.sql();
+    let rows = s.select(&format!("SELECT COUNT(*) {from_where}"), params).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|row| RowReader::new(row).uint(0))
+        .unwrap_or(0))
 }
 
 /// The rows of some scanned callbacks that still match the scan.
@@ -339,6 +310,8 @@ pub struct Stale {
     pub lead_id: u32,
     /// Its campaign.
     pub campaign_id: String,
+    /// The agent it was reserved for.
+    pub user: String,
     /// The campaign's `callback_useronly_move_minutes`.
     pub minutes: u64,
 }
@@ -361,7 +334,7 @@ pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -
         .map(|row| RowReader::new(row).text(0).into())
         .collect();
     let sql = format!(
-        "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, c.callback_useronly_move_minutes \
+        "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, cb.user, c.callback_useronly_move_minutes \
          FROM vicidial_callbacks cb JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
          WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.campaign_id IN ({}) \
            AND cb.callback_time < ? - INTERVAL c.callback_useronly_move_minutes MINUTE \
@@ -380,7 +353,8 @@ pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -
                 callback_id: r.uint(0).unwrap_or_default() as u32,
                 lead_id: r.uint(1).unwrap_or_default() as u32,
                 campaign_id: r.text(2),
-                minutes: r.uint(3).unwrap_or_default(),
+                user: r.text(3),
+                minutes: r.uint(4).unwrap_or_default(),
             }
         })
         .collect())

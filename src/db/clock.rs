@@ -1,78 +1,123 @@
 //! The database clock. Every pass reads "now" once from MySQL (or takes the
 //! operator's `--now`), never from the host, because VICIdial's DATETIME
-//! columns are written in the database server's local time.
+//! columns are written in the database server's local time. The server's
+//! zone (its offsets and their daylight-saving changes) is read from the
+//! database's own conversion (`FROM_UNIXTIME`), so instants in the future
+//! convert with the offset in force then, whatever the zone is called.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDateTime};
 use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session};
+use crate::clock::{PassClock, ServerZone};
 
-/// The instant one pass works at, in server local time and in UTC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PassClock {
-    /// Server local time, comparable with VICIdial's DATETIME columns.
-    pub now: NaiveDateTime,
-    /// The same instant in UTC (for leads' local times).
-    pub utc: NaiveDateTime,
-}
-
-impl PassClock {
-    /// The server's offset from UTC at this instant, to the minute.
-    pub fn offset(&self) -> FixedOffset {
-        let secs = (self.now - self.utc).num_seconds();
-        let minutes = (secs as f64 / 60.0).round() as i32;
-        FixedOffset::east_opt(minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
-    }
-
-    /// The server's date (for holidays and list expiration).
-    pub fn today(&self) -> NaiveDate {
-        self.now.date()
-    }
-
-    /// Converts a UTC instant to server local time, at this pass's offset.
-    pub fn to_local(&self, utc: NaiveDateTime) -> NaiveDateTime {
-        utc + Duration::seconds(self.offset().local_minus_utc().into())
-    }
-}
-
-/// Reads the database clock, or interprets `at` (server local time) with the
-/// database's time zone rules, so `--now` agrees with what the running daemon
-/// would see at that moment.
-pub async fn read(session: &mut Session, at: Option<NaiveDateTime>) -> DbResult<PassClock> {
-    let rows = match at {
-        // Microseconds, so the scheduler can wake right at a callback's second.
-        None => session.select("SELECT NOW(6), UNIX_TIMESTAMP(NOW(6))", vec![]).await?,
-        Some(t) => {
-            let v = Value::from(t);
-            session
-                .select("SELECT CAST(? AS DATETIME), UNIX_TIMESTAMP(?)", vec![v.clone(), v])
-                .await?
-        }
-    };
+/// The database's local time and UTC, read in one statement (both are the
+/// statement's start time, so they name the same instant: unambiguous even
+/// in the autumn's repeated hour).
+pub async fn now(session: &mut Session) -> DbResult<(NaiveDateTime, NaiveDateTime)> {
+    // Microseconds, so the scheduler can wake right at a callback's second.
+    let rows = session.select("SELECT NOW(6), UTC_TIMESTAMP(6)", vec![]).await?;
     let mut r = RowReader::new(rows.into_iter().next().expect("SELECT returns one row"));
     let now = r.datetime(0).unwrap_or_default();
-    let epoch: f64 = r.text(1).parse().unwrap_or_default();
-    let micros = (epoch * 1e6).round() as i64;
-    let utc = DateTime::from_timestamp_micros(micros)
-        .map(|d| d.naive_utc())
-        .unwrap_or(now);
-    Ok(PassClock { now, utc })
+    Ok((now, r.datetime(1).unwrap_or(now)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The clock of one pass: the database's, or `at` (server local time, the
+/// first such instant when it happened twice) for `--now`.
+pub async fn read(session: &mut Session, at: Option<NaiveDateTime>, zone: Arc<ServerZone>) -> DbResult<PassClock> {
+    Ok(match at {
+        None => {
+            let (now, utc) = now(session).await?;
+            PassClock { now, utc, zone }
+        }
+        Some(t) => PassClock {
+            now: t,
+            utc: zone.to_utc(t),
+            zone,
+        },
+    })
+}
 
-    #[test]
-    fn offset_and_local_time() {
-        let utc = NaiveDate::from_ymd_opt(2026, 1, 10)
-            .unwrap()
-            .and_hms_opt(15, 0, 0)
-            .unwrap();
-        let now = utc - Duration::hours(5);
-        let clock = PassClock { now, utc };
-        assert_eq!(clock.offset().local_minus_utc(), -5 * 3600);
-        assert_eq!(clock.to_local(utc + Duration::hours(1)), now + Duration::hours(1));
-        assert_eq!(clock.today(), now.date());
+/// The server's offsets (seconds east of UTC) at some instants, as the
+/// database converts them.
+async fn offsets(session: &mut Session, epochs: &[i64]) -> DbResult<Vec<i32>> {
+    let exprs = vec![
+        "TIMESTAMPDIFF(SECOND, TIMESTAMP'1970-01-01 00:00:00' + INTERVAL ? SECOND, FROM_UNIXTIME(?))";
+        epochs.len()
+    ];
+    let params: Vec<Value> = epochs.iter().flat_map(|&e| [Value::from(e), Value::from(e)]).collect();
+    let rows = session.select(&format!("SELECT {}", exprs.join(", ")), params).await?;
+    let mut r = RowReader::new(rows.into_iter().next().expect("SELECT returns one row"));
+    Ok((0..epochs.len()).map(|i| r.int(i).unwrap_or(0) as i32).collect())
+}
+
+/// The server's zone from `days_before` days before `center` (UTC) to
+/// `days_after` after: the offset at daily probes, and each change found
+/// between two probes narrowed down to the second.
+pub async fn zone(
+    session: &mut Session,
+    center: NaiveDateTime,
+    days_before: i64,
+    days_after: i64,
+) -> DbResult<ServerZone> {
+    const DAY: i64 = 86_400;
+    let start = center.and_utc().timestamp() - days_before * DAY;
+    let probes: Vec<i64> = (0..=days_before + days_after).map(|d| start + d * DAY).collect();
+    let found = offsets(session, &probes).await?;
+    let mut changes = Vec::new();
+    for i in 1..probes.len() {
+        if found[i] == found[i - 1] {
+            continue;
+        }
+        // The offset changes somewhere in (lo, hi]: narrow it to the second.
+        let (mut lo, mut hi) = (probes[i - 1], probes[i]);
+        while hi - lo > 1 {
+            let step = ((hi - lo) / 64).max(1);
+            let points: Vec<i64> = (1..64).map(|k| lo + k * step).filter(|&p| p < hi).collect();
+            let got = offsets(session, &points).await?;
+            match got.iter().position(|&o| o != found[i - 1]) {
+                Some(0) => hi = points[0],
+                Some(k) => (lo, hi) = (points[k - 1], points[k]),
+                None => lo = *points.last().unwrap_or(&lo),
+            }
+            if points.is_empty() {
+                break;
+            }
+        }
+        if let Some(at) = DateTime::from_timestamp(hi, 0) {
+            changes.push((at.naive_utc(), found[i]));
+        }
+    }
+    Ok(ServerZone::new(found[0], changes))
+}
+
+/// A zone known to cover a span of time, so the engine knows when to read it again.
+#[derive(Clone, Debug)]
+pub struct CoveredZone {
+    /// The zone.
+    pub zone: Arc<ServerZone>,
+    /// The UTC span its probes covered.
+    pub from: NaiveDateTime,
+    /// End of that span.
+    pub to: NaiveDateTime,
+}
+
+impl CoveredZone {
+    /// Reads the zone around `utc`, covering `horizon_days` ahead and a few days back.
+    pub async fn read(session: &mut Session, utc: NaiveDateTime, horizon_days: u32) -> DbResult<CoveredZone> {
+        let after = i64::from(horizon_days) + 3;
+        let zone = zone(session, utc, 3, after).await?;
+        Ok(CoveredZone {
+            zone: Arc::new(zone),
+            from: utc - Duration::days(3),
+            to: utc + Duration::days(after),
+        })
+    }
+
+    /// Whether it still covers a pass at `utc` looking `horizon_days` ahead.
+    pub fn covers(&self, utc: NaiveDateTime, horizon_days: u32) -> bool {
+        utc - Duration::days(1) >= self.from && utc + Duration::days(i64::from(horizon_days) + 1) <= self.to
     }
 }

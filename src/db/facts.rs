@@ -1,157 +1,173 @@
-//! Per-batch lookups the gates need: DNC entries and 24-hour call counts. One
-//! query per kind per batch, never one per lead.
+//! Per-batch lookups the gates need: DNC entries, 24-hour call counts and the
+//! places of phones. One statement per kind per batch, never one per lead.
+//!
+//! Every match runs in SQL, joined to the callbacks themselves, so the server
+//! compares phone numbers, phone codes, campaign ids and postal codes under
+//! the columns' own collations and types, exactly as VICIdial's own queries
+//! do (`AST_VDhopper.pl` lines 671-735 and `check_24hour_call_count`): a DNC
+//! entry `3055550100 ` matches `3055550100`, a campaign DNC row of `sales`
+//! matches campaign `SALES`, and a `phone_code` of `'01'` matches
+//! `vicidial_phone_codes.country_code` 1 (a SMALLINT, compared as a number).
+//! Perl's undef (a NULL column) is an empty string there, hence the COALESCEs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use mysql_async::Value;
 
-use super::{DbResult, RowReader, Session, placeholders};
-use crate::dnc::DncHits;
+use super::{DbResult, RowReader, Session, ids, placeholders};
+use crate::model::{CallCount, DncFacts, Facts, LimitMethod, PlaceFacts};
 
-/// Looks up which of the given entries exist on the internal list and on the
-/// given campaigns' lists.
-pub async fn dnc(
-    s: &mut Session,
-    internal_keys: &BTreeSet<String>,
-    campaign_keys: &BTreeSet<(String, String)>,
-) -> DbResult<DncHits> {
-    let mut hits = DncHits::default();
-    if !internal_keys.is_empty() {
-        let sql = format!(
-            "SELECT phone_number FROM vicidial_dnc WHERE phone_number IN ({})",
-            placeholders(internal_keys.len())
-        );
-        let params = internal_keys.iter().map(|k| Value::from(k.as_str())).collect();
-        for row in s.select(&sql, params).await? {
-            hits.internal.insert(RowReader::new(row).text(0));
-        }
-    }
-    if !campaign_keys.is_empty() {
-        let campaigns: BTreeSet<&str> = campaign_keys.iter().map(|(c, _)| c.as_str()).collect();
-        let numbers: BTreeSet<&str> = campaign_keys.iter().map(|(_, n)| n.as_str()).collect();
-        let sql = format!(
-            "SELECT campaign_id, phone_number FROM vicidial_campaign_dnc \
-             WHERE campaign_id IN ({}) AND phone_number IN ({})",
-            placeholders(campaigns.len()),
-            placeholders(numbers.len())
-        );
-        let params = campaigns
-            .iter()
-            .chain(numbers.iter())
-            .map(|k| Value::from(*k))
-            .collect();
-        for row in s.select(&sql, params).await? {
-            let mut r = RowReader::new(row);
-            let pair = (r.text(0), r.text(1));
-            if campaign_keys.contains(&pair) {
-                hits.campaign.insert(pair);
-            }
-        }
-    }
-    Ok(hits)
-}
-
-/// Calls of the last 24 hours, per list, by phone (number and code) and by lead.
+/// Which callbacks need which lookups (decided by `engine::rules::needs`).
 #[derive(Clone, Debug, Default)]
-pub struct RecentCalls {
-    /// `(phone_number, phone_code)` to `(list_id, count)`.
-    pub by_phone: HashMap<(String, String), Vec<(u64, u64)>>,
-    /// `lead_id` to `(list_id, count)`.
-    pub by_lead: HashMap<u32, Vec<(u64, u64)>>,
+pub struct Wanted {
+    /// Callbacks to check against the DNC lists.
+    pub dnc: Vec<u32>,
+    /// Callbacks to count 24-hour calls for, by phone or by lead.
+    pub calls: HashMap<LimitMethod, Vec<u32>>,
+    /// Callbacks whose phone must be placed for a per-state limit override.
+    pub places: Vec<u32>,
 }
 
-/// Counts `vicidial_lead_24hour_calls` rows with `call_date >= now - 1 day`
-/// for the given phones and leads, grouped by list so either scope can be
-/// applied afterwards.
-pub async fn recent_calls(
+/// Looks up every wanted fact of a batch; `now` is the pass time (server local).
+pub async fn gather(s: &mut Session, now: NaiveDateTime, wanted: &Wanted) -> DbResult<Facts> {
+    let mut facts = Facts::default();
+    if !wanted.dnc.is_empty() {
+        facts.dnc = dnc(s, &wanted.dnc).await?;
+    }
+    for (method, callback_ids) in &wanted.calls {
+        if !callback_ids.is_empty() {
+            facts.calls.extend(calls(s, now, *method, callback_ids).await?);
+        }
+    }
+    if !wanted.places.is_empty() {
+        facts.places = places(s, &wanted.places).await?;
+    }
+    Ok(facts)
+}
+
+/// The campaign whose DNC list applies: `use_other_campaign_dnc` when it has
+/// any length, else the callback's own campaign id (line 709).
+const DNC_LIST: &str =
+    "IF(LENGTH(COALESCE(c.use_other_campaign_dnc, '')) > 0, c.use_other_campaign_dnc, cb.campaign_id)";
+const PHONE: &str = "COALESCE(l.phone_number, '')";
+const AREACODE_ENTRY: &str = "CONCAT(LEFT(COALESCE(l.phone_number, ''), 3), 'XXXXXXX')";
+
+/// DNC entries found per callback, for both lists and both matchings.
+async fn dnc(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, DncFacts>> {
+    let sql = format!(
+        "SELECT cb.callback_id, \
+           EXISTS (SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {PHONE}), \
+           EXISTS (SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {AREACODE_ENTRY}), \
+           EXISTS (SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {PHONE} AND d.campaign_id = {DNC_LIST}), \
+           EXISTS (SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {AREACODE_ENTRY} AND d.campaign_id = {DNC_LIST}), \
+           {DNC_LIST} \
+         FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+         WHERE cb.callback_id IN ({})",
+        placeholders(callback_ids.len())
+    );
+    let rows = s.select(&sql, ids(callback_ids)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            let id = r.uint(0).unwrap_or_default() as u32;
+            let facts = DncFacts {
+                internal_number: r.int(1) == Some(1),
+                internal_areacode: r.int(2) == Some(1),
+                campaign_number: r.int(3) == Some(1),
+                campaign_areacode: r.int(4) == Some(1),
+                campaign_list: r.text(5),
+            };
+            (id, facts)
+        })
+        .collect())
+}
+
+/// Whether a counted call is on one of the campaign's lists. VICIdial builds
+/// `list_id IN(...)` from `vicidial_lists where campaign_id='$campaign'`, and
+/// from `'1'` when the campaign has no list (lines 3760-3773).
+const ON_CAMPAIGN_LISTS: &str = "IF(EXISTS (SELECT 1 FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
+       t.list_id IN (SELECT vl.list_id FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
+       t.list_id = 1)";
+
+/// Calls of the last 24 hours (`call_date >= NOW() - INTERVAL 1 DAY`, line
+/// 3777) per callback, by phone number and phone code, or by lead.
+async fn calls(
     s: &mut Session,
     now: NaiveDateTime,
-    phones: &BTreeSet<(String, String)>,
-    leads: &BTreeSet<u32>,
-) -> DbResult<RecentCalls> {
-    let mut calls = RecentCalls::default();
-    if !phones.is_empty() {
-        let numbers: BTreeSet<&str> = phones.iter().map(|(n, _)| n.as_str()).collect();
-        let sql = format!(
-            "SELECT phone_number, phone_code, list_id, COUNT(*) FROM vicidial_lead_24hour_calls \
-             WHERE call_date >= ? - INTERVAL 1 DAY AND phone_number IN ({}) \
-             GROUP BY phone_number, phone_code, list_id",
-            placeholders(numbers.len())
-        );
-        let mut params = vec![Value::from(now)];
-        params.extend(numbers.iter().map(|n| Value::from(*n)));
-        for row in s.select(&sql, params).await? {
-            let mut r = RowReader::new(row);
-            let key = (r.text(0), r.text(1));
-            let entry = (r.uint(2).unwrap_or(0), r.uint(3).unwrap_or(0));
-            calls.by_phone.entry(key).or_default().push(entry);
+    method: LimitMethod,
+    callback_ids: &[u32],
+) -> DbResult<HashMap<u32, CallCount>> {
+    let matching = match method {
+        LimitMethod::PhoneNumber => {
+            "t.phone_number = COALESCE(l.phone_number, '') AND t.phone_code = COALESCE(l.phone_code, '')"
         }
-    }
-    if !leads.is_empty() {
-        let sql = format!(
-            "SELECT lead_id, list_id, COUNT(*) FROM vicidial_lead_24hour_calls \
-             WHERE call_date >= ? - INTERVAL 1 DAY AND lead_id IN ({}) GROUP BY lead_id, list_id",
-            placeholders(leads.len())
-        );
-        let mut params = vec![Value::from(now)];
-        params.extend(leads.iter().map(|&l| Value::from(l)));
-        for row in s.select(&sql, params).await? {
+        LimitMethod::Lead => "t.lead_id = cb.lead_id",
+        LimitMethod::Disabled => return Ok(HashMap::new()),
+    };
+    let sql = format!(
+        "SELECT cb.callback_id, COUNT(t.lead_id), COALESCE(SUM({ON_CAMPAIGN_LISTS}), 0), \
+           MIN(t.call_date), MIN(IF({ON_CAMPAIGN_LISTS}, t.call_date, NULL)) \
+         FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         LEFT JOIN vicidial_lead_24hour_calls t ON {matching} AND t.call_date >= ? - INTERVAL 1 DAY \
+         WHERE cb.callback_id IN ({}) GROUP BY cb.callback_id",
+        placeholders(callback_ids.len())
+    );
+    let mut params = vec![Value::from(now)];
+    params.extend(ids(callback_ids));
+    let rows = s.select(&sql, params).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
             let mut r = RowReader::new(row);
-            let lead = r.uint(0).unwrap_or(0) as u32;
-            let entry = (r.uint(1).unwrap_or(0), r.uint(2).unwrap_or(0));
-            calls.by_lead.entry(lead).or_default().push(entry);
-        }
-    }
-    Ok(calls)
+            let id = r.uint(0).unwrap_or_default() as u32;
+            let count = CallCount {
+                all: r.uint(1).unwrap_or_default(),
+                campaign_lists: r.uint(2).unwrap_or_default(),
+                oldest_all: r.datetime(3),
+                oldest_campaign_lists: r.datetime(4),
+            };
+            (id, count)
+        })
+        .collect())
 }
 
-/// Where area codes are: `(country_code, areacode)` to `(state, country)`
-/// from `vicidial_phone_codes` (the first row of a pair wins, as in VICIdial).
-pub async fn phone_places(
-    s: &mut Session,
-    keys: &BTreeSet<(String, String)>,
-) -> DbResult<HashMap<(String, String), (String, String)>> {
-    let mut places = HashMap::new();
-    let areacodes: BTreeSet<&str> = keys.iter().map(|(_, a)| a.as_str()).collect();
-    if areacodes.is_empty() {
-        return Ok(places);
-    }
+/// Where each callback's phone is: the state and country of its phone code
+/// and area code (`country_code='$phone_code' and areacode='$areacode'`, line
+/// 3802; the first row found wins), the state of its postal code (its first
+/// five digits, looked up only when the lead has one, lines 3851-3873), and
+/// the lead's own state.
+async fn places(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, PlaceFacts>> {
     let sql = format!(
-        "SELECT country_code, areacode, state, country FROM vicidial_phone_codes WHERE areacode IN ({})",
-        placeholders(areacodes.len())
+        "SELECT cb.callback_id, \
+           (SELECT CONCAT(COALESCE(pc.state, ''), 0x01, COALESCE(pc.country, '')) FROM vicidial_phone_codes pc \
+             WHERE pc.country_code = COALESCE(l.phone_code, '') \
+               AND pc.areacode = LEFT(COALESCE(l.phone_number, ''), 3) LIMIT 1), \
+           IF(LENGTH(COALESCE(l.postal_code, '')) > 0, \
+              (SELECT COALESCE(pz.state, '') FROM vicidial_postal_codes pz \
+                WHERE pz.postal_code = LEFT(REGEXP_REPLACE(l.postal_code, '[^0-9]', ''), 5) LIMIT 1), NULL), \
+           COALESCE(l.state, '') \
+         FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         WHERE cb.callback_id IN ({})",
+        placeholders(callback_ids.len())
     );
-    for row in s
-        .select(&sql, areacodes.iter().map(|a| Value::from(*a)).collect())
-        .await?
-    {
-        let mut r = RowReader::new(row);
-        let key = (r.text(0), r.text(1));
-        if keys.contains(&key) {
-            let place = (r.text(2), r.text(3));
-            places.entry(key).or_insert(place);
-        }
-    }
-    Ok(places)
-}
-
-/// The state of each postal code found in `vicidial_postal_codes`.
-pub async fn postcode_states(s: &mut Session, keys: &BTreeSet<String>) -> DbResult<HashMap<String, String>> {
-    let mut states = HashMap::new();
-    if keys.is_empty() {
-        return Ok(states);
-    }
-    let sql = format!(
-        "SELECT postal_code, state FROM vicidial_postal_codes WHERE postal_code IN ({})",
-        placeholders(keys.len())
-    );
-    for row in s
-        .select(&sql, keys.iter().map(|k| Value::from(k.as_str())).collect())
-        .await?
-    {
-        let mut r = RowReader::new(row);
-        let (code, state) = (r.text(0), r.text(1));
-        states.entry(code).or_insert(state);
-    }
-    Ok(states)
+    let rows = s.select(&sql, ids(callback_ids)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            let id = r.uint(0).unwrap_or_default() as u32;
+            let areacode = r.text(1);
+            let (areacode_state, country) = areacode.split_once('\u{1}').unwrap_or(("", ""));
+            let place = PlaceFacts {
+                areacode_state: areacode_state.to_string(),
+                country: country.to_string(),
+                postcode_state: r.opt_text(2),
+                lead_state: r.text(3),
+            };
+            (id, place)
+        })
+        .collect())
 }

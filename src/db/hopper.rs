@@ -3,21 +3,25 @@
 use mysql_async::Value;
 
 use super::callbacks::UNDIALED;
-use super::{DbResult, Session, ids, placeholders};
+use super::{DbResult, RowReader, Session, ids, placeholders};
 
 /// Inserts one hopper row per callback, exactly as VICIdial's hopper job does
-/// (the callback's campaign and list, the lead's `gmt_offset_now`, `state` and
-/// `vendor_lead_code`, `user=''`, `priority=50`, `source='C'`, `alt_dial='NONE'`),
-/// with `status` `READY` or `RHOLD`. The statement re-checks, at the moment it
-/// runs, that the callback is still LIVE ANYONE, the lead still undialed and
-/// not in the hopper: one statement under one table lock, so neither the
-/// dialer nor a second writer can slip a duplicate in between. The callbacks
-/// must belong to distinct leads. Returns the number of rows inserted.
-pub async fn insert(s: &mut Session, callback_ids: &[u32], hopper_status: &str) -> DbResult<u64> {
+/// (`AST_VDhopper.pl` line 759: the callback's campaign and list, the lead's
+/// `gmt_offset_now`, `state` and `vendor_lead_code`, `user=''`,
+/// `priority=50`, `source='C'`, `alt_dial='NONE'`), with `status` `READY` or
+/// `RHOLD`. A NULL `state` or `vendor_lead_code` goes in as `''`, as Perl's
+/// undef does: VICIdial's call-time clean-up (`state NOT IN (...)`) relies
+/// on it. The statement re-checks, at the moment it runs, that the callback
+/// is still LIVE ANYONE, the lead still undialed and not in the hopper: one
+/// statement under one table lock, so neither the dialer nor a second writer
+/// can slip a duplicate in between. The callbacks must belong to distinct
+/// leads. Returns the callbacks whose lead got a row.
+pub async fn insert(s: &mut Session, callback_ids: &[u32], hopper_status: &str) -> DbResult<Vec<u32>> {
     let sql = format!(
         "INSERT INTO vicidial_hopper \
            (lead_id, campaign_id, status, user, list_id, gmt_offset_now, state, alt_dial, priority, source, vendor_lead_code) \
-         SELECT l.lead_id, cb.campaign_id, ?, '', cb.list_id, l.gmt_offset_now, l.state, 'NONE', 50, 'C', l.vendor_lead_code \
+         SELECT l.lead_id, cb.campaign_id, ?, '', cb.list_id, l.gmt_offset_now, COALESCE(l.state, ''), 'NONE', 50, 'C', \
+                COALESCE(l.vendor_lead_code, '') \
          FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
          WHERE cb.callback_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {UNDIALED} \
            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)",
@@ -25,5 +29,25 @@ pub async fn insert(s: &mut Session, callback_ids: &[u32], hopper_status: &str) 
     );
     let mut params = vec![Value::from(hopper_status)];
     params.extend(ids(callback_ids));
-    s.write(&sql, params).await
+    let (inserted, first_id) = s.insert(&sql, params).await?;
+    if inserted == callback_ids.len() as u64 {
+        return Ok(callback_ids.to_vec());
+    }
+    if inserted == 0 {
+        return Ok(vec![]);
+    }
+    // Some leads were dialed or queued meanwhile: which ones got a row? The
+    // rows of this statement have ids from its first one on.
+    let sql = format!(
+        "SELECT cb.callback_id FROM vicidial_hopper h JOIN vicidial_callbacks cb ON cb.lead_id = h.lead_id \
+         WHERE h.hopper_id >= ? AND h.source = 'C' AND cb.callback_id IN ({})",
+        placeholders(callback_ids.len())
+    );
+    let mut params = vec![Value::from(first_id)];
+    params.extend(ids(callback_ids));
+    Ok(s.select(&sql, params)
+        .await?
+        .into_iter()
+        .filter_map(|row| RowReader::new(row).uint(0).map(|id| id as u32))
+        .collect())
 }

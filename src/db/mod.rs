@@ -98,6 +98,12 @@ impl Session {
 
     /// Runs one write statement and returns the number of rows it changed.
     pub async fn write(&mut self, sql: &str, params: Vec<Value>) -> DbResult<u64> {
+        Ok(self.insert(sql, params).await?.0)
+    }
+
+    /// Runs one write statement and returns the number of rows it changed and
+    /// the first AUTO_INCREMENT id it generated (0 when none).
+    pub async fn insert(&mut self, sql: &str, params: Vec<Value>) -> DbResult<(u64, u64)> {
         let left = self.write_budget.load(Ordering::SeqCst);
         if left == 0 {
             return Err(DbError::Injected(left));
@@ -114,7 +120,7 @@ impl Session {
             "{}",
             statement_name(sql)
         );
-        Ok(affected)
+        Ok((affected, self.conn.last_insert_id().unwrap_or(0)))
     }
 }
 

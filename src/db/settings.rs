@@ -2,171 +2,30 @@
 //! and call times, loaded once per pass that has work, as typed values.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-
-use chrono::NaiveDate;
 
 use mysql_async::Row;
 
 use super::{DbResult, RowReader, Session};
 use crate::call_limit::LimitOverride;
 use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
+use crate::collation::{self, Key};
 use crate::dnc::{DncMode, DncPolicy};
-
-/// `system_settings.anyone_callback_inactive_lists`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum InactiveLists {
-    /// Activate and insert; VICIdial deletes hopper rows of inactive lists, so we hold them.
-    #[default]
-    Default,
-    /// Do not activate callbacks whose lead's current list is inactive.
-    NoAddToHopper,
-    /// Insert; VICIdial spares source-`C` rows of inactive lists.
-    KeepInHopper,
-}
-
-/// The system-wide settings (`system_settings`, one row).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SystemSettings {
-    /// `anyone_callback_inactive_lists`.
-    pub inactive_lists: InactiveLists,
-    /// `hopper_hold_inserts` is not `'0'`.
-    pub hopper_hold_inserts: bool,
-    /// `call_limit_24hour = '1'`.
-    pub call_limit_24hour: bool,
-}
-
-/// `call_limit_24hour_method`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LimitMethod {
-    /// No limit.
-    Disabled,
-    /// Calls to the same phone number and phone code.
-    PhoneNumber,
-    /// Calls to the same lead.
-    Lead,
-}
-
-/// `call_limit_24hour_scope`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LimitScope {
-    /// Calls from any list count.
-    SystemWide,
-    /// Only calls from the campaign's own lists count.
-    CampaignLists,
-}
-
-/// The callback-related columns of one campaign.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Campaign {
-    /// `campaign_id`.
-    pub campaign_id: String,
-    /// `active = 'Y'`.
-    pub active: bool,
-    /// `local_call_time` (a call time id).
-    pub local_call_time: String,
-    /// `callback_dnc = 'ENABLED'`.
-    pub callback_dnc: bool,
-    /// DNC lists consulted when `callback_dnc` is on.
-    pub dnc: DncPolicy,
-    /// `hopper_hold_inserts` is `ENABLED` or `AUTONEXT`.
-    pub hopper_hold_inserts: bool,
-    /// `callback_hours_block`.
-    pub callback_hours_block: u32,
-    /// `callback_useronly_move_minutes`.
-    pub useronly_move_minutes: u64,
-    /// `scheduled_callbacks_email_alert = 'Y'`.
-    pub email_alert: bool,
-    /// `call_limit_24hour_method`.
-    pub limit_method: LimitMethod,
-    /// `call_limit_24hour_scope`.
-    pub limit_scope: LimitScope,
-    /// `call_limit_24hour`.
-    pub limit: u32,
-    /// `call_limit_24hour_override`: the settings container with per-state limits, if any.
-    pub limit_override: Option<String>,
-    /// `no_hopper_dialing = 'Y'`.
-    pub no_hopper_dialing: bool,
-}
-
-/// One row of `vicidial_lists`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct List {
-    /// `list_id`.
-    pub list_id: u64,
-    /// The campaign the list belongs to.
-    pub campaign_id: String,
-    /// `active = 'Y'`.
-    pub active: bool,
-    /// `expiration_date`, `None` when NULL or zero.
-    pub expiration_date: Option<NaiveDate>,
-    /// `local_call_time`: `campaign` or a call time id.
-    pub local_call_time: String,
-}
-
-impl List {
-    /// VICIdial's rule: inactive when `active='N'` or the expiration date is past.
-    pub fn is_active(&self, today: NaiveDate) -> bool {
-        self.active && self.expiration_date.is_none_or(|d| d >= today)
-    }
-}
-
-/// Everything the rules read, for one pass.
-#[derive(Clone, Debug, Default)]
-pub struct Settings {
-    /// The system row.
-    pub system: SystemSettings,
-    /// Campaigns by id.
-    pub campaigns: HashMap<String, Campaign>,
-    /// Lists by id.
-    pub lists: HashMap<u64, List>,
-    /// Call times, state rules and holidays.
-    pub call_times: CallTimes,
-    /// Each campaign's list ids (for the `CAMPAIGN_LISTS` scope).
-    pub campaign_lists: HashMap<String, HashSet<u64>>,
-    /// Parsed per-state 24-hour limit containers, by container id.
-    pub limit_overrides: HashMap<String, LimitOverride>,
-    /// A hash of every value read: equal fingerprints mean equal settings.
-    pub fingerprint: u64,
-}
-
-impl Settings {
-    /// Builds the settings and their derived indexes.
-    pub fn new(
-        system: SystemSettings,
-        campaigns: HashMap<String, Campaign>,
-        lists: HashMap<u64, List>,
-        call_times: CallTimes,
-    ) -> Settings {
-        let mut campaign_lists: HashMap<String, HashSet<u64>> = HashMap::new();
-        for list in lists.values() {
-            campaign_lists
-                .entry(list.campaign_id.clone())
-                .or_default()
-                .insert(list.list_id);
-        }
-        Settings {
-            system,
-            campaigns,
-            lists,
-            call_times,
-            campaign_lists,
-            limit_overrides: HashMap::new(),
-            fingerprint: 0,
-        }
-    }
-}
+use crate::model::{
+    Campaign, Expiry, InactiveLists, LimitMethod, LimitScope, List, ListActive, Settings, SystemSettings,
+};
 
 /// Loads every setting the rules read.
 pub async fn load(s: &mut Session) -> DbResult<Settings> {
     let mut h = DefaultHasher::new();
-    let mut settings = Settings::new(
-        system(s, &mut h).await?,
-        campaigns(s, &mut h).await?,
-        lists(s, &mut h).await?,
-        call_times(s, &mut h).await?,
-    );
+    let mut settings = Settings {
+        system: system(s, &mut h).await?,
+        campaigns: campaigns(s, &mut h).await?,
+        lists: lists(s, &mut h).await?,
+        call_times: call_times(s, &mut h).await?,
+        ..Settings::default()
+    };
     settings.limit_overrides = limit_overrides(s, &settings.campaigns, &mut h).await?;
     settings.fingerprint = h.finish();
     Ok(settings)
@@ -175,9 +34,9 @@ pub async fn load(s: &mut Session) -> DbResult<Settings> {
 /// The override containers the campaigns name.
 async fn limit_overrides(
     s: &mut Session,
-    campaigns: &HashMap<String, Campaign>,
+    campaigns: &HashMap<Key, Campaign>,
     h: &mut DefaultHasher,
-) -> DbResult<HashMap<String, LimitOverride>> {
+) -> DbResult<HashMap<Key, LimitOverride>> {
     let ids: BTreeSet<&str> = campaigns.values().filter_map(|c| c.limit_override.as_deref()).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -194,7 +53,7 @@ async fn limit_overrides(
             let mut r = RowReader::new(row);
             let (id, entry) = (r.text(0), r.text(1));
             (&id, &entry).hash(h);
-            (id, LimitOverride::parse(&entry))
+            (Key::new(&id), LimitOverride::parse(&entry))
         })
         .collect())
 }
@@ -237,7 +96,7 @@ async fn system(s: &mut Session, h: &mut DefaultHasher) -> DbResult<SystemSettin
         .unwrap_or_default())
 }
 
-async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<String, Campaign>> {
+async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<Key, Campaign>> {
     let rows = select(
         s,
         "SELECT campaign_id, active, local_call_time, callback_dnc, use_internal_dnc, use_campaign_dnc, \
@@ -259,21 +118,12 @@ async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<S
             let callback_dnc = r.text(3) == "ENABLED";
             let internal = DncMode::parse(&r.text(4));
             let campaign = DncMode::parse(&r.text(5));
-            let other = r.text(6);
-            let campaign_list = if other.trim().is_empty() {
-                campaign_id.clone()
-            } else {
-                other.trim().to_string()
-            };
+            // Column 6, use_other_campaign_dnc, is applied in SQL (db::facts::dnc).
             let c = Campaign {
                 active,
                 local_call_time,
                 callback_dnc,
-                dnc: DncPolicy {
-                    internal,
-                    campaign,
-                    campaign_list,
-                },
+                dnc: DncPolicy { internal, campaign },
                 hopper_hold_inserts: matches!(r.text(7).as_str(), "ENABLED" | "AUTONEXT"),
                 callback_hours_block: r.uint(8).unwrap_or(0) as u32,
                 useronly_move_minutes: r.uint(9).unwrap_or(0),
@@ -289,10 +139,12 @@ async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<S
                 },
                 limit: r.uint(13).unwrap_or(0) as u32,
                 no_hopper_dialing: r.text(14) == "Y",
-                limit_override: Some(r.text(15)).filter(|o| !o.trim().is_empty() && o != "DISABLED"),
+                // `($override !~ /^DISABLED$/) && (length($override) > 0)`
+                // (`AST_VDhopper.pl` line 3799): Perl's exact, case-sensitive test.
+                limit_override: Some(r.text(15)).filter(|o| !o.is_empty() && o != "DISABLED"),
                 campaign_id,
             };
-            (c.campaign_id.clone(), c)
+            (Key::new(&c.campaign_id), c)
         })
         .collect())
 }
@@ -300,7 +152,8 @@ async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<S
 async fn lists(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<u64, List>> {
     let rows = select(
         s,
-        "SELECT list_id, campaign_id, active, expiration_date, local_call_time FROM vicidial_lists ORDER BY list_id",
+        "SELECT list_id, campaign_id, active, CAST(expiration_date AS CHAR), local_call_time \
+         FROM vicidial_lists ORDER BY list_id",
         h,
     )
     .await?;
@@ -311,8 +164,17 @@ async fn lists(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<u64, 
             let list = List {
                 list_id: r.uint(0)?,
                 campaign_id: r.text(1),
-                active: r.text(2) == "Y",
-                expiration_date: r.date(3),
+                active: match r.opt_text(2).as_deref() {
+                    Some("Y") => ListActive::Yes,
+                    Some("N") => ListActive::No,
+                    _ => ListActive::Neither,
+                },
+                expiry: match r.opt_text(3) {
+                    None => Expiry::Null,
+                    // '0000-00-00' (and any date MySQL keeps but chrono cannot
+                    // read) sorts before every real date.
+                    Some(text) => text.parse().map_or(Expiry::Zero, Expiry::On),
+                },
                 local_call_time: r.text(4),
             };
             Some((list.list_id, list))
@@ -393,7 +255,7 @@ async fn call_times(s: &mut Session, h: &mut DefaultHasher) -> DbResult<CallTime
         Some(Holiday {
             id: r.text(0),
             date: r.date(1)?,
-            active: r.text(2) == "ACTIVE",
+            active: collation::eq(&r.text(2), "ACTIVE"),
             window: Window {
                 start: r.int(3).unwrap_or(0) as i32,
                 stop: r.int(4).unwrap_or(0) as i32,
@@ -407,26 +269,6 @@ async fn call_times(s: &mut Session, h: &mut DefaultHasher) -> DbResult<CallTime
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn list_activity() {
-        let today = NaiveDate::from_ymd_opt(2026, 5, 10).unwrap();
-        let mut list = List {
-            list_id: 1,
-            campaign_id: "C".into(),
-            active: true,
-            expiration_date: None,
-            local_call_time: "campaign".into(),
-        };
-        assert!(list.is_active(today));
-        list.expiration_date = Some(today);
-        assert!(list.is_active(today), "expires after its expiration date");
-        list.expiration_date = NaiveDate::from_ymd_opt(2026, 5, 9);
-        assert!(!list.is_active(today));
-        list.expiration_date = None;
-        list.active = false;
-        assert!(!list.is_active(today));
-    }
 
     #[test]
     fn day_columns_are_prefixed() {

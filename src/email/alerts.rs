@@ -325,8 +325,11 @@ impl Alerts {
         shutdown: Option<watch::Receiver<bool>>,
     ) -> DbResult<AlertSummary> {
         let mut session = self.db.session().await?;
-        let clock = clock::read(&mut session, options.at).await?;
-        let now = clock.now.with_nanosecond(0).unwrap_or(clock.now);
+        let now = match options.at {
+            Some(at) => at,
+            None => clock::now(&mut session).await?.0,
+        };
+        let now = now.with_nanosecond(0).unwrap_or(now);
         let mut p = AlertPass {
             session,
             now,

@@ -7,32 +7,42 @@
 //!    hopper go in when every gate is open. This one rule repairs everything
 //!    that leaves a promise out of the hopper: a held callback whose gate
 //!    opened, a crash half-way through an activation, a MySQL restart emptying
-//!    the MEMORY hopper, VICIdial's clean-ups, a manager's conversion.
+//!    the MEMORY hopper, VICIdial's clean-ups, a manager's conversion. Only
+//!    callbacks that became dialable within `repair_max_age_days` are
+//!    repaired; older ones are reported once at start and left alone.
 //! 3. **Due**: ACTIVE/TFHCCL callbacks whose time has come are claimed LIVE
 //!    (by `callback_id`), their ANYONE leads get their callback status, and
 //!    they go through the same gates into the hopper.
+//!
+//! The code: this file runs a pass; gathering facts and deciding are
+//! [`rules`] (pure) and `db::facts`; [`apply`](self) writes in the crash-safe
+//! order below; `memory` keeps standing outcomes and what was logged.
 //!
 //! The writes of one batch are ordered so that a crash between any two of
 //! them leaves a state step 2 completes on the next pass: claim LIVE, then
 //! the lead's status, then the hopper row; DNC kills change the lead first.
 
+mod apply;
+mod memory;
 pub mod rules;
 mod run;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDateTime};
-use tracing::{debug, info, warn};
+use tracing::warn;
 
-use crate::call_limit;
+use crate::clock::PassClock;
 use crate::config::EngineConfig;
-use crate::db::callbacks::{self, CallbackRow, Found, Recipient, Scan};
-use crate::db::clock::{self, PassClock};
-use crate::db::settings::{self, Settings};
-use crate::db::{Db, DbResult, Session, facts, hopper};
-use crate::dnc::{self, DncList};
-use rules::{Context, Facts, Feed, Gate, OpeningCache, Outcome, Phase};
+use crate::db::callbacks::{self, Found, Scan};
+use crate::db::clock::{self, CoveredZone};
+use crate::db::facts::{self, Wanted};
+use crate::db::settings;
+use crate::db::{Db, DbResult, Session};
+use crate::model::{CallbackRow, Settings};
+use memory::{Memory, Note};
+use rules::{Context, Feed, OpeningCache, Outcome, Phase};
 
 pub use run::run;
 
@@ -55,6 +65,8 @@ pub struct Summary {
     pub limited: u64,
     /// Holds and problems logged for the first time (standing ones are logged once).
     pub noted: u64,
+    /// Held callbacks by gate name (`rules::Gate::name`), for metrics.
+    pub held_by_gate: HashMap<&'static str, u64>,
     /// The database time the pass worked at.
     pub at: NaiveDateTime,
     /// When the pass should run again at the latest for a known event (server time).
@@ -65,6 +77,10 @@ impl Summary {
     /// True when the pass changed something or found something wrong.
     pub fn did_work(&self) -> bool {
         self.activated + self.inserted + self.dead + self.moved + self.limited + self.noted > 0
+    }
+
+    fn wake_at(&mut self, t: NaiveDateTime) {
+        self.next_wake = Some(self.next_wake.map_or(t, |w| w.min(t)));
     }
 }
 
@@ -87,49 +103,21 @@ pub struct PassOptions {
     pub dry_run: bool,
 }
 
-/// The engine: the database, its settings and what it has already reported.
+/// The engine: the database, its settings and what it remembers between passes.
 pub struct Engine {
     db: Db,
     config: EngineConfig,
-    /// Callbacks whose hold or problem was logged, with the message and
-    /// whether it is a problem (bad data), so each is logged when it appears
-    /// or changes, not every second.
-    reported: HashMap<u32, Reported>,
-    reported_since: Instant,
-    /// Pending callbacks held by a gate, so an unchanged one is not decided
-    /// again every poll interval before its gate can open.
-    held: HashMap<u32, Held>,
-    /// When the last pending scan without a time window ran.
+    memory: Memory,
+    /// The server's zone, read from the database and refreshed as time moves on.
+    zone: Option<CoveredZone>,
+    /// When the last pending scan over the whole repair age ran.
     last_full_scan: Option<Instant>,
     /// When stale USERONLY callbacks were last looked for.
     last_move: Option<Instant>,
-}
-
-/// What was last logged about a callback.
-struct Reported {
-    message: String,
-    note: Note,
-}
-
-/// Kinds of standing conditions, by how long their log line stands.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Note {
-    /// Bad data, skipped: logged again hourly.
-    Skipped,
-    /// Due but waiting (TFHCCL, NO_ADD_TO_HOPPER): logged again hourly.
-    Waiting,
-    /// LIVE and held by a gate: logged when it starts or changes.
-    Held,
-}
-
-/// A callback known to be held, and what must stay the same for that to hold.
-struct Held {
-    /// The callback's and lead's `modify_date` when it was decided.
-    version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
-    /// The settings it was decided under.
-    settings: u64,
-    /// When to decide it again (its gate's opening, or a recheck).
-    recheck_at: NaiveDateTime,
+    /// Whether the callbacks too old to repair were reported (once, at start).
+    reported_too_old: bool,
+    /// Override container lines VICIdial ignores, already logged.
+    logged_ignored: HashSet<(String, String)>,
 }
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
@@ -148,8 +136,8 @@ struct Pass<'a> {
     settings: Option<Settings>,
     summary: Summary,
     cache: OpeningCache,
-    reported: &'a mut HashMap<u32, Reported>,
-    held: &'a mut HashMap<u32, Held>,
+    memory: &'a mut Memory,
+    logged_ignored: &'a mut HashSet<(String, String)>,
     horizon_days: u32,
 }
 
@@ -159,43 +147,66 @@ impl Engine {
         Engine {
             db,
             config,
-            reported: HashMap::new(),
-            reported_since: Instant::now(),
-            held: HashMap::new(),
+            memory: Memory::default(),
+            zone: None,
             last_full_scan: None,
             last_move: None,
+            reported_too_old: false,
+            logged_ignored: HashSet::new(),
         }
     }
 
     /// Runs one full pass; `stop` is checked between batches so a shutdown
-    /// finishes the current batch and no more.
+    /// finishes the current batch and no more. After a database error the
+    /// next pass scans every pending callback again (a MySQL restart empties
+    /// the MEMORY hopper).
     pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
-        // Re-log standing problems (bad data) hourly, so they are neither
-        // spam nor forgotten; holds are logged once, and again when they change.
-        if self.reported_since.elapsed().as_secs() >= 3600 {
-            self.reported.retain(|_, r| r.note == Note::Held);
-            self.reported_since = Instant::now();
+        let result = self.try_pass(options, stop).await;
+        if result.is_err() {
+            self.last_full_scan = None;
         }
+        result
+    }
+
+    async fn try_pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        self.memory.age_reports();
         let mut session = self.db.session().await?;
-        let clock = clock::read(&mut session, options.at).await?;
-        let config = &self.config;
+        let clock = self.clock(&mut session, options.at).await?;
+        let config = self.config.clone();
         let batch = config.batch_size;
         let full_scan = self
             .last_full_scan
             .is_none_or(|t| t.elapsed().as_secs() >= config.full_scan_seconds);
-        let since = (!full_scan).then(|| clock.now - Duration::hours(config.pending_window_hours.into()));
+        let oldest = clock.now - Duration::days(config.repair_max_age_days.into());
+        let since = if full_scan {
+            oldest
+        } else {
+            oldest.max(clock.now - Duration::hours(config.pending_window_hours.into()))
+        };
+        if !self.reported_too_old {
+            let n = callbacks::count(&mut session, Scan::TooOld(oldest)).await?;
+            if n > 0 {
+                warn!(
+                    count = n,
+                    max_age_days = config.repair_max_age_days,
+                    "{n} LIVE ANYONE callbacks look undialed but became dialable before {oldest}: left alone \
+                     (engine.repair_max_age_days)"
+                );
+            }
+            self.reported_too_old = true;
+        }
         let mut pass = Pass {
             session,
-            clock,
-            options,
-            settings: None,
             summary: Summary {
                 at: clock.now,
                 ..Summary::default()
             },
+            clock,
+            options,
+            settings: None,
             cache: OpeningCache::new(),
-            reported: &mut self.reported,
-            held: &mut self.held,
+            memory: &mut self.memory,
+            logged_ignored: &mut self.logged_ignored,
             horizon_days: config.call_time_horizon_days,
         };
         if self.last_move.is_none_or(|t| t.elapsed() >= MOVE_EVERY) {
@@ -203,27 +214,51 @@ impl Engine {
             self.last_move = Some(Instant::now());
         }
 
-        let scan = Scan::Pending(since);
-        let found = callbacks::scan(&mut pass.session, scan, config.max_per_pass).await?;
-        if full_scan {
-            // Forget holds of callbacks that are no longer pending at all.
-            let seen: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
-            pass.held.retain(|id, _| seen.contains(id));
-            pass.reported.retain(|id, r| r.note != Note::Held || seen.contains(id));
+        let limit = config.max_per_pass;
+        for (scan, phase, complete) in [
+            (Scan::Pending(since), Phase::Pending, full_scan),
+            (Scan::Due(pass.clock.now), Phase::Due, true),
+        ] {
+            let (found, seen) = pass.scan(scan, limit).await?;
+            if complete && found.len() < limit {
+                // Forget what this kind of scan no longer finds at all.
+                pass.memory.keep_only(phase, &seen);
+            }
+            pass.work_through(scan, phase, &found, batch, stop).await?;
         }
-        let found = pass.skip_known_holds(found).await?;
-        pass.work_through(scan, Phase::Pending, &found, batch, stop).await?;
-
-        let scan = Scan::Due(pass.clock.now);
-        let found = callbacks::scan(&mut pass.session, scan, config.max_per_pass).await?;
-        pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
 
         let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
-        pass.summary.next_wake = [pass.summary.next_wake, next_due].into_iter().flatten().min();
+        if let Some(t) = next_due {
+            pass.summary.wake_at(t);
+        }
         if full_scan && !stop() {
             self.last_full_scan = Some(Instant::now());
         }
         Ok(pass.summary)
+    }
+
+    /// The pass clock, with the server's zone read again when it no longer
+    /// covers the pass and the call-time horizon.
+    async fn clock(&mut self, session: &mut Session, at: Option<NaiveDateTime>) -> DbResult<PassClock> {
+        let horizon = self.config.call_time_horizon_days;
+        // The instant to cover: the database's now, or `--now` read as UTC
+        // (within a day of it, which the covered span allows for).
+        let (local, utc) = match at {
+            Some(t) => (t, t),
+            None => clock::now(session).await?,
+        };
+        if !self.zone.as_ref().is_some_and(|z| z.covers(utc, horizon)) {
+            self.zone = Some(CoveredZone::read(session, utc, horizon).await?);
+        }
+        let zone = self.zone.as_ref().expect("just read").zone.clone();
+        Ok(match at {
+            Some(_) => PassClock {
+                now: local,
+                utc: zone.to_utc(local),
+                zone,
+            },
+            None => PassClock { now: local, utc, zone },
+        })
     }
 }
 
@@ -232,140 +267,49 @@ impl Pass<'_> {
         self.options.dry_run
     }
 
-    /// Logs a standing condition of a callback once (again when it changes).
-    fn report_once(&mut self, row: &CallbackRow, message: String, note: Note) {
-        if self
-            .reported
-            .get(&row.callback_id)
-            .is_some_and(|r| r.message == message)
-        {
-            return;
-        }
-        let lead_id = row.lead_id.map_or_else(|| "NULL".to_string(), |id| id.to_string());
-        match note {
-            Note::Skipped => {
-                warn!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "skipped: {message}")
-            }
-            Note::Waiting | Note::Held => {
-                info!(callback_id = row.callback_id, lead_id, campaign = %row.campaign_id, "held: {message}")
-            }
-        }
-        self.summary.noted += 1;
-        self.reported.insert(row.callback_id, Reported { message, note });
-    }
-
     async fn settings(&mut self) -> DbResult<&Settings> {
         if self.settings.is_none() {
-            self.settings = Some(settings::load(&mut self.session).await?);
+            let settings = settings::load(&mut self.session).await?;
+            for (id, rules) in &settings.limit_overrides {
+                for line in &rules.ignored {
+                    if self.logged_ignored.insert((id.to_string(), line.clone())) {
+                        warn!(container = %id, line = %line, "24-hour override line ignored, as VICIdial ignores it");
+                    }
+                }
+            }
+            self.settings = Some(settings);
         }
         Ok(self.settings.as_ref().expect("just loaded"))
     }
 
-    async fn move_stale_useronly(&mut self, batch: usize, stop: &dyn Fn() -> bool) -> DbResult<()> {
-        let mut seen = HashSet::new();
-        while !stop() {
-            let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;
-            // In a dry run nothing changes, so the same rows come back: stop at the first repeat.
-            let stale: Vec<_> = stale.into_iter().filter(|s| seen.insert(s.callback_id)).collect();
-            if stale.is_empty() {
-                break;
-            }
-            let ids: Vec<u32> = stale.iter().map(|s| s.callback_id).collect();
-            let moved = if self.is_dry() {
-                ids.len() as u64
-            } else {
-                callbacks::move_to_anyone(&mut self.session, &ids).await?
-            };
-            for s in &stale {
-                info!(
-                    callback_id = s.callback_id,
-                    lead_id = s.lead_id,
-                    campaign = %s.campaign_id,
-                    dry_run = self.is_dry(),
-                    "moved USERONLY to ANYONE: LIVE for more than {} minutes", s.minutes
-                );
-            }
-            self.summary.moved += moved;
-            if stale.len() < batch {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    /// Looks up the DNC entries and 24-hour call counts a batch needs.
-    async fn gather_facts(&mut self, rows: &[CallbackRow]) -> DbResult<Facts> {
-        let settings = self.settings().await?;
-        let mut internal = BTreeSet::new();
-        let mut campaign_keys = BTreeSet::new();
-        let mut phones = BTreeSet::new();
-        let mut leads = BTreeSet::new();
-        let mut places = BTreeSet::new();
-        let mut postcodes = BTreeSet::new();
-        for row in rows.iter().filter(|r| r.recipient == Some(Recipient::Anyone)) {
-            let (Some(lead), Some(c)) = (&row.lead, settings.campaigns.get(&row.campaign_id)) else {
-                continue;
-            };
-            if c.callback_dnc {
-                internal.extend(dnc::lookup_keys(&lead.phone_number, c.dnc.internal));
-                for key in dnc::lookup_keys(&lead.phone_number, c.dnc.campaign) {
-                    campaign_keys.insert((c.dnc.campaign_list.clone(), key));
-                }
-            }
-            if settings.system.call_limit_24hour && c.limit_method != settings::LimitMethod::Disabled {
-                if let Some(rules) = c
-                    .limit_override
-                    .as_ref()
-                    .and_then(|id| settings.limit_overrides.get(id))
-                {
-                    places.insert(rules::place_key(lead));
-                    let key = call_limit::postcode_key(&lead.postal_code);
-                    if rules.wants_postcode() && !key.is_empty() {
-                        postcodes.insert(key);
-                    }
-                }
-                match c.limit_method {
-                    settings::LimitMethod::Disabled => {}
-                    settings::LimitMethod::PhoneNumber => {
-                        phones.insert((lead.phone_number.clone(), lead.phone_code.clone()));
-                    }
-                    settings::LimitMethod::Lead => {
-                        leads.insert(lead.lead_id);
-                    }
-                }
-            }
-        }
-        let dnc = facts::dnc(&mut self.session, &internal, &campaign_keys).await?;
-        let calls = facts::recent_calls(&mut self.session, self.clock.now, &phones, &leads).await?;
-        let places = facts::phone_places(&mut self.session, &places).await?;
-        let postcode_states = facts::postcode_states(&mut self.session, &postcodes).await?;
-        Ok(Facts {
-            dnc,
-            calls,
-            places,
-            postcode_states,
-        })
-    }
-
-    /// Drops the found callbacks that are held, unchanged, under unchanged
-    /// settings, with their gate not yet due to open; they still count as pending.
-    async fn skip_known_holds(&mut self, found: Vec<Found>) -> DbResult<Vec<Found>> {
-        if found.is_empty() {
-            return Ok(found);
-        }
-        let fingerprint = self.settings().await?.fingerprint;
+    /// Scans, leaving out callbacks whose outcome stands unchanged (they are
+    /// counted, and their recheck time kept for the scheduler); returns the
+    /// callbacks to work on and every id the scan saw.
+    async fn scan(&mut self, scan: Scan, limit: usize) -> DbResult<(Vec<Found>, HashSet<u32>)> {
+        let fingerprint = if self.memory.has_standing() {
+            Some(self.settings().await?.fingerprint)
+        } else {
+            None
+        };
         let now = self.clock.now;
-        let mut left = Vec::with_capacity(found.len());
-        for f in found {
-            match self.held.get(&f.callback_id) {
-                Some(h) if h.version == f.version && h.settings == fingerprint && h.recheck_at > now => {
-                    self.summary.pending += 1;
-                    self.summary.next_wake = Some(self.summary.next_wake.map_or(h.recheck_at, |w| w.min(h.recheck_at)));
-                }
-                _ => left.push(f),
+        let memory = &*self.memory;
+        let summary = &mut self.summary;
+        let mut seen = HashSet::new();
+        let mut skip = |f: &Found| {
+            seen.insert(f.callback_id);
+            let Some((note, recheck_at)) = memory.still_stands(f, fingerprint, now) else {
+                return false;
+            };
+            match note {
+                Note::Held => summary.pending += 1,
+                Note::Skipped => summary.errors += 1,
+                Note::Waiting | Note::Dialed => {}
             }
-        }
-        Ok(left)
+            summary.wake_at(recheck_at);
+            true
+        };
+        let found = callbacks::scan(&mut self.session, scan, limit, &mut skip).await?;
+        Ok((found, seen))
     }
 
     /// Fetches the found callbacks in batches (those that still match the
@@ -391,8 +335,22 @@ impl Pass<'_> {
 
     /// Decides and applies one batch; `found` gives the versions the rows were scanned at.
     async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase, found: &[Found]) -> DbResult<()> {
-        let facts = self.gather_facts(&rows).await?;
-        let settings = self.settings.as_ref().expect("loaded by gather_facts");
+        let settings = self.settings().await?;
+        let mut wanted = Wanted::default();
+        for row in &rows {
+            let needs = rules::needs(row, settings);
+            if needs.dnc {
+                wanted.dnc.push(row.callback_id);
+            }
+            if let Some(method) = needs.calls {
+                wanted.calls.entry(method).or_default().push(row.callback_id);
+            }
+            if needs.place {
+                wanted.places.push(row.callback_id);
+            }
+        }
+        let facts = facts::gather(&mut self.session, self.clock.now, &wanted).await?;
+        let settings = self.settings.as_ref().expect("loaded above");
         let cx = Context {
             settings,
             facts: &facts,
@@ -406,255 +364,31 @@ impl Pass<'_> {
                 (row, outcome)
             })
             .collect();
-        if phase == Phase::Pending {
-            self.remember_holds(&decided, found);
-        }
+        self.remember(&decided, phase, found);
         self.apply(decided, phase).await
     }
 
-    /// Remembers the pending callbacks a gate holds, until their gate may open.
-    fn remember_holds(&mut self, decided: &[(CallbackRow, Outcome)], found: &[Found]) {
+    /// Remembers the outcomes that stand until their gate may open or their rows change.
+    fn remember(&mut self, decided: &[(CallbackRow, Outcome)], phase: Phase, found: &[Found]) {
         let fingerprint = self.settings.as_ref().map_or(0, |s| s.fingerprint);
-        let versions: HashMap<u32, _> = found.iter().map(|f| (f.callback_id, f.version)).collect();
+        let found: HashMap<u32, &Found> = found.iter().map(|f| (f.callback_id, f)).collect();
+        let recheck = self.clock.now + RECHECK;
         for (row, outcome) in decided {
-            let Some(version) = versions.get(&row.callback_id) else {
+            let Some(f) = found.get(&row.callback_id) else {
                 continue;
             };
-            match outcome {
-                // The 24-hour window slides every second: decide again each pass.
-                Outcome::Anyone(Feed::Hold {
-                    gate: Gate::CallLimit, ..
-                }) => {}
-                Outcome::Anyone(Feed::Hold { until, .. }) => {
-                    let recheck_at = until.unwrap_or(self.clock.now + RECHECK);
-                    self.held.insert(
-                        row.callback_id,
-                        Held {
-                            version: *version,
-                            settings: fingerprint,
-                            recheck_at,
-                        },
-                    );
-                    continue;
-                }
-                _ => {}
-            }
-            self.held.remove(&row.callback_id);
-        }
-    }
-
-    /// Applies a batch's decisions, in the crash-safe order the module doc gives.
-    async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
-        // Per lead status (DNCL, DNCC): the leads, and the callbacks that hit.
-        let mut kills: HashMap<&'static str, Kills> = HashMap::new();
-        let mut limited = Vec::new();
-        let mut live = Vec::new();
-        for (row, outcome) in &decided {
-            match outcome {
-                Outcome::Skip(why) => {
-                    self.summary.errors += 1;
-                    self.report_once(row, why.clone(), Note::Skipped);
-                }
-                Outcome::StayActive(why) => self.report_once(row, why.clone(), Note::Waiting),
-                Outcome::Kill(list) => {
-                    let lead_id = row.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-                    let entry = kills.entry(list.lead_status()).or_default();
-                    entry.0.push(lead_id);
-                    entry.1.push((row.callback_id, list.clone()));
-                }
-                Outcome::Limited => limited.push(row),
-                Outcome::Live | Outcome::Anyone(_) => live.push((row, outcome)),
-            }
-        }
-        self.kill(kills).await?;
-        self.hold_limited(&limited).await?;
-        let claimed = if phase == Phase::Due {
-            self.claim(live).await?
-        } else {
-            live
-        };
-        self.give_leads_their_status(&claimed, phase).await?;
-        self.feed(&claimed).await
-    }
-
-    /// DNC hits: lead status first, then every open callback of the lead.
-    async fn kill(&mut self, kills: HashMap<&'static str, Kills>) -> DbResult<()> {
-        let dry = self.is_dry();
-        for (lead_status, (lead_ids, hits)) in kills {
-            let dead = if dry {
-                hits.len() as u64
-            } else {
-                callbacks::kill(&mut self.session, &lead_ids, lead_status).await?
+            let standing = match outcome {
+                Outcome::Anyone(Feed::Hold { until, .. }) => Some((until.unwrap_or(recheck), Note::Held)),
+                Outcome::Limited { until } => Some((until.unwrap_or(recheck), Note::Waiting)),
+                Outcome::StayActive(_) => Some((recheck, Note::Waiting)),
+                Outcome::Skip(_) => Some((recheck, Note::Skipped)),
+                Outcome::Dialed => Some((recheck, Note::Dialed)),
+                Outcome::Kill(_) | Outcome::Live | Outcome::Anyone(_) => None,
             };
-            self.summary.dead += dead;
-            for ((callback_id, list), lead_id) in hits.iter().zip(&lead_ids) {
-                info!(
-                    callback_id,
-                    lead_id,
-                    dry_run = dry,
-                    "DEAD: phone is on the {list}; lead set to {lead_status}"
-                );
+            match standing {
+                Some((at, note)) => self.memory.stand(f, phase, fingerprint, at, note),
+                None => self.memory.forget(row.callback_id),
             }
         }
-        Ok(())
     }
-
-    /// The 24-hour limit at activation: TFHCCL, retried every pass. Only what
-    /// is not so already is written, so a standing hold costs no write.
-    async fn hold_limited(&mut self, limited: &[&CallbackRow]) -> DbResult<()> {
-        let dry = self.is_dry();
-        let ids: Vec<u32> = limited
-            .iter()
-            .filter(|r| r.status == "ACTIVE")
-            .map(|r| r.callback_id)
-            .collect();
-        let lead_ids: Vec<u32> = limited
-            .iter()
-            .filter_map(|r| r.lead.as_ref())
-            .filter(|l| l.called_since_last_reset != "D")
-            .map(|l| l.lead_id)
-            .collect();
-        if !ids.is_empty() {
-            let n = if dry {
-                ids.len() as u64
-            } else {
-                callbacks::set_limited(&mut self.session, &ids, self.clock.now).await?
-            };
-            self.summary.limited += n;
-        }
-        if !lead_ids.is_empty() && !dry {
-            callbacks::mark_leads_limited(&mut self.session, &lead_ids).await?;
-        }
-        for r in limited {
-            self.report_once(r, "TFHCCL: 24-hour call limit reached".into(), Note::Waiting);
-        }
-        Ok(())
-    }
-
-    /// Claims due callbacks LIVE, by callback_id; returns those now LIVE.
-    async fn claim<'r>(
-        &mut self,
-        mut live: Vec<(&'r CallbackRow, &'r Outcome)>,
-    ) -> DbResult<Vec<(&'r CallbackRow, &'r Outcome)>> {
-        if live.is_empty() {
-            return Ok(live);
-        }
-        let dry = self.is_dry();
-        let ids: Vec<u32> = live.iter().map(|(r, _)| r.callback_id).collect();
-        let n = if dry {
-            ids.len() as u64
-        } else {
-            callbacks::claim_live(&mut self.session, &ids, self.clock.now).await?
-        };
-        if n < ids.len() as u64 {
-            // Something changed some rows between our read and our claim
-            // (an agent, VICIdial's cron, another daemon): go on only with
-            // the rows that are LIVE now. Which of those another process
-            // made LIVE cannot be told; finishing them too is safe, since
-            // the lead status is the same and the hopper insert re-checks.
-            let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
-                .await?
-                .into_iter()
-                .filter(|(_, status)| status == "LIVE")
-                .map(|(id, _)| id)
-                .collect();
-            warn!(
-                claimed = n,
-                batch = ids.len(),
-                "some due callbacks changed under the claim; skipping those no longer open"
-            );
-            live.retain(|(r, _)| now_live.contains(&r.callback_id));
-        }
-        self.summary.activated += n;
-        for (r, outcome) in &live {
-            let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-            let what = if matches!(outcome, Outcome::Live) {
-                "USERONLY"
-            } else {
-                "ANYONE"
-            };
-            info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, dry_run = dry, "LIVE ({what}): callback time {} reached", fmt_time(r.callback_time));
-        }
-        Ok(live)
-    }
-
-    /// ANYONE leads get their callback status: always when due, only when
-    /// still CBHOLD for pending ones (a half-done activation).
-    async fn give_leads_their_status(&mut self, claimed: &[(&CallbackRow, &Outcome)], phase: Phase) -> DbResult<()> {
-        let ids: Vec<u32> = claimed
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .map(|(r, _)| *r)
-            .filter(|r| phase == Phase::Due || r.lead.as_ref().is_some_and(|l| l.status == "CBHOLD"))
-            .map(|r| r.callback_id)
-            .collect();
-        if !ids.is_empty() && !self.is_dry() {
-            callbacks::set_lead_status(&mut self.session, &ids, phase == Phase::Pending).await?;
-        }
-        Ok(())
-    }
-
-    /// The hopper: one row per lead, gates permitting; held ones are counted and logged.
-    async fn feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> DbResult<()> {
-        let dry = self.is_dry();
-        let mut inserts: HashMap<&'static str, Vec<&CallbackRow>> = HashMap::new();
-        let mut leads_taken = HashSet::new();
-        for (row, outcome) in claimed {
-            match outcome {
-                Outcome::Anyone(Feed::Insert(status)) => {
-                    let lead_id = row.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-                    if leads_taken.insert(lead_id) {
-                        inserts.entry(status).or_default().push(row);
-                    }
-                }
-                Outcome::Anyone(Feed::Hold { gate, until }) => {
-                    self.summary.pending += 1;
-                    if let Some(t) = until {
-                        self.summary.next_wake = Some(self.summary.next_wake.map_or(*t, |w| w.min(*t)));
-                    }
-                    let message = match until {
-                        Some(t) => format!("{gate}; opens {t}"),
-                        None => format!("{gate}"),
-                    };
-                    self.report_once(row, message, Note::Held);
-                }
-                Outcome::Anyone(Feed::InHopper) => {
-                    debug!(
-                        callback_id = row.callback_id,
-                        "lead already in the hopper: no second row"
-                    );
-                }
-                _ => {}
-            }
-        }
-        for (status, rows) in inserts {
-            let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
-            let n = if dry {
-                ids.len() as u64
-            } else {
-                hopper::insert(&mut self.session, &ids, status).await?
-            };
-            self.summary.inserted += n;
-            if n < ids.len() as u64 {
-                warn!(
-                    inserted = n,
-                    planned = ids.len(),
-                    "some leads were dialed or queued meanwhile: no hopper row for them"
-                );
-            }
-            for r in rows {
-                let lead_id = r.lead.as_ref().map(|l| l.lead_id).unwrap_or_default();
-                info!(callback_id = r.callback_id, lead_id, campaign = %r.campaign_id, list_id = r.list_id.unwrap_or_default(), dry_run = dry, "hopper: inserted {status}");
-                self.reported.remove(&r.callback_id);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Lead ids, and per hit the callback id and the list that matched.
-type Kills = (Vec<u32>, Vec<(u32, DncList)>);
-
-fn fmt_time(t: Option<NaiveDateTime>) -> String {
-    t.map(|t| t.to_string()).unwrap_or_else(|| "NULL".into())
 }

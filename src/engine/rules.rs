@@ -1,18 +1,19 @@
 //! Deciding, apart from applying: what should happen to one callback, as a
-//! pure function of its row, the settings, the batch's DNC and call-count
-//! facts and the pass clock. Everything here is unit-tested without a database.
+//! pure function of its row, the settings, the batch's facts and the pass
+//! clock. Which facts a row needs is decided here too ([`needs`]), beside the
+//! rules that read them, so a fact that was not looked up can only hold a
+//! callback ([`Gate::Unchecked`]), never let it through. Everything here is
+//! unit-tested without a database, and `explain` can call it as a pass does.
 
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::call_limit::{Place, effective_limit, postcode_key};
+use crate::call_limit::effective_limit;
 use crate::calltime::{GmtOffset, LeadZone};
-use crate::db::callbacks::{CallbackRow, Lead, Recipient};
-use crate::db::clock::PassClock;
-use crate::db::facts::RecentCalls;
-use crate::db::settings::{Campaign, InactiveLists, LimitMethod, LimitScope, Settings};
-use crate::dnc::{self, DncHits, DncList};
+use crate::clock::PassClock;
+use crate::dnc::{self, DncList};
+use crate::model::{CallbackRow, Campaign, Facts, InactiveLists, Lead, LimitMethod, LimitScope, Recipient, Settings};
 
 /// Which query found the callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub enum Gate {
     UnknownCallTime(String),
     /// `gmt_offset_now` is NULL, not a number or off VICIdial's quarter-hour grid.
     BadOffset(String),
+    /// A fact the rules need was not looked up (a gate fails closed).
+    Unchecked(&'static str),
 }
 
 impl std::fmt::Display for Gate {
@@ -52,6 +55,23 @@ impl std::fmt::Display for Gate {
             Gate::CallLimit => write!(f, "24-hour call limit reached"),
             Gate::UnknownCallTime(id) => write!(f, "campaign call time {id:?} does not exist"),
             Gate::BadOffset(o) => write!(f, "gmt_offset_now {o:?} is not a valid offset"),
+            Gate::Unchecked(what) => write!(f, "{what} not looked up"),
+        }
+    }
+}
+
+impl Gate {
+    /// A short stable name, for counts and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Gate::NoHopperDialing => "no_hopper_dialing",
+            Gate::InactiveList(_) => "inactive_list",
+            Gate::HoursBlock => "hours_block",
+            Gate::CallTime => "call_time",
+            Gate::CallLimit => "call_limit",
+            Gate::UnknownCallTime(_) => "unknown_call_time",
+            Gate::BadOffset(_) => "bad_offset",
+            Gate::Unchecked(_) => "unchecked",
         }
     }
 }
@@ -64,7 +84,12 @@ pub enum Feed {
     /// The lead already has a hopper row: never a second one.
     InHopper,
     /// Held by a gate; `until` is when it may open (server time), `None` when unknown.
-    Hold { gate: Gate, until: Option<NaiveDateTime> },
+    Hold {
+        /// The closed gate.
+        gate: Gate,
+        /// When it may open.
+        until: Option<NaiveDateTime>,
+    },
 }
 
 /// What happens to one callback in this pass.
@@ -76,29 +101,52 @@ pub enum Outcome {
     StayActive(String),
     /// The phone is on a DNC list: lead `DNCL`/`DNCC`, open callbacks `DEAD`.
     Kill(DncList),
-    /// Due ANYONE held by the 24-hour limit: `TFHCCL`, lead `called_since_last_reset='D'`.
-    Limited,
+    /// Due ANYONE held by the 24-hour limit: `TFHCCL`, lead
+    /// `called_since_last_reset='D'`; `until` is when the oldest counted call
+    /// ages out (server time).
+    Limited {
+        /// When the count can next drop.
+        until: Option<NaiveDateTime>,
+    },
     /// Due USERONLY: `LIVE`, nothing else.
     Live,
     /// ANYONE: `LIVE` (when due) with the lead in its callback status, then the hopper.
     Anyone(Feed),
+    /// Pending only: the lead was dialed after the callback became dialable.
+    Dialed,
 }
 
-/// The batch-wide facts the gates look up.
-#[derive(Clone, Debug, Default)]
-pub struct Facts {
-    /// DNC entries found.
-    pub dnc: DncHits,
-    /// Recent calls counted.
-    pub calls: RecentCalls,
-    /// `(country_code, areacode)` to `(state, country)`, for per-state limits.
-    pub places: HashMap<(String, String), (String, String)>,
-    /// Postal code key to state, for per-state limits.
-    pub postcode_states: HashMap<String, String>,
+/// The facts one callback's rules need looked up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The DNC lists (the campaign has `callback_dnc='ENABLED'` and consults one).
+    pub dnc: bool,
+    /// The 24-hour call count, by this method.
+    pub calls: Option<LimitMethod>,
+    /// Where the phone is, for a per-state override of the limit.
+    pub place: bool,
+}
+
+/// Which facts a callback needs: only ANYONE callbacks with a lead and a
+/// known campaign go through the gates (`AST_VDhopper.pl` lines 665-781).
+pub fn needs(row: &CallbackRow, settings: &Settings) -> Needs {
+    let Some(campaign) = settings.campaign(&row.campaign_id) else {
+        return Needs::default();
+    };
+    if row.recipient != Some(Recipient::Anyone) || row.lead.is_none() {
+        return Needs::default();
+    }
+    let calls = (settings.system.call_limit_24hour && campaign.limit_method != LimitMethod::Disabled)
+        .then_some(campaign.limit_method);
+    Needs {
+        dnc: campaign.callback_dnc && campaign.dnc.consults(),
+        calls,
+        place: calls.is_some() && settings.limit_override(campaign).is_some(),
+    }
 }
 
 /// Memo of call-time answers within one pass: many leads share a zone.
-pub type OpeningCache = HashMap<(String, String, LeadZone), Result<Option<NaiveDateTime>, String>>;
+pub type OpeningCache = HashMap<(String, Option<String>, LeadZone), Result<Option<NaiveDateTime>, String>>;
 
 /// Everything `decide` reads besides the row.
 pub struct Context<'a> {
@@ -123,12 +171,12 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     let Some(recipient) = row.recipient else {
         return Outcome::Skip("recipient is neither ANYONE nor USERONLY".into());
     };
-    let Some(campaign) = cx.settings.campaigns.get(&row.campaign_id) else {
+    let Some(campaign) = cx.settings.campaign(&row.campaign_id) else {
         return Outcome::Skip(format!("campaign {:?} does not exist", row.campaign_id));
     };
     if phase == Phase::Due
         && cx.settings.system.inactive_lists == InactiveLists::NoAddToHopper
-        && let Some(list_id) = lead.list_id.filter(|id| !list_is_active(cx, *id))
+        && let Some(list_id) = lead.list_id.filter(|id| list_is_inactive(cx, *id))
     {
         return Outcome::StayActive(format!("lead's list {list_id} is inactive (NO_ADD_TO_HOPPER)"));
     }
@@ -138,19 +186,31 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     if row.lead_status.trim().is_empty() {
         return Outcome::Skip("lead_status is empty".into());
     }
-    if campaign.callback_dnc
-        && let Some(list) = dnc::check(&campaign.dnc, &lead.phone_number, &cx.facts.dnc)
-    {
-        return Outcome::Kill(list);
+    if phase == Phase::Pending && dialed_since(row, lead, cx.clock) {
+        return Outcome::Dialed;
     }
-    if limit_reached(lead, campaign, cx) {
-        return match phase {
-            Phase::Due => Outcome::Limited,
-            Phase::Pending => Outcome::Anyone(Feed::Hold {
-                gate: Gate::CallLimit,
-                until: None,
-            }),
+    let needs = needs(row, cx.settings);
+    let hold = |gate| Outcome::Anyone(Feed::Hold { gate, until: None });
+    if needs.dnc {
+        let Some(found) = cx.facts.dnc.get(&row.callback_id) else {
+            return hold(Gate::Unchecked("DNC lists"));
         };
+        if let Some(list) = dnc::check(&campaign.dnc, found) {
+            return Outcome::Kill(list);
+        }
+    }
+    match call_limit(row, campaign, needs, cx) {
+        Limit::Open => {}
+        Limit::Unchecked(what) => return hold(Gate::Unchecked(what)),
+        Limit::Reached(until) => {
+            return match phase {
+                Phase::Due => Outcome::Limited { until },
+                Phase::Pending => Outcome::Anyone(Feed::Hold {
+                    gate: Gate::CallLimit,
+                    until,
+                }),
+            };
+        }
     }
     if row.in_hopper {
         return Outcome::Anyone(Feed::InHopper);
@@ -167,68 +227,80 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     })
 }
 
-fn list_is_active(cx: &Context, list_id: u64) -> bool {
+/// Whether the lead was dialed after the callback was made dialable. The
+/// markers the scan already checked (`called_since_last_reset='N'`, the
+/// status) are what a dial changes at once; this is the check behind them,
+/// for when something reset them (a list reset during the call).
+///
+/// `last_local_call_time` is the **lead's** local time: the dialer writes
+/// `localtime(now - ($LOCAL_GMT_OFF - $gmt_offset_now) * 3600)`
+/// (`AST_VDauto_dial.pl` line 1880, `vdc_db_query.php` line 4524), so the
+/// dial happened at `last_local_call_time - gmt_offset_now` UTC. The
+/// callback became dialable when its row last changed (`modify_date`, read
+/// as an exact instant): the claim `LIVE`, a move or a conversion to ANYONE.
+/// A dial before that, even after `callback_time`, does not count: the
+/// activation made the lead dialable again, as VICIdial's does.
+pub fn dialed_since(row: &CallbackRow, lead: &Lead, clock: &PassClock) -> bool {
+    let (Some(llct), Some(offset)) = (
+        lead.last_local_call_time,
+        lead.gmt_offset_now.as_deref().and_then(GmtOffset::parse),
+    ) else {
+        return false;
+    };
+    let dialed_utc = llct - Duration::seconds(i64::from(offset.0) * 36);
+    let dialable_utc = row.modified_utc.or_else(|| {
+        // No modify_date (a schema without its ON UPDATE): the later of the
+        // callback's time and its entry, both server time.
+        let local = row.callback_time.max(row.entry_time)?;
+        Some(clock.to_utc(local))
+    });
+    dialable_utc.is_some_and(|t| dialed_utc > t)
+}
+
+fn list_is_inactive(cx: &Context, list_id: u64) -> bool {
     // A list row that does not exist is not "inactive" to VICIdial either.
     cx.settings
         .lists
         .get(&list_id)
-        .is_none_or(|l| l.is_active(cx.clock.today()))
+        .is_some_and(|l| l.is_inactive(cx.clock.today()))
 }
 
-/// VICIdial's 24-hour rule: blocked when the count is above 0 and at least the limit.
-fn limit_reached(lead: &Lead, campaign: &Campaign, cx: &Context) -> bool {
-    if !cx.settings.system.call_limit_24hour {
-        return false;
+/// The 24-hour rule's answer for one callback.
+enum Limit {
+    Open,
+    Reached(Option<NaiveDateTime>),
+    Unchecked(&'static str),
+}
+
+/// VICIdial's 24-hour rule: blocked when the count is above 0 and at least
+/// the limit (`AST_VDhopper.pl` line 3920), the limit possibly set by the
+/// campaign's per-state override container.
+fn call_limit(row: &CallbackRow, campaign: &Campaign, needs: Needs, cx: &Context) -> Limit {
+    if needs.calls.is_none() {
+        return Limit::Open;
     }
-    let calls = &cx.facts.calls;
-    let entries = match campaign.limit_method {
-        LimitMethod::Disabled => return false,
-        LimitMethod::PhoneNumber => calls
-            .by_phone
-            .get(&(lead.phone_number.clone(), lead.phone_code.clone())),
-        LimitMethod::Lead => calls.by_lead.get(&lead.lead_id),
+    let Some(count) = cx.facts.calls.get(&row.callback_id) else {
+        return Limit::Unchecked("24-hour call count");
     };
-    let own_lists = cx.settings.campaign_lists.get(&campaign.campaign_id);
-    let count: u64 = entries
-        .into_iter()
-        .flatten()
-        .filter(|(list, _)| {
-            campaign.limit_scope == LimitScope::SystemWide || own_lists.is_some_and(|l| l.contains(list))
-        })
-        .map(|(_, n)| n)
-        .sum();
-    count > 0 && count >= u64::from(limit_for(lead, campaign, cx))
-}
-
-/// The campaign's limit, or its per-state override for this lead's phone.
-fn limit_for(lead: &Lead, campaign: &Campaign, cx: &Context) -> u32 {
-    let Some(rules) = campaign
-        .limit_override
-        .as_ref()
-        .and_then(|id| cx.settings.limit_overrides.get(id))
-    else {
-        return campaign.limit;
+    let (calls, oldest) = match campaign.limit_scope {
+        LimitScope::SystemWide => (count.all, count.oldest_all),
+        LimitScope::CampaignLists => (count.campaign_lists, count.oldest_campaign_lists),
     };
-    let (areacode_state, country) = cx.facts.places.get(&place_key(lead)).cloned().unwrap_or_default();
-    let postcode_state = rules
-        .wants_postcode()
-        .then(|| cx.facts.postcode_states.get(&postcode_key(&lead.postal_code)).cloned())
-        .flatten();
-    let place = Place {
-        areacode_state,
-        country,
-        postcode_state,
-        lead_state: lead.state.clone(),
-    };
-    effective_limit(campaign.limit, rules, &place)
-}
-
-/// The `vicidial_phone_codes` key of a lead's phone: its phone code and area code.
-pub fn place_key(lead: &Lead) -> (String, String) {
-    (
-        lead.phone_code.clone(),
-        lead.phone_number.get(..3).unwrap_or_default().to_string(),
-    )
+    let mut limit = u64::from(campaign.limit);
+    if needs.place {
+        let (Some(place), Some(rules)) = (
+            cx.facts.places.get(&row.callback_id),
+            cx.settings.limit_override(campaign),
+        ) else {
+            return Limit::Unchecked("phone's state");
+        };
+        limit = effective_limit(limit, rules, place);
+    }
+    if calls > 0 && calls >= limit {
+        Limit::Reached(oldest.map(|t| t + Duration::days(1)))
+    } else {
+        Limit::Open
+    }
 }
 
 /// The first closed gate before the hopper, with when it may open.
@@ -243,7 +315,7 @@ fn gate(
         return Some((Gate::NoHopperDialing, None));
     }
     if cx.settings.system.inactive_lists != InactiveLists::KeepInHopper
-        && let Some(list_id) = row.list_id.filter(|id| !list_is_active(cx, *id))
+        && let Some(list_id) = row.list_id.filter(|id| list_is_inactive(cx, *id))
     {
         return Some((Gate::InactiveList(list_id), None));
     }
@@ -257,16 +329,11 @@ fn gate(
     let Some(offset) = GmtOffset::parse(&offset_text).filter(|o| o.on_grid()) else {
         return Some((Gate::BadOffset(offset_text), None));
     };
-    let list_call_time = row
-        .list_id
-        .and_then(|id| cx.settings.lists.get(&id))
-        .map(|l| l.local_call_time.clone())
-        .unwrap_or_default();
     let zone = LeadZone {
         gmt_offset: offset,
         state: lead.state.clone(),
     };
-    let key = (campaign.local_call_time.clone(), list_call_time, zone);
+    let key = (campaign.local_call_time.clone(), list_call_time(row, cx), zone);
     let opening = cache
         .entry(key)
         .or_insert_with_key(|(ct, list_ct, zone)| {
@@ -274,10 +341,10 @@ fn gate(
                 .call_times
                 .next_opening(
                     ct,
-                    Some(list_ct),
+                    list_ct.as_deref(),
                     zone,
                     cx.clock.utc,
-                    cx.clock.offset(),
+                    &cx.clock.zone,
                     cx.horizon_days,
                 )
                 .map_err(|e| e.0)
@@ -290,13 +357,28 @@ fn gate(
     }
 }
 
+/// The list call time VICIdial's hopper job enforces on the callback's hopper
+/// row, if any: it deletes rows by `list_id` outside the call time of each
+/// active, unexpired list of each active campaign it processes
+/// (`AST_VDhopper.pl` lines 2239, 2701-2705 and 2744), whatever campaign the
+/// row is filed under.
+fn list_call_time(row: &CallbackRow, cx: &Context) -> Option<String> {
+    let list = cx.settings.lists.get(&row.list_id?)?;
+    let owner_active = cx.settings.campaign(&list.campaign_id).is_some_and(|c| c.active);
+    (owner_active && list.call_time_enforced(cx.clock.today())).then(|| list.local_call_time.clone())
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::call_limit::LimitOverride;
     use crate::calltime::{CallTime, CallTimes, Week, Window};
-    use crate::db::settings::{List, SystemSettings};
+    use crate::clock::ServerZone;
+    use crate::collation::Key;
     use crate::dnc::{DncMode, DncPolicy};
+    use crate::model::{CallCount, DncFacts, Expiry, List, ListActive, PlaceFacts, SystemSettings};
     use chrono::NaiveDate;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
@@ -306,12 +388,13 @@ mod tests {
             .unwrap()
     }
 
-    /// A server on UTC-5 at 10:00 local.
+    /// A server on UTC-5 at `h:m` local.
+    fn clock_at(h: u32, m: u32) -> PassClock {
+        PassClock::at_utc(at(h, m) + Duration::hours(5), Arc::new(ServerZone::fixed(-5 * 3600)))
+    }
+
     fn clock() -> PassClock {
-        PassClock {
-            now: at(10, 0),
-            utc: at(15, 0),
-        }
+        clock_at(10, 0)
     }
 
     fn campaign() -> Campaign {
@@ -323,7 +406,6 @@ mod tests {
             dnc: DncPolicy {
                 internal: DncMode::Exact,
                 campaign: DncMode::Off,
-                campaign_list: "SALES".into(),
             },
             hopper_hold_inserts: false,
             callback_hours_block: 0,
@@ -334,6 +416,16 @@ mod tests {
             limit: 0,
             limit_override: None,
             no_hopper_dialing: false,
+        }
+    }
+
+    fn list(id: u64, active: ListActive, local_call_time: &str) -> List {
+        List {
+            list_id: id,
+            campaign_id: "sales".into(),
+            active,
+            expiry: Expiry::On(NaiveDate::from_ymd_opt(2099, 12, 31).unwrap()),
+            local_call_time: local_call_time.into(),
         }
     }
 
@@ -350,25 +442,24 @@ mod tests {
                 holidays: vec![],
             },
             CallTime {
-                id: "24hours".into(),
-                week: week(0, 2400),
+                id: "9am-5pm".into(),
+                week: week(900, 1700),
                 state_rules: vec![],
                 holidays: vec![],
             },
         ];
-        let list = |id, active| List {
-            list_id: id,
-            campaign_id: "SALES".into(),
-            active,
-            expiration_date: None,
-            local_call_time: "campaign".into(),
-        };
-        Settings::new(
+        Settings {
             system,
-            [(c.campaign_id.clone(), c)].into(),
-            [(101, list(101, true)), (102, list(102, false))].into(),
-            CallTimes::new(times, vec![], vec![]),
-        )
+            campaigns: [(Key::new(&c.campaign_id), c)].into(),
+            lists: [
+                (101, list(101, ListActive::Yes, "campaign")),
+                (102, list(102, ListActive::No, "campaign")),
+                (103, list(103, ListActive::Yes, "9AM-5PM ")),
+            ]
+            .into(),
+            call_times: CallTimes::new(times, vec![], vec![]),
+            ..Settings::default()
+        }
     }
 
     fn row(recipient: Recipient) -> CallbackRow {
@@ -376,24 +467,22 @@ mod tests {
             callback_id: 7,
             lead_id: Some(70),
             list_id: Some(101),
-            campaign_id: "SALES".into(),
+            campaign_id: "sales ".into(),
             status: "ACTIVE".into(),
             recipient: Some(recipient),
             user: "1001".into(),
             lead_status: "CALLBK".into(),
             entry_time: Some(at(8, 0)),
             callback_time: Some(at(9, 59)),
+            modified_utc: Some(at(9, 59) + Duration::hours(5)),
             lead: Some(Lead {
                 lead_id: 70,
                 list_id: Some(101),
                 status: "CBHOLD".into(),
                 gmt_offset_now: Some("-5.00".into()),
                 state: "NY".into(),
-                phone_code: "1".into(),
-                phone_number: "3125550100".into(),
                 called_since_last_reset: "Y".into(),
                 last_local_call_time: None,
-                postal_code: "60601".into(),
             }),
             in_hopper: false,
         }
@@ -419,13 +508,19 @@ mod tests {
         )
     }
 
+    fn hold(gate: Gate, until: Option<NaiveDateTime>) -> Outcome {
+        Outcome::Anyone(Feed::Hold { gate, until })
+    }
+
     #[test]
     fn useronly_only_goes_live() {
         assert_eq!(default_run(&row(Recipient::UserOnly)), Outcome::Live);
     }
 
+    /// `AST_VDhopper.pl` line 645 looks the campaign up in SQL
+    /// (`campaign_id='$x'`): a callback's `sales ` finds campaign `SALES`.
     #[test]
-    fn anyone_in_call_time_is_inserted_ready() {
+    fn anyone_in_call_time_is_inserted_ready_whatever_the_campaign_ids_case() {
         assert_eq!(
             default_run(&row(Recipient::Anyone)),
             Outcome::Anyone(Feed::Insert("READY"))
@@ -440,35 +535,18 @@ mod tests {
         };
         let mut c = campaign();
         let r = row(Recipient::Anyone);
+        let f = Facts::default();
         assert_eq!(
-            run(
-                &r,
-                Phase::Due,
-                &settings(c.clone(), system.clone()),
-                &Facts::default(),
-                &clock()
-            ),
+            run(&r, Phase::Due, &settings(c.clone(), system.clone()), &f, &clock()),
             Outcome::Anyone(Feed::Insert("READY"))
         );
         c.hopper_hold_inserts = true;
         assert_eq!(
-            run(
-                &r,
-                Phase::Due,
-                &settings(c.clone(), system),
-                &Facts::default(),
-                &clock()
-            ),
+            run(&r, Phase::Due, &settings(c.clone(), system), &f, &clock()),
             Outcome::Anyone(Feed::Insert("RHOLD"))
         );
         assert_eq!(
-            run(
-                &r,
-                Phase::Due,
-                &settings(c, SystemSettings::default()),
-                &Facts::default(),
-                &clock()
-            ),
+            run(&r, Phase::Due, &settings(c, SystemSettings::default()), &f, &clock()),
             Outcome::Anyone(Feed::Insert("READY"))
         );
     }
@@ -505,10 +583,7 @@ mod tests {
         let default = settings(c.clone(), SystemSettings::default());
         assert_eq!(
             run(&r, Phase::Due, &default, &f, &clock()),
-            Outcome::Anyone(Feed::Hold {
-                gate: Gate::InactiveList(102),
-                until: None
-            })
+            hold(Gate::InactiveList(102), None)
         );
         let keep = settings(
             c.clone(),
@@ -543,6 +618,56 @@ mod tests {
         ));
     }
 
+    /// `AST_VDhopper.pl` line 522: inactive means `active='N'` or
+    /// (`active='Y'` and expired); a NULL `active` is neither.
+    #[test]
+    fn a_list_with_null_active_is_not_inactive() {
+        let mut s = settings(campaign(), SystemSettings::default());
+        s.lists.get_mut(&102).unwrap().active = ListActive::Neither;
+        let mut r = row(Recipient::Anyone);
+        r.list_id = Some(102);
+        assert_eq!(
+            run(&r, Phase::Due, &s, &Facts::default(), &clock()),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
+        s.lists.get_mut(&102).unwrap().active = ListActive::Yes;
+        s.lists.get_mut(&102).unwrap().expiry = Expiry::Zero;
+        assert_eq!(
+            run(&r, Phase::Due, &s, &Facts::default(), &clock()),
+            hold(Gate::InactiveList(102), None)
+        );
+    }
+
+    /// The list's own call time (`9AM-5PM `, found as MySQL finds ids) holds
+    /// at 18:00 lead time, but only while VICIdial enforces it: for an active,
+    /// unexpired list of an active campaign (`AST_VDhopper.pl` lines 2239, 2701).
+    #[test]
+    fn a_list_call_time_applies_only_where_vicidial_enforces_it() {
+        let c = clock_at(18, 0);
+        let mut r = row(Recipient::Anyone);
+        r.list_id = Some(103);
+        let mut s = settings(campaign(), SystemSettings::default());
+        assert!(matches!(
+            run(&r, Phase::Due, &s, &Facts::default(), &c),
+            Outcome::Anyone(Feed::Hold {
+                gate: Gate::CallTime,
+                ..
+            })
+        ));
+        s.lists.get_mut(&103).unwrap().expiry = Expiry::Null;
+        assert_eq!(
+            run(&r, Phase::Due, &s, &Facts::default(), &c),
+            Outcome::Anyone(Feed::Insert("READY"))
+        );
+        let mut s = settings(campaign(), SystemSettings::default());
+        s.lists.get_mut(&103).unwrap().campaign_id = "OTHER".into();
+        assert_eq!(
+            run(&r, Phase::Due, &s, &Facts::default(), &c),
+            Outcome::Anyone(Feed::Insert("READY")),
+            "its campaign does not exist, so no active campaign enforces it"
+        );
+    }
+
     #[test]
     fn no_hopper_dialing_holds() {
         let mut c = campaign();
@@ -550,10 +675,7 @@ mod tests {
         let s = settings(c, SystemSettings::default());
         assert_eq!(
             run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
-            Outcome::Anyone(Feed::Hold {
-                gate: Gate::NoHopperDialing,
-                until: None
-            })
+            hold(Gate::NoHopperDialing, None)
         );
     }
 
@@ -564,29 +686,19 @@ mod tests {
         let s = settings(c, SystemSettings::default());
         assert_eq!(
             run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
-            Outcome::Anyone(Feed::Hold {
-                gate: Gate::HoursBlock,
-                until: Some(at(12, 0))
-            })
+            hold(Gate::HoursBlock, Some(at(12, 0)))
         );
     }
 
     #[test]
     fn call_time_holds_until_lead_local_opening() {
         // 03:00 for a lead at -8.00 (server at -5.00, 06:00 local): opens at 09:00 lead time = 12:00 server.
-        let c = PassClock {
-            now: at(6, 0),
-            utc: at(11, 0),
-        };
         let mut r = row(Recipient::Anyone);
         r.lead.as_mut().unwrap().gmt_offset_now = Some("-8.00".into());
         let s = settings(campaign(), SystemSettings::default());
         assert_eq!(
-            run(&r, Phase::Due, &s, &Facts::default(), &c),
-            Outcome::Anyone(Feed::Hold {
-                gate: Gate::CallTime,
-                until: Some(at(12, 0))
-            })
+            run(&r, Phase::Due, &s, &Facts::default(), &clock_at(6, 0)),
+            hold(Gate::CallTime, Some(at(12, 0)))
         );
     }
 
@@ -614,17 +726,25 @@ mod tests {
         let s = settings(c, SystemSettings::default());
         assert_eq!(
             run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
-            Outcome::Anyone(Feed::Hold {
-                gate: Gate::UnknownCallTime("nope".into()),
-                until: None
-            })
+            hold(Gate::UnknownCallTime("nope".into()), None)
         );
+    }
+
+    fn dnc_hit() -> Facts {
+        let mut facts = Facts::default();
+        facts.dnc.insert(
+            7,
+            DncFacts {
+                internal_number: true,
+                ..DncFacts::default()
+            },
+        );
+        facts
     }
 
     #[test]
     fn dnc_kills_only_when_enabled() {
-        let mut facts = Facts::default();
-        facts.dnc.internal.insert("3125550100".into());
+        let facts = dnc_hit();
         let mut c = campaign();
         let r = row(Recipient::Anyone);
         let s = settings(c.clone(), SystemSettings::default());
@@ -638,14 +758,69 @@ mod tests {
             run(&r, Phase::Due, &s, &facts, &clock()),
             Outcome::Kill(DncList::Internal)
         );
+        let mut pending = r.clone();
+        pending.lead.as_mut().unwrap().called_since_last_reset = "N".into();
         assert_eq!(
-            run(&r, Phase::Pending, &s, &facts, &clock()),
+            run(&pending, Phase::Pending, &s, &facts, &clock()),
             Outcome::Kill(DncList::Internal)
         );
         assert_eq!(
             run(&row(Recipient::UserOnly), Phase::Due, &s, &facts, &clock()),
             Outcome::Live
         );
+    }
+
+    /// A gate fails closed: a DNC or call-count fact the rules need but the
+    /// batch did not look up holds the callback.
+    #[test]
+    fn a_fact_not_looked_up_holds_never_lets_through() {
+        let mut c = campaign();
+        c.callback_dnc = true;
+        let s = settings(c.clone(), SystemSettings::default());
+        let r = row(Recipient::Anyone);
+        assert!(needs(&r, &s).dnc);
+        assert_eq!(
+            run(&r, Phase::Due, &s, &Facts::default(), &clock()),
+            hold(Gate::Unchecked("DNC lists"), None)
+        );
+        c.callback_dnc = false;
+        c.limit_method = LimitMethod::Lead;
+        let system = SystemSettings {
+            call_limit_24hour: true,
+            ..Default::default()
+        };
+        let s = settings(c.clone(), system.clone());
+        assert_eq!(needs(&r, &s).calls, Some(LimitMethod::Lead));
+        assert_eq!(
+            run(&r, Phase::Due, &s, &Facts::default(), &clock()),
+            hold(Gate::Unchecked("24-hour call count"), None)
+        );
+        c.limit_override = Some("TFH".into());
+        let mut s = settings(c, system);
+        s.limit_overrides
+            .insert(Key::new("tfh"), LimitOverride::parse("state=>USA,IL,1\n"));
+        let mut facts = Facts::default();
+        facts.calls.insert(7, CallCount::default());
+        assert!(needs(&r, &s).place);
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            hold(Gate::Unchecked("phone's state"), None)
+        );
+        assert_eq!(needs(&row(Recipient::UserOnly), &s), Needs::default());
+    }
+
+    fn counted(all: u64, campaign_lists: u64) -> Facts {
+        let mut facts = Facts::default();
+        facts.calls.insert(
+            7,
+            CallCount {
+                all,
+                campaign_lists,
+                oldest_all: Some(at(9, 0)),
+                oldest_campaign_lists: Some(at(9, 30)),
+            },
+        );
+        facts
     }
 
     #[test]
@@ -657,20 +832,19 @@ mod tests {
         let mut c = campaign();
         c.limit_method = LimitMethod::PhoneNumber;
         c.limit = 2;
-        let mut facts = Facts::default();
-        facts
-            .calls
-            .by_phone
-            .insert(("3125550100".into(), "1".into()), vec![(101, 1), (999, 1)]);
+        let facts = counted(2, 1);
         let r = row(Recipient::Anyone);
         let s = settings(c.clone(), system.clone());
-        assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Limited);
+        let tomorrow_9 = at(9, 0) + Duration::days(1);
+        assert_eq!(
+            run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Limited {
+                until: Some(tomorrow_9)
+            }
+        );
         assert_eq!(
             run(&r, Phase::Pending, &s, &facts, &clock()),
-            Outcome::Anyone(Feed::Hold {
-                gate: Gate::CallLimit,
-                until: None
-            })
+            hold(Gate::CallLimit, Some(tomorrow_9))
         );
         c.limit_scope = LimitScope::CampaignLists;
         let s = settings(c.clone(), system.clone());
@@ -680,39 +854,21 @@ mod tests {
         );
         // Count above zero and at least the limit: a limit of 0 blocks after one call.
         c.limit = 0;
-        let s = settings(c.clone(), system);
-        assert_eq!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Limited);
-        // System switch off: no limit.
-        let s = settings(c, SystemSettings::default());
+        let s = settings(c.clone(), system.clone());
         assert_eq!(
             run(&r, Phase::Due, &s, &facts, &clock()),
+            Outcome::Limited {
+                until: Some(at(9, 30) + Duration::days(1))
+            }
+        );
+        assert_eq!(
+            run(&r, Phase::Due, &s, &counted(0, 0), &clock()),
             Outcome::Anyone(Feed::Insert("READY"))
         );
-    }
-
-    #[test]
-    fn lead_method_counts_by_lead() {
-        let system = SystemSettings {
-            call_limit_24hour: true,
-            ..Default::default()
-        };
-        let mut c = campaign();
-        c.limit_method = LimitMethod::Lead;
-        c.limit = 1;
-        let mut facts = Facts::default();
-        facts.calls.by_lead.insert(70, vec![(101, 1)]);
-        let s = settings(c, system);
+        // System switch off: no limit, nothing needed.
+        let s = settings(c, SystemSettings::default());
         assert_eq!(
-            run(&row(Recipient::Anyone), Phase::Due, &s, &facts, &clock()),
-            Outcome::Limited
-        );
-        facts.calls.by_lead.clear();
-        facts
-            .calls
-            .by_phone
-            .insert(("3125550100".into(), "1".into()), vec![(101, 5)]);
-        assert_eq!(
-            run(&row(Recipient::Anyone), Phase::Due, &s, &facts, &clock()),
+            run(&r, Phase::Due, &s, &Facts::default(), &clock()),
             Outcome::Anyone(Feed::Insert("READY"))
         );
     }
@@ -726,28 +882,74 @@ mod tests {
         let mut c = campaign();
         c.limit_method = LimitMethod::PhoneNumber;
         c.limit = 3;
-        c.limit_override = Some("TFH_STATES".into());
+        c.limit_override = Some("tfh_states".into());
         let mut s = settings(c, system);
         s.limit_overrides
-            .insert("TFH_STATES".into(), LimitOverride::parse("state=>USA,IL,1\n"));
-        let mut facts = Facts::default();
-        facts
-            .calls
-            .by_phone
-            .insert(("3125550100".into(), "1".into()), vec![(101, 1)]);
+            .insert(Key::new("TFH_STATES"), LimitOverride::parse("state=>USA,IL,1\n"));
+        let mut facts = counted(1, 1);
+        facts.places.insert(7, PlaceFacts::default());
         let r = row(Recipient::Anyone);
         assert_eq!(
             run(&r, Phase::Due, &s, &facts, &clock()),
             Outcome::Anyone(Feed::Insert("READY")),
             "area code unknown"
         );
-        facts
-            .places
-            .insert(("1".into(), "312".into()), ("IL".into(), "USA".into()));
-        assert_eq!(
-            run(&r, Phase::Due, &s, &facts, &clock()),
-            Outcome::Limited,
-            "Illinois allows one call"
+        facts.places.insert(
+            7,
+            PlaceFacts {
+                areacode_state: "IL".into(),
+                country: "USA".into(),
+                ..PlaceFacts::default()
+            },
         );
+        assert!(
+            matches!(run(&r, Phase::Due, &s, &facts, &clock()), Outcome::Limited { .. }),
+            "Illinois allows one call; the container is found whatever the case of its id"
+        );
+    }
+
+    /// Item 1 of the fidelity review: a lead at +3.00 dialed at 10:00 server
+    /// time (UTC) has `last_local_call_time` 13:00 (`AST_VDauto_dial.pl` line
+    /// 1880); its callback made LIVE at 10:30 is undialed since.
+    #[test]
+    fn last_local_call_time_is_read_in_the_leads_own_clock() {
+        let utc = |h, m| at(h, m);
+        let clock = PassClock::at_utc(utc(11, 0), Arc::new(ServerZone::fixed(0)));
+        let mut r = row(Recipient::Anyone);
+        r.modified_utc = Some(utc(10, 30));
+        let lead = r.lead.as_mut().unwrap();
+        lead.gmt_offset_now = Some("3.00".into());
+        lead.last_local_call_time = Some(utc(13, 0));
+        let lead = r.lead.clone().unwrap();
+        assert!(!dialed_since(&r, &lead, &clock));
+        // Dialed at 10:45 server time: 13:45 lead time, after the activation.
+        let mut later = lead.clone();
+        later.last_local_call_time = Some(utc(13, 45));
+        assert!(dialed_since(&r, &later, &clock));
+        // A lead west of the server: -7.00, dialed 10:45 UTC is 03:45 local.
+        later.gmt_offset_now = Some("-7.00".into());
+        later.last_local_call_time = Some(utc(3, 45));
+        assert!(dialed_since(&r, &later, &clock));
+        later.last_local_call_time = Some(utc(3, 15));
+        assert!(!dialed_since(&r, &later, &clock));
+    }
+
+    /// Item 2: a dial after `callback_time` but before the callback was made
+    /// dialable (a USERONLY callback dialed by hand, later moved to ANYONE)
+    /// does not count: VICIdial makes the lead dialable again and dials it.
+    #[test]
+    fn a_dial_before_the_activation_does_not_count_even_after_the_callback_time() {
+        let clock = PassClock::at_utc(at(12, 0), Arc::new(ServerZone::fixed(0)));
+        let mut r = row(Recipient::Anyone);
+        r.callback_time = Some(at(9, 0));
+        r.modified_utc = Some(at(11, 0));
+        let lead = r.lead.as_mut().unwrap();
+        lead.gmt_offset_now = Some("0.00".into());
+        lead.last_local_call_time = Some(at(10, 0));
+        let lead = r.lead.clone().unwrap();
+        assert!(!dialed_since(&r, &lead, &clock));
+        // Without a modify_date, the later of callback and entry time is all there is.
+        r.modified_utc = None;
+        assert!(dialed_since(&r, &lead, &clock));
     }
 }

@@ -300,8 +300,9 @@ impl TestDb {
         db
     }
 
-    /// A campaign `C` with list 101 and `n` leads (ids from 1), each with one due
-    /// callback (id = lead id), 70% ANYONE.
+    /// A campaign `C` with list 101 and `n` leads (ids from 1), each with one
+    /// callback (id = lead id) due in the last hour by the database clock
+    /// (callback `i` at `i % 60` minutes ago), 70% ANYONE.
     pub async fn bulk(&self, n: u32) {
         self.campaign("C", &[]).await;
         self.list(101, "C", &[]).await;
@@ -311,7 +312,7 @@ impl TestDb {
                 .iter()
                 .map(|i| {
                     format!(
-                        "({i},101,101,'CBHOLD','1','312{:07}','Pat','Lead','IL','-6.00','V{i}','Y','2026-03-04 07:55:00')",
+                        "({i},101,101,'CBHOLD','1','312{:07}','Pat','Lead','IL','-6.00','V{i}','Y',NOW() - INTERVAL 1 DAY)",
                         i
                     )
                 })
@@ -329,7 +330,7 @@ impl TestDb {
                 .map(|i| {
                     let recipient = if i % 10 < 7 { "ANYONE" } else { "USERONLY" };
                     format!(
-                        "({i},{i},101,'C','ACTIVE','2026-03-04 08:00:00','2026-03-04 09:{:02}:00','1001','{recipient}','CALLBK')",
+                        "({i},{i},101,'C','ACTIVE',NOW() - INTERVAL 2 HOUR,NOW() - INTERVAL {} MINUTE,'1001','{recipient}','CALLBK')",
                         i % 60
                     )
                 })

@@ -1,0 +1,304 @@
+//! Applying a batch's decisions, in the crash-safe order the engine's doc
+//! gives: DNC kills (lead first), 24-hour holds, the claim LIVE, the leads'
+//! callback status, then the hopper. Every write is a conditional statement
+//! whose affected-row count is checked; a dry run logs and writes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use tracing::{debug, info, warn};
+
+use super::Pass;
+use super::memory::Note;
+use super::rules::{Feed, Outcome, Phase};
+use crate::db::{DbResult, callbacks, hopper};
+use crate::dnc::DncList;
+use crate::model::CallbackRow;
+
+/// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
+type Kills<'r> = HashMap<&'static str, (Vec<u32>, Vec<(&'r CallbackRow, DncList)>)>;
+
+impl Pass<'_> {
+    /// Runs a write unless this is a dry run, where it counts `planned` as done.
+    async fn write<F>(&mut self, planned: usize, write: F) -> DbResult<u64>
+    where
+        F: AsyncFnOnce(&mut crate::db::Session) -> DbResult<u64>,
+    {
+        if self.is_dry() {
+            Ok(planned as u64)
+        } else {
+            write(&mut self.session).await
+        }
+    }
+
+    /// Logs a standing condition once; counts it as noted when logged.
+    fn note(&mut self, row: &CallbackRow, message: String, note: Note) {
+        if self.memory.report_once(row, message, note) {
+            self.summary.noted += 1;
+        }
+    }
+
+    pub(super) async fn move_stale_useronly(&mut self, batch: usize, stop: &dyn Fn() -> bool) -> DbResult<()> {
+        let mut seen = HashSet::new();
+        while !stop() {
+            let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;
+            // In a dry run nothing changes, so the same rows come back: stop at the first repeat.
+            let stale: Vec<_> = stale.into_iter().filter(|s| seen.insert(s.callback_id)).collect();
+            if stale.is_empty() {
+                break;
+            }
+            let ids: Vec<u32> = stale.iter().map(|s| s.callback_id).collect();
+            let moved = self
+                .write(ids.len(), async |s| callbacks::move_to_anyone(s, &ids).await)
+                .await?;
+            for s in &stale {
+                info!(
+                    callback_id = s.callback_id,
+                    lead_id = s.lead_id,
+                    campaign = %s.campaign_id,
+                    user = %s.user,
+                    dry_run = self.is_dry(),
+                    "moved USERONLY to ANYONE: LIVE for more than {} minutes", s.minutes
+                );
+            }
+            self.summary.moved += moved;
+            if stale.len() < batch {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a batch's decisions.
+    pub(super) async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
+        let mut kills: Kills = HashMap::new();
+        let mut limited = Vec::new();
+        let mut live = Vec::new();
+        for (row, outcome) in &decided {
+            match outcome {
+                Outcome::Skip(why) => {
+                    self.summary.errors += 1;
+                    self.note(row, why.clone(), Note::Skipped);
+                }
+                Outcome::StayActive(why) => self.note(row, why.clone(), Note::Waiting),
+                Outcome::Kill(list) => {
+                    let entry = kills.entry(list.lead_status()).or_default();
+                    entry.0.push(row.lead_id_or_zero());
+                    entry.1.push((row, list.clone()));
+                }
+                Outcome::Limited { .. } => limited.push(row),
+                Outcome::Dialed => debug!(
+                    callback_id = row.callback_id,
+                    lead_id = row.lead_id_or_zero(),
+                    "lead dialed since the callback became dialable: nothing to do"
+                ),
+                Outcome::Live | Outcome::Anyone(_) => live.push((row, outcome)),
+            }
+        }
+        self.kill(kills).await?;
+        self.hold_limited(&limited).await?;
+        let (claimed, contended) = if phase == Phase::Due {
+            self.claim(live).await?
+        } else {
+            (live, false)
+        };
+        // A pending callback, or one another process may have activated
+        // (and the dialer dialed since): only a lead still in CBHOLD gets its
+        // status, so a dialed lead is never made dialable again.
+        let only_cbhold = phase == Phase::Pending || contended;
+        self.give_leads_their_status(&claimed, only_cbhold).await?;
+        self.feed(&claimed).await
+    }
+
+    /// DNC hits: lead status first, then every open callback of the lead.
+    async fn kill(&mut self, kills: Kills<'_>) -> DbResult<()> {
+        for (lead_status, (lead_ids, hits)) in kills {
+            let dead = self
+                .write(hits.len(), async |s| callbacks::kill(s, &lead_ids, lead_status).await)
+                .await?;
+            self.summary.dead += dead;
+            for (row, list) in hits {
+                info!(
+                    callback_id = row.callback_id,
+                    lead_id = row.lead_id_or_zero(),
+                    campaign = %row.campaign_id,
+                    user = %row.user,
+                    dry_run = self.is_dry(),
+                    "DEAD: phone is on the {list}; lead set to {lead_status}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The 24-hour limit at activation: TFHCCL, retried when the oldest
+    /// counted call ages out. Only what is not so already is written, so a
+    /// standing hold costs no write.
+    async fn hold_limited(&mut self, limited: &[&CallbackRow]) -> DbResult<()> {
+        let ids: Vec<u32> = limited
+            .iter()
+            .filter(|r| crate::collation::eq(&r.status, "ACTIVE"))
+            .map(|r| r.callback_id)
+            .collect();
+        let lead_ids: Vec<u32> = limited
+            .iter()
+            .filter_map(|r| r.lead.as_ref())
+            .filter(|l| l.called_since_last_reset != "D")
+            .map(|l| l.lead_id)
+            .collect();
+        if !ids.is_empty() {
+            let now = self.clock.now;
+            self.summary.limited += self
+                .write(ids.len(), async |s| callbacks::set_limited(s, &ids, now).await)
+                .await?;
+        }
+        if !lead_ids.is_empty() {
+            self.write(lead_ids.len(), async |s| {
+                callbacks::mark_leads_limited(s, &lead_ids).await
+            })
+            .await?;
+        }
+        for r in limited {
+            self.note(r, "TFHCCL: 24-hour call limit reached".into(), Note::Waiting);
+        }
+        Ok(())
+    }
+
+    /// Claims due callbacks LIVE, by callback_id; returns those now LIVE, and
+    /// whether another process changed some of them under the claim.
+    async fn claim<'r>(
+        &mut self,
+        mut live: Vec<(&'r CallbackRow, &'r Outcome)>,
+    ) -> DbResult<(Vec<(&'r CallbackRow, &'r Outcome)>, bool)> {
+        if live.is_empty() {
+            return Ok((live, false));
+        }
+        let ids: Vec<u32> = live.iter().map(|(r, _)| r.callback_id).collect();
+        let now = self.clock.now;
+        let n = self
+            .write(ids.len(), async |s| callbacks::claim_live(s, &ids, now).await)
+            .await?;
+        self.summary.activated += n;
+        if n < ids.len() as u64 {
+            // Something changed some rows between our read and our claim (an
+            // agent, VICIdial's cron, another daemon). Which of those now LIVE
+            // are ours cannot be told, so go on with them as pending ones:
+            // their lead only gets its status if still CBHOLD, and the hopper
+            // insert re-checks the lead.
+            let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
+                .await?
+                .into_iter()
+                .filter(|(_, status)| crate::collation::eq(status, "LIVE"))
+                .map(|(id, _)| id)
+                .collect();
+            warn!(
+                claimed = n,
+                batch = ids.len(),
+                "some due callbacks changed under the claim; going on with those now LIVE as pending ones"
+            );
+            live.retain(|(r, _)| now_live.contains(&r.callback_id));
+            return Ok((live, true));
+        }
+        for (r, outcome) in &live {
+            let what = if matches!(outcome, Outcome::Live) {
+                "USERONLY"
+            } else {
+                "ANYONE"
+            };
+            let time = r.callback_time.map_or_else(|| "NULL".to_string(), |t| t.to_string());
+            info!(
+                callback_id = r.callback_id,
+                lead_id = r.lead_id_or_zero(),
+                campaign = %r.campaign_id,
+                user = %r.user,
+                dry_run = self.is_dry(),
+                "LIVE ({what}): callback time {time} reached"
+            );
+        }
+        Ok((live, false))
+    }
+
+    /// ANYONE leads get their callback status and `called_since_last_reset='N'`
+    /// (`AST_VDhopper.pl` line 752); with `only_cbhold`, only leads still in
+    /// `CBHOLD`.
+    async fn give_leads_their_status(
+        &mut self,
+        claimed: &[(&CallbackRow, &Outcome)],
+        only_cbhold: bool,
+    ) -> DbResult<()> {
+        let ids: Vec<u32> = claimed
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
+            .map(|(r, _)| *r)
+            .filter(|r| {
+                !only_cbhold
+                    || r.lead
+                        .as_ref()
+                        .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD"))
+            })
+            .map(|r| r.callback_id)
+            .collect();
+        if !ids.is_empty() {
+            self.write(ids.len(), async |s| {
+                callbacks::set_lead_status(s, &ids, only_cbhold).await
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The hopper: one row per lead, gates permitting; held ones are counted and logged.
+    async fn feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> DbResult<()> {
+        let mut inserts: HashMap<&'static str, Vec<&CallbackRow>> = HashMap::new();
+        let mut leads_taken = HashSet::new();
+        for (row, outcome) in claimed {
+            match outcome {
+                Outcome::Anyone(Feed::Insert(status)) if leads_taken.insert(row.lead_id_or_zero()) => {
+                    inserts.entry(status).or_default().push(row);
+                }
+                Outcome::Anyone(Feed::Hold { gate, until }) => {
+                    self.summary.pending += 1;
+                    *self.summary.held_by_gate.entry(gate.name()).or_default() += 1;
+                    if let Some(t) = until {
+                        self.summary.wake_at(*t);
+                    }
+                    let message = match until {
+                        Some(t) => format!("{gate}; opens {t}"),
+                        None => format!("{gate}"),
+                    };
+                    self.note(row, message, Note::Held);
+                }
+                Outcome::Anyone(Feed::InHopper) => {
+                    debug!(
+                        callback_id = row.callback_id,
+                        lead_id = row.lead_id_or_zero(),
+                        "lead already in the hopper: no second row"
+                    );
+                }
+                _ => {}
+            }
+        }
+        for (status, rows) in inserts {
+            let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
+            let inserted: HashSet<u32> = if self.is_dry() {
+                ids.iter().copied().collect()
+            } else {
+                hopper::insert(&mut self.session, &ids, status)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
+            self.summary.inserted += inserted.len() as u64;
+            for r in rows {
+                let (callback_id, lead_id) = (r.callback_id, r.lead_id_or_zero());
+                let list_id = r.list_id.unwrap_or_default();
+                if inserted.contains(&callback_id) {
+                    info!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, list_id, dry_run = self.is_dry(), "hopper: inserted {status}");
+                    self.memory.forget(callback_id);
+                } else {
+                    warn!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, "hopper: not inserted, the lead was dialed or queued meanwhile");
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! What the engine remembers between passes: callbacks whose outcome stands
+//! (held by a gate, waiting, bad data, dialed), so an unchanged one is not
+//! fetched and decided again every poll interval, and what was last logged
+//! about each callback, so a standing condition is logged once, not every
+//! second.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use chrono::NaiveDateTime;
+use tracing::{info, warn};
+
+use super::rules::Phase;
+use crate::db::callbacks::Found;
+use crate::model::CallbackRow;
+
+/// Kinds of standing outcomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Bad data, skipped: logged again hourly.
+    Skipped,
+    /// Due but waiting (TFHCCL, NO_ADD_TO_HOPPER): logged again hourly.
+    Waiting,
+    /// LIVE and held by a gate: logged when it starts or changes.
+    Held,
+    /// LIVE, and its lead was dialed since: nothing to do, nothing to log.
+    Dialed,
+}
+
+/// A callback whose outcome stands, and what must stay the same for that.
+#[derive(Clone, Debug)]
+struct Standing {
+    /// The callback's and lead's `modify_date` when it was decided.
+    version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    /// The settings it was decided under.
+    settings: u64,
+    /// When to decide it again (its gate's opening, or a recheck).
+    recheck_at: NaiveDateTime,
+    note: Note,
+    /// The scan that found it.
+    phase: Phase,
+}
+
+/// What was last logged about a callback.
+struct Reported {
+    message: String,
+    note: Note,
+}
+
+/// The engine's memory of standing outcomes and of what it logged.
+pub struct Memory {
+    standing: HashMap<u32, Standing>,
+    reported: HashMap<u32, Reported>,
+    reported_since: Instant,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            standing: HashMap::new(),
+            reported: HashMap::new(),
+            reported_since: Instant::now(),
+        }
+    }
+}
+
+impl Memory {
+    /// Re-logs standing problems hourly, so they are neither spam nor
+    /// forgotten; holds are logged once, and again when they change.
+    pub fn age_reports(&mut self) {
+        if self.reported_since.elapsed().as_secs() >= 3600 {
+            self.reported.retain(|_, r| r.note == Note::Held);
+            self.reported_since = Instant::now();
+        }
+    }
+
+    /// Whether any outcome stands (then the settings are read every pass, to
+    /// tell whether they still stand).
+    pub fn has_standing(&self) -> bool {
+        !self.standing.is_empty()
+    }
+
+    /// The standing outcome of a found callback, when it is unchanged, under
+    /// the same settings and not yet due to be decided again.
+    pub fn still_stands(
+        &self,
+        found: &Found,
+        settings: Option<u64>,
+        now: NaiveDateTime,
+    ) -> Option<(Note, NaiveDateTime)> {
+        let s = self.standing.get(&found.callback_id)?;
+        (s.version == found.version && Some(s.settings) == settings && s.recheck_at > now)
+            .then_some((s.note, s.recheck_at))
+    }
+
+    /// Remembers a standing outcome.
+    pub fn stand(&mut self, found: &Found, phase: Phase, settings: u64, recheck_at: NaiveDateTime, note: Note) {
+        self.standing.insert(
+            found.callback_id,
+            Standing {
+                version: found.version,
+                settings,
+                recheck_at,
+                note,
+                phase,
+            },
+        );
+    }
+
+    /// Forgets a callback's standing outcome (it changed, or was acted on).
+    pub fn forget(&mut self, callback_id: u32) {
+        self.standing.remove(&callback_id);
+        self.reported.remove(&callback_id);
+    }
+
+    /// Forgets the standing outcomes found by one kind of scan that a
+    /// complete scan of that kind no longer finds (and what was logged of them).
+    pub fn keep_only(&mut self, phase: Phase, seen: &HashSet<u32>) {
+        let gone: Vec<u32> = self
+            .standing
+            .iter()
+            .filter(|(id, s)| s.phase == phase && !seen.contains(id))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            self.forget(id);
+        }
+    }
+
+    /// Logs a standing condition of a callback once (again when it changes);
+    /// returns whether it logged.
+    pub fn report_once(&mut self, row: &CallbackRow, message: String, note: Note) -> bool {
+        if self
+            .reported
+            .get(&row.callback_id)
+            .is_some_and(|r| r.message == message)
+        {
+            return false;
+        }
+        let (callback_id, lead_id, user) = (row.callback_id, row.lead_id_or_zero(), row.user.as_str());
+        match note {
+            Note::Skipped => warn!(callback_id, lead_id, campaign = %row.campaign_id, user, "skipped: {message}"),
+            Note::Waiting | Note::Held | Note::Dialed => {
+                info!(callback_id, lead_id, campaign = %row.campaign_id, user, "held: {message}")
+            }
+        }
+        self.reported.insert(row.callback_id, Reported { message, note });
+        true
+    }
+}
