@@ -129,7 +129,9 @@ install -m 0755 "$new" "$bin.new"
 mv -f "$bin.new" "$bin"
 if [ -n "$previous" ]; then say "replaced $bin (was $previous)"; else say "installed $bin"; fi
 
-sed "s|/usr/local/bin/$name|$prefix/bin/$name|g" "$here/systemd/$name.service" > "$unit.new"
+# The unit as shipped, pointed at this prefix's binary and README.
+sed -e "s|/usr/local/bin/$name|$prefix/bin/$name|g" -e "s|/usr/share/doc/$name/|$prefix/share/doc/$name/|g" \
+  "$here/systemd/$name.service" > "$unit.new"
 chmod 0644 "$unit.new"
 mv -f "$unit.new" "$unit"
 say "installed $unit"

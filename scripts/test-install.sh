@@ -141,6 +141,8 @@ mode /usr/local/share/doc/vicidial-callbackd/README.md 644
 cmp -s "$release/vicidial-callbackd" "$root/usr/local/bin/vicidial-callbackd" || fail "installed binary differs"
 grep -qx "ExecStart=/usr/local/bin/vicidial-callbackd run" "$root/etc/systemd/system/vicidial-callbackd.service" \
   || fail "the unit does not start the installed binary"
+grep -qx "Documentation=file:///usr/local/share/doc/vicidial-callbackd/README.md" \
+  "$root/etc/systemd/system/vicidial-callbackd.service" || fail "the unit does not name the installed README"
 grep -qx "astguiclient_conf = \"$tmp/astguiclient.conf\"" "$root/etc/vicidial-callbackd/config.toml" \
   || fail "the new configuration does not name --astguiclient-conf"
 pass "first install: files, modes, passing check, systemd skipped"
