@@ -23,6 +23,7 @@
 #                             configuration and the system user stay
 # Environment: DESTDIR=DIR stages every file under DIR, as packages are built;
 # no user is created and systemd is not touched.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi # run as `sh install.sh`
 set -euo pipefail
 
 name=vicidial-callbackd
@@ -47,6 +48,7 @@ while [ $# -gt 0 ]; do
 done
 case "$prefix" in /*) ;; *) die "--prefix must be an absolute path: $prefix" ;; esac
 prefix=${prefix%/}
+case "$astguiclient_conf" in "" | /*) ;; *) die "--astguiclient-conf must be an absolute path: $astguiclient_conf" ;; esac
 if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
   die "run it as root (sudo $0), or set DESTDIR to stage the files"
 fi

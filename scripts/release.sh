@@ -73,7 +73,7 @@ rm -rf "$stage" "$stage.tar.gz" "$stage.debug"
 mkdir -p "$stage/config" "$stage/systemd"
 # Shipped without the debug sections (a quarter of the size; symbols stay, so a
 # backtrace still names functions); they are kept beside the tarball.
-objcopy --only-keep-debug "$binary" "$stage.debug"
+objcopy --only-keep-debug "$binary" "$stage.debug" && chmod 0644 "$stage.debug"
 objcopy --strip-debug --add-gnu-debuglink="$stage.debug" "$binary" "$stage/vicidial-callbackd"
 chmod 0755 "$stage/vicidial-callbackd"
 install -m 0755 scripts/install.sh "$stage/install.sh"
