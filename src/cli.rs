@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 /// Scheduled-callback daemon for VICIdial.
 #[derive(Debug, Parser)]
-#[command(name = "vicidial-callbackd", version, about)]
+#[command(name = "vicidial-callbackd", version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CALLBACKD_COMMIT"), ")"), about)]
 pub struct Cli {
     /// TOML configuration file (default /etc/vicidial-callbackd/config.toml, optional).
     #[arg(long, global = true, value_name = "PATH")]

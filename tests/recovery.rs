@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestDb, t};
+use common::{TestDb, daemon, sigterm, t};
 
 /// A lead 1 whose ANYONE callback 10 was activated at 10:00 and whose hopper row is gone.
 async fn live_without_hopper(tag: &str, lead_status: &str) -> TestDb {
@@ -127,17 +126,6 @@ async fn a_failure_between_any_two_writes_is_repaired_by_the_next_pass() {
         "every batch writes claim, lead status and hopper: {total}"
     );
     db.drop_db().await;
-}
-
-fn daemon(db: &TestDb) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
-        .args(["--database-url", &db.url, "run"])
-        .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
-        .env("CALLBACKD_EMAIL__ENABLED", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the daemon")
 }
 
 #[tokio::test]
@@ -306,15 +294,6 @@ async fn a_callback_is_activated_within_a_second_of_its_time() {
     sigterm(&child);
     assert!(child.wait().unwrap().success());
     db.drop_db().await;
-}
-
-/// Sends SIGTERM (std only has SIGKILL).
-fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! loaded with `sql/vicidial-schema.sql`, plus terse inserts with defaults.
 #![allow(dead_code)]
 
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mysql_async::prelude::Queryable;
@@ -404,6 +405,27 @@ impl TestDb {
         let _ = self.pool.disconnect().await;
         let _ = self.db.close().await;
     }
+}
+
+/// The real binary running the daemon on `db`, with 200-callback batches and no email.
+pub fn daemon(db: &TestDb) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args(["--database-url", &db.url, "run"])
+        .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
+        .env("CALLBACKD_EMAIL__ENABLED", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the daemon")
+}
+
+/// Sends SIGTERM (std only has SIGKILL).
+pub fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// VICIdial's schema as `sql/` ships it.

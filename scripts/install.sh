@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Installs or upgrades vicidial-callbackd on a VICIdial server. Run it as root
+# from the unpacked release (scripts/release.sh builds one):
+#
+#   sudo ./install.sh                install, or upgrade: check, then (re)start
+#   sudo ./install.sh --uninstall    remove it; the configuration stays
+#
+# It installs the binary (PREFIX/bin), the documented configuration
+# (/etc/vicidial-callbackd/config.toml, only when there is none), the systemd
+# unit, the README (PREFIX/share/doc) and the system user vicidial-callbackd;
+# runs `vicidial-callbackd check`, which reads the database settings from
+# VICIdial's /etc/astguiclient.conf, and stops with the reason when it fails;
+# then enables and starts the service, or restarts it on an upgrade: the
+# running daemon finishes its batch, the new one picks up what was in flight.
+#
+# Options:
+#   --prefix DIR              install under DIR (default /usr/local)
+#   --astguiclient-conf PATH  check against this file instead of the one the
+#                             configuration names; a new configuration file
+#                             names it
+#   --no-check                install only: no check, no start (packaging)
+#   --uninstall               stop and remove what it installed; the
+#                             configuration and the system user stay
+# Environment: DESTDIR=DIR stages every file under DIR, as packages are built;
+# no user is created and systemd is not touched.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi # run as `sh install.sh`
+set -euo pipefail
+
+name=vicidial-callbackd
+prefix=/usr/local
+astguiclient_conf=
+check=1
+uninstall=0
+destdir=${DESTDIR:-}
+
+die() { echo "install: $*" >&2; exit 1; }
+say() { echo "install: $*"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
+    --astguiclient-conf) astguiclient_conf=${2:?--astguiclient-conf needs a file}; shift 2 ;;
+    --no-check) check=0; shift ;;
+    --uninstall) uninstall=1; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+case "$prefix" in /*) ;; *) die "--prefix must be an absolute path: $prefix" ;; esac
+prefix=${prefix%/}
+case "$astguiclient_conf" in "" | /*) ;; *) die "--astguiclient-conf must be an absolute path: $astguiclient_conf" ;; esac
+if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
+  die "run it as root (sudo $0), or set DESTDIR to stage the files"
+fi
+
+bin=$destdir$prefix/bin/$name
+etc=$destdir/etc/$name
+config=$etc/config.toml
+unit=$destdir/etc/systemd/system/$name.service
+doc=$destdir$prefix/share/doc/$name
+
+# systemd is there to drive only on a live install on a host that runs it.
+systemd=0
+if [ -z "$destdir" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+  systemd=1
+fi
+
+if [ "$uninstall" = 1 ]; then
+  if [ "$systemd" = 1 ] && [ -e "$unit" ]; then
+    systemctl disable --now "$name" >/dev/null 2>&1 || true
+    say "stopped and disabled the service"
+  fi
+  for path in "$unit" "$bin"; do
+    if [ -e "$path" ]; then rm -f "$path" && say "removed $path"; fi
+  done
+  if [ -d "$doc" ]; then rm -rf "$doc" && say "removed $doc"; fi
+  if [ "$systemd" = 1 ]; then systemctl daemon-reload; fi
+  if [ -e "$config" ]; then say "kept $config (yours)"; fi
+  if [ -z "$destdir" ] && getent passwd "$name" >/dev/null; then
+    say "kept the system user $name (its group reads the configuration); remove it with: userdel $name"
+  fi
+  exit 0
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+new=$here/$name
+for file in "$new" "$here/config/$name.toml" "$here/systemd/$name.service" "$here/README.md"; do
+  [ -f "$file" ] || die "$file is missing: run install.sh from the unpacked release (scripts/release.sh builds one)"
+done
+# A binary this host cannot run (too old a glibc, another architecture) stops here, before anything changes.
+version=$("$new" --version 2>&1) || die "the new binary does not run on this host: $version"
+say "installing $version"
+
+group=root
+if [ -z "$destdir" ]; then
+  if getent passwd "$name" >/dev/null; then
+    say "system user $name exists"
+  else
+    nologin=$(command -v nologin || echo /sbin/nologin)
+    useradd --system --user-group --no-create-home --home-dir / --shell "$nologin" \
+      --comment "VICIdial callback daemon" "$name"
+    say "created system user $name"
+  fi
+  group=$name
+fi
+
+# (Empty arrays are expanded as ${a[@]+"${a[@]}"}: CentOS 7's bash 4.2 calls
+# "${a[@]}" of an empty array unbound under set -u.)
+owner=()
+if [ -z "$destdir" ]; then owner=(-o root -g "$group"); fi
+if [ ! -d "$etc" ]; then
+  install -d -m 0750 ${owner[@]+"${owner[@]}"} "$etc"
+  say "created $etc"
+fi
+if [ -e "$config" ]; then
+  say "kept $config (yours; never overwritten)"
+else
+  install -m 0640 ${owner[@]+"${owner[@]}"} "$here/config/$name.toml" "$config"
+  if [ -n "$astguiclient_conf" ]; then
+    quoted=$(printf '%s' "$astguiclient_conf" | sed 's/[\\|&]/\\&/g')
+    sed -i "s|^astguiclient_conf = .*|astguiclient_conf = \"$quoted\"|" "$config"
+  fi
+  say "installed $config (every key documented, with its default)"
+fi
+
+install -d -m 0755 "$(dirname "$bin")" "$(dirname "$unit")" "$doc"
+previous=
+if [ -x "$bin" ]; then previous=$("$bin" --version 2>/dev/null || echo "an unknown version"); fi
+# Into place with one rename, so a running daemon's binary is never half-written.
+install -m 0755 "$new" "$bin.new"
+mv -f "$bin.new" "$bin"
+if [ -n "$previous" ]; then say "replaced $bin (was $previous)"; else say "installed $bin"; fi
+
+# The unit as shipped, pointed at this prefix's binary and README.
+sed -e "s|/usr/local/bin/$name|$prefix/bin/$name|g" -e "s|/usr/share/doc/$name/|$prefix/share/doc/$name/|g" \
+  "$here/systemd/$name.service" > "$unit.new"
+chmod 0644 "$unit.new"
+mv -f "$unit.new" "$unit"
+say "installed $unit"
+install -m 0644 "$here/README.md" "$doc/README.md"
+say "installed $doc/README.md"
+
+if [ "$check" = 0 ]; then
+  say "not checked and not started (--no-check)"
+  exit 0
+fi
+say "checking: $name check"
+env_override=()
+if [ -n "$astguiclient_conf" ]; then env_override=("CALLBACKD_DATABASE__ASTGUICLIENT_CONF=$astguiclient_conf"); fi
+if ! env ${env_override[@]+"${env_override[@]}"} "$bin" --config "$config" check 2>&1 | sed 's/^/    /'; then
+  what="not started"
+  if [ "$systemd" = 1 ] && systemctl is-active --quiet "$name"; then
+    what="not restarted: the previous version keeps running"
+  fi
+  die "the check failed (above), so the service was $what. Fix the database settings (in ${astguiclient_conf:-/etc/astguiclient.conf}, or [database] in $config) and run install.sh again."
+fi
+
+if [ "$systemd" = 0 ]; then
+  if [ -n "$destdir" ]; then
+    say "DESTDIR: systemd not touched; on the server: systemctl enable --now $name; journalctl -u $name -f"
+  else
+    say "systemd is not running on this host: run '$prefix/bin/$name run' under your supervisor"
+  fi
+  exit 0
+fi
+systemctl daemon-reload
+systemctl enable --quiet "$name"
+if systemctl is-active --quiet "$name"; then
+  # stop (SIGTERM: the current batch finishes) then start; the new daemon
+  # completes whatever was in flight by the pending rule.
+  systemctl restart "$name"
+  say "restarted the service on the new version"
+else
+  systemctl start "$name"
+  say "enabled and started the service"
+fi
+sleep 3
+if ! systemctl is-active --quiet "$name"; then
+  journalctl -u "$name" -n 20 --no-pager >&2 || true
+  die "the service is not running (its last log lines above)"
+fi
+say "running. Watch the logs: journalctl -u $name -f"

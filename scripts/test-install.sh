@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The release and its installer, for real: builds the release tarball
+# (scripts/release.sh, which also refuses a binary needing glibc newer than
+# 2.17), unpacks it, and runs its install.sh into temporary DESTDIRs: files and
+# modes, the installed binary's `check` against the throwaway MariaDB through an
+# astguiclient.conf written as VICIdial's installer writes it, an admin's
+# configuration left alone on a second run, a failing check stopping the
+# install with the reason, --prefix, --no-check, --uninstall. Then shellcheck
+# on these scripts. Run by .ci/run after the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "test-install: FAIL: $*" >&2; exit 1; }
+pass() { echo "test-install: ok: $*"; }
+
+tarball=$(scripts/release.sh)
+scripts/db.sh start
+url=$(scripts/db.sh url)
+[[ $url =~ ^mysql://([^:]+):([^@]+)@([^:]+):([0-9]+)$ ]] || fail "unexpected database url $url"
+db_user=${BASH_REMATCH[1]} db_pass=${BASH_REMATCH[2]} db_host=${BASH_REMATCH[3]} db_port=${BASH_REMATCH[4]}
+db_name=callbackd_install_$$
+mysql_client=$(command -v mariadb || command -v mysql)
+sql() { "$mysql_client" --no-defaults -h "$db_host" -P "$db_port" -u "$db_user" -p"$db_pass" "$@"; }
+
+tmp=$(mktemp -d)
+cleanup() {
+  rm -rf "$tmp"
+  sql -e "DROP DATABASE IF EXISTS $db_name" || true
+}
+trap cleanup EXIT
+sql -e "CREATE DATABASE $db_name CHARACTER SET utf8mb4"
+sql "$db_name" < sql/vicidial-schema.sql
+
+# /etc/astguiclient.conf exactly as VICIdial's install.pl writes it (the
+# `print conf` lines that follow `open(conf, ">$PATHconf")`), with its
+# defaults, pointing at the test database.
+astguiclient() { # astguiclient FILE PASSWORD
+  cat > "$1" <<EOF
+# /etc/astguiclient.conf - configuration elements for the astguiclient/vicidial package
+# this is the astguiclient configuration file 
+# all comments will be lost if you run install.pl again
+
+# Paths used by astGUIclient
+PATHhome => /usr/share/astguiclient
+PATHlogs => /var/log/astguiclient
+PATHagi => /var/lib/asterisk/agi-bin
+PATHweb => /var/www/html
+PATHsounds => /var/lib/asterisk/sounds
+PATHmonitor => /var/spool/asterisk/monitor
+PATHDONEmonitor => /var/spool/asterisk/monitorDONE
+
+# The IP address of this machine
+VARserver_ip => 10.0.0.15
+
+# Database connection information
+VARDB_server => $db_host
+VARDB_database => $db_name
+VARDB_user => $db_user
+VARDB_pass => $2
+VARDB_custom_user => custom
+VARDB_custom_pass => custom1234
+VARDB_port => $db_port
+
+# Cold-Storage Database connection information (optional)
+VARCS_server => 
+VARCS_database => asterisk_coldstorage
+VARCS_user => coldstorage
+VARCS_pass => cs1234
+VARCS_port => 3306
+
+# Alpha-Numeric list of the astGUIclient processes to be kept running
+# (value should be listing of characters with no spaces: 1234568)
+#  X - NO KEEPALIVE PROCESSES (use only if you want none to be keepalive)
+#  1 - AST_update
+#  2 - AST_send_listen
+#  3 - AST_VDauto_dial
+#  4 - AST_VDremote_agents
+#  5 - AST_VDadapt (If multi-server system, this must only be on one server)
+#  6 - FastAGI_log
+#  7 - AST_VDauto_dial_FILL (only for multi-server, this must only be on one server)
+#  8 - ip_relay (used for blind agent monitoring)
+#  9 - Timeclock auto logout, (If multi-server system, this must only be on one server)
+#  C - ConfBridge process, (see the ConfBridge documentation for more info)
+#  E - Email processor, (If multi-server system, this must only be on one server)
+#  S - SIP Logger (Patched Asterisk 13 or higher required)
+VARactive_keepalives => 1234568
+
+# Asterisk version VICIDIAL is installed for
+VARasterisk_version => 16.X
+
+# FTP recording archive connection information
+VARFTP_host => 10.0.0.4
+VARFTP_user => cron
+VARFTP_pass => test
+VARFTP_port => 21
+VARFTP_dir => RECORDINGS
+VARHTTP_path => http://10.0.0.4
+
+# REPORT server connection information
+VARREPORT_host => 10.0.0.4
+VARREPORT_user => cron
+VARREPORT_pass => test
+VARREPORT_port => 21
+VARREPORT_dir => REPORTS
+
+# Settings for FastAGI logging server
+VARfastagi_log_min_servers => 3
+VARfastagi_log_max_servers => 16
+VARfastagi_log_min_spare_servers => 2
+VARfastagi_log_max_spare_servers => 8
+VARfastagi_log_max_requests => 1000
+VARfastagi_log_checkfordead => 30
+VARfastagi_log_checkforwait => 60
+
+# Expected DB Schema version for this install
+ExpectedDBSchema => 1729
+
+# 3rd-party add-ons for this install
+KhompEnabled => 0
+EOF
+}
+astguiclient "$tmp/astguiclient.conf" "$db_pass"
+astguiclient "$tmp/astguiclient-bad.conf" "not-the-password"
+
+mkdir "$tmp/release"
+tar -xzf "$tarball" -C "$tmp/release"
+release=$(echo "$tmp"/release/vicidial-callbackd-*)
+root=$tmp/root
+installer() { DESTDIR=$root "$release/install.sh" "$@" > "$tmp/out" 2>&1; }
+
+# A first install.
+installer --astguiclient-conf "$tmp/astguiclient.conf" || { cat "$tmp/out"; fail "first install"; }
+grep -q "schema: ok" "$tmp/out" || { cat "$tmp/out"; fail "the install ran no passing check"; }
+grep -q "DESTDIR: systemd not touched" "$tmp/out" || { cat "$tmp/out"; fail "systemd step not skipped"; }
+mode() { [ "$(stat -c %a "$root$1")" = "$2" ] || fail "$1 has mode $(stat -c %a "$root$1"), not $2"; }
+mode /usr/local/bin/vicidial-callbackd 755
+mode /etc/vicidial-callbackd 750
+mode /etc/vicidial-callbackd/config.toml 640
+mode /etc/systemd/system/vicidial-callbackd.service 644
+mode /usr/local/share/doc/vicidial-callbackd/README.md 644
+cmp -s "$release/vicidial-callbackd" "$root/usr/local/bin/vicidial-callbackd" || fail "installed binary differs"
+grep -qx "ExecStart=/usr/local/bin/vicidial-callbackd run" "$root/etc/systemd/system/vicidial-callbackd.service" \
+  || fail "the unit does not start the installed binary"
+grep -qx "Documentation=file:///usr/local/share/doc/vicidial-callbackd/README.md" \
+  "$root/etc/systemd/system/vicidial-callbackd.service" || fail "the unit does not name the installed README"
+grep -qx "astguiclient_conf = \"$tmp/astguiclient.conf\"" "$root/etc/vicidial-callbackd/config.toml" \
+  || fail "the new configuration does not name --astguiclient-conf"
+pass "first install: files, modes, passing check, systemd skipped"
+
+commit=$(git rev-parse --short=12 HEAD)
+"$root/usr/local/bin/vicidial-callbackd" --version | grep -q "(commit $commit" || fail "--version does not name $commit"
+out=$("$root/usr/local/bin/vicidial-callbackd" --config "$root/etc/vicidial-callbackd/config.toml" check 2>&1) \
+  || { echo "$out"; fail "the installed binary's check through astguiclient.conf"; }
+pass "the installed binary: --version names $commit; check passes through a VICIdial astguiclient.conf"
+
+# An upgrade: the admin's configuration stays as it is, the binary is replaced.
+echo "# the admin's own edit" >> "$root/etc/vicidial-callbackd/config.toml"
+cp "$root/etc/vicidial-callbackd/config.toml" "$tmp/config.before"
+echo "an old binary" > "$root/usr/local/bin/vicidial-callbackd"
+installer --astguiclient-conf "$tmp/astguiclient.conf" || { cat "$tmp/out"; fail "second install"; }
+cmp -s "$tmp/config.before" "$root/etc/vicidial-callbackd/config.toml" || fail "the second run changed the configuration"
+grep -q "kept .*config.toml (yours; never overwritten)" "$tmp/out" || { cat "$tmp/out"; fail "no word about the kept configuration"; }
+cmp -s "$release/vicidial-callbackd" "$root/usr/local/bin/vicidial-callbackd" || fail "the binary was not replaced"
+mode /usr/local/bin/vicidial-callbackd 755
+pass "second run: the configuration left alone, the binary replaced"
+
+# A failing check stops the install with the reason.
+if installer --astguiclient-conf "$tmp/astguiclient-bad.conf"; then cat "$tmp/out"; fail "a failing check did not stop the install"; fi
+if ! grep -q "the check failed" "$tmp/out" || ! grep -qi "access denied" "$tmp/out"; then cat "$tmp/out"; fail "no reason given"; fi
+pass "a failing check stops the install and says why"
+
+# Another prefix, staged without a check as a package build does.
+DESTDIR=$tmp/opt "$release/install.sh" --prefix /opt/callbackd --no-check > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "--prefix"; }
+[ -x "$tmp/opt/opt/callbackd/bin/vicidial-callbackd" ] || fail "--prefix: no binary"
+grep -qx "ExecStart=/opt/callbackd/bin/vicidial-callbackd run" "$tmp/opt/etc/systemd/system/vicidial-callbackd.service" \
+  || fail "--prefix: the unit does not start the installed binary"
+grep -q "not checked and not started" "$tmp/out" || { cat "$tmp/out"; fail "--no-check said nothing"; }
+pass "--prefix and --no-check"
+
+# Uninstall: everything but the configuration goes.
+installer --uninstall || { cat "$tmp/out"; fail "--uninstall"; }
+for path in /usr/local/bin/vicidial-callbackd /etc/systemd/system/vicidial-callbackd.service /usr/local/share/doc/vicidial-callbackd; do
+  [ ! -e "$root$path" ] || fail "--uninstall left $path"
+done
+cmp -s "$tmp/config.before" "$root/etc/vicidial-callbackd/config.toml" || fail "--uninstall touched the configuration"
+pass "--uninstall removes what it installed and keeps the configuration"
+
+if ! command -v shellcheck >/dev/null; then
+  echo "test-install: installing shellcheck with apt" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+fi
+shellcheck scripts/release.sh scripts/install.sh scripts/test-install.sh
+pass "shellcheck on the release and install scripts"
