@@ -40,22 +40,39 @@ pub type DbResult<T> = Result<T, DbError>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    faults: Faults,
+}
+
+/// Test hooks between writes: a failure, as if the process died there, or
+/// another process's statements, as if they raced the daemon there.
+#[derive(Clone, Default)]
+struct Faults {
     /// Writes still allowed before an injected failure; negative: no limit.
     write_budget: Arc<AtomicI64>,
+    /// SQL to run (once) before the write after this many more writes.
+    interleave: Arc<std::sync::Mutex<Option<(i64, String)>>>,
 }
 
 impl Db {
     /// Creates the pool; no connection is made until the first query.
     pub fn new(opts: mysql_async::Opts) -> Db {
+        let faults = Faults::default();
+        faults.write_budget.store(-1, Ordering::SeqCst);
         Db {
             pool: Pool::new(opts),
-            write_budget: Arc::new(AtomicI64::new(-1)),
+            faults,
         }
     }
 
     /// Test hook: the write after `writes` more writes fails (and every one after it), as if the process had died there.
     pub fn fail_after_writes(&self, writes: i64) {
-        self.write_budget.store(writes, Ordering::SeqCst);
+        self.faults.write_budget.store(writes, Ordering::SeqCst);
+    }
+
+    /// Test hook: `sql` runs once, on the same connection, right before the
+    /// write after `writes` more writes, as another process racing the daemon.
+    pub fn interleave_before_write(&self, writes: i64, sql: &str) {
+        *self.faults.interleave.lock().expect("not poisoned") = Some((writes, sql.to_string()));
     }
 
     /// Takes a connection from the pool for one pass.
@@ -66,7 +83,7 @@ impl Db {
         conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'").await?;
         Ok(Session {
             conn,
-            write_budget: self.write_budget.clone(),
+            faults: self.faults.clone(),
         })
     }
 
@@ -79,7 +96,7 @@ impl Db {
 /// One connection, used by one pass from start to end.
 pub struct Session {
     conn: Conn,
-    write_budget: Arc<AtomicI64>,
+    faults: Faults,
 }
 
 impl Session {
@@ -104,12 +121,26 @@ impl Session {
     /// Runs one write statement and returns the number of rows it changed and
     /// the first AUTO_INCREMENT id it generated (0 when none).
     pub async fn insert(&mut self, sql: &str, params: Vec<Value>) -> DbResult<(u64, u64)> {
-        let left = self.write_budget.load(Ordering::SeqCst);
+        let left = self.faults.write_budget.load(Ordering::SeqCst);
         if left == 0 {
             return Err(DbError::Injected(left));
         }
         if left > 0 {
-            self.write_budget.fetch_sub(1, Ordering::SeqCst);
+            self.faults.write_budget.fetch_sub(1, Ordering::SeqCst);
+        }
+        let interleave = {
+            let mut slot = self.faults.interleave.lock().expect("not poisoned");
+            match slot.as_mut() {
+                Some((0, _)) => slot.take().map(|(_, sql)| sql),
+                Some((n, _)) => {
+                    *n -= 1;
+                    None
+                }
+                None => None,
+            }
+        };
+        if let Some(sql) = interleave {
+            self.conn.query_drop(sql).await?;
         }
         let started = std::time::Instant::now();
         self.conn.exec_drop(sql, Params::from(params)).await?;
