@@ -2,53 +2,79 @@
 
 use std::process::ExitCode;
 
-use chrono::{Local, NaiveDateTime};
+use chrono::NaiveDateTime;
 use tokio::sync::watch;
 use tracing::{error, info};
-use tracing_subscriber::EnvFilter;
 
-use crate::cli::Command;
-use crate::config::Config;
-use crate::db::{self, Db};
+use crate::check;
+use crate::cli::{CheckFormat, Command};
+use crate::config::{Config, ConfigError, ConfigSource, DatabaseTarget};
+use crate::db::Db;
+use crate::email::transport::{Mailer, MailerError};
 use crate::email::{self, alerts::Alerts};
 use crate::engine::{self, Engine, PassOptions};
 
-/// Logs to stderr; `RUST_LOG` overrides the level given by `-v`.
-pub fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("vicidial_callbackd={level},warn")));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+/// The exit code of a configuration or usage error (clap uses it too).
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Checks what only building the parts can check, the database settings
+/// (which may come from astguiclient.conf) and the `[email]` transport, with
+/// the code `run` uses, so `check` and `run` agree on every configuration.
+pub fn validate(config: &Config) -> Result<DatabaseTarget, ConfigError> {
+    let target = config.database_target()?;
+    if config.email.enabled {
+        Mailer::new(&config.email).map_err(|e| {
+            let key = e.config_key().unwrap_or_else(|| "email".to_owned());
+            let problem = match e {
+                MailerError::Config { problem, .. } => problem,
+                other => other.to_string(),
+            };
+            ConfigError::new(config.origin.of(&key), key, problem)
+        })?;
+    }
+    Ok(target)
 }
 
 /// Runs a subcommand and returns the process exit code.
-pub async fn execute(command: Command, config: Config) -> ExitCode {
-    let opts = match config.database_opts() {
-        Ok(opts) => opts,
+pub async fn execute(command: Command, source: ConfigSource, config: Config) -> ExitCode {
+    let target = match validate(&config) {
+        Ok(target) => target,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let db = Db::new(opts);
+    let db = Db::new(target.opts.clone());
     let code = match command {
-        Command::Run => run(db.clone(), config).await,
+        Command::Run => {
+            info!(
+                version = env!("CARGO_PKG_VERSION"),
+                config = %config.origin.describe_sources(),
+                database = %target,
+                "vicidial-callbackd starting"
+            );
+            run(db.clone(), source, config).await
+        }
         Command::Once { now, dry_run } => once(db.clone(), config, now, dry_run).await,
-        Command::Check => check(db.clone()).await,
+        Command::Check { format } => {
+            let report = check::run(&db, &config, &target).await;
+            match format {
+                CheckFormat::Text => report.print_text(),
+                CheckFormat::Json => report.print_json(),
+            }
+            if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
     };
     // Closing the pool is best-effort: the server may be the thing that failed.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), db.close()).await;
     code
 }
 
-async fn run(db: Db, config: Config) -> ExitCode {
+async fn run(db: Db, _source: ConfigSource, config: Config) -> ExitCode {
     let (tx, rx) = watch::channel(false);
     // Handlers first, so a stop request is never the default "die at once".
     let signals = Signals::new();
@@ -140,126 +166,5 @@ async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) 
             error!("email alert pass failed: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-async fn check(db: Db) -> ExitCode {
-    let mut session = match db.session().await {
-        Ok(s) => s,
-        Err(e) => {
-            println!("cannot connect to the database: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("configuration: ok");
-    println!("database connection: ok");
-    let mut failed = false;
-    match db::schema::problems(&mut session).await {
-        Ok(problems) if problems.is_empty() => {
-            println!("schema: ok (every table and column the daemon uses is there)")
-        }
-        Ok(problems) => {
-            failed = true;
-            for p in problems {
-                println!("schema: {p}");
-            }
-        }
-        Err(e) => {
-            failed = true;
-            println!("schema: cannot read information_schema: {e}");
-        }
-    }
-    match db::clock::read(&mut session, None).await {
-        Ok(clock) => {
-            let offset = clock.offset().local_minus_utc();
-            let mut warnings = clock_warnings(clock.now, offset, Local::now());
-            match db::schema::server_gmt(&mut session).await {
-                Ok(servers) => warnings.extend(server_gmt_warnings(&servers, offset)),
-                Err(e) => warnings.push(format!("cannot read the servers table: {e}")),
-            }
-            for warning in warnings {
-                println!("warning: {warning}");
-            }
-        }
-        Err(e) => {
-            failed = true;
-            println!("clock: cannot read the database clock: {e}");
-        }
-    }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
-}
-
-/// VICIdial mixes the host's and the database's clocks and assumes they agree.
-fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::DateTime<Local>) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let skew = (host.naive_local() - db_now).num_milliseconds().abs();
-    if skew > 2000 {
-        warnings.push(format!(
-            "the database clock ({db_now}) and this host's clock ({}) differ by {:.1} s; VICIdial's jobs assume they agree",
-            host.naive_local().format("%Y-%m-%d %H:%M:%S"),
-            skew as f64 / 1000.0
-        ));
-    }
-    let host_offset = host.offset().local_minus_utc();
-    if (host_offset - db_offset_secs).abs() >= 60 {
-        warnings.push(format!(
-            "the database's time zone (UTC{:+.2}) differs from this host's (UTC{:+.2})",
-            f64::from(db_offset_secs) / 3600.0,
-            f64::from(host_offset) / 3600.0
-        ));
-    }
-    warnings
-}
-
-/// VICIdial's call-time code takes "UTC now" as its host clock minus
-/// `servers.local_gmt` (plus an hour in summer time); the daemon takes the
-/// database's own offset. They must agree, or the two disagree on call times.
-fn server_gmt_warnings(servers: &[(String, String)], db_offset_secs: i32) -> Vec<String> {
-    let db_hours = f64::from(db_offset_secs) / 3600.0;
-    servers
-        .iter()
-        .filter_map(|(ip, gmt)| {
-            let Ok(hours) = gmt.trim().parse::<f64>() else {
-                return Some(format!("server {ip} has local_gmt {gmt:?}, which is not a number"));
-            };
-            let agrees = (hours - db_hours).abs() < 0.01 || (hours + 1.0 - db_hours).abs() < 0.01;
-            (!agrees).then(|| {
-                format!(
-                    "server {ip} has local_gmt {gmt} but the database is at UTC{db_hours:+.2}: \
-                     VICIdial and the daemon will disagree on leads' call times"
-                )
-            })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn clocks_that_agree_give_no_warning() {
-        let host = Local.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
-        let offset = host.offset().local_minus_utc();
-        assert!(clock_warnings(host.naive_local(), offset, host).is_empty());
-        let w = clock_warnings(host.naive_local() - chrono::Duration::seconds(30), offset, host);
-        assert_eq!(w.len(), 1, "{w:?}");
-        let w = clock_warnings(host.naive_local(), offset + 3600, host);
-        assert!(w[0].contains("time zone"), "{w:?}");
-    }
-
-    #[test]
-    fn server_gmt_must_match_the_database_offset_or_its_summer_time() {
-        let servers = vec![
-            ("10.0.0.1".to_string(), "-5.00".to_string()),
-            ("10.0.0.2".to_string(), "-7.00".to_string()),
-            ("10.0.0.3".to_string(), "x".to_string()),
-        ];
-        let w = server_gmt_warnings(&servers, -5 * 3600);
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("10.0.0.2") && w[1].contains("10.0.0.3"), "{w:?}");
-        // In summer time (UTC-4) a -5.00 server is right.
-        assert_eq!(server_gmt_warnings(&servers[..1], -4 * 3600), Vec::<String>::new());
     }
 }

@@ -16,8 +16,10 @@
 //! [`calltime`], [`dnc`]); applying is SQL ([`db`]). The clock is the
 //! database's, never the host's.
 
+pub mod astguiclient;
 pub mod call_limit;
 pub mod calltime;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -25,4 +27,5 @@ pub mod db;
 pub mod dnc;
 pub mod email;
 pub mod engine;
+pub mod logging;
 pub mod ops;

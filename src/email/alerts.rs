@@ -211,8 +211,9 @@ pub fn decide(
     }
 }
 
-/// Parses the container text and checks its sender, once per change of text.
-fn usable_template(text: Option<&str>) -> Result<EmailTemplate, String> {
+/// Parses the container text and checks its sender (the alert loop does it
+/// once per change of text; `check` once).
+pub fn usable_template(text: Option<&str>) -> Result<EmailTemplate, String> {
     let Some(text) = text else {
         return Err(format!("there is no {} settings container", alerts::CONTAINER_ID));
     };
