@@ -2,9 +2,11 @@
 
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use chrono::NaiveDateTime;
 use tokio::sync::watch;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::check;
 use crate::cli::{CheckFormat, Command};
@@ -13,6 +15,8 @@ use crate::db::Db;
 use crate::email::transport::{Mailer, MailerError};
 use crate::email::{self, alerts::Alerts};
 use crate::engine::{self, Engine, PassOptions};
+use crate::ops::{Shutdown, notify};
+use crate::{leader, metrics};
 
 /// The exit code of a configuration or usage error (clap uses it too).
 pub const EXIT_CONFIG: u8 = 2;
@@ -74,45 +78,153 @@ pub async fn execute(command: Command, source: ConfigSource, config: Config) -> 
     code
 }
 
-async fn run(db: Db, _source: ConfigSource, config: Config) -> ExitCode {
-    let (tx, rx) = watch::channel(false);
-    // Handlers first, so a stop request is never the default "die at once".
-    let signals = Signals::new();
-    tokio::spawn(async move {
-        signals.wait().await;
-        info!("shutdown requested: finishing the current batch");
-        let _ = tx.send(true);
-    });
-    // Email alerts run beside the engine, on their own task and connection,
-    // so a slow or dead mail server never delays an activation.
-    let alerts = if config.email.enabled {
-        match Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size) {
-            Ok(alerts) => Some(tokio::spawn(email::alerts::run(
-                alerts,
-                config.engine.clone(),
-                rx.clone(),
-            ))),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
+/// The daemon: leader election, then, while leading, the engine and the
+/// email loops; `/metrics` and `/health`; systemd's notifications. SIGTERM
+/// and SIGINT stop it after the current batch; SIGHUP reloads the
+/// configuration file.
+async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
+    exit_on_panic();
+    let mut signals = Signals::new();
+    let (stop, shutdown) = Shutdown::new();
+    let mut helpers = Vec::new();
+    if config.metrics.enabled {
+        // Callbacks matter more than their metrics: a taken port is an
+        // error in the log (and a failed scrape), not a stopped daemon.
+        match tokio::net::TcpListener::bind(config.metrics.listen).await {
+            Ok(listener) => {
+                info!(listen = %config.metrics.listen, "serving /metrics and /health");
+                helpers.push(tokio::spawn(metrics::serve(
+                    listener,
+                    db.clone(),
+                    config.metrics.clone(),
+                    shutdown.clone(),
+                )));
             }
+            Err(e) => error!(
+                "metrics.listen: cannot listen on {}: {e}; running without /metrics and /health",
+                config.metrics.listen
+            ),
         }
-    } else {
-        info!("email alerts disabled ([email] enabled = false)");
-        None
-    };
-    let mut engine = Engine::new(db, config.engine);
-    engine::run(&mut engine, rx).await;
-    if let Some(alerts) = alerts {
-        let _ = alerts.await;
+    }
+    let (role_tx, mut role) = watch::channel(false);
+    let opts = config.database_opts().expect("validated at start");
+    helpers.push(tokio::spawn(leader::elect(opts, role_tx, shutdown.clone())));
+    helpers.push(tokio::spawn(notify::supervise(
+        Duration::from_secs(config.log.slow_seconds),
+        db.clone(),
+        shutdown.clone(),
+    )));
+    loop {
+        // A standby waits to lead; a signal may come first.
+        let signal = tokio::select! {
+            _ = role.wait_for(|leading| *leading) => None,
+            signal = signals.next() => Some(signal),
+        };
+        match signal {
+            Some(Signal::Stop) => break,
+            Some(Signal::Reload) => {
+                reload(&source, &mut config);
+                continue;
+            }
+            None => {}
+        }
+        // One term of leadership: the loops run until it ends, a stop, or a
+        // reload (which starts the next term with the new configuration).
+        // The engine runs on this task (its pass is not Send); email alerts
+        // on their own, with their own connection.
+        let (end_term, term) = Shutdown::new();
+        let alerts = config.email.enabled.then(|| {
+            let alerts = Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size)
+                .expect("validated at start and on reload");
+            tokio::spawn(email::alerts::run(alerts, config.engine.clone(), term.clone()))
+        });
+        let mut engine = Engine::new(db.clone(), config.engine.clone());
+        let engine_loop = engine::run(&mut engine, term);
+        tokio::pin!(engine_loop);
+        let mut engine_done = false;
+        let signal = tokio::select! {
+            _ = &mut engine_loop => {
+                engine_done = true;
+                None
+            }
+            _ = role.wait_for(|leading| !*leading) => None,
+            signal = signals.next() => Some(signal),
+        };
+        if signal == Some(Signal::Stop) {
+            info!("shutdown requested: finishing the current batch");
+        }
+        end_term.shutdown();
+        if !engine_done {
+            engine_loop.await;
+        }
+        if let Some(alerts) = alerts {
+            let _ = alerts.await;
+        }
+        match signal {
+            Some(Signal::Stop) => break,
+            Some(Signal::Reload) => reload(&source, &mut config),
+            None => {}
+        }
+    }
+    stop.shutdown();
+    for task in helpers {
+        let _ = task.await;
     }
     ExitCode::SUCCESS
 }
 
-/// SIGTERM (systemd's stop) and SIGINT (Ctrl-C).
+/// Reads the configuration again for SIGHUP. A bad file is logged and the
+/// running configuration kept; the database, metrics and log settings need a
+/// restart (the connections and the listener are made at start).
+fn reload(source: &ConfigSource, config: &mut Config) {
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Reloading]);
+    match source.load().and_then(|new| validate(&new).map(|target| (new, target))) {
+        Ok((new, target)) => {
+            let old = config.database_target().map(|t| t.to_string()).unwrap_or_default();
+            if target.to_string() != old {
+                warn!("reload: the database settings changed; restart to use them");
+            }
+            if new.metrics.listen != config.metrics.listen || new.metrics.enabled != config.metrics.enabled {
+                warn!("reload: the [metrics] settings changed; restart to use them");
+            }
+            if new.log.format != config.log.format {
+                warn!("reload: log.format changed; restart to use it");
+            }
+            info!(config = %new.origin.describe_sources(), "configuration reloaded");
+            *config = new;
+        }
+        Err(e) => error!("configuration reload failed, keeping the running configuration: {e}"),
+    }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+}
+
+/// A panic in any task ends the process with a non-zero code, so systemd
+/// restarts it: a half-dead daemon (say, alerts gone, engine running) would
+/// look alive to everyone watching.
+fn exit_on_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default(info);
+        error!("panic: {info}; exiting");
+        std::process::exit(101);
+    }));
+}
+
+/// What a signal asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    /// SIGTERM (systemd's stop) or SIGINT (Ctrl-C).
+    Stop,
+    /// SIGHUP: read the configuration again.
+    Reload,
+}
+
+/// The signals the daemon handles; installed first, so a signal is never the
+/// default "die at once".
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -121,13 +233,15 @@ impl Signals {
         Signals {
             term: signal(SignalKind::terminate()).expect("SIGTERM handler"),
             int: signal(SignalKind::interrupt()).expect("SIGINT handler"),
+            hup: signal(SignalKind::hangup()).expect("SIGHUP handler"),
         }
     }
 
-    async fn wait(mut self) {
+    async fn next(&mut self) -> Signal {
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
+            _ = self.term.recv() => Signal::Stop,
+            _ = self.int.recv() => Signal::Stop,
+            _ = self.hup.recv() => Signal::Reload,
         }
     }
 }

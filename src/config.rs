@@ -472,9 +472,8 @@ impl Config {
         if e.max_per_pass < e.batch_size {
             return fail("engine.max_per_pass", "must be at least engine.batch_size");
         }
-        if self.database.max_connections < 2 {
-            // One for the leader lock, one for the passes.
-            return fail("database.max_connections", "must be at least 2");
+        if self.database.max_connections == 0 {
+            return fail("database.max_connections", "must be at least 1");
         }
         if self.database.statement_timeout_seconds == 0 {
             return fail("database.statement_timeout_seconds", "must be at least 1");
@@ -526,7 +525,7 @@ impl Config {
         };
         let timeout = self.database.statement_timeout_seconds;
         let constraints =
-            mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 2");
+            mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 1");
         let opts: mysql_async::Opts = builder
             .pool_opts(mysql_async::PoolOpts::default().with_constraints(constraints))
             // Probes an idle or waiting connection, so a peer that vanished

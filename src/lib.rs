@@ -27,5 +27,7 @@ pub mod db;
 pub mod dnc;
 pub mod email;
 pub mod engine;
+pub mod leader;
 pub mod logging;
+pub mod metrics;
 pub mod ops;
