@@ -46,6 +46,7 @@ pub fn lock_name(opts: &Opts) -> String {
 pub async fn elect(opts: Opts, role: watch::Sender<bool>, mut shutdown: Shutdown) {
     let name = lock_name(&opts);
     let mut conn: Option<Conn> = None;
+    let mut said_standby = false;
     while !shutdown.is_shutdown() {
         let leading = *role.borrow();
         let step = tokio::time::timeout(STEP_LIMIT, step(&mut conn, &opts, &name, leading)).await;
@@ -58,7 +59,10 @@ pub async fn elect(opts: Opts, role: watch::Sender<bool>, mut shutdown: Shutdown
                         warn!(lock = %name, "standby: the leader lock is no longer ours; stopping work");
                     }
                     role.send_replace(now_leading);
+                } else if !now_leading && !said_standby {
+                    info!(lock = %name, "standby: another daemon holds the leader lock");
                 }
+                said_standby = !now_leading;
                 metrics::global().set_role(now_leading, None);
             }
             failed => {
