@@ -7,12 +7,13 @@
 #   scripts/db.sh stop     stop it
 #   scripts/db.sh url      print the URL of the server (no database part)
 #
-# Port: CALLBACKD_DB_PORT (default 33306).
+# Port: CALLBACKD_DB_PORT when set (it must be free, or this checkout's own
+# server); else the port this checkout's server already uses; else 33306 when
+# free, or the next free one.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 base="$here/.local/mariadb"
-port="${CALLBACKD_DB_PORT:-33306}"
 sock="$base/mysqld.sock"
 user=callbackd
 pass=callbackd
@@ -51,10 +52,59 @@ running() {
   [ -S "$sock" ] && client -e 'SELECT 1' >/dev/null 2>&1
 }
 
+# True when something listens on 127.0.0.1:$1.
+listening() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Who listens on port $1, for the message.
+holder() {
+  local who
+  who=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n 1 |
+    sed 's/users:(("\([^"]*\)",pid=\([0-9]*\)/\1 (pid \2)/') || true
+  echo "${who:-another process}"
+}
+
+# The port this checkout's running server listens on.
+own_port() {
+  client -N -e 'SELECT @@port'
+}
+
+# The port to use: see the header.
+choose_port() {
+  if running; then
+    local own
+    own=$(own_port)
+    if [ -n "${CALLBACKD_DB_PORT:-}" ] && [ "$CALLBACKD_DB_PORT" != "$own" ]; then
+      echo "db: this checkout's server already runs on port $own, not $CALLBACKD_DB_PORT; run scripts/db.sh stop first" >&2
+      exit 1
+    fi
+    echo "$own"
+    return
+  fi
+  if [ -n "${CALLBACKD_DB_PORT:-}" ]; then
+    if listening "$CALLBACKD_DB_PORT"; then
+      echo "db: port $CALLBACKD_DB_PORT (CALLBACKD_DB_PORT) is taken by $(holder "$CALLBACKD_DB_PORT"); choose another" >&2
+      exit 1
+    fi
+    echo "$CALLBACKD_DB_PORT"
+    return
+  fi
+  local p=33306
+  while listening "$p"; do
+    p=$((p + 1))
+  done
+  echo "$p"
+}
+
 start() {
   install_server
-  if running; then return 0; fi
   mkdir -p "$base"
+  port=$(choose_port)
+  if running; then return 0; fi
+  if [ "$port" != "${CALLBACKD_DB_PORT:-33306}" ]; then
+    echo "db: port 33306 is taken by $(holder 33306); using $port" >&2
+  fi
   if [ ! -d "$base/data/mysql" ]; then
     "$(find_bin mariadb-install-db mysql_install_db)" --no-defaults --datadir="$base/data" \
       --user="$(id -un)" --auth-root-authentication-method=normal >"$base/install.log" 2>&1
@@ -71,6 +121,9 @@ start() {
     sleep 0.2
   done
   if ! running; then
+    if listening "$port"; then
+      echo "db: port $port was taken by $(holder "$port") while the server started" >&2
+    fi
     echo "db: the server did not start; see $base/error.log" >&2
     tail -n 20 "$base/error.log" >&2 || true
     exit 1
@@ -81,6 +134,7 @@ start() {
 
 stop() {
   if [ -f "$base/mysqld.pid" ]; then
+    echo "db: stopping the server on port $(own_port 2>/dev/null || echo '?')" >&2
     kill "$(cat "$base/mysqld.pid")" 2>/dev/null || true
     for _ in $(seq 1 100); do
       [ -S "$sock" ] || break
@@ -92,6 +146,12 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  url) echo "mysql://$user:$pass@127.0.0.1:$port" ;;
+  url)
+    if ! running; then
+      echo "db: the server is not running; scripts/db.sh start" >&2
+      exit 1
+    fi
+    echo "mysql://$user:$pass@127.0.0.1:$(own_port)"
+    ;;
   *) echo "usage: scripts/db.sh start|stop|url" >&2; exit 2 ;;
 esac

@@ -971,13 +971,23 @@ mod tests {
             quarter_hours in -51..=52,
             minute in 0i64..7 * 24 * 60,
             server_minutes in -720..=840,
+            change in prop::option::of((0i64..9 * 24 * 60, prop_oneof![Just(60), Just(-60)])),
         ) -> Scenario {
             Scenario {
                 times,
                 list,
                 zone: LeadZone { gmt_offset: GmtOffset(quarter_hours * 25), state: state.into() },
                 utc: first_day().and_time(NaiveTime::MIN) + TimeDelta::minutes(minute),
-                server: ServerZone::fixed(server_minutes * 60),
+                // Sometimes a daylight-saving change of the server within the scenario.
+                server: ServerZone::new(
+                    server_minutes * 60,
+                    change
+                        .map(|(at, delta)| {
+                            (first_day().and_time(NaiveTime::MIN) + TimeDelta::minutes(at), (server_minutes + delta) * 60)
+                        })
+                        .into_iter()
+                        .collect(),
+                ),
             }
         }
     }

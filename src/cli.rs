@@ -3,11 +3,20 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDateTime;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// What `--help` says about exit codes; scripts and systemd rely on them.
+const EXIT_CODES: &str = "Exit codes: 0 ok; 1 database or runtime error (check: an item FAILed); \
+2 configuration or usage error (one line on stderr naming the file or variable and the key).";
 
 /// Scheduled-callback daemon for VICIdial.
 #[derive(Debug, Parser)]
-#[command(name = "vicidial-callbackd", version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CALLBACKD_COMMIT"), ")"), about)]
+#[command(
+    name = "vicidial-callbackd",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CALLBACKD_COMMIT"), ")"),
+    about,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// TOML configuration file (default /etc/vicidial-callbackd/config.toml, optional).
     #[arg(long, global = true, value_name = "PATH")]
@@ -46,8 +55,23 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check configuration, connectivity, schema and clocks; exit non-zero when something is wrong.
-    Check,
+    /// Check configuration, connection, privileges, schema, clocks and the
+    /// email container: one line per item (ok, warn, FAIL).
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// `text` (FAIL lines on stderr) or `json` (one document on stdout, for monitoring).
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+}
+
+/// How `check` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per item.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 fn parse_now(text: &str) -> Result<NaiveDateTime, String> {
@@ -79,8 +103,22 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(Cli::try_parse_from(["x", "once", "--now", "tomorrow"]).is_err());
-        let cli = Cli::parse_from(["x", "-vv", "--database-url", "mysql://a@b/c", "check"]);
+        let cli = Cli::parse_from([
+            "x",
+            "-vv",
+            "--database-url",
+            "mysql://a@b/c",
+            "check",
+            "--format",
+            "json",
+        ]);
         assert_eq!(cli.verbose, 2);
+        assert!(matches!(
+            cli.command,
+            Command::Check {
+                format: CheckFormat::Json
+            }
+        ));
         assert_eq!(cli.database_url.as_deref(), Some("mysql://a@b/c"));
     }
 }

@@ -2,44 +2,63 @@
 
 use std::process::ExitCode;
 
-use chrono::{Local, NaiveDateTime};
-use tokio::sync::watch;
-use tracing::{error, info};
-use tracing_subscriber::EnvFilter;
+use std::time::Duration;
 
-use crate::cli::Command;
-use crate::config::Config;
-use crate::db::{self, Db};
+use chrono::NaiveDateTime;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::check;
+use crate::cli::{CheckFormat, Command};
+use crate::config::{Config, ConfigError, ConfigSource, DatabaseTarget};
+use crate::db::Db;
+use crate::email::transport::{Mailer, MailerError};
 use crate::email::{self, alerts::Alerts};
 use crate::engine::{self, Engine, PassOptions};
+use crate::ops::{Shutdown, notify};
+use crate::{leader, metrics};
 
-/// Logs to stderr; `RUST_LOG` overrides the level given by `-v`.
-pub fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("vicidial_callbackd={level},warn")));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+/// The exit code of a configuration or usage error (clap uses it too).
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Checks what only building the parts can check, the database settings
+/// (which may come from astguiclient.conf) and the `[email]` transport, with
+/// the code `run` uses, so `check` and `run` agree on every configuration.
+pub fn validate(config: &Config) -> Result<DatabaseTarget, ConfigError> {
+    let target = config.database_target()?;
+    if config.email.enabled {
+        Mailer::new(&config.email).map_err(|e| {
+            let key = e.config_key().unwrap_or_else(|| "email".to_owned());
+            let problem = match e {
+                MailerError::Config { problem, .. } => problem,
+                other => other.to_string(),
+            };
+            ConfigError::new(config.origin.of(&key), key, problem)
+        })?;
+    }
+    Ok(target)
 }
 
 /// Runs a subcommand and returns the process exit code.
-pub async fn execute(command: Command, config: Config) -> ExitCode {
-    let opts = match config.database_opts() {
-        Ok(opts) => opts,
+pub async fn execute(command: Command, source: ConfigSource, config: Config) -> ExitCode {
+    let target = match validate(&config) {
+        Ok(target) => target,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let db = Db::new(opts);
+    let db = Db::new(target.opts.clone());
     let code = match command {
-        Command::Run => run(db.clone(), config).await,
+        Command::Run => {
+            info!(
+                version = env!("CARGO_PKG_VERSION"),
+                config = %config.origin.describe_sources(),
+                database = %target,
+                "vicidial-callbackd starting"
+            );
+            run(db.clone(), source, config).await
+        }
         Command::Once {
             now: Some(_),
             dry_run: false,
@@ -49,55 +68,174 @@ pub async fn execute(command: Command, config: Config) -> ExitCode {
                 "error: once --now without --dry-run would change real rows as if it were that time; \
                  add --dry-run to rehearse, or --force if that is really meant"
             );
-            ExitCode::from(2)
+            ExitCode::from(EXIT_CONFIG)
         }
         Command::Once { now, dry_run, .. } => once(db.clone(), config, now, dry_run).await,
-        Command::Check => check(db.clone()).await,
+        Command::Check { format } => {
+            let report = check::run(&db, &config, &target).await;
+            match format {
+                CheckFormat::Text => report.print_text(),
+                CheckFormat::Json => report.print_json(),
+            }
+            if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
     };
     // Closing the pool is best-effort: the server may be the thing that failed.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), db.close()).await;
     code
 }
 
-async fn run(db: Db, config: Config) -> ExitCode {
-    let (tx, rx) = watch::channel(false);
-    // Handlers first, so a stop request is never the default "die at once".
-    let signals = Signals::new();
-    tokio::spawn(async move {
-        signals.wait().await;
-        info!("shutdown requested: finishing the current batch");
-        let _ = tx.send(true);
-    });
-    // Email alerts run beside the engine, on their own task and connection,
-    // so a slow or dead mail server never delays an activation.
-    let alerts = if config.email.enabled {
-        match Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size) {
-            Ok(alerts) => Some(tokio::spawn(email::alerts::run(
-                alerts,
-                config.engine.clone(),
-                rx.clone(),
-            ))),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
+/// The daemon: leader election, then, while leading, the engine and the
+/// email loops; `/metrics` and `/health`; systemd's notifications. SIGTERM
+/// and SIGINT stop it after the current batch; SIGHUP reloads the
+/// configuration file.
+async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
+    exit_on_panic();
+    let mut signals = Signals::new();
+    let (stop, shutdown) = Shutdown::new();
+    let mut helpers = Vec::new();
+    if config.metrics.enabled {
+        // Callbacks matter more than their metrics: a taken port is an
+        // error in the log (and a failed scrape), not a stopped daemon.
+        match tokio::net::TcpListener::bind(config.metrics.listen).await {
+            Ok(listener) => {
+                info!(listen = %config.metrics.listen, "serving /metrics and /health");
+                helpers.push(tokio::spawn(metrics::serve(
+                    listener,
+                    db.clone(),
+                    config.metrics.clone(),
+                    shutdown.clone(),
+                )));
             }
+            Err(e) => error!(
+                "metrics.listen: cannot listen on {}: {e}; running without /metrics and /health",
+                config.metrics.listen
+            ),
         }
-    } else {
-        info!("email alerts disabled ([email] enabled = false)");
-        None
-    };
-    let mut engine = Engine::new(db, config.engine);
-    engine::run(&mut engine, rx).await;
-    if let Some(alerts) = alerts {
-        let _ = alerts.await;
+    }
+    let (role_tx, mut role) = watch::channel(false);
+    let opts = config.database_opts().expect("validated at start");
+    helpers.push(tokio::spawn(leader::elect(opts, role_tx, shutdown.clone())));
+    helpers.push(tokio::spawn(notify::supervise(
+        Duration::from_secs(config.log.slow_seconds),
+        db.clone(),
+        shutdown.clone(),
+    )));
+    loop {
+        // A standby waits to lead; a signal may come first.
+        let signal = tokio::select! {
+            _ = role.wait_for(|leading| *leading) => None,
+            signal = signals.next() => Some(signal),
+        };
+        match signal {
+            Some(Signal::Stop) => break,
+            Some(Signal::Reload) => {
+                reload(&source, &mut config);
+                continue;
+            }
+            None => {}
+        }
+        // One term of leadership: the loops run until it ends, a stop, or a
+        // reload (which starts the next term with the new configuration).
+        // The engine runs on this task (its pass is not Send); email alerts
+        // on their own, with their own connection.
+        let (end_term, term) = Shutdown::new();
+        let alerts = config.email.enabled.then(|| {
+            let alerts = Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size)
+                .expect("validated at start and on reload");
+            tokio::spawn(email::alerts::run(alerts, config.engine.clone(), term.clone()))
+        });
+        let mut engine = Engine::new(db.clone(), config.engine.clone());
+        let engine_loop = engine::run(&mut engine, term);
+        tokio::pin!(engine_loop);
+        let mut engine_done = false;
+        let signal = tokio::select! {
+            _ = &mut engine_loop => {
+                engine_done = true;
+                None
+            }
+            _ = role.wait_for(|leading| !*leading) => None,
+            signal = signals.next() => Some(signal),
+        };
+        if signal == Some(Signal::Stop) {
+            info!("shutdown requested: finishing the current batch");
+        }
+        end_term.shutdown();
+        if !engine_done {
+            engine_loop.await;
+        }
+        if let Some(alerts) = alerts {
+            let _ = alerts.await;
+        }
+        match signal {
+            Some(Signal::Stop) => break,
+            Some(Signal::Reload) => reload(&source, &mut config),
+            None => {}
+        }
+    }
+    stop.shutdown();
+    for task in helpers {
+        let _ = task.await;
     }
     ExitCode::SUCCESS
 }
 
-/// SIGTERM (systemd's stop) and SIGINT (Ctrl-C).
+/// Reads the configuration again for SIGHUP. A bad file is logged and the
+/// running configuration kept; the database, metrics and log settings need a
+/// restart (the connections and the listener are made at start).
+fn reload(source: &ConfigSource, config: &mut Config) {
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Reloading]);
+    match source.load().and_then(|new| validate(&new).map(|target| (new, target))) {
+        Ok((new, target)) => {
+            let old = config.database_target().map(|t| t.to_string()).unwrap_or_default();
+            if target.to_string() != old {
+                warn!("reload: the database settings changed; restart to use them");
+            }
+            if new.metrics.listen != config.metrics.listen || new.metrics.enabled != config.metrics.enabled {
+                warn!("reload: the [metrics] settings changed; restart to use them");
+            }
+            if new.log.format != config.log.format {
+                warn!("reload: log.format changed; restart to use it");
+            }
+            info!(config = %new.origin.describe_sources(), "configuration reloaded");
+            *config = new;
+        }
+        Err(e) => error!("configuration reload failed, keeping the running configuration: {e}"),
+    }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+}
+
+/// A panic in any task ends the process with a non-zero code, so systemd
+/// restarts it: a half-dead daemon (say, alerts gone, engine running) would
+/// look alive to everyone watching.
+fn exit_on_panic() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default(info);
+        error!("panic: {info}; exiting");
+        std::process::exit(101);
+    }));
+}
+
+/// What a signal asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    /// SIGTERM (systemd's stop) or SIGINT (Ctrl-C).
+    Stop,
+    /// SIGHUP: read the configuration again.
+    Reload,
+}
+
+/// The signals the daemon handles; installed first, so a signal is never the
+/// default "die at once".
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -106,13 +244,15 @@ impl Signals {
         Signals {
             term: signal(SignalKind::terminate()).expect("SIGTERM handler"),
             int: signal(SignalKind::interrupt()).expect("SIGINT handler"),
+            hup: signal(SignalKind::hangup()).expect("SIGHUP handler"),
         }
     }
 
-    async fn wait(mut self) {
+    async fn next(&mut self) -> Signal {
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
+            _ = self.term.recv() => Signal::Stop,
+            _ = self.int.recv() => Signal::Stop,
+            _ = self.hup.recv() => Signal::Reload,
         }
     }
 }
@@ -151,126 +291,5 @@ async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) 
             error!("email alert pass failed: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-async fn check(db: Db) -> ExitCode {
-    let mut session = match db.session().await {
-        Ok(s) => s,
-        Err(e) => {
-            println!("cannot connect to the database: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("configuration: ok");
-    println!("database connection: ok");
-    let mut failed = false;
-    match db::schema::problems(&mut session).await {
-        Ok(problems) if problems.is_empty() => {
-            println!("schema: ok (every table and column the daemon uses is there)")
-        }
-        Ok(problems) => {
-            failed = true;
-            for p in problems {
-                println!("schema: {p}");
-            }
-        }
-        Err(e) => {
-            failed = true;
-            println!("schema: cannot read information_schema: {e}");
-        }
-    }
-    match db::clock::now(&mut session).await {
-        Ok((now, utc)) => {
-            let offset = ((now - utc).num_seconds() as f64 / 60.0).round() as i32 * 60;
-            let mut warnings = clock_warnings(now, offset, Local::now());
-            match db::schema::server_gmt(&mut session).await {
-                Ok(servers) => warnings.extend(server_gmt_warnings(&servers, offset)),
-                Err(e) => warnings.push(format!("cannot read the servers table: {e}")),
-            }
-            for warning in warnings {
-                println!("warning: {warning}");
-            }
-        }
-        Err(e) => {
-            failed = true;
-            println!("clock: cannot read the database clock: {e}");
-        }
-    }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
-}
-
-/// VICIdial mixes the host's and the database's clocks and assumes they agree.
-fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::DateTime<Local>) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let skew = (host.naive_local() - db_now).num_milliseconds().abs();
-    if skew > 2000 {
-        warnings.push(format!(
-            "the database clock ({db_now}) and this host's clock ({}) differ by {:.1} s; VICIdial's jobs assume they agree",
-            host.naive_local().format("%Y-%m-%d %H:%M:%S"),
-            skew as f64 / 1000.0
-        ));
-    }
-    let host_offset = host.offset().local_minus_utc();
-    if (host_offset - db_offset_secs).abs() >= 60 {
-        warnings.push(format!(
-            "the database's time zone (UTC{:+.2}) differs from this host's (UTC{:+.2})",
-            f64::from(db_offset_secs) / 3600.0,
-            f64::from(host_offset) / 3600.0
-        ));
-    }
-    warnings
-}
-
-/// VICIdial's call-time code takes "UTC now" as its host clock minus
-/// `servers.local_gmt` (plus an hour in summer time); the daemon takes the
-/// database's own offset. They must agree, or the two disagree on call times.
-fn server_gmt_warnings(servers: &[(String, String)], db_offset_secs: i32) -> Vec<String> {
-    let db_hours = f64::from(db_offset_secs) / 3600.0;
-    servers
-        .iter()
-        .filter_map(|(ip, gmt)| {
-            let Ok(hours) = gmt.trim().parse::<f64>() else {
-                return Some(format!("server {ip} has local_gmt {gmt:?}, which is not a number"));
-            };
-            let agrees = (hours - db_hours).abs() < 0.01 || (hours + 1.0 - db_hours).abs() < 0.01;
-            (!agrees).then(|| {
-                format!(
-                    "server {ip} has local_gmt {gmt} but the database is at UTC{db_hours:+.2}: \
-                     VICIdial and the daemon will disagree on leads' call times"
-                )
-            })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn clocks_that_agree_give_no_warning() {
-        let host = Local.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
-        let offset = host.offset().local_minus_utc();
-        assert!(clock_warnings(host.naive_local(), offset, host).is_empty());
-        let w = clock_warnings(host.naive_local() - chrono::Duration::seconds(30), offset, host);
-        assert_eq!(w.len(), 1, "{w:?}");
-        let w = clock_warnings(host.naive_local(), offset + 3600, host);
-        assert!(w[0].contains("time zone"), "{w:?}");
-    }
-
-    #[test]
-    fn server_gmt_must_match_the_database_offset_or_its_summer_time() {
-        let servers = vec![
-            ("10.0.0.1".to_string(), "-5.00".to_string()),
-            ("10.0.0.2".to_string(), "-7.00".to_string()),
-            ("10.0.0.3".to_string(), "x".to_string()),
-        ];
-        let w = server_gmt_warnings(&servers, -5 * 3600);
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("10.0.0.2") && w[1].contains("10.0.0.3"), "{w:?}");
-        // In summer time (UTC-4) a -5.00 server is right.
-        assert_eq!(server_gmt_warnings(&servers[..1], -4 * 3600), Vec::<String>::new());
     }
 }

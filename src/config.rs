@@ -1,14 +1,19 @@
 //! The daemon's configuration: one typed [`Config`], read from a TOML file and
-//! then from `CALLBACKD_*` environment variables, with every key defaulted so
-//! that a VICIdial server needs no file at all (the database settings then come
-//! from `/etc/astguiclient.conf`, as VICIdial's own scripts read them).
+//! then from `CALLBACKD_SECTION__KEY` environment variables, with every key
+//! defaulted so that a VICIdial server needs no file at all (the database
+//! settings then come from `/etc/astguiclient.conf`, read as VICIdial's own
+//! scripts read it, see [`crate::astguiclient`]).
+//!
+//! Every problem is one [`ConfigError`] naming where the value came from (the
+//! file as given, or the environment variable) and the key.
 
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::email::EmailConfig;
+use crate::astguiclient;
 
 /// Where the configuration file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/vicidial-callbackd/config.toml";
@@ -16,25 +21,88 @@ pub const DEFAULT_CONFIG_PATH: &str = "/etc/vicidial-callbackd/config.toml";
 /// VICIdial's own settings file, the fallback for the database settings.
 pub const ASTGUICLIENT_CONF: &str = "/etc/astguiclient.conf";
 
-/// A configuration problem, reported as one line naming the file and the key.
+/// Prefix of the environment variables that override configuration keys.
+const ENV_PREFIX: &str = "CALLBACKD_";
+
+/// Where a database URL given on the command line is said to come from.
+const URL_ORIGIN: &str = "--database-url (or CALLBACKD_DATABASE_URL)";
+
+/// A configuration problem, reported as one line naming the origin and the key.
 #[derive(Debug, thiserror::Error)]
 #[error("{origin}: {key}: {problem}")]
 pub struct ConfigError {
-    /// The file (or `environment`, or `--database-url`) the bad value came from.
+    /// The file (as given), the environment variable, or `--database-url`.
     pub origin: String,
-    /// The key, as written in the file (`engine.batch_size`).
+    /// The key, as written in the file (`engine.batch_size`); `-` for the whole file.
     pub key: String,
     /// What is wrong, in plain words.
     pub problem: String,
 }
 
 impl ConfigError {
-    fn new(source: impl Into<String>, key: impl Into<String>, problem: impl Into<String>) -> Self {
+    /// A problem with `key`, whose value came from `origin`.
+    pub fn new(origin: impl Into<String>, key: impl Into<String>, problem: impl Into<String>) -> Self {
         ConfigError {
-            origin: source.into(),
+            origin: origin.into(),
             key: key.into(),
             problem: problem.into(),
         }
+    }
+}
+
+/// What to read the configuration from: kept by the daemon so SIGHUP can read it again.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigSource {
+    /// The file given with `--config` (it must exist); `None` means the
+    /// default path, which may be absent.
+    pub path: Option<PathBuf>,
+    /// `--database-url` (or `CALLBACKD_DATABASE_URL`), which overrides the file.
+    pub database_url: Option<String>,
+}
+
+impl ConfigSource {
+    /// Loads the file, applies the environment overrides and the database
+    /// URL, and validates every value.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        let (file, required) = match &self.path {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
+        };
+        // The path as given: the config crate would print it relative to the
+        // working directory, which from `/` drops the leading slash.
+        let shown = file.display().to_string();
+        let file_read = file.is_file();
+        if required && !file_read {
+            return Err(ConfigError::new(shown, "-", "file not found"));
+        }
+        let variables = overrides();
+        let origin = Origin {
+            file: shown,
+            file_read,
+            variables: variables.keys().cloned().collect(),
+            url_from_command_line: self.database_url.is_some(),
+        };
+        let built = config::Config::builder()
+            .add_source(
+                config::File::from(file.as_path())
+                    .format(config::FileFormat::Toml)
+                    .required(required),
+            )
+            .add_source(
+                config::Environment::with_prefix("CALLBACKD")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .source(Some(variables)),
+            )
+            .build()
+            .map_err(|e| origin.describe(e))?;
+        let mut config: Config = built.try_deserialize().map_err(|e| origin.describe(e))?;
+        if let Some(url) = &self.database_url {
+            config.database.url = Some(url.clone());
+        }
+        config.origin = origin;
+        config.validate()?;
+        Ok(config)
     }
 }
 
@@ -48,6 +116,13 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Email alerts for triggered USERONLY callbacks.
     pub email: EmailConfig,
+    /// Log output.
+    pub log: LogConfig,
+    /// The Prometheus and health endpoint.
+    pub metrics: MetricsConfig,
+    /// Where the values came from (not a key).
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 /// The `[database]` section.
@@ -70,6 +145,10 @@ pub struct DatabaseConfig {
     pub astguiclient_conf: PathBuf,
     /// Most connections the daemon opens.
     pub max_connections: usize,
+    /// Longest a statement may run, waits for table locks included; past it
+    /// the statement fails and the pass is retried, so neither a lock held by
+    /// a backup nor a half-open connection can stall the daemon.
+    pub statement_timeout_seconds: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -83,6 +162,7 @@ impl Default for DatabaseConfig {
             name: "asterisk".into(),
             astguiclient_conf: PathBuf::from(ASTGUICLIENT_CONF),
             max_connections: 4,
+            statement_timeout_seconds: 60,
         }
     }
 }
@@ -135,59 +215,257 @@ impl EngineConfig {
     }
 }
 
-impl Config {
-    /// Loads the file (when `path` is given it must exist; the default path is
-    /// optional), applies `CALLBACKD_SECTION__KEY` environment overrides and the
-    /// `--database-url`, resolves the database URL and validates every value.
-    pub fn load(path: Option<&Path>, database_url: Option<&str>) -> Result<Config, ConfigError> {
-        let (file, required) = match path {
-            Some(p) => (p.to_path_buf(), true),
-            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
-        };
-        let source = file.display().to_string();
-        if required && !file.exists() {
-            return Err(ConfigError::new(source, "-", "file not found"));
+/// The `[email]` section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailConfig {
+    /// Master switch; even when on, nothing is sent unless a campaign has
+    /// `scheduled_callbacks_email_alert='Y'`.
+    pub enabled: bool,
+    /// How messages leave the host: an SMTP server or the local `sendmail` binary.
+    pub transport: TransportKind,
+    /// SMTP server host name or IP address.
+    pub smtp_host: String,
+    /// SMTP server port.
+    pub smtp_port: u16,
+    /// Encryption of the SMTP connection.
+    pub smtp_tls: TlsMode,
+    /// SMTP user name; authentication is used only when user and password are both set.
+    pub smtp_user: Option<String>,
+    /// SMTP password, paired with `smtp_user`.
+    pub smtp_password: Option<String>,
+    /// Time limit, in seconds, for each SMTP command and for one `sendmail` run.
+    pub timeout_seconds: u64,
+    /// Path of the `sendmail`-compatible binary used when `transport = "sendmail"`.
+    pub sendmail_command: String,
+    /// Attempts after the first one, made only for temporary failures.
+    pub retries: u32,
+    /// Wait before the first retry, in seconds; it doubles for each further retry.
+    pub retry_backoff_seconds: f64,
+    /// Send only while the owning agent is logged in (has a
+    /// `vicidial_live_agents` row), VICIdial's rule; until then the alert
+    /// waits, and past `max_lateness_minutes` it is marked `NOT AVAILABLE`.
+    /// Off by default: the point of a server-side alert is to reach the agent
+    /// who is away from the screen.
+    pub only_logged_in: bool,
+    /// An alert more than this many minutes after it became due (its callback
+    /// time, or the end of the campaign's hours block when later) is marked
+    /// `NOT AVAILABLE` instead of being sent late; 0 means no limit.
+    pub max_lateness_minutes: u32,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            enabled: true,
+            transport: TransportKind::Smtp,
+            smtp_host: "127.0.0.1".to_owned(),
+            smtp_port: 25,
+            smtp_tls: TlsMode::None,
+            smtp_user: None,
+            smtp_password: None,
+            timeout_seconds: 10,
+            sendmail_command: "/usr/sbin/sendmail".to_owned(),
+            retries: 3,
+            retry_backoff_seconds: 2.0,
+            only_logged_in: false,
+            max_lateness_minutes: 60,
         }
-        let built = config::Config::builder()
-            .add_source(
-                config::File::from(file.as_path())
-                    .format(config::FileFormat::Toml)
-                    .required(required),
-            )
-            .add_source(
-                config::Environment::with_prefix("CALLBACKD")
-                    .prefix_separator("_")
-                    .separator("__")
-                    .source(Some(overrides())),
-            )
-            .build()
-            .map_err(|e| describe(&source, e))?;
-        let mut config: Config = built.try_deserialize().map_err(|e| describe(&source, e))?;
-        if let Some(url) = database_url {
-            config.database.url = Some(url.to_string());
+    }
+}
+
+/// Declares a configuration enum read from a string, matched without regard
+/// to case, whose error lists the allowed values (not the Rust type).
+macro_rules! choice {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+        #[serde(try_from = "String")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
         }
-        config.validate(&source)?;
-        Ok(config)
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, String> {
+                $(if text.trim().eq_ignore_ascii_case($text) {
+                    return Ok($name::$variant);
+                })+
+                Err(format!(
+                    "{text:?} is not one of: {}",
+                    [$(concat!("\"", $text, "\"")),+].join(", ")
+                ))
+            }
+        }
+    };
+}
+
+choice! {
+    /// Which transport delivers the alerts.
+    TransportKind {
+        /// An SMTP server (`smtp_host`, `smtp_port`, ...).
+        Smtp = "smtp",
+        /// The local `sendmail`-compatible binary (`sendmail_command`).
+        Sendmail = "sendmail",
+    }
+}
+
+choice! {
+    /// Encryption of the SMTP connection.
+    TlsMode {
+        /// Plain text, the usual choice for a relay on the same host.
+        None = "none",
+        /// Plain connection upgraded with STARTTLS; fails if the server does not offer it.
+        Starttls = "starttls",
+        /// TLS from the first byte (SMTPS, usually port 465).
+        Tls = "tls",
+    }
+}
+
+choice! {
+    /// How log lines are written.
+    LogFormat {
+        /// One line of text per event: `LEVEL target: message key=value ...`.
+        Text = "text",
+        /// One JSON object per line, the same fields as keys.
+        Json = "json",
+    }
+}
+
+/// The `[log]` section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `"text"` or `"json"`; read at start only.
+    pub format: LogFormat,
+    /// A pass or a statement running longer than this many seconds is
+    /// logged as a warning, saying what it waits on.
+    pub slow_seconds: u64,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Text,
+            slow_seconds: 10,
+        }
+    }
+}
+
+/// The `[metrics]` section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` and `/health`.
+    pub enabled: bool,
+    /// Address and port to listen on; keep it on loopback unless a firewall guards it.
+    pub listen: SocketAddr,
+    /// `/health` answers 503 when the leader's last pass ended longer ago than this.
+    pub max_pass_age_seconds: u64,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9477)),
+            max_pass_age_seconds: 60,
+        }
+    }
+}
+
+/// Where the configuration's values came from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The file path, as given (or the default path).
+    pub file: String,
+    /// Whether that file exists and was read.
+    pub file_read: bool,
+    /// The `CALLBACKD_SECTION__KEY` variables that were applied, as named in the environment.
+    pub variables: Vec<String>,
+    /// Whether the database URL came from the command line (or its variable).
+    pub url_from_command_line: bool,
+}
+
+impl Origin {
+    /// Where `key` (`email.smtp_host`) got its value: its environment
+    /// variable when one is set, else the file.
+    pub fn of(&self, key: &str) -> String {
+        if key == "database.url" && self.url_from_command_line {
+            return URL_ORIGIN.to_owned();
+        }
+        let wanted = format!("{ENV_PREFIX}{}", key.replace('.', "__"));
+        self.variables
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(&wanted))
+            .cloned()
+            .unwrap_or_else(|| self.file.clone())
     }
 
-    fn validate(&self, source: &str) -> Result<(), ConfigError> {
+    /// One phrase for the startup line: the file (or its absence) and the variables applied.
+    pub fn describe_sources(&self) -> String {
+        let mut text = if self.file_read {
+            self.file.clone()
+        } else {
+            format!("defaults (no {})", self.file)
+        };
+        if !self.variables.is_empty() {
+            text.push_str(&format!(" and {}", self.variables.join(", ")));
+        }
+        text
+    }
+
+    /// Turns the `config` crate's errors into one line naming the origin and key.
+    fn describe(&self, err: config::ConfigError) -> ConfigError {
+        use config::ConfigError as E;
+        let at = |key: String, problem: String| ConfigError::new(self.of(&key), key, problem);
+        match err {
+            E::At { error, key, .. } => {
+                let inner = self.describe(*error);
+                let key = match key {
+                    Some(k) if inner.key == "-" => k,
+                    Some(k) if !inner.key.starts_with(&k) => format!("{k}.{}", inner.key),
+                    _ => inner.key,
+                };
+                at(key, inner.problem)
+            }
+            E::Type {
+                unexpected,
+                expected,
+                key,
+                ..
+            } => at(
+                key.unwrap_or_else(|| "-".into()),
+                format!("expected {expected}, found {unexpected}"),
+            ),
+            E::FileParse { cause, .. } => ConfigError::new(&self.file, "-", format!("not valid TOML: {cause}")),
+            E::Message(m) => match unknown_field(&m) {
+                Some(field) => at(
+                    field,
+                    "unknown key (see config/vicidial-callbackd.toml for the keys)".to_owned(),
+                ),
+                None => ConfigError::new(&self.file, "-", m),
+            },
+            other => ConfigError::new(&self.file, "-", other.to_string()),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every value that has a range; the `[email]` transport settings
+    /// are checked by building the mailer (see `commands`), the same code `run` uses.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, problem: &str| Err(ConfigError::new(self.origin.of(key), key, problem));
         let e = &self.engine;
         if e.poll_interval_ms == 0 || e.poll_interval_ms > 60_000 {
-            return Err(ConfigError::new(
-                source,
-                "engine.poll_interval_ms",
-                "must be from 1 to 60000",
-            ));
+            return fail("engine.poll_interval_ms", "must be from 1 to 60000");
         }
         if e.batch_size == 0 || e.batch_size > 5000 {
-            return Err(ConfigError::new(source, "engine.batch_size", "must be from 1 to 5000"));
+            return fail("engine.batch_size", "must be from 1 to 5000");
         }
         if e.call_time_horizon_days == 0 || e.call_time_horizon_days > 366 {
-            return Err(ConfigError::new(
-                source,
-                "engine.call_time_horizon_days",
-                "must be from 1 to 366",
-            ));
+            return fail("engine.call_time_horizon_days", "must be from 1 to 366");
         }
         // Upper bounds keep every derived time and duration far from overflow.
         let ranges: [(&str, u64, u64, u64); 5] = [
@@ -204,62 +482,109 @@ impl Config {
         ];
         for (key, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
-                return Err(ConfigError::new(source, key, format!("must be from {min} to {max}")));
+                return fail(key, &format!("must be from {min} to {max}"));
             }
         }
         if self.database.max_connections == 0 {
-            return Err(ConfigError::new(
-                source,
-                "database.max_connections",
-                "must be at least 1",
-            ));
+            return fail("database.max_connections", "must be at least 1");
         }
-        if let Some(url) = &self.database.url {
-            mysql_async::Opts::from_url(url)
-                .map_err(|err| ConfigError::new(source, "database.url", format!("not a mysql:// URL ({err})")))?;
+        if self.database.statement_timeout_seconds == 0 {
+            return fail("database.statement_timeout_seconds", "must be at least 1");
+        }
+        if self.log.slow_seconds == 0 {
+            return fail("log.slow_seconds", "must be at least 1");
+        }
+        if self.metrics.max_pass_age_seconds == 0 {
+            return fail("metrics.max_pass_age_seconds", "must be at least 1");
+        }
+        if let Some(Err(err)) = self.database.url.as_deref().map(mysql_async::Opts::from_url) {
+            return fail("database.url", &format!("not a mysql:// URL ({err})"));
         }
         if self.email.retry_backoff_seconds < 0.0 || !self.email.retry_backoff_seconds.is_finite() {
-            return Err(ConfigError::new(
-                source,
-                "email.retry_backoff_seconds",
-                "must be a number of seconds, 0 or more",
-            ));
+            return fail("email.retry_backoff_seconds", "must be a number of seconds, 0 or more");
         }
         Ok(())
     }
 
-    /// The connection options: the URL when given, else the `[database]` keys
-    /// when `host` is set, else VICIdial's `astguiclient.conf`.
-    pub fn database_opts(&self) -> Result<mysql_async::Opts, ConfigError> {
+    /// Where the database settings are read from, and what they are.
+    pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
         let db = &self.database;
-        let builder = if let Some(url) = &db.url {
+        let (builder, from) = if let Some(url) = &db.url {
+            let origin = self.origin.of("database.url");
             let opts = mysql_async::Opts::from_url(url)
-                .map_err(|err| ConfigError::new("database.url", "database.url", err.to_string()))?;
-            mysql_async::OptsBuilder::from_opts(opts)
+                .map_err(|err| ConfigError::new(&origin, "database.url", err.to_string()))?;
+            (mysql_async::OptsBuilder::from_opts(opts), origin)
         } else if let Some(host) = &db.host {
-            mysql_async::OptsBuilder::default()
+            let builder = mysql_async::OptsBuilder::default()
                 .ip_or_hostname(host.clone())
                 .tcp_port(db.port)
                 .user(Some(db.user.clone()))
                 .pass(Some(db.password.clone()))
-                .db_name(Some(db.name.clone()))
+                .db_name(Some(db.name.clone()));
+            (builder, self.origin.of("database.host"))
         } else {
-            let path = &db.astguiclient_conf;
-            let text = std::fs::read_to_string(path).map_err(|err| {
+            let path = db.astguiclient_conf.display().to_string();
+            let text = std::fs::read_to_string(&db.astguiclient_conf).map_err(|err| {
                 ConfigError::new(
-                    path.display().to_string(),
+                    &path,
                     "VARDB_server",
                     format!("cannot read it ({err}); set database.url or database.host in the configuration"),
                 )
             })?;
-            astguiclient_opts(&text)
-                .map_err(|(key, problem)| ConfigError::new(path.display().to_string(), key, problem))?
+            let builder = astguiclient::Settings::parse(&text)
+                .opts()
+                .map_err(|(key, problem)| ConfigError::new(&path, key, problem))?;
+            (builder, path)
         };
+        let timeout = self.database.statement_timeout_seconds;
         let constraints =
             mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 1");
-        Ok(builder
+        let opts: mysql_async::Opts = builder
             .pool_opts(mysql_async::PoolOpts::default().with_constraints(constraints))
-            .into())
+            // Probes an idle or waiting connection, so a peer that vanished
+            // (a half-open connection) is noticed in seconds, not hours.
+            .tcp_keepalive(Some(Duration::from_secs(10)))
+            // Table-lock waits count against the limit too; MariaDB also
+            // bounds the statement itself (MySQL skips the versioned comment).
+            .setup(vec![format!(
+                "SET SESSION lock_wait_timeout = {timeout} /*M!100108 , max_statement_time = {timeout} */"
+            )])
+            .into();
+        Ok(DatabaseTarget { opts, from })
+    }
+
+    /// The connection options (see [`Config::database_target`]).
+    pub fn database_opts(&self) -> Result<mysql_async::Opts, ConfigError> {
+        Ok(self.database_target()?.opts)
+    }
+
+    /// The statement time limit as a duration.
+    pub fn statement_timeout(&self) -> Duration {
+        Duration::from_secs(self.database.statement_timeout_seconds)
+    }
+}
+
+/// The database the daemon connects to, and where that was configured.
+#[derive(Clone, Debug)]
+pub struct DatabaseTarget {
+    /// The connection options.
+    pub opts: mysql_async::Opts,
+    /// The URL's origin, the configuration file, or the astguiclient.conf path.
+    pub from: String,
+}
+
+impl std::fmt::Display for DatabaseTarget {
+    /// `host:port/name as user (from ...)`: never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}/{} as {} (from {})",
+            self.opts.ip_or_hostname(),
+            self.opts.tcp_port(),
+            self.opts.db_name().unwrap_or(""),
+            self.opts.user().unwrap_or(""),
+            self.from
+        )
     }
 }
 
@@ -267,77 +592,8 @@ impl Config {
 /// `CALLBACKD_DATABASE_URL`, read by the command line) are not configuration keys.
 fn overrides() -> config::Map<String, String> {
     std::env::vars()
-        .filter(|(k, _)| k.starts_with("CALLBACKD_") && k.contains("__"))
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__"))
         .collect()
-}
-
-/// Reads `VARDB_*` lines (`VARDB_user => cron`) of VICIdial's settings file.
-fn astguiclient_opts(text: &str) -> Result<mysql_async::OptsBuilder, (&'static str, String)> {
-    let value = |key: &str| {
-        text.lines().find_map(|line| {
-            let (k, v) = line.split_once("=>")?;
-            (k.trim() == key).then(|| v.trim().to_string())
-        })
-    };
-    let server = value("VARDB_server").ok_or(("VARDB_server", "missing".to_string()))?;
-    let database = value("VARDB_database").ok_or(("VARDB_database", "missing".to_string()))?;
-    let user = value("VARDB_user").ok_or(("VARDB_user", "missing".to_string()))?;
-    let pass = value("VARDB_pass").unwrap_or_default();
-    let port = match value("VARDB_port") {
-        None => 3306,
-        Some(p) => p
-            .parse::<u16>()
-            .map_err(|_| ("VARDB_port", format!("{p:?} is not a port number")))?,
-    };
-    Ok(mysql_async::OptsBuilder::default()
-        .ip_or_hostname(server)
-        .tcp_port(port)
-        .user(Some(user))
-        .pass(Some(pass))
-        .db_name(Some(database)))
-}
-
-/// Turns the `config` crate's errors into one line naming the file and key.
-fn describe(source: &str, err: config::ConfigError) -> ConfigError {
-    use config::ConfigError as E;
-    match err {
-        E::At { error, origin, key } => {
-            let inner = describe(source, *error);
-            ConfigError::new(
-                origin.unwrap_or(inner.origin),
-                match key {
-                    Some(k) if inner.key == "-" => k,
-                    Some(k) if !inner.key.starts_with(&k) => format!("{k}.{}", inner.key),
-                    _ => inner.key,
-                },
-                inner.problem,
-            )
-        }
-        E::Type {
-            origin,
-            unexpected,
-            expected,
-            key,
-        } => ConfigError::new(
-            origin.unwrap_or_else(|| source.to_string()),
-            key.unwrap_or_else(|| "-".into()),
-            format!("expected {expected}, found {unexpected}"),
-        ),
-        E::FileParse { uri, cause } => ConfigError::new(
-            uri.unwrap_or_else(|| source.to_string()),
-            "-",
-            format!("not valid TOML: {cause}"),
-        ),
-        E::Message(m) => match unknown_field(&m) {
-            Some(field) => ConfigError::new(
-                source,
-                field,
-                "unknown key (see config/vicidial-callbackd.toml for the keys)",
-            ),
-            None => ConfigError::new(source, "-", m),
-        },
-        other => ConfigError::new(source, "-", other.to_string()),
-    }
 }
 
 /// Pulls the field name out of serde's "unknown field `x`, expected ..." message.
@@ -357,13 +613,17 @@ mod tests {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let path = dir.join(format!("{n}.toml"));
         std::fs::write(&path, text).unwrap();
-        let result = Config::load(Some(&path), None);
+        let result = ConfigSource {
+            path: Some(path.clone()),
+            database_url: None,
+        }
+        .load();
         std::fs::remove_file(&path).unwrap();
         result
     }
 
     #[test]
-    fn only_section_key_variables_are_configuration() {
+    fn only_section_key_variables_are_configuration_and_a_bad_one_is_named() {
         // SAFETY: no other test of this binary reads or writes these variables.
         unsafe {
             std::env::set_var("CALLBACKD_SOMETHING_ELSE", "x");
@@ -371,9 +631,26 @@ mod tests {
         }
         let config = load_text("").unwrap();
         assert_eq!(config.engine.full_scan_seconds, 7);
+        assert_eq!(
+            config.origin.of("engine.full_scan_seconds"),
+            "CALLBACKD_ENGINE__FULL_SCAN_SECONDS"
+        );
+        unsafe { std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "0") };
+        let err = load_text("").unwrap_err();
+        assert_eq!(err.origin, "CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "{err}");
+        unsafe { std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "often") };
+        let err = load_text("").unwrap_err();
+        assert_eq!(err.origin, "CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "{err}");
+        assert_eq!(err.key, "engine.full_scan_seconds", "{err}");
+        unsafe {
+            std::env::remove_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS");
+            std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONS", "7");
+        }
+        let err = load_text("").unwrap_err();
+        assert_eq!(err.origin, "CALLBACKD_ENGINE__FULL_SCAN_SECONS", "{err}");
         unsafe {
             std::env::remove_var("CALLBACKD_SOMETHING_ELSE");
-            std::env::remove_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS");
+            std::env::remove_var("CALLBACKD_ENGINE__FULL_SCAN_SECONS");
         }
     }
 
@@ -383,6 +660,8 @@ mod tests {
         assert_eq!(config.engine.batch_size, 500);
         assert_eq!(config.engine.poll_interval_ms, 500);
         assert!(config.database.url.is_none());
+        assert_eq!(config.metrics.listen.to_string(), "127.0.0.1:9477");
+        assert_eq!(config.log.format, LogFormat::Text);
     }
 
     #[test]
@@ -399,11 +678,26 @@ mod tests {
     }
 
     #[test]
+    fn choices_list_the_allowed_values_and_ignore_case() {
+        let err = load_text("[email]\nsmtp_tls = \"sometimes\"\n").unwrap_err();
+        assert_eq!(err.key, "email.smtp_tls", "{err}");
+        assert_eq!(
+            err.problem, "\"sometimes\" is not one of: \"none\", \"starttls\", \"tls\"",
+            "{err}"
+        );
+        let config = load_text("[email]\nsmtp_tls = \"STARTTLS\"\n[log]\nformat = \"json\"\n").unwrap();
+        assert_eq!(config.email.smtp_tls, TlsMode::Starttls);
+        assert_eq!(config.log.format, LogFormat::Json);
+    }
+
+    #[test]
     fn out_of_range_value_is_named() {
         let err = load_text("[engine]\nbatch_size = 0\n").unwrap_err();
         assert_eq!(err.key, "engine.batch_size");
         let err = load_text("[database]\nurl = \"postgres://x\"\n").unwrap_err();
         assert_eq!(err.key, "database.url");
+        let err = load_text("[metrics]\nlisten = \"localhost\"\n").unwrap_err();
+        assert_eq!(err.key, "metrics.listen", "{err}");
     }
 
     #[test]
@@ -413,21 +707,27 @@ mod tests {
     }
 
     #[test]
-    fn missing_explicit_file_is_an_error() {
-        let err = Config::load(Some(Path::new("/nonexistent/callbackd.toml")), None).unwrap_err();
-        assert_eq!(err.origin, "/nonexistent/callbackd.toml");
+    fn missing_explicit_file_is_an_error_named_as_given() {
+        let source = ConfigSource {
+            path: Some(PathBuf::from("/nonexistent/callbackd.toml")),
+            database_url: None,
+        };
+        assert_eq!(source.load().unwrap_err().origin, "/nonexistent/callbackd.toml");
     }
 
     #[test]
-    fn astguiclient_conf_is_read() {
-        let text = "# comment\nVARDB_server => 10.0.0.5\nVARDB_database => asterisk\nVARDB_user => cron\nVARDB_pass => 1234\nVARDB_port => 3307\n";
-        let opts: mysql_async::Opts = astguiclient_opts(text).unwrap().into();
-        assert_eq!(opts.ip_or_hostname(), "10.0.0.5");
-        assert_eq!(opts.tcp_port(), 3307);
-        assert_eq!(opts.user(), Some("cron"));
-        assert_eq!(opts.db_name(), Some("asterisk"));
-        let err = astguiclient_opts("VARDB_server => x\nVARDB_database => a\nVARDB_user => u\nVARDB_port => many\n")
-            .unwrap_err();
-        assert_eq!(err.0, "VARDB_port");
+    fn the_target_names_host_database_and_user_never_the_password() {
+        let config = ConfigSource {
+            path: None,
+            database_url: Some("mysql://cron:secret@db.example:3307/asterisk".into()),
+        }
+        .load()
+        .unwrap();
+        let target = config.database_target().unwrap().to_string();
+        assert_eq!(
+            target,
+            "db.example:3307/asterisk as cron (from --database-url (or CALLBACKD_DATABASE_URL))"
+        );
+        assert!(!target.contains("secret"));
     }
 }

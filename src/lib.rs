@@ -16,8 +16,10 @@
 //! [`calltime`], [`dnc`]); applying is SQL ([`db`]). The clock is the
 //! database's, never the host's.
 
+pub mod astguiclient;
 pub mod call_limit;
 pub mod calltime;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod collation;
@@ -27,5 +29,8 @@ pub mod db;
 pub mod dnc;
 pub mod email;
 pub mod engine;
+pub mod leader;
+pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod ops;

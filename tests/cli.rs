@@ -28,7 +28,7 @@ async fn check_passes_on_vicidials_schema_and_names_a_missing_column() {
     let db = TestDb::new("check").await;
     let out = callbackd(&["--database-url", &db.url, "check"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("schema: ok"), "{}", text(&out));
+    assert!(text(&out).contains("ok   schema: "), "{}", text(&out));
     db.exec("ALTER TABLE vicidial_callbacks DROP COLUMN lead_status").await;
     db.exec("DROP TABLE vicidial_campaign_dnc").await;
     let out = callbackd(&["--database-url", &db.url, "check"]);
@@ -43,10 +43,137 @@ async fn check_passes_on_vicidials_schema_and_names_a_missing_column() {
 }
 
 #[test]
-fn check_says_when_the_database_is_unreachable() {
+fn check_says_on_stderr_when_the_database_is_unreachable_naming_it_once() {
     let out = callbackd(&["--database-url", "mysql://nobody:x@127.0.0.1:1/none", "check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("cannot connect to the database"), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("FAIL database: cannot connect to 127.0.0.1:1/none as nobody"),
+        "{err}"
+    );
+    assert!(!err.contains("Input/output error: Input/output error"), "{err}");
+    assert!(!err.contains(":x@"), "the password is never shown: {err}");
+}
+
+#[tokio::test]
+async fn check_names_what_it_checked_and_speaks_json() {
+    let db = TestDb::new("check_json").await;
+    let out = callbackd(&["--database-url", &db.url, "check"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        assert!(line.starts_with("ok ") || line.starts_with("warn "), "{line}");
+    }
+    assert!(
+        said.contains("ok   database: connected to 127.0.0.1:") && said.contains(&format!("/{} as callbackd", db.name)),
+        "{said}"
+    );
+    assert!(said.contains("ok   privileges:"), "{said}");
+    assert!(said.contains("email container: AGENT_CALLBACK_EMAIL parses"), "{said}");
+    let out = callbackd(&["--database-url", &db.url, "check", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["passed"], true);
+    let items = doc["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|i| i["item"] == "schema" && i["status"] == "ok"),
+        "{doc}"
+    );
+    db.exec("UPDATE vicidial_settings_containers SET container_entry = 'email_subject=x' WHERE container_id LIKE 'AGENT_CALLBACK_EMAIL%'")
+        .await;
+    let out = callbackd(&["--database-url", &db.url, "check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["item"] == "email container" && i["status"] == "FAIL"),
+        "{doc}"
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn check_fails_on_a_missing_privilege() {
+    let db = TestDb::new("check_grants").await;
+    let user = format!("cbt_ro_{}", std::process::id());
+    db.exec(&format!(
+        "CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'pw'; GRANT SELECT, UPDATE ON `{}`.* TO '{user}'@'%'",
+        db.name
+    ))
+    .await;
+    let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:pw@"), 1);
+    let out = callbackd(&["--database-url", &url, "check"]);
+    db.exec(&format!("DROP USER '{user}'@'%'")).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("FAIL privileges: missing: INSERT on vicidial_hopper"),
+        "{err}"
+    );
+    assert!(!err.contains("UPDATE on"), "{err}");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn check_and_run_reject_the_same_bad_email_settings() {
+    let db = TestDb::new("check_email").await;
+    let dir = std::env::temp_dir().join(format!("callbackd-cli-email-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("email.toml");
+    for (toml, key) in [
+        ("[email]\nsmtp_user = \"cb\"\n", "email.smtp_password"),
+        ("[email]\nsmtp_host = \"mail server\"\n", "email.smtp_host"),
+    ] {
+        std::fs::write(&file, toml).unwrap();
+        for command in ["check", "run"] {
+            let out = callbackd(&["--config", file.to_str().unwrap(), "--database-url", &db.url, command]);
+            assert_eq!(out.status.code(), Some(2), "{command}: {}", text(&out));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains("email.toml") && err.contains(key), "{command}: {err}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    db.drop_db().await;
+}
+
+#[test]
+fn a_mistyped_variable_is_named_not_the_file() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args(["--database-url", "mysql://a:b@127.0.0.1:1/x", "check"])
+        .env("CALLBACKD_ENGINE__BATCH_SIZ", "10")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: CALLBACKD_ENGINE__BATCH_SIZ: engine.batch_siz: unknown key"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_relative_path_is_printed_as_given_and_help_lists_exit_codes() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .current_dir("/")
+        .args(["--config", "nonexistent/callbackd.toml", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: nonexistent/callbackd.toml: "),
+        "{}",
+        text(&out)
+    );
+    let help = callbackd(&["check", "--help"]);
+    assert!(
+        text(&help).contains("Exit codes: 0 ok; 1 database or runtime error"),
+        "{}",
+        text(&help)
+    );
 }
 
 #[test]
@@ -63,10 +190,10 @@ fn bad_configuration_is_one_line_naming_file_and_key_with_exit_2() {
     std::fs::write(&file, "[email]\nsmtp_tls = \"sometimes\"\n").unwrap();
     let out = callbackd(&["--config", file.to_str().unwrap(), "check"]);
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("email.smtp_tls"),
-        "{}",
-        text(&out)
+        err.contains("email.smtp_tls: \"sometimes\" is not one of: \"none\", \"starttls\", \"tls\""),
+        "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -721,7 +721,7 @@ async fn once_prints_the_email_counts_on_a_second_line() {
 async fn the_loop_sends_on_the_database_clock_and_stops_on_shutdown() {
     let sink = SmtpSink::start_default(SinkMode::Accept);
     let db = scenario("alert_loop").await;
-    let (tx, rx) = tokio::sync::watch::channel(false);
+    let (tx, shutdown) = vicidial_callbackd::ops::Shutdown::new();
     let engine = vicidial_callbackd::config::EngineConfig {
         poll_interval_ms: 50,
         ..Default::default()
@@ -729,7 +729,7 @@ async fn the_loop_sends_on_the_database_clock_and_stops_on_shutdown() {
     let task = tokio::spawn(vicidial_callbackd::email::alerts::run(
         alerts(&db, config(sink.port)),
         engine,
-        rx,
+        shutdown,
     ));
     // Triggered just now, by the database's clock.
     db.exec(
@@ -743,7 +743,7 @@ async fn the_loop_sends_on_the_database_clock_and_stops_on_shutdown() {
         assert!(Instant::now() < deadline, "no alert sent by the loop");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tx.send(true).unwrap();
+    tx.shutdown();
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
         .expect("the loop stops on shutdown")

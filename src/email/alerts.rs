@@ -38,7 +38,6 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDateTime, Timelike};
 use lettre::Message;
 use lettre::message::Mailbox;
-use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
@@ -50,7 +49,8 @@ use crate::config::EngineConfig;
 use crate::db::alerts::{self, Candidate, EmailResult, LEAD_COLUMNS};
 use crate::db::{Db, DbResult, Session, clock};
 use crate::engine::PassOptions;
-use crate::ops::{Retry, sleep_unless_stopped};
+use crate::metrics;
+use crate::ops::{Shutdown, run_loop};
 
 /// Most emails being sent at the same time.
 pub const SEND_CONCURRENCY: usize = 4;
@@ -211,8 +211,9 @@ pub fn decide(
     }
 }
 
-/// Parses the container text and checks its sender, once per change of text.
-fn usable_template(text: Option<&str>) -> Result<EmailTemplate, String> {
+/// Parses the container text and checks its sender (the alert loop does it
+/// once per change of text; `check` once).
+pub fn usable_template(text: Option<&str>) -> Result<EmailTemplate, String> {
     let Some(text) = text else {
         return Err(format!("there is no {} settings container", alerts::CONTAINER_ID));
     };
@@ -287,13 +288,13 @@ struct AlertPass {
 
 /// The shutdown signal as one pass sees it.
 struct Stop {
-    rx: Option<watch::Receiver<bool>>,
+    shutdown: Option<Shutdown>,
     grace_until: Option<tokio::time::Instant>,
 }
 
 impl Stop {
     fn requested(&self) -> bool {
-        self.grace_until.is_some() || self.rx.as_ref().is_some_and(|rx| *rx.borrow())
+        self.grace_until.is_some() || self.shutdown.as_ref().is_some_and(Shutdown::is_shutdown)
     }
 }
 
@@ -319,11 +320,7 @@ impl Alerts {
         self.pass_until(options, None).await
     }
 
-    async fn pass_until(
-        &mut self,
-        options: PassOptions,
-        shutdown: Option<watch::Receiver<bool>>,
-    ) -> DbResult<AlertSummary> {
+    async fn pass_until(&mut self, options: PassOptions, shutdown: Option<Shutdown>) -> DbResult<AlertSummary> {
         let mut session = self.db.session().await?;
         let now = match options.at {
             Some(at) => at,
@@ -335,7 +332,7 @@ impl Alerts {
             now,
             dry_run: options.dry_run,
             stop: Stop {
-                rx: shutdown,
+                shutdown,
                 grace_until: None,
             },
             sending: JoinSet::new(),
@@ -475,17 +472,11 @@ impl Alerts {
             ..
         } = p;
         let done = loop {
-            match &mut stop.rx {
-                Some(rx) if !*rx.borrow() => {
+            match &mut stop.shutdown {
+                Some(shutdown) if !shutdown.is_shutdown() => {
                     tokio::select! {
                         done = sending.join_next_with_id() => break done,
-                        changed = rx.changed() => {
-                            if changed.is_err() {
-                                // Nobody can signal any more: treat as a shutdown.
-                                stop.rx = None;
-                                stop.grace_until = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
-                            }
-                        }
+                        _ = shutdown.recv() => {}
                     }
                 }
                 None if stop.grace_until.is_none() => break sending.join_next_with_id().await,
@@ -573,11 +564,10 @@ impl Alerts {
     }
 }
 
-/// Runs alert passes until `shutdown` turns true: a pass, then the poll
-/// interval; the database being down is waited out with backoff, like the engine.
-pub async fn run(mut alerts: Alerts, engine: EngineConfig, mut shutdown: watch::Receiver<bool>) {
+/// Runs alert passes until a shutdown: a pass, then the poll interval; the
+/// database being down is waited out with backoff, like the engine.
+pub async fn run(mut alerts: Alerts, engine: EngineConfig, shutdown: Shutdown) {
     let poll = engine.poll_interval();
-    let mut retry = Retry::new("email alerts", Duration::from_secs(engine.max_backoff_seconds));
     info!(
         poll_ms = poll.as_millis() as u64,
         concurrency = SEND_CONCURRENCY,
@@ -585,23 +575,18 @@ pub async fn run(mut alerts: Alerts, engine: EngineConfig, mut shutdown: watch::
         max_lateness_minutes = alerts.config.max_lateness_minutes,
         "email alerts running"
     );
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
+    let backoff = Duration::from_secs(engine.max_backoff_seconds);
+    run_loop("email alerts", backoff, shutdown, async move |shutdown: Shutdown| {
         let started = Instant::now();
-        let wait = match alerts.pass_until(PassOptions::default(), Some(shutdown.clone())).await {
-            Ok(summary) => {
-                retry.succeeded();
-                if summary.did_work() {
-                    info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");
-                }
-                poll
-            }
-            Err(e) => retry.failed(&e),
-        };
-        sleep_unless_stopped(wait, &mut shutdown).await;
-    }
+        let result = alerts.pass_until(PassOptions::default(), Some(shutdown)).await;
+        metrics::global().email_pass(result.as_ref().ok());
+        let summary = result?;
+        if summary.did_work() {
+            info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");
+        }
+        Ok::<_, crate::db::DbError>(poll)
+    })
+    .await;
     info!("email alerts stopped");
 }
 

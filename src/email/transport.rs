@@ -52,8 +52,13 @@ pub enum Delivery {
 #[derive(Debug, Error)]
 pub enum MailerError {
     /// A value of the `[email]` section is unusable.
-    #[error("invalid [email] configuration: {0}")]
-    Config(String),
+    #[error("invalid [email] configuration: {key}: {problem}")]
+    Config {
+        /// The key of the `[email]` section (`smtp_host`).
+        key: &'static str,
+        /// What is wrong with its value.
+        problem: String,
+    },
     /// TLS parameters could not be built for the SMTP host.
     #[error("cannot set up TLS for SMTP host {host:?}: {source}")]
     Tls {
@@ -79,6 +84,21 @@ pub enum MailerError {
     Message(#[from] lettre::error::Error),
 }
 
+impl MailerError {
+    /// The `[email]` key a configuration problem is about (`email.smtp_host`), if it is one.
+    pub fn config_key(&self) -> Option<String> {
+        match self {
+            MailerError::Config { key, .. } => Some(format!("email.{key}")),
+            MailerError::Tls { .. } => Some("email.smtp_tls".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+fn config_error(key: &'static str, problem: String) -> MailerError {
+    MailerError::Config { key, problem }
+}
+
 /// One failed attempt, and whether another one may succeed.
 struct Failure {
     temporary: bool,
@@ -90,20 +110,23 @@ impl Mailer {
     /// TLS setting, credentials pair, timeout, backoff or command.
     pub fn new(config: &EmailConfig) -> Result<Mailer, MailerError> {
         if config.timeout_seconds == 0 {
-            return Err(MailerError::Config("timeout_seconds must be at least 1".to_owned()));
+            return Err(config_error("timeout_seconds", "must be at least 1".to_owned()));
         }
         let timeout = Duration::from_secs(config.timeout_seconds);
         let backoff = Duration::try_from_secs_f64(config.retry_backoff_seconds).map_err(|_| {
-            MailerError::Config(format!(
-                "retry_backoff_seconds must be a number of seconds, 0 or more, not {}",
-                config.retry_backoff_seconds
-            ))
+            config_error(
+                "retry_backoff_seconds",
+                format!(
+                    "must be a number of seconds, 0 or more, not {}",
+                    config.retry_backoff_seconds
+                ),
+            )
         })?;
         let transport = match config.transport {
             TransportKind::Smtp => Transport::Smtp(smtp_transport(config, timeout)?),
             TransportKind::Sendmail => {
                 if config.sendmail_command.trim().is_empty() {
-                    return Err(MailerError::Config("sendmail_command is empty".to_owned()));
+                    return Err(config_error("sendmail_command", "is empty".to_owned()));
                 }
                 Transport::Sendmail(AsyncSendmailTransport::new_with_command(&config.sendmail_command))
             }
@@ -182,13 +205,13 @@ impl Mailer {
 fn smtp_transport(config: &EmailConfig, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailerError> {
     let host = config.smtp_host.trim();
     if !is_host(host) {
-        return Err(MailerError::Config(format!(
-            "smtp_host {:?} is not a host name or address",
-            config.smtp_host
-        )));
+        return Err(config_error(
+            "smtp_host",
+            format!("{:?} is not a host name or address", config.smtp_host),
+        ));
     }
     if config.smtp_port == 0 {
-        return Err(MailerError::Config("smtp_port must not be 0".to_owned()));
+        return Err(config_error("smtp_port", "must not be 0".to_owned()));
     }
     let tls_parameters = || {
         TlsParameters::new(host.to_owned()).map_err(|source| MailerError::Tls {
@@ -211,8 +234,14 @@ fn smtp_transport(config: &EmailConfig, timeout: Duration) -> Result<AsyncSmtpTr
         }
         (None, None) => {}
         _ => {
-            return Err(MailerError::Config(
-                "smtp_user and smtp_password must be set together".to_owned(),
+            let missing = if config.smtp_user.is_some() {
+                "smtp_password"
+            } else {
+                "smtp_user"
+            };
+            return Err(config_error(
+                missing,
+                "must be set too: smtp_user and smtp_password go together".to_owned(),
             ));
         }
     }
@@ -383,7 +412,7 @@ mod tests {
         ];
         for config in bad {
             assert!(
-                matches!(Mailer::new(&config), Err(MailerError::Config(_))),
+                matches!(Mailer::new(&config), Err(MailerError::Config { .. })),
                 "{config:?}"
             );
         }

@@ -256,8 +256,7 @@ impl Pass<'_> {
                     inserts.entry(status).or_default().push(row);
                 }
                 Outcome::Anyone(Feed::Hold { gate, until }) => {
-                    self.summary.pending += 1;
-                    *self.summary.held_by_gate.entry(gate.name()).or_default() += 1;
+                    self.summary.held(gate.name());
                     if let Some(t) = until {
                         self.summary.wake_at(*t);
                     }

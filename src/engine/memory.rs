@@ -37,8 +37,21 @@ struct Standing {
     /// When to decide it again (its gate's opening, or a recheck).
     recheck_at: NaiveDateTime,
     note: Note,
+    /// The gate that holds it (`Gate::name`), for a held one.
+    gate: Option<&'static str>,
     /// The scan that found it.
     phase: Phase,
+}
+
+/// A standing outcome: its kind, its gate when held, when to decide it again.
+#[derive(Clone, Copy, Debug)]
+pub struct Stands {
+    /// The kind of outcome.
+    pub note: Note,
+    /// The gate that holds it (`Gate::name`), for a held one.
+    pub gate: Option<&'static str>,
+    /// When to decide it again (its gate's opening, or a recheck).
+    pub recheck_at: NaiveDateTime,
 }
 
 /// What was last logged about a callback.
@@ -82,26 +95,25 @@ impl Memory {
 
     /// The standing outcome of a found callback, when it is unchanged, under
     /// the same settings and not yet due to be decided again.
-    pub fn still_stands(
-        &self,
-        found: &Found,
-        settings: Option<u64>,
-        now: NaiveDateTime,
-    ) -> Option<(Note, NaiveDateTime)> {
+    pub fn still_stands(&self, found: &Found, settings: Option<u64>, now: NaiveDateTime) -> Option<Stands> {
         let s = self.standing.get(&found.callback_id)?;
-        (s.version == found.version && Some(s.settings) == settings && s.recheck_at > now)
-            .then_some((s.note, s.recheck_at))
+        (s.version == found.version && Some(s.settings) == settings && s.recheck_at > now).then_some(Stands {
+            note: s.note,
+            gate: s.gate,
+            recheck_at: s.recheck_at,
+        })
     }
 
     /// Remembers a standing outcome.
-    pub fn stand(&mut self, found: &Found, phase: Phase, settings: u64, recheck_at: NaiveDateTime, note: Note) {
+    pub fn stand(&mut self, found: &Found, phase: Phase, settings: u64, stands: Stands) {
         self.standing.insert(
             found.callback_id,
             Standing {
                 version: found.version,
                 settings,
-                recheck_at,
-                note,
+                recheck_at: stands.recheck_at,
+                note: stands.note,
+                gate: stands.gate,
                 phase,
             },
         );

@@ -41,7 +41,7 @@ use crate::db::facts::{self, Wanted};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
 use crate::model::{CallbackRow, Settings};
-use memory::{Memory, Note};
+use memory::{Memory, Note, Stands};
 use rules::{Context, Feed, OpeningCache, Outcome, Phase};
 
 pub use run::run;
@@ -77,6 +77,12 @@ impl Summary {
     /// True when the pass changed something or found something wrong.
     pub fn did_work(&self) -> bool {
         self.activated + self.inserted + self.dead + self.moved + self.limited + self.noted > 0
+    }
+
+    /// Counts a callback held by a gate.
+    fn held(&mut self, gate: &'static str) {
+        self.pending += 1;
+        *self.held_by_gate.entry(gate).or_default() += 1;
     }
 
     fn wake_at(&mut self, t: NaiveDateTime) {
@@ -297,15 +303,15 @@ impl Pass<'_> {
         let mut seen = HashSet::new();
         let mut skip = |f: &Found| {
             seen.insert(f.callback_id);
-            let Some((note, recheck_at)) = memory.still_stands(f, fingerprint, now) else {
+            let Some(stands) = memory.still_stands(f, fingerprint, now) else {
                 return false;
             };
-            match note {
-                Note::Held => summary.pending += 1,
+            match stands.note {
+                Note::Held => summary.held(stands.gate.unwrap_or("unchecked")),
                 Note::Skipped => summary.errors += 1,
                 Note::Waiting | Note::Dialed => {}
             }
-            summary.wake_at(recheck_at);
+            summary.wake_at(stands.recheck_at);
             true
         };
         let found = callbacks::scan(&mut self.session, scan, limit, &mut skip).await?;
@@ -377,16 +383,21 @@ impl Pass<'_> {
             let Some(f) = found.get(&row.callback_id) else {
                 continue;
             };
+            let stands = |note, gate, until: Option<NaiveDateTime>| Stands {
+                note,
+                gate,
+                recheck_at: until.unwrap_or(recheck),
+            };
             let standing = match outcome {
-                Outcome::Anyone(Feed::Hold { until, .. }) => Some((until.unwrap_or(recheck), Note::Held)),
-                Outcome::Limited { until } => Some((until.unwrap_or(recheck), Note::Waiting)),
-                Outcome::StayActive(_) => Some((recheck, Note::Waiting)),
-                Outcome::Skip(_) => Some((recheck, Note::Skipped)),
-                Outcome::Dialed => Some((recheck, Note::Dialed)),
+                Outcome::Anyone(Feed::Hold { gate, until }) => Some(stands(Note::Held, Some(gate.name()), *until)),
+                Outcome::Limited { until } => Some(stands(Note::Waiting, None, *until)),
+                Outcome::StayActive(_) => Some(stands(Note::Waiting, None, None)),
+                Outcome::Skip(_) => Some(stands(Note::Skipped, None, None)),
+                Outcome::Dialed => Some(stands(Note::Dialed, None, None)),
                 Outcome::Kill(_) | Outcome::Live | Outcome::Anyone(_) => None,
             };
             match standing {
-                Some((at, note)) => self.memory.stand(f, phase, fingerprint, at, note),
+                Some(stands) => self.memory.stand(f, phase, fingerprint, stands),
                 None => self.memory.forget(row.callback_id),
             }
         }

@@ -61,6 +61,18 @@ impl std::fmt::Display for Gate {
 }
 
 impl Gate {
+    /// Every [`Gate::name`], for metrics that list each gate.
+    pub const NAMES: [&'static str; 8] = [
+        "no_hopper_dialing",
+        "inactive_list",
+        "hours_block",
+        "call_time",
+        "call_limit",
+        "unknown_call_time",
+        "bad_offset",
+        "unchecked",
+    ];
+
     /// A short stable name, for counts and metrics.
     pub fn name(&self) -> &'static str {
         match self {
@@ -951,5 +963,78 @@ mod tests {
         // Without a modify_date, the later of callback and entry time is all there is.
         r.modified_utc = None;
         assert!(dialed_since(&r, &lead, &clock));
+    }
+
+    mod undialed_model {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// New York in 2026, as VICIdial's host sees it.
+        fn new_york() -> ServerZone {
+            let utc = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap();
+            ServerZone::new(
+                -5 * 3600,
+                vec![
+                    (utc("2026-03-08 07:00:00"), -4 * 3600),
+                    (utc("2026-11-01 06:00:00"), -5 * 3600),
+                ],
+            )
+        }
+
+        /// What VICIdial's dialer writes for a dial at `dial` (UTC) of a lead at
+        /// `gmt` hundredths of an hour: `$LOCAL_GMT_OFF` is the server's offset
+        /// then (its `local_gmt` plus DST), and the value is `localtime($secX -
+        /// ($LOCAL_GMT_OFF - $gmt_offset_now) * 3600)` (`AST_VDauto_dial.pl`
+        /// lines 1880-1882): the host's wall clock at a shifted instant.
+        fn vicidial_llct(zone: &ServerZone, dial: NaiveDateTime, gmt: i32) -> (NaiveDateTime, bool) {
+            let local_gmt_off = i64::from(zone.offset_at(dial).local_minus_utc());
+            let shifted = dial - Duration::seconds(local_gmt_off - i64::from(gmt) * 36);
+            let same_offset = i64::from(zone.offset_at(shifted).local_minus_utc()) == local_gmt_off;
+            (zone.to_local(shifted), same_offset)
+        }
+
+        fn any_instant() -> impl Strategy<Value = NaiveDateTime> {
+            // Seconds across both 2026 changes, dense around them.
+            let base = NaiveDate::from_ymd_opt(2026, 3, 6)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            let autumn = NaiveDate::from_ymd_opt(2026, 10, 30)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            (prop::bool::ANY, 0i64..5 * 86_400)
+                .prop_map(move |(spring, s)| if spring { base } else { autumn } + Duration::seconds(s))
+        }
+
+        proptest! {
+            /// The rule against a model that converts every clock explicitly:
+            /// the lead was dialed since the activation exactly when the dial
+            /// instant is after it. VICIdial's own value is an hour off when a
+            /// daylight-saving change falls between the dial and its shifted
+            /// instant; then the rule is exact for dials more than an hour away.
+            #[test]
+            fn the_undialed_rule_matches_a_model_of_every_clock(
+                dial in any_instant(),
+                gap in -3i64 * 3600..3 * 3600,
+                quarter_hours in -51i32..=52,
+            ) {
+                let zone = Arc::new(new_york());
+                let gmt = quarter_hours * 25;
+                let activation = dial + Duration::seconds(gap);
+                let (llct, exact) = vicidial_llct(&zone, dial, gmt);
+                let mut row = row(Recipient::Anyone);
+                row.modified_utc = Some(activation);
+                let lead = row.lead.as_mut().unwrap();
+                lead.gmt_offset_now = Some(format!("{:.2}", f64::from(gmt) / 100.0));
+                lead.last_local_call_time = Some(llct);
+                let lead = row.lead.clone().unwrap();
+                let clock = PassClock::at_utc(activation + Duration::hours(1), zone);
+                let model = dial > activation;
+                if exact || gap.abs() > 3600 {
+                    prop_assert_eq!(dialed_since(&row, &lead, &clock), model, "llct {}", llct);
+                }
+            }
+        }
     }
 }

@@ -1,50 +1,45 @@
 //! The daemon loop: a pass, then sleep until the next known event (a callback
 //! coming due, a gate opening) or the poll interval, whichever is first. The
-//! database being down is waited out with backoff; a shutdown signal lets the
-//! current batch finish.
+//! database being down is waited out with backoff; a shutdown lets the
+//! current batch finish. Each pass is recorded in the [`metrics`].
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
 use tracing::info;
 
 use super::{Engine, PassOptions};
-use crate::ops::{Retry, sleep_unless_stopped};
+use crate::db::DbError;
+use crate::metrics;
+use crate::ops::{Shutdown, run_loop};
 
-/// Runs passes until `shutdown` turns true.
-pub async fn run(engine: &mut Engine, mut shutdown: watch::Receiver<bool>) {
+/// Runs passes until a shutdown.
+pub async fn run(engine: &mut Engine, shutdown: Shutdown) {
     let poll = engine.config.poll_interval();
-    let mut retry = Retry::new("engine", Duration::from_secs(engine.config.max_backoff_seconds));
     info!(
         poll_ms = poll.as_millis() as u64,
         batch = engine.config.batch_size,
         "running"
     );
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
+    let backoff = Duration::from_secs(engine.config.max_backoff_seconds);
+    run_loop("engine", backoff, shutdown, async move |shutdown: Shutdown| {
         let started = Instant::now();
-        let stop_rx = shutdown.clone();
-        let stop = move || *stop_rx.borrow();
-        let wait = match engine.pass(PassOptions::default(), &stop).await {
-            Ok(summary) => {
-                retry.succeeded();
-                let elapsed = started.elapsed();
-                if summary.did_work() {
-                    info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
-                }
-                let until_event = summary
-                    .next_wake
-                    .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
-                // The poll interval runs start to start, so a change is seen
-                // within one interval plus one pass.
-                let until_poll = poll.saturating_sub(elapsed);
-                until_event.map_or(until_poll, |d| d.min(until_poll))
-            }
-            Err(e) => retry.failed(&e),
-        };
-        sleep_unless_stopped(wait, &mut shutdown).await;
-    }
+        metrics::global().pass_started();
+        let stop = || shutdown.is_shutdown();
+        let result = engine.pass(PassOptions::default(), &stop).await;
+        let elapsed = started.elapsed();
+        metrics::global().engine_pass(result.as_ref(), elapsed);
+        let summary = result?;
+        if summary.did_work() {
+            info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
+        }
+        let until_event = summary
+            .next_wake
+            .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
+        // The poll interval runs start to start, so a change is seen
+        // within one interval plus one pass.
+        let until_poll = poll.saturating_sub(elapsed);
+        Ok::<_, DbError>(until_event.map_or(until_poll, |d| d.min(until_poll)))
+    })
+    .await;
     info!("stopped");
 }

@@ -1,10 +1,89 @@
-//! Operating the daemon's loops: waiting out an unreachable database with
-//! backoff, and sleeping in a way a shutdown request cuts short.
+//! Operating the daemon's loops: one [`Shutdown`] signal every loop listens
+//! to, and one loop helper, [`run_loop`], shared by the engine and the email
+//! alerts: a pass, then a wait that a shutdown cuts short, with backoff while
+//! the database is unreachable.
+
+pub mod notify;
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tracing::{error, info};
+
+/// Listens for the shutdown signal, in the style of tokio's mini-redis
+/// `Shutdown`: cheap to clone, checked between batches with
+/// [`is_shutdown`](Shutdown::is_shutdown), awaited in a `select!` with
+/// [`recv`](Shutdown::recv). A dropped sender counts as a shutdown.
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    is_shutdown: bool,
+    notify: watch::Receiver<bool>,
+}
+
+/// Starts a shutdown for every [`Shutdown`] made from it.
+#[derive(Debug)]
+pub struct ShutdownSender(watch::Sender<bool>);
+
+impl ShutdownSender {
+    /// Tells every listener to stop.
+    pub fn shutdown(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl Shutdown {
+    /// A sender and its first listener.
+    pub fn new() -> (ShutdownSender, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (
+            ShutdownSender(tx),
+            Shutdown {
+                is_shutdown: false,
+                notify: rx,
+            },
+        )
+    }
+
+    /// True once a shutdown has started.
+    pub fn is_shutdown(&self) -> bool {
+        self.is_shutdown || *self.notify.borrow()
+    }
+
+    /// Waits until a shutdown starts; returns at once after that.
+    pub async fn recv(&mut self) {
+        if self.is_shutdown {
+            return;
+        }
+        // An error means the sender is gone: nobody can say "go on" any more.
+        let _ = self.notify.wait_for(|stop| *stop).await;
+        self.is_shutdown = true;
+    }
+}
+
+/// Runs `pass` until a shutdown: after each pass, waits the time it returned
+/// (after a failure, the backoff), a wait a shutdown cuts short. `what` names
+/// the loop in log lines.
+pub async fn run_loop<E: std::fmt::Display>(
+    what: &'static str,
+    max_backoff: Duration,
+    mut shutdown: Shutdown,
+    mut pass: impl AsyncFnMut(Shutdown) -> Result<Duration, E>,
+) {
+    let mut retry = Retry::new(what, max_backoff);
+    while !shutdown.is_shutdown() {
+        let wait = match pass(shutdown.clone()).await {
+            Ok(wait) => {
+                retry.succeeded();
+                wait
+            }
+            Err(e) => retry.failed(&e),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.recv() => {}
+        }
+    }
+}
 
 /// Backoff for a loop whose passes need the database: 1 s, doubling up to a
 /// maximum, and one log line when the database is reachable again.
@@ -49,14 +128,6 @@ impl Retry {
     }
 }
 
-/// Sleeps for `wait`, or until a shutdown is requested.
-pub async fn sleep_unless_stopped(wait: Duration, shutdown: &mut watch::Receiver<bool>) {
-    tokio::select! {
-        _ = tokio::time::sleep(wait) => {}
-        _ = shutdown.changed() => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +139,41 @@ mod tests {
         assert_eq!(waits, vec![1, 2, 4, 5, 5]);
         r.succeeded();
         assert_eq!(r.failed(&"down").as_secs(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_shutdown_reaches_every_clone_and_a_dropped_sender_counts_as_one() {
+        let (tx, mut a) = Shutdown::new();
+        let b = a.clone();
+        assert!(!a.is_shutdown());
+        tx.shutdown();
+        a.recv().await;
+        assert!(a.is_shutdown() && b.is_shutdown());
+        let (tx, mut c) = Shutdown::new();
+        drop(tx);
+        tokio::time::timeout(Duration::from_secs(1), c.recv()).await.unwrap();
+        assert!(c.is_shutdown());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_waits_what_the_pass_says_and_stops_on_shutdown() {
+        let (tx, shutdown) = Shutdown::new();
+        let mut passes = 0;
+        let started = tokio::time::Instant::now();
+        run_loop("test", Duration::from_secs(5), shutdown, async |_: Shutdown| {
+            passes += 1;
+            if passes == 3 {
+                tx.shutdown();
+            }
+            if passes == 2 {
+                Err("down")
+            } else {
+                Ok(Duration::from_secs(10))
+            }
+        })
+        .await;
+        assert_eq!(passes, 3);
+        // 10 s after the first pass, 1 s of backoff after the failed second.
+        assert_eq!(started.elapsed(), Duration::from_secs(11));
     }
 }

@@ -1,0 +1,536 @@
+//! `check`: what an operator needs to know before (and while) running the
+//! daemon, one line per item, `ok`, `warn` or `FAIL`, or one JSON document for
+//! monitoring scripts. The configuration has been validated before this runs,
+//! by the same code `run` uses.
+
+use chrono::{Local, NaiveDateTime};
+use serde::Serialize;
+
+use crate::config::{Config, DatabaseTarget};
+use crate::db::{self, Db, RowReader, Session};
+use crate::email::alerts::usable_template;
+
+/// How bad one item is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    /// Fine.
+    #[serde(rename = "ok")]
+    Ok,
+    /// Works, but something an operator should look at.
+    #[serde(rename = "warn")]
+    Warn,
+    /// The daemon cannot work (or not fully) until this is fixed.
+    #[serde(rename = "FAIL")]
+    Fail,
+}
+
+impl Status {
+    fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        }
+    }
+}
+
+/// One line of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Item {
+    /// What was checked (`database`, `privileges`, ...).
+    pub item: &'static str,
+    /// The verdict.
+    pub status: Status,
+    /// What was found, in plain words.
+    pub detail: String,
+}
+
+/// The whole report.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// Every item, in the order checked.
+    pub items: Vec<Item>,
+}
+
+impl Report {
+    fn add(&mut self, item: &'static str, status: Status, detail: impl Into<String>) {
+        self.items.push(Item {
+            item,
+            status,
+            detail: detail.into(),
+        });
+    }
+
+    /// True when no item failed.
+    pub fn passed(&self) -> bool {
+        self.items.iter().all(|i| i.status != Status::Fail)
+    }
+
+    /// The text form: `ok`/`warn` lines on stdout, `FAIL` lines on stderr.
+    pub fn print_text(&self) {
+        for i in &self.items {
+            let line = format!("{:<4} {}: {}", i.status.word(), i.item, i.detail);
+            if i.status == Status::Fail {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
+    }
+
+    /// The JSON form: `{"passed": bool, "items": [{"item", "status", "detail"}]}` on stdout.
+    pub fn print_json(&self) {
+        let doc = serde_json::json!({ "passed": self.passed(), "items": self.items });
+        println!("{doc}");
+    }
+}
+
+/// Runs every check against the configured database.
+pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
+    let mut report = Report::default();
+    report.add(
+        "configuration",
+        Status::Ok,
+        format!(
+            "{}; email alerts {}",
+            config.origin.describe_sources(),
+            if config.email.enabled { "on" } else { "off" }
+        ),
+    );
+    let mut session = match db.session().await {
+        Ok(s) => s,
+        Err(e) => {
+            report.add(
+                "database",
+                Status::Fail,
+                format!("cannot connect to {target}: {}", error_text(&e)),
+            );
+            return report;
+        }
+    };
+    let version = scalar(&mut session, "SELECT VERSION()").await.unwrap_or_default();
+    report.add(
+        "database",
+        Status::Ok,
+        format!("connected to {target}, server {version}"),
+    );
+    schema(&mut session, &mut report).await;
+    let grants = match grants(&mut session).await {
+        Ok(g) => g,
+        Err(e) => {
+            report.add(
+                "privileges",
+                Status::Fail,
+                format!("cannot read SHOW GRANTS: {}", error_text(&e)),
+            );
+            Grants::default()
+        }
+    };
+    let database = target.opts.db_name().unwrap_or_default();
+    privileges(&grants, database, &mut report);
+    clock(&mut session, &mut report).await;
+    if config.email.enabled {
+        container(&mut session, &mut report).await;
+    }
+    binlog(&mut session, &grants, &mut report).await;
+    report
+}
+
+async fn scalar(session: &mut Session, sql: &str) -> Option<String> {
+    let row = session.select(sql, vec![]).await.ok()?.into_iter().next()?;
+    Some(RowReader::new(row).text(0))
+}
+
+async fn schema(session: &mut Session, report: &mut Report) {
+    match db::schema::problems(session).await {
+        Ok(problems) if problems.is_empty() => {
+            report.add("schema", Status::Ok, "every table and column the daemon uses is there")
+        }
+        Ok(problems) => {
+            for p in problems {
+                report.add("schema", Status::Fail, p);
+            }
+        }
+        Err(e) => report.add(
+            "schema",
+            Status::Fail,
+            format!("cannot read information_schema: {}", error_text(&e)),
+        ),
+    }
+}
+
+/// The writes the daemon makes, by table (see `db::callbacks`, `db::hopper`, `db::alerts`).
+const WRITES: &[(&str, &str)] = &[
+    ("UPDATE", "vicidial_callbacks"),
+    ("UPDATE", "vicidial_list"),
+    ("INSERT", "vicidial_hopper"),
+];
+
+fn privileges(grants: &Grants, database: &str, report: &mut Report) {
+    let mut missing = Vec::new();
+    for (table, _) in db::schema::REQUIRED {
+        if !grants.allows("SELECT", database, table) {
+            missing.push(format!("SELECT on {table}"));
+        }
+    }
+    for (privilege, table) in WRITES {
+        if !grants.allows(privilege, database, table) {
+            missing.push(format!("{privilege} on {table}"));
+        }
+    }
+    if missing.is_empty() {
+        report.add(
+            "privileges",
+            Status::Ok,
+            "SELECT on every table used, UPDATE on vicidial_callbacks and vicidial_list, INSERT on vicidial_hopper",
+        );
+    } else {
+        report.add("privileges", Status::Fail, format!("missing: {}", missing.join(", ")));
+    }
+}
+
+async fn clock(session: &mut Session, report: &mut Report) {
+    match db::clock::now(session).await {
+        Ok((now, utc)) => {
+            // The offset to the minute (the two reads are microseconds apart).
+            let offset = ((now - utc).num_seconds() as f64 / 60.0).round() as i32 * 60;
+            let mut warnings = clock_warnings(now, offset, Local::now());
+            match db::schema::server_gmt(session).await {
+                Ok(servers) => warnings.extend(server_gmt_warnings(&servers, offset)),
+                Err(e) => warnings.push(format!("cannot read the servers table: {}", error_text(&e))),
+            }
+            if warnings.is_empty() {
+                report.add(
+                    "clock",
+                    Status::Ok,
+                    format!(
+                        "the database ({}, UTC{:+.2}) agrees with this host and the servers table",
+                        now.format("%Y-%m-%d %H:%M:%S"),
+                        f64::from(offset) / 3600.0
+                    ),
+                );
+            }
+            for w in warnings {
+                report.add("clock", Status::Warn, w);
+            }
+        }
+        Err(e) => report.add(
+            "clock",
+            Status::Fail,
+            format!("cannot read the database clock: {}", error_text(&e)),
+        ),
+    }
+}
+
+async fn container(session: &mut Session, report: &mut Report) {
+    let id = db::alerts::CONTAINER_ID;
+    match db::alerts::container(session).await {
+        Ok(None) => report.add(
+            "email container",
+            Status::Warn,
+            format!("there is no {id} settings container: alerts will be recorded NOT AVAILABLE"),
+        ),
+        Ok(Some(text)) => match usable_template(Some(&text)) {
+            Ok(t) => report.add(
+                "email container",
+                Status::Ok,
+                format!("{id} parses; from {}, {} body lines", t.from.trim(), t.body.len()),
+            ),
+            Err(why) => report.add("email container", Status::Fail, why),
+        },
+        Err(e) => report.add(
+            "email container",
+            Status::Fail,
+            format!("cannot read {id}: {}", error_text(&e)),
+        ),
+    }
+}
+
+/// Event-driven mode (reading the binary log instead of polling) needs row
+/// events and a replication grant; this says whether the server would allow it.
+async fn binlog(session: &mut Session, grants: &Grants, report: &mut Report) {
+    let log_bin = scalar(session, "SELECT @@GLOBAL.log_bin").await.unwrap_or_default();
+    let format = scalar(session, "SELECT @@GLOBAL.binlog_format")
+        .await
+        .unwrap_or_default();
+    let mut lacks = Vec::new();
+    if log_bin != "1" {
+        lacks.push("log_bin is OFF".to_owned());
+    }
+    if !format.eq_ignore_ascii_case("ROW") {
+        lacks.push(format!("binlog_format is {format}, not ROW"));
+    }
+    if !grants.allows("REPLICATION SLAVE", "", "") {
+        lacks.push("no REPLICATION SLAVE grant".to_owned());
+    }
+    let detail = if lacks.is_empty() {
+        "event-driven (binlog) mode would be possible".to_owned()
+    } else {
+        format!(
+            "event-driven (binlog) mode not possible ({}); polling works regardless",
+            lacks.join(", ")
+        )
+    };
+    report.add("binlog", Status::Ok, detail);
+}
+
+/// The privileges of `SHOW GRANTS`, per object.
+#[derive(Debug, Default)]
+pub struct Grants {
+    /// `(privileges upper-cased, database pattern, table)`; `*` for "all".
+    entries: Vec<(Vec<String>, String, String)>,
+}
+
+async fn grants(session: &mut Session) -> Result<Grants, db::DbError> {
+    let rows = session.select("SHOW GRANTS", vec![]).await?;
+    Ok(Grants::parse(rows.into_iter().map(|row| RowReader::new(row).text(0))))
+}
+
+impl Grants {
+    /// Reads `GRANT <privileges> ON <db>.<table> TO ...` lines; others (role
+    /// grants, PROXY) give nothing.
+    pub fn parse(lines: impl IntoIterator<Item = String>) -> Grants {
+        let mut entries = Vec::new();
+        for line in lines {
+            let Some(rest) = line.strip_prefix("GRANT ") else {
+                continue;
+            };
+            let Some((privs, rest)) = rest.split_once(" ON ") else {
+                continue;
+            };
+            let Some((object, _)) = rest.split_once(" TO ") else {
+                continue;
+            };
+            let object = object.trim();
+            if object.starts_with("PROCEDURE ") || object.starts_with("FUNCTION ") || object.starts_with("PACKAGE ") {
+                continue;
+            }
+            let Some((database, table)) = split_object(object) else {
+                continue;
+            };
+            let privileges = split_privileges(privs);
+            entries.push((privileges, database, table));
+        }
+        Grants { entries }
+    }
+
+    /// Whether `privilege` is granted on `database.table` (`""` for global privileges).
+    pub fn allows(&self, privilege: &str, database: &str, table: &str) -> bool {
+        self.entries.iter().any(|(privs, db, tbl)| {
+            let on = if database.is_empty() {
+                db == "*" && tbl == "*"
+            } else {
+                (db == "*" || db_pattern_matches(db, database)) && (tbl == "*" || tbl.eq_ignore_ascii_case(table))
+            };
+            on && privs
+                .iter()
+                .any(|p| p == privilege || p == "ALL" || p == "ALL PRIVILEGES")
+        })
+    }
+}
+
+/// `` `db`.`table` ``, `` `db`.* ``, `*.*` into unquoted parts.
+fn split_object(object: &str) -> Option<(String, String)> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in object.chars() {
+        match c {
+            '`' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    parts.push(current);
+    match parts.as_slice() {
+        [db, table] => Some((db.clone(), table.clone())),
+        _ => None,
+    }
+}
+
+/// `SELECT, UPDATE (`a`, `b`), INSERT` into names; a column privilege counts as the privilege.
+fn split_privileges(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => out.push(std::mem::take(&mut current)),
+            c if depth == 0 => current.push(c),
+            _ => {}
+        }
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|p| p.trim().to_ascii_uppercase())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// MySQL's database-name patterns in grants: `%` any run, `_` any one
+/// character, `\_` and `\%` themselves.
+fn db_pattern_matches(pattern: &str, name: &str) -> bool {
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('%', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some(('_', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some(('\\', rest)) if !rest.is_empty() => n.first() == Some(&rest[0]) && go(&rest[1..], &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n)
+}
+
+/// An error and its causes on one line, each said once (mysql_async says
+/// "Input/output error: Input/output error: Connection refused").
+pub fn error_text(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        next = cause.source();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in text.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
+}
+
+/// VICIdial mixes the host's and the database's clocks and assumes they agree.
+fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::DateTime<Local>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let skew = (host.naive_local() - db_now).num_milliseconds().abs();
+    if skew > 2000 {
+        warnings.push(format!(
+            "the database clock ({db_now}) and this host's clock ({}) differ by {:.1} s; VICIdial's jobs assume they agree",
+            host.naive_local().format("%Y-%m-%d %H:%M:%S"),
+            skew as f64 / 1000.0
+        ));
+    }
+    let host_offset = host.offset().local_minus_utc();
+    if (host_offset - db_offset_secs).abs() >= 60 {
+        warnings.push(format!(
+            "the database's time zone (UTC{:+.2}) differs from this host's (UTC{:+.2})",
+            f64::from(db_offset_secs) / 3600.0,
+            f64::from(host_offset) / 3600.0
+        ));
+    }
+    warnings
+}
+
+/// VICIdial's call-time code takes "UTC now" as its host clock minus
+/// `servers.local_gmt` (plus an hour in summer time); the daemon takes the
+/// database's own offset. They must agree, or the two disagree on call times.
+fn server_gmt_warnings(servers: &[(String, String)], db_offset_secs: i32) -> Vec<String> {
+    let db_hours = f64::from(db_offset_secs) / 3600.0;
+    servers
+        .iter()
+        .filter_map(|(ip, gmt)| {
+            let Ok(hours) = gmt.trim().parse::<f64>() else {
+                return Some(format!("server {ip} has local_gmt {gmt:?}, which is not a number"));
+            };
+            let agrees = (hours - db_hours).abs() < 0.01 || (hours + 1.0 - db_hours).abs() < 0.01;
+            (!agrees).then(|| {
+                format!(
+                    "server {ip} has local_gmt {gmt} but the database is at UTC{db_hours:+.2}: \
+                     VICIdial and the daemon will disagree on leads' call times"
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn clocks_that_agree_give_no_warning() {
+        let host = Local.with_ymd_and_hms(2026, 3, 4, 9, 0, 0).unwrap();
+        let offset = host.offset().local_minus_utc();
+        assert!(clock_warnings(host.naive_local(), offset, host).is_empty());
+        let w = clock_warnings(host.naive_local() - chrono::Duration::seconds(30), offset, host);
+        assert_eq!(w.len(), 1, "{w:?}");
+        let w = clock_warnings(host.naive_local(), offset + 3600, host);
+        assert!(w[0].contains("time zone"), "{w:?}");
+    }
+
+    #[test]
+    fn server_gmt_must_match_the_database_offset_or_its_summer_time() {
+        let servers = vec![
+            ("10.0.0.1".to_string(), "-5.00".to_string()),
+            ("10.0.0.2".to_string(), "-7.00".to_string()),
+            ("10.0.0.3".to_string(), "x".to_string()),
+        ];
+        let w = server_gmt_warnings(&servers, -5 * 3600);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("10.0.0.2") && w[1].contains("10.0.0.3"), "{w:?}");
+        // In summer time (UTC-4) a -5.00 server is right.
+        assert_eq!(server_gmt_warnings(&servers[..1], -4 * 3600), Vec::<String>::new());
+    }
+
+    fn grants(lines: &[&str]) -> Grants {
+        Grants::parse(lines.iter().map(|l| l.to_string()))
+    }
+
+    #[test]
+    fn grants_on_the_database_tables_and_globally() {
+        let g = grants(&[
+            "GRANT USAGE ON *.* TO `cron`@`%` IDENTIFIED BY PASSWORD '*A4B6157319038724E3560894F7F932C8886EBFCF'",
+            "GRANT SELECT, UPDATE ON `asterisk`.* TO `cron`@`%`",
+            "GRANT INSERT ON `asterisk`.`vicidial_hopper` TO `cron`@`%`",
+            "GRANT SELECT (`status`), UPDATE (`status`, `user`) ON `other`.`t` TO `cron`@`%`",
+        ]);
+        assert!(g.allows("SELECT", "asterisk", "vicidial_callbacks"));
+        assert!(g.allows("INSERT", "asterisk", "vicidial_hopper"));
+        assert!(!g.allows("INSERT", "asterisk", "vicidial_list"));
+        assert!(!g.allows("SELECT", "asterisk2", "vicidial_list"));
+        assert!(g.allows("UPDATE", "other", "t"));
+        assert!(!g.allows("REPLICATION SLAVE", "", ""));
+        let all = grants(&["GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION"]);
+        assert!(all.allows("INSERT", "asterisk", "vicidial_hopper") && all.allows("REPLICATION SLAVE", "", ""));
+    }
+
+    #[test]
+    fn database_patterns_use_sql_wildcards() {
+        let g = grants(&["GRANT SELECT ON `aster\\_%`.* TO `cron`@`%`"]);
+        assert!(g.allows("SELECT", "aster_prod", "x"));
+        assert!(!g.allows("SELECT", "asterXprod", "x"));
+        assert!(db_pattern_matches("a_c", "abc") && !db_pattern_matches("a_c", "abbc"));
+    }
+
+    #[test]
+    fn error_text_says_each_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "Input/output error: {}", self.0)
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused",
+        ));
+        assert_eq!(error_text(&e), "Input/output error: Connection refused");
+        let e = Outer(std::io::Error::other("Input/output error: Connection refused"));
+        assert_eq!(error_text(&e), "Input/output error: Connection refused");
+    }
+}

@@ -1,0 +1,435 @@
+//! What ops people watch: `/metrics` in Prometheus' text format and
+//! `/health` (200, or 503 with the reason), on `[metrics] listen`
+//! (127.0.0.1:9477 by default), plus the state systemd's watchdog and
+//! `STATUS=` line read. Counts come from each pass's summary; the due backlog
+//! is read from the database at each scrape.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Request, Response, StatusCode};
+use tokio::net::TcpListener;
+use tracing::{debug, warn};
+
+use crate::config::MetricsConfig;
+use crate::db::{Db, DbError, DbResult, RowReader};
+use crate::email::alerts::AlertSummary;
+use crate::engine::Summary;
+use crate::engine::rules::Gate;
+use crate::ops::Shutdown;
+
+/// Upper bounds of the pass-duration histogram, in seconds.
+const BUCKETS: [f64; 12] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// The daemon's counters and state, one per process.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    activated: u64,
+    inserted: u64,
+    dead: u64,
+    moved: u64,
+    limited: u64,
+    skipped: u64,
+    pending: u64,
+    held_by_gate: HashMap<&'static str, u64>,
+    emails_sent: u64,
+    emails_failed: u64,
+    emails_not_available: u64,
+    pass_buckets: [u64; BUCKETS.len()],
+    pass_count: u64,
+    pass_sum: f64,
+    database_errors: u64,
+    last_error: Option<String>,
+    pass_started: Option<Instant>,
+    last_pass: Option<Instant>,
+    heartbeat: Option<Instant>,
+    leader: bool,
+}
+
+/// The process's metrics.
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::default)
+}
+
+impl Metrics {
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// An engine pass starts.
+    pub fn pass_started(&self) {
+        self.with(|s| s.pass_started = Some(Instant::now()));
+    }
+
+    /// An engine pass ended, after `elapsed`.
+    pub fn engine_pass(&self, result: Result<&Summary, &DbError>, elapsed: Duration) {
+        self.with(|s| {
+            s.pass_started = None;
+            let now = Instant::now();
+            s.heartbeat = Some(now);
+            match result {
+                Ok(summary) => {
+                    s.activated += summary.activated;
+                    s.inserted += summary.inserted;
+                    s.dead += summary.dead;
+                    s.moved += summary.moved;
+                    s.limited += summary.limited;
+                    s.skipped += summary.errors;
+                    s.pending = summary.pending;
+                    s.held_by_gate = summary.held_by_gate.clone();
+                    s.last_pass = Some(now);
+                    s.last_error = None;
+                    let secs = elapsed.as_secs_f64();
+                    s.pass_count += 1;
+                    s.pass_sum += secs;
+                    for (bucket, bound) in s.pass_buckets.iter_mut().zip(BUCKETS) {
+                        if secs <= bound {
+                            *bucket += 1;
+                        }
+                    }
+                }
+                Err(e) => {
+                    s.database_errors += 1;
+                    s.last_error = Some(e.to_string());
+                }
+            }
+        });
+    }
+
+    /// An email pass ended; `None` when it failed.
+    pub fn email_pass(&self, summary: Option<&AlertSummary>) {
+        self.with(|s| match summary {
+            Some(a) => {
+                s.emails_sent += a.sent;
+                s.emails_failed += a.failed;
+                s.emails_not_available += a.not_available;
+            }
+            None => s.database_errors += 1,
+        });
+    }
+
+    /// This daemon became the leader, or a standby; `error` says why it
+    /// cannot even take part (the database is unreachable).
+    pub fn set_role(&self, leader: bool, error: Option<String>) {
+        self.with(|s| {
+            s.leader = leader;
+            s.heartbeat = Some(Instant::now());
+            if !leader {
+                s.pass_started = None;
+                s.last_error = error;
+            }
+        });
+    }
+
+    /// True while the daemon is making progress: no pass has run longer than
+    /// `limit`, and something reported within `limit`. systemd's watchdog is
+    /// fed only then, so a stuck loop is restarted.
+    pub fn alive(&self, limit: Duration) -> bool {
+        self.with(|s| match s.pass_started {
+            Some(t) => t.elapsed() < limit,
+            None => s.heartbeat.is_none_or(|t| t.elapsed() < limit),
+        })
+    }
+
+    /// True once the daemon has found its place: a leader after its first
+    /// pass, a standby once connected.
+    pub fn ready(&self) -> bool {
+        self.with(|s| s.last_pass.is_some() || (!s.leader && s.heartbeat.is_some() && s.last_error.is_none()))
+    }
+
+    /// How long the current pass has run, if one is running.
+    pub fn pass_running_for(&self) -> Option<Duration> {
+        self.with(|s| s.pass_started.map(|t| t.elapsed()))
+    }
+
+    /// The `STATUS=` line: role, last pass, pending count.
+    pub fn status_line(&self) -> String {
+        self.with(|s| {
+            let role = if s.leader { "leader" } else { "standby" };
+            let last = s.last_pass.map_or("no pass yet".to_owned(), |t| {
+                format!("last pass {} s ago", t.elapsed().as_secs())
+            });
+            match &s.last_error {
+                Some(e) => format!("{role}; {last}; database error: {e}"),
+                None => format!("{role}; {last}; {} held", s.pending),
+            }
+        })
+    }
+
+    /// `Ok` when healthy, else the reason `/health` gives with its 503.
+    pub fn health(&self, max_pass_age: Duration) -> Result<(), String> {
+        self.with(|s| {
+            if let Some(e) = &s.last_error {
+                return Err(format!("database unreachable: {e}"));
+            }
+            if !s.leader {
+                return Err("standby: another daemon holds the leader lock".to_owned());
+            }
+            match s.last_pass {
+                None => Err("no pass has finished yet".to_owned()),
+                Some(t) if t.elapsed() > max_pass_age => {
+                    Err(format!("last pass finished {} s ago", t.elapsed().as_secs()))
+                }
+                Some(_) => Ok(()),
+            }
+        })
+    }
+
+    /// The Prometheus text; `backlog` is the scrape's own reading of the database.
+    pub fn render(&self, backlog: Option<Backlog>) -> String {
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, String)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in lines {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        let one = |v: u64| vec![(String::new(), v.to_string())];
+        self.with(|s| {
+            let counters = [
+                ("activated", s.activated, "Due callbacks made LIVE."),
+                ("inserted", s.inserted, "Hopper rows inserted for ANYONE callbacks."),
+                (
+                    "killed",
+                    s.dead,
+                    "Callbacks set DEAD by a DNC hit (the lead's DNC list).",
+                ),
+                ("moved", s.moved, "USERONLY callbacks moved to ANYONE."),
+                (
+                    "limited",
+                    s.limited,
+                    "Callbacks held by the 24-hour call limit (TFHCCL).",
+                ),
+                (
+                    "skipped",
+                    s.skipped,
+                    "Callbacks skipped as bad data (lead gone, unknown campaign).",
+                ),
+            ];
+            for (what, value, help) in counters {
+                metric(
+                    &format!("callbackd_callbacks_{what}_total"),
+                    "counter",
+                    help,
+                    &one(value),
+                );
+            }
+            metric(
+                "callbackd_callbacks_held",
+                "gauge",
+                "LIVE ANYONE callbacks held out of the hopper by a gate at the end of the last pass.",
+                &one(s.pending),
+            );
+            let lines: Vec<_> = Gate::NAMES
+                .iter()
+                .map(|g| {
+                    (
+                        format!("{{gate=\"{g}\"}}"),
+                        s.held_by_gate.get(g).copied().unwrap_or(0).to_string(),
+                    )
+                })
+                .collect();
+            metric(
+                "callbackd_callbacks_held_by_gate",
+                "gauge",
+                "LIVE ANYONE callbacks held at the end of the last pass, by the gate that holds them.",
+                &lines,
+            );
+            let emails = [
+                ("sent", s.emails_sent),
+                ("failed", s.emails_failed),
+                ("not_available", s.emails_not_available),
+            ];
+            let lines: Vec<_> = emails
+                .iter()
+                .map(|(r, v)| (format!("{{result=\"{r}\"}}"), v.to_string()))
+                .collect();
+            metric("callbackd_emails_total", "counter", "Email alerts by result.", &lines);
+            let mut lines: Vec<_> = BUCKETS
+                .iter()
+                .zip(s.pass_buckets)
+                .map(|(b, n)| (format!("_bucket{{le=\"{b}\"}}"), n.to_string()))
+                .collect();
+            lines.push(("_bucket{le=\"+Inf\"}".into(), s.pass_count.to_string()));
+            lines.push(("_sum".into(), format!("{}", s.pass_sum)));
+            lines.push(("_count".into(), s.pass_count.to_string()));
+            metric(
+                "callbackd_pass_duration_seconds",
+                "histogram",
+                "Duration of successful engine passes.",
+                &lines,
+            );
+            metric(
+                "callbackd_database_errors_total",
+                "counter",
+                "Passes (engine or email) that failed on a database error.",
+                &one(s.database_errors),
+            );
+            metric(
+                "callbackd_leader",
+                "gauge",
+                "1 when this daemon holds the leader lock and works, 0 on a standby.",
+                &one(u64::from(s.leader)),
+            );
+            if let Some(t) = s.last_pass {
+                let age = vec![(String::new(), format!("{:.3}", t.elapsed().as_secs_f64()))];
+                metric(
+                    "callbackd_last_pass_age_seconds",
+                    "gauge",
+                    "Seconds since the last successful engine pass ended.",
+                    &age,
+                );
+            }
+        });
+        metric(
+            "callbackd_database_up",
+            "gauge",
+            "1 when this scrape could read the database.",
+            &one(u64::from(backlog.is_some())),
+        );
+        if let Some(b) = backlog {
+            metric(
+                "callbackd_due_backlog",
+                "gauge",
+                "ACTIVE callbacks whose callback_time has passed (not yet activated).",
+                &one(b.due),
+            );
+            metric(
+                "callbackd_oldest_due_age_seconds",
+                "gauge",
+                "Age of the oldest ACTIVE callback past its callback_time; 0 when none.",
+                &one(b.oldest_age_seconds),
+            );
+        }
+        out
+    }
+}
+
+/// The due-but-undone callbacks, as the database sees them now.
+#[derive(Clone, Copy, Debug)]
+pub struct Backlog {
+    /// How many.
+    pub due: u64,
+    /// Seconds since the oldest one's `callback_time`.
+    pub oldest_age_seconds: u64,
+}
+
+/// Reads the backlog; the status index keeps it cheap.
+async fn backlog(db: &Db) -> DbResult<Backlog> {
+    let mut session = db.session().await?;
+    let rows = session
+        .select(
+            "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(callback_time), NOW()), 0) \
+             FROM vicidial_callbacks WHERE status = 'ACTIVE' AND callback_time <= NOW()",
+            vec![],
+        )
+        .await?;
+    let mut r = RowReader::new(rows.into_iter().next().expect("an aggregate returns one row"));
+    Ok(Backlog {
+        due: r.text(0).parse().unwrap_or(0),
+        oldest_age_seconds: r.text(1).parse().unwrap_or(0),
+    })
+}
+
+/// Serves `/metrics` and `/health` on `listener` until a shutdown.
+pub async fn serve(listener: TcpListener, db: Db, config: MetricsConfig, mut shutdown: Shutdown) {
+    let max_age = Duration::from_secs(config.max_pass_age_seconds);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    warn!("metrics: accept failed: {e}");
+                    continue;
+                }
+            },
+            _ = shutdown.recv() => return,
+        };
+        let db = db.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| answer(req, db.clone(), max_age));
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await
+            {
+                debug!("metrics: connection ended: {e}");
+            }
+        });
+    }
+}
+
+async fn answer(
+    req: Request<hyper::body::Incoming>,
+    db: Db,
+    max_age: Duration,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (status, body) = match req.uri().path() {
+        "/metrics" => {
+            // A scrape never waits long on a locked or unreachable database.
+            let read = tokio::time::timeout(Duration::from_secs(2), backlog(&db)).await;
+            (StatusCode::OK, global().render(read.ok().and_then(Result::ok)))
+        }
+        "/health" => match global().health(max_age) {
+            Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
+            Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
+        },
+        _ => (StatusCode::NOT_FOUND, "not found: try /metrics or /health\n".to_owned()),
+    };
+    let response = Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .body(Full::new(Bytes::from(body)))
+        .expect("static headers are valid");
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_counts_and_lands_in_its_bucket() {
+        let m = Metrics::default();
+        let summary = Summary {
+            activated: 3,
+            inserted: 2,
+            pending: 1,
+            ..Summary::default()
+        };
+        m.set_role(true, None);
+        m.engine_pass(Ok(&summary), Duration::from_millis(30));
+        let text = m.render(Some(Backlog {
+            due: 4,
+            oldest_age_seconds: 9,
+        }));
+        assert!(text.contains("callbackd_callbacks_activated_total 3\n"), "{text}");
+        assert!(text.contains("callbackd_callbacks_held 1\n"), "{text}");
+        assert!(
+            text.contains("callbackd_pass_duration_seconds_bucket{le=\"0.025\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_pass_duration_seconds_bucket{le=\"0.05\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_due_backlog 4\n") && text.contains("callbackd_leader 1\n"),
+            "{text}"
+        );
+        assert_eq!(m.health(Duration::from_secs(60)), Ok(()));
+        m.set_role(false, None);
+        assert!(m.health(Duration::from_secs(60)).unwrap_err().starts_with("standby"));
+    }
+}

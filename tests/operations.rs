@@ -1,0 +1,297 @@
+//! Operating the daemon as ops people do: its log output under a pipe, as
+//! JSON and under journald; the real binary against the throwaway MariaDB.
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::process::{Command, Stdio};
+
+use common::{TestDb, t};
+
+fn callbackd() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"));
+    cmd.env_remove("CALLBACKD_DATABASE_URL")
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+/// One due ANYONE callback (10) of lead 1, campaign C, list 101.
+async fn one_due(tag: &str) -> TestDb {
+    let db = TestDb::new(tag).await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[]).await;
+    db.callback(10, 1, "C", 101, &[]).await;
+    db
+}
+
+#[tokio::test]
+async fn log_lines_off_a_terminal_have_no_escape_codes_and_grep_by_field() {
+    let db = one_due("log_text").await;
+    let out = callbackd()
+        .args(["--database-url", &db.url, "once", "--now", &t("10:00:00"), "--force"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\x1b'), "escape codes in piped output: {err:?}");
+    let live = err.lines().find(|l| l.contains("LIVE (ANYONE)")).expect("a LIVE line");
+    assert!(
+        live.contains("callback_id=10") && live.contains("lead_id=1 ") && live.contains("campaign=C"),
+        "{live}"
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn json_lines_parse_and_carry_the_callback_fields() {
+    let db = one_due("log_json").await;
+    let out = callbackd()
+        .args(["--database-url", &db.url, "once", "--now", &t("10:00:00"), "--force"])
+        .env("CALLBACKD_LOG__FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let live = lines
+        .iter()
+        .find(|l| l["message"].as_str().is_some_and(|m| m.starts_with("LIVE (ANYONE)")))
+        .expect("a LIVE line");
+    assert_eq!(live["level"], "INFO");
+    assert_eq!(live["callback_id"], 10);
+    assert_eq!(live["lead_id"], 1, "a number, not a string: {live}");
+    assert_eq!(live["campaign"], "C");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn under_journald_each_line_carries_its_priority() {
+    let db = one_due("log_journald").await;
+    let dir = std::env::temp_dir().join(format!("callbackd-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("stderr");
+    let file = std::fs::File::create(&path).unwrap();
+    // systemd names the stream it connected as stderr by device and inode.
+    let meta = file.metadata().unwrap();
+    let status = callbackd()
+        .args(["--database-url", &db.url, "once", "--now", &t("10:00:00"), "--force"])
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .stdout(Stdio::null())
+        .stderr(file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = std::fs::read_to_string(&path).unwrap();
+    let live = err.lines().find(|l| l.contains("LIVE (ANYONE)")).expect("a LIVE line");
+    assert!(live.starts_with("<6>"), "{live}");
+    assert!(err.lines().all(|l| l.starts_with('<')), "{err}");
+    // A stream that is not the one named gets no prefixes.
+    let out = callbackd()
+        .args(["--database-url", &db.url, "once", "--dry-run"])
+        .env("JOURNAL_STREAM", "1:1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("<6>"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    db.drop_db().await;
+}
+
+/// A free port on loopback for a daemon's metrics.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real daemon, its log going to a file the test reads.
+struct Daemon {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    port: u16,
+}
+
+impl Daemon {
+    fn start(db: &TestDb, name: &str, extra: &[&str]) -> Daemon {
+        let dir = std::env::temp_dir().join(format!("callbackd-ops-{}-{}", std::process::id(), db.name));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join(format!("{name}.log"));
+        let port = free_port();
+        let child = callbackd()
+            .args(["--database-url", &db.url])
+            .args(extra)
+            .arg("run")
+            .env("CALLBACKD_EMAIL__ENABLED", "false")
+            .env("CALLBACKD_METRICS__LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Daemon { child, log, port }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits up to `secs` for a log line containing `text`.
+    async fn wait_for_log(&self, text: &str, secs: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while !self.log().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {text:?} within {secs} s; log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `GET path`: the status code and the body.
+    async fn get(&self, path: &str) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).await.unwrap();
+        let code = text[9..12].parse().unwrap();
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (code, body)
+    }
+
+    fn signal(&self, signal: &str) {
+        let ok = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+
+    /// SIGTERM and the exit code.
+    fn stop(mut self) -> Option<i32> {
+        self.signal("-TERM");
+        self.child.wait().unwrap().code()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_one_leader_kill_9_and_the_standby_finishes_the_work_once() {
+    let db = TestDb::new("leader").await;
+    let a = Daemon::start(&db, "a", &[]);
+    a.wait_for_log("leader: took the leader lock", 10).await;
+    let b = Daemon::start(&db, "b", &[]);
+    // b is up and a standby: its health says so.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            std::time::Duration::from_secs(1),
+            tokio::net::TcpStream::connect(("127.0.0.1", b.port)),
+        )
+        .await
+        {
+            drop(s);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "b never listened: {}", b.log());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (code, body) = b.get("/health").await;
+    assert_eq!(
+        (code, body.trim()),
+        (503, "standby: another daemon holds the leader lock")
+    );
+    // Work arrives; the leader alone does it.
+    db.bulk(3000).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut a = a;
+    a.child.kill().unwrap(); // SIGKILL, mid-work or just after
+    a.child.wait().unwrap();
+    let killed_at = std::time::Instant::now();
+    b.wait_for_log("leader: took the leader lock", 10).await;
+    let took = killed_at.elapsed();
+    assert!(took < std::time::Duration::from_secs(5), "takeover took {took:?}");
+    assert!(!a.log().is_empty() && !a.log().contains("standby"), "{}", a.log());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while db
+        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status <> 'LIVE'")
+        .await
+        > 0
+    {
+        assert!(std::time::Instant::now() < deadline, "b did not finish: {}", b.log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    db.assert_all_delivered(3000, "after failover").await;
+    assert_eq!(b.stop(), Some(0));
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_after_a_pass_and_with_the_database_down() {
+    let db = one_due("metrics").await;
+    // Due long ago by the database's clock.
+    let d = Daemon::start(&db, "m", &[]);
+    d.wait_for_log("LIVE (ANYONE)", 10).await;
+    d.wait_for_log("pass: activated=1", 10).await;
+    let (code, body) = d.get("/health").await;
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let (code, metrics) = d.get("/metrics").await;
+    assert_eq!(code, 200);
+    for line in [
+        "callbackd_callbacks_activated_total 1\n",
+        "callbackd_callbacks_inserted_total 1\n",
+        "callbackd_leader 1\n",
+        "callbackd_database_up 1\n",
+        "callbackd_due_backlog 0\n",
+        "# TYPE callbackd_pass_duration_seconds histogram\n",
+    ] {
+        assert!(metrics.contains(line), "{line:?} missing:\n{metrics}");
+    }
+    db.outage(false).await;
+    d.wait_for_log("engine pass failed", 10).await;
+    let (code, body) = d.get("/health").await;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.starts_with("database unreachable: "), "{body}");
+    let (_, metrics) = d.get("/metrics").await;
+    assert!(metrics.contains("callbackd_database_up 0\n"), "{metrics}");
+    assert!(!metrics.contains("callbackd_database_errors_total 0\n"), "{metrics}");
+    db.outage(true).await;
+    d.wait_for_log("engine: database reachable again", 40).await;
+    assert_eq!(d.stop(), Some(0));
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_applies_a_good_file_and_keeps_the_running_one_on_a_bad_one() {
+    let db = TestDb::new("sighup").await;
+    let dir = std::env::temp_dir().join(format!("callbackd-hup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "[engine]\nbatch_size = 300\n").unwrap();
+    let d = Daemon::start(&db, "hup", &["--config", file.to_str().unwrap()]);
+    d.wait_for_log("running poll_ms=500 batch=300", 10).await;
+    std::fs::write(&file, "[engine]\nbatch_size = \"lots\"\n").unwrap();
+    d.signal("-HUP");
+    d.wait_for_log("configuration reload failed, keeping the running configuration", 10)
+        .await;
+    assert!(d.log().contains("config.toml: engine.batch_size"), "{}", d.log());
+    std::fs::write(&file, "[engine]\nbatch_size = 200\n").unwrap();
+    d.signal("-HUP");
+    d.wait_for_log("running poll_ms=500 batch=200", 10).await;
+    let (code, _) = d.get("/health").await;
+    assert_eq!(code, 200, "still working after two reloads");
+    assert_eq!(d.stop(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+    db.drop_db().await;
+}
