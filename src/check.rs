@@ -157,6 +157,15 @@ async fn schema(session: &mut Session, report: &mut Report) {
             format!("cannot read information_schema: {}", error_text(&e)),
         ),
     }
+    if let Ok(false) = db::schema::modify_date_tracks_changes(session).await {
+        report.add(
+            "schema",
+            Status::Warn,
+            "vicidial_callbacks.modify_date is not stamped on update (a schema created with \
+             explicit_defaults_for_timestamp=ON): the daemon then takes a callback's time as the moment it \
+             was made dialable, and a lead dialed by hand between that time and the activation is not dialed again",
+        );
+    }
 }
 
 /// The writes the daemon makes, by table (see `db::callbacks`, `db::hopper`, `db::alerts`).

@@ -48,7 +48,7 @@ pub async fn execute(command: Command, source: ConfigSource, config: Config) -> 
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let db = Db::new(target.opts.clone());
+    let db = Db::new(target.opts.clone()).with_statement_timeout(config.statement_timeout());
     let code = match command {
         Command::Run => {
             info!(

@@ -187,6 +187,18 @@ fn bad_configuration_is_one_line_naming_file_and_key_with_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("bad.toml") && err.contains("engine.batch_size"), "{err}");
+    // Values that would overflow a time computed from them (fidelity item 16).
+    for (key, value) in [
+        ("pending_window_hours", "4294967295"),
+        ("repair_max_age_days", "100000"),
+    ] {
+        std::fs::write(&file, format!("[engine]\n{key} = {value}\n")).unwrap();
+        let out = callbackd(&["--config", file.to_str().unwrap(), "check"]);
+        assert_eq!(out.status.code(), Some(2), "{key}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("engine.{key}: must be from 1 to")), "{err}");
+    }
     std::fs::write(&file, "[email]\nsmtp_tls = \"sometimes\"\n").unwrap();
     let out = callbackd(&["--config", file.to_str().unwrap(), "check"]);
     assert_eq!(out.status.code(), Some(2));
@@ -233,5 +245,23 @@ async fn once_prints_the_pinned_summary_line_and_dry_run_changes_nothing() {
     assert_eq!(db.hopper_rows(1).await, 1);
     let out = callbackd(&["--database-url", &db.url, "once", "--now", "tomorrow"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    db.drop_db().await;
+}
+
+/// The pending rule reads `vicidial_callbacks.modify_date` as the moment a
+/// callback was made dialable; a schema where it is not stamped on update
+/// (created with `explicit_defaults_for_timestamp=ON`) is warned about.
+#[tokio::test]
+async fn check_warns_when_modify_date_is_not_stamped_on_update() {
+    let db = TestDb::new("check_modify").await;
+    assert!(!text(&callbackd(&["--database-url", &db.url, "check"])).contains("not stamped on update"));
+    db.exec("ALTER TABLE vicidial_callbacks MODIFY modify_date TIMESTAMP NULL DEFAULT NULL")
+        .await;
+    let out = callbackd(&["--database-url", &db.url, "check"]);
+    let said = text(&out);
+    assert!(
+        said.contains("warn schema: vicidial_callbacks.modify_date is not stamped on update"),
+        "{said}"
+    );
     db.drop_db().await;
 }

@@ -295,3 +295,31 @@ async fn sighup_applies_a_good_file_and_keeps_the_running_one_on_a_bad_one() {
     std::fs::remove_dir_all(&dir).unwrap();
     db.drop_db().await;
 }
+
+/// A statement that gets no answer (here it waits on a table lock that a
+/// backup holds, on a server that does not bound lock waits) is given up
+/// after the statement limit plus a grace, and the pass fails, so the loop
+/// logs it and retries instead of stalling for ever.
+#[tokio::test]
+async fn a_statement_without_an_answer_is_given_up() {
+    use mysql_async::prelude::Queryable;
+    let db = one_due("stalled").await;
+    let pool = mysql_async::Pool::new(mysql_async::Opts::from_url(&db.url).unwrap());
+    let mut backup = pool.get_conn().await.unwrap();
+    backup.query_drop("LOCK TABLES vicidial_callbacks WRITE").await.unwrap();
+    let stalled = vicidial_callbackd::db::Db::new(mysql_async::Opts::from_url(&db.url).unwrap())
+        .with_statement_timeout(std::time::Duration::ZERO);
+    let mut engine = vicidial_callbackd::engine::Engine::new(stalled, Default::default());
+    let started = std::time::Instant::now();
+    let result = engine.pass(Default::default(), &|| false).await;
+    assert!(
+        matches!(result, Err(vicidial_callbackd::db::DbError::Timeout(10))),
+        "{:?}",
+        result.map(|s| s.to_string())
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    backup.query_drop("UNLOCK TABLES").await.unwrap();
+    drop(backup);
+    pool.disconnect().await.unwrap();
+    db.drop_db().await;
+}

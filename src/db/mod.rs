@@ -31,6 +31,10 @@ pub enum DbError {
     /// A test asked for a failure at this write.
     #[error("injected failure before write {0}")]
     Injected(i64),
+    /// The server did not answer in time (a half-open connection, a lock
+    /// held past the server's own limit): the connection is dropped.
+    #[error("database: no answer within {0} s")]
+    Timeout(u64),
 }
 
 /// Result of a database call.
@@ -41,6 +45,8 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Db {
     pool: Pool,
     faults: Faults,
+    /// Longest wait for any one statement's answer.
+    answer_within: std::time::Duration,
 }
 
 /// Test hooks between writes: a failure, as if the process died there, or
@@ -61,7 +67,17 @@ impl Db {
         Db {
             pool: Pool::new(opts),
             faults,
+            answer_within: std::time::Duration::from_secs(300),
         }
+    }
+
+    /// Gives up on a statement whose answer has not come `limit` plus a
+    /// grace after it was sent. The server stops its own statements at
+    /// `limit` (`max_statement_time`, `lock_wait_timeout`); this catches the
+    /// connection that can no longer say so.
+    pub fn with_statement_timeout(mut self, limit: std::time::Duration) -> Db {
+        self.answer_within = limit + std::time::Duration::from_secs(10);
+        self
     }
 
     /// Test hook: the write after `writes` more writes fails (and every one after it), as if the process had died there.
@@ -84,6 +100,7 @@ impl Db {
         Ok(Session {
             conn,
             faults: self.faults.clone(),
+            answer_within: self.answer_within,
         })
     }
 
@@ -97,13 +114,21 @@ impl Db {
 pub struct Session {
     conn: Conn,
     faults: Faults,
+    answer_within: std::time::Duration,
 }
 
 impl Session {
+    /// Waits for a statement's answer, at most `within`.
+    async fn answer<T>(within: std::time::Duration, statement: impl Future<Output = T>) -> DbResult<T> {
+        tokio::time::timeout(within, statement)
+            .await
+            .map_err(|_| DbError::Timeout(within.as_secs()))
+    }
+
     /// Runs a SELECT and returns its rows.
     pub async fn select(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
         let started = std::time::Instant::now();
-        let rows: Vec<Row> = self.conn.exec(sql, Params::from(params)).await?;
+        let rows: Vec<Row> = Self::answer(self.answer_within, self.conn.exec(sql, Params::from(params))).await??;
         tracing::trace!(
             us = started.elapsed().as_micros() as u64,
             rows = rows.len(),
@@ -143,7 +168,7 @@ impl Session {
             self.conn.query_drop(sql).await?;
         }
         let started = std::time::Instant::now();
-        self.conn.exec_drop(sql, Params::from(params)).await?;
+        Self::answer(self.answer_within, self.conn.exec_drop(sql, Params::from(params))).await??;
         let affected = self.conn.affected_rows();
         tracing::trace!(
             us = started.elapsed().as_micros() as u64,

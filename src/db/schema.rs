@@ -236,6 +236,24 @@ fn required() -> Vec<(&'static str, Vec<(&'static str, Kind)>)> {
         .collect()
 }
 
+/// Whether `vicidial_callbacks.modify_date` is stamped on every change (`ON
+/// UPDATE CURRENT_TIMESTAMP`, as VICIdial's bare `TIMESTAMP` means with
+/// `explicit_defaults_for_timestamp` off). The pending rule reads it as the
+/// moment a callback was made dialable.
+pub async fn modify_date_tracks_changes(s: &mut Session) -> DbResult<bool> {
+    let rows = s
+        .select(
+            "SELECT EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME = 'vicidial_callbacks' AND COLUMN_NAME = 'modify_date'",
+            vec![],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .is_some_and(|row| RowReader::new(row).text(0).to_ascii_lowercase().contains("on update")))
+}
+
 /// Lists what the connected database lacks, one plain sentence per problem;
 /// empty when everything the daemon uses is there with a usable type.
 pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {
