@@ -55,7 +55,7 @@ async fn main() {
                 ..EngineConfig::default()
             },
         );
-        let at = Some(chrono::NaiveDateTime::parse_from_str("2026-03-04 17:00:00", "%Y-%m-%d %H:%M:%S").unwrap());
+        let at = Some(chrono::NaiveDateTime::parse_from_str("2026-03-04 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap());
         let started = Instant::now();
         let s = engine
             .pass(PassOptions { at, dry_run: false }, &|| false)
@@ -123,7 +123,8 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
     )
     .await
     .unwrap();
-    // Offsets -5, -6, -7, -10: at 17:00 UTC the -10 leads are at 07:00, outside 9am-9pm.
+    // Offsets -5, -6, -7, -10: at 12:00 EST (17:00 UTC, the test server runs in
+    // New York) the -10 leads are at 07:00, outside 9am-9pm.
     c.query_drop(format!(
         "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, first_name, \
          last_name, state, gmt_offset_now, vendor_lead_code, called_since_last_reset, last_local_call_time) \

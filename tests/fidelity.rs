@@ -16,6 +16,31 @@ async fn made_live_at(db: &TestDb, callback_id: u32, local: &str) {
     .await;
 }
 
+/// The system's 24-hour limit on, campaign `C` (list 101) limited to 3 calls
+/// by `method` with the override container `TFH` holding `entry`, area code
+/// 312 in Illinois, then `extra` SQL.
+async fn limited_campaign(tag: &str, method: &str, override_id: &str, entry: &str, extra: &str) -> TestDb {
+    let db = TestDb::new(tag).await;
+    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
+    db.campaign(
+        "C",
+        &[
+            ("call_limit_24hour_method", method),
+            ("call_limit_24hour", "3"),
+            ("call_limit_24hour_override", override_id),
+        ],
+    )
+    .await;
+    db.list(101, "C", &[]).await;
+    db.exec(&format!(
+        "INSERT INTO vicidial_settings_containers (container_id, container_type, container_entry) \
+         VALUES ('TFH', 'CALL_LIMIT_24HOUR', '{entry}'); \
+         INSERT INTO vicidial_phone_codes (country_code, country, areacode, state) VALUES (1, 'USA', '312', 'IL'); {extra}"
+    ))
+    .await;
+    db
+}
+
 /// Item 1. `last_local_call_time` is written in the lead's local time
 /// (`AST_VDauto_dial.pl` line 1880: `$LLCT_DATE_offset = ($LOCAL_GMT_OFF -
 /// $gmt_offset_now)`, then `localtime($secX - $LLCT_DATE_offset * 3600)`;
@@ -199,27 +224,17 @@ async fn item5_dnc_entries_match_as_mysql_matches_them() {
 /// trailing space is counted (line 3777).
 #[tokio::test]
 async fn item5_ids_and_phone_codes_match_as_mysql_matches_them() {
-    let db = TestDb::new("f_id_collation").await;
-    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
-    db.campaign(
-        "C",
-        &[
-            ("local_call_time", "9AM-9PM "),
-            ("call_limit_24hour_method", "PHONE_NUMBER"),
-            ("call_limit_24hour", "3"),
-            ("call_limit_24hour_override", "tfh"),
-        ],
-    )
-    .await;
-    db.list(101, "C", &[]).await;
-    db.exec(
-        "INSERT INTO vicidial_settings_containers (container_id, container_type, container_entry) \
-         VALUES ('TFH', 'CALL_LIMIT_24HOUR', 'state=>USA,IL,1'); \
-         INSERT INTO vicidial_phone_codes (country_code, country, areacode, state) VALUES (1, 'USA', '312', 'IL'); \
-         INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
+    let db = limited_campaign(
+        "f_id_collation",
+        "PHONE_NUMBER",
+        "tfh",
+        "state=>USA,IL,1",
+        "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
          VALUES (99, 101, '2026-03-04 06:00:00', '3125550002', '1 ')",
     )
     .await;
+    db.exec("UPDATE vicidial_campaigns SET local_call_time = '9AM-9PM '")
+        .await;
     db.lead(1, 101, &[("gmt_offset_now", "-6.00")]).await;
     db.callback(10, 1, "c", 101, &[]).await;
     db.lead(2, 101, &[("gmt_offset_now", "-6.00")]).await;
@@ -250,24 +265,7 @@ async fn item5_ids_and_phone_codes_match_as_mysql_matches_them() {
 /// override applies.
 #[tokio::test]
 async fn item6_phone_codes_match_the_country_code_as_a_number() {
-    let db = TestDb::new("f_phone_code").await;
-    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
-    db.campaign(
-        "C",
-        &[
-            ("call_limit_24hour_method", "LEAD"),
-            ("call_limit_24hour", "3"),
-            ("call_limit_24hour_override", "TFH"),
-        ],
-    )
-    .await;
-    db.list(101, "C", &[]).await;
-    db.exec(
-        "INSERT INTO vicidial_settings_containers (container_id, container_type, container_entry) \
-         VALUES ('TFH', 'CALL_LIMIT_24HOUR', 'state=>USA,IL,1'); \
-         INSERT INTO vicidial_phone_codes (country_code, country, areacode, state) VALUES (1, 'USA', '312', 'IL')",
-    )
-    .await;
+    let db = limited_campaign("f_phone_code", "LEAD", "TFH", "state=>USA,IL,1", "").await;
     for (lead, code) in [(1, "01"), (2, "+1"), (3, "1 "), (4, "44")] {
         db.lead(lead, 101, &[("phone_code", code)]).await;
         db.callback(lead * 10, lead, "C", 101, &[]).await;
@@ -288,23 +286,12 @@ async fn item6_phone_codes_match_the_country_code_as_a_number() {
 /// misses, the country reads `state =>USA`, and VICIdial ignores the line.
 #[tokio::test]
 async fn item7_an_override_line_vicidial_cannot_read_is_not_applied() {
-    let db = TestDb::new("f_container").await;
-    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
-    db.campaign(
-        "C",
-        &[
-            ("call_limit_24hour_method", "LEAD"),
-            ("call_limit_24hour", "3"),
-            ("call_limit_24hour_override", "TFH"),
-        ],
-    )
-    .await;
-    db.list(101, "C", &[]).await;
-    db.exec(
-        "INSERT INTO vicidial_settings_containers (container_id, container_type, container_entry) \
-         VALUES ('TFH', 'CALL_LIMIT_24HOUR', 'state  => USA,IL,1'); \
-         INSERT INTO vicidial_phone_codes (country_code, country, areacode, state) VALUES (1, 'USA', '312', 'IL'); \
-         INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
+    let db = limited_campaign(
+        "f_container",
+        "LEAD",
+        "TFH",
+        "state  => USA,IL,1",
+        "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
          VALUES (1, 101, '2026-03-04 06:00:00', '3125550001', '1')",
     )
     .await;

@@ -46,6 +46,25 @@ pub async fn gather(s: &mut Session, now: NaiveDateTime, wanted: &Wanted) -> DbR
     Ok(facts)
 }
 
+/// Runs a per-callback lookup (its first column the `callback_id`) and reads
+/// each row's fact with `read`, which starts at column 1.
+async fn per_callback<T>(
+    s: &mut Session,
+    sql: &str,
+    params: Vec<Value>,
+    read: impl Fn(&mut RowReader) -> T,
+) -> DbResult<HashMap<u32, T>> {
+    Ok(s.select(sql, params)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            let id = r.uint(0).unwrap_or_default() as u32;
+            (id, read(&mut r))
+        })
+        .collect())
+}
+
 /// The campaign whose DNC list applies: `use_other_campaign_dnc` when it has
 /// any length, else the callback's own campaign id (line 709).
 const DNC_LIST: &str =
@@ -67,22 +86,14 @@ async fn dnc(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, Dnc
          WHERE cb.callback_id IN ({})",
         placeholders(callback_ids.len())
     );
-    let rows = s.select(&sql, ids(callback_ids)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut r = RowReader::new(row);
-            let id = r.uint(0).unwrap_or_default() as u32;
-            let facts = DncFacts {
-                internal_number: r.int(1) == Some(1),
-                internal_areacode: r.int(2) == Some(1),
-                campaign_number: r.int(3) == Some(1),
-                campaign_areacode: r.int(4) == Some(1),
-                campaign_list: r.text(5),
-            };
-            (id, facts)
-        })
-        .collect())
+    per_callback(s, &sql, ids(callback_ids), |r| DncFacts {
+        internal_number: r.int(1) == Some(1),
+        internal_areacode: r.int(2) == Some(1),
+        campaign_number: r.int(3) == Some(1),
+        campaign_areacode: r.int(4) == Some(1),
+        campaign_list: r.text(5),
+    })
+    .await
 }
 
 /// Whether a counted call is on one of the campaign's lists. VICIdial builds
@@ -117,21 +128,13 @@ async fn calls(
     );
     let mut params = vec![Value::from(now)];
     params.extend(ids(callback_ids));
-    let rows = s.select(&sql, params).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut r = RowReader::new(row);
-            let id = r.uint(0).unwrap_or_default() as u32;
-            let count = CallCount {
-                all: r.uint(1).unwrap_or_default(),
-                campaign_lists: r.uint(2).unwrap_or_default(),
-                oldest_all: r.datetime(3),
-                oldest_campaign_lists: r.datetime(4),
-            };
-            (id, count)
-        })
-        .collect())
+    per_callback(s, &sql, params, |r| CallCount {
+        all: r.uint(1).unwrap_or_default(),
+        campaign_lists: r.uint(2).unwrap_or_default(),
+        oldest_all: r.datetime(3),
+        oldest_campaign_lists: r.datetime(4),
+    })
+    .await
 }
 
 /// Where each callback's phone is: the state and country of its phone code
@@ -153,21 +156,15 @@ async fn places(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, 
          WHERE cb.callback_id IN ({})",
         placeholders(callback_ids.len())
     );
-    let rows = s.select(&sql, ids(callback_ids)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut r = RowReader::new(row);
-            let id = r.uint(0).unwrap_or_default() as u32;
-            let areacode = r.text(1);
-            let (areacode_state, country) = areacode.split_once('\u{1}').unwrap_or(("", ""));
-            let place = PlaceFacts {
-                areacode_state: areacode_state.to_string(),
-                country: country.to_string(),
-                postcode_state: r.opt_text(2),
-                lead_state: r.text(3),
-            };
-            (id, place)
-        })
-        .collect())
+    per_callback(s, &sql, ids(callback_ids), |r| {
+        let areacode = r.text(1);
+        let (areacode_state, country) = areacode.split_once('\u{1}').unwrap_or(("", ""));
+        PlaceFacts {
+            areacode_state: areacode_state.to_string(),
+            country: country.to_string(),
+            postcode_state: r.opt_text(2),
+            lead_state: r.text(3),
+        }
+    })
+    .await
 }
