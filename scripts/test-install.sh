@@ -130,7 +130,7 @@ installer() { DESTDIR=$root "$release/install.sh" "$@" > "$tmp/out" 2>&1; }
 
 # A first install.
 installer --astguiclient-conf "$tmp/astguiclient.conf" || { cat "$tmp/out"; fail "first install"; }
-grep -q "schema: ok" "$tmp/out" || { cat "$tmp/out"; fail "the install ran no passing check"; }
+grep -Eq "ok +schema:" "$tmp/out" || { cat "$tmp/out"; fail "the install ran no passing check"; }
 grep -q "DESTDIR: systemd not touched" "$tmp/out" || { cat "$tmp/out"; fail "systemd step not skipped"; }
 mode() { [ "$(stat -c %a "$root$1")" = "$2" ] || fail "$1 has mode $(stat -c %a "$root$1"), not $2"; }
 mode /usr/local/bin/vicidial-callbackd 755

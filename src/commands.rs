@@ -144,13 +144,19 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         // The engine runs on this task (its pass is not Send); email alerts
         // on their own, with their own connection.
         let (end_term, term) = Shutdown::new();
+        let wake_alerts = std::sync::Arc::new(tokio::sync::Notify::new());
         let alerts = config.email.enabled.then(|| {
             let alerts = Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size)
                 .expect("validated at start and on reload");
-            tokio::spawn(email::alerts::run(alerts, config.engine.clone(), term.clone()))
+            tokio::spawn(email::alerts::run(
+                alerts,
+                config.engine.clone(),
+                term.clone(),
+                wake_alerts.clone(),
+            ))
         });
         let mut engine = Engine::new(db.clone(), config.engine.clone());
-        let engine_loop = engine::run(&mut engine, term);
+        let engine_loop = engine::run(&mut engine, term, wake_alerts);
         tokio::pin!(engine_loop);
         let mut engine_done = false;
         let signal = tokio::select! {

@@ -179,10 +179,9 @@ pub struct EngineConfig {
     pub call_time_horizon_days: u32,
     /// Longest wait between retries while the database is unreachable, in seconds.
     pub max_backoff_seconds: u64,
-    /// Every pass looks for pending callbacks due in this many past hours...
-    pub pending_window_hours: u32,
-    /// ...and every this many seconds (and after a database error), for every
-    /// pending callback up to `repair_max_age_days` old.
+    /// How often (and after a database error) a full pass looks at every
+    /// pending callback up to `repair_max_age_days` old; between full passes
+    /// each poll probes for changes and works only on what changed.
     pub full_scan_seconds: u64,
     /// Undialed LIVE ANYONE callbacks that became dialable longer ago than
     /// this are not repaired, only reported once at start (VICIdial leaves
@@ -196,11 +195,10 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            poll_interval_ms: 500,
+            poll_interval_ms: 600,
             batch_size: 500,
             call_time_horizon_days: 8,
             max_backoff_seconds: 30,
-            pending_window_hours: 24,
             full_scan_seconds: 60,
             repair_max_age_days: 7,
             max_per_pass: 100_000,
@@ -468,9 +466,8 @@ impl Config {
             return fail("engine.call_time_horizon_days", "must be from 1 to 366");
         }
         // Upper bounds keep every derived time and duration far from overflow.
-        let ranges: [(&str, u64, u64, u64); 5] = [
+        let ranges: [(&str, u64, u64, u64); 4] = [
             ("engine.max_backoff_seconds", e.max_backoff_seconds, 1, 3600),
-            ("engine.pending_window_hours", e.pending_window_hours.into(), 1, 8760),
             ("engine.full_scan_seconds", e.full_scan_seconds, 1, 86_400),
             ("engine.repair_max_age_days", e.repair_max_age_days.into(), 1, 3650),
             (
@@ -658,7 +655,7 @@ mod tests {
     fn defaults_need_no_file() {
         let config = load_text("").unwrap();
         assert_eq!(config.engine.batch_size, 500);
-        assert_eq!(config.engine.poll_interval_ms, 500);
+        assert_eq!(config.engine.poll_interval_ms, 600);
         assert!(config.database.url.is_none());
         assert_eq!(config.metrics.listen.to_string(), "127.0.0.1:9477");
         assert_eq!(config.log.format, LogFormat::Text);

@@ -189,7 +189,7 @@ fn bad_configuration_is_one_line_naming_file_and_key_with_exit_2() {
     assert!(err.contains("bad.toml") && err.contains("engine.batch_size"), "{err}");
     // Values that would overflow a time computed from them (fidelity item 16).
     for (key, value) in [
-        ("pending_window_hours", "4294967295"),
+        ("full_scan_seconds", "9223372036854775807"),
         ("repair_max_age_days", "100000"),
     ] {
         std::fs::write(&file, format!("[engine]\n{key} = {value}\n")).unwrap();

@@ -726,17 +726,20 @@ async fn the_loop_sends_on_the_database_clock_and_stops_on_shutdown() {
         poll_interval_ms: 50,
         ..Default::default()
     };
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let task = tokio::spawn(vicidial_callbackd::email::alerts::run(
         alerts(&db, config(sink.port)),
         engine,
         shutdown,
+        wake.clone(),
     ));
-    // Triggered just now, by the database's clock.
+    // Triggered just now, by the database's clock; the engine says so.
     db.exec(
         "UPDATE vicidial_callbacks SET entry_time = NOW() - INTERVAL 1 HOUR, \
          callback_time = NOW() WHERE callback_id = 10",
     )
     .await;
+    wake.notify_one();
 
     let deadline = Instant::now() + Duration::from_secs(10);
     while email_state(&db, 10).await.1 != "SENT" {

@@ -490,22 +490,15 @@ async fn item14_a_contended_claim_never_makes_a_dialed_lead_dialable_again() {
     db.drop_db().await;
 }
 
-/// Item 16. After a database error the next pass scans every pending
-/// callback, not only those of the last `pending_window_hours`: a hopper row
-/// lost to a MySQL restart comes back even for a callback due 30 hours ago.
+/// Item 16. After a database error the next pass is a full one: a pending
+/// callback that nothing signals (its row unchanged since the last full
+/// pass, its lead never watched in the hopper) is found then, not a full-scan
+/// interval later.
 #[tokio::test]
-async fn item16_a_database_error_brings_a_full_pending_scan() {
+async fn item16_a_database_error_brings_a_full_pass() {
     let db = TestDb::new("f_full_scan").await;
     db.campaign("C", &[]).await;
     db.list(101, "C", &[]).await;
-    db.lead(1, 101, &[("status", "CALLBK"), ("called_since_last_reset", "N")])
-        .await;
-    db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
-    db.exec(
-        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 30 HOUR, \
-         entry_time = NOW() - INTERVAL 31 HOUR WHERE callback_id = 10",
-    )
-    .await;
     let mut engine = vicidial_callbackd::engine::Engine::new(
         db.db.clone(),
         vicidial_callbackd::config::EngineConfig {
@@ -513,26 +506,28 @@ async fn item16_a_database_error_brings_a_full_pending_scan() {
             ..Default::default()
         },
     );
-    let pass = async |engine: &mut vicidial_callbackd::engine::Engine| engine.pass(Default::default(), &|| false).await;
-    assert_eq!(
-        pass(&mut engine).await.unwrap().inserted,
-        1,
-        "the first pass is a full one"
+    assert!(
+        !engine.tick(&|| false).await.unwrap().did_work(),
+        "the first tick is a full pass"
     );
-    db.exec("DELETE FROM vicidial_hopper").await;
-    assert_eq!(
-        pass(&mut engine).await.unwrap().inserted,
-        0,
-        "outside the frequent window"
-    );
-    // The hopper goes missing for a moment, as in a MySQL restart: the pass fails.
+    // A callback that was LIVE all along, undialed, its row untouched for an hour.
+    db.lead(1, 101, &[("status", "CALLBK"), ("called_since_last_reset", "N")])
+        .await;
+    db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
+    db.exec(
+        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 2 HOUR, \
+         entry_time = NOW() - INTERVAL 3 HOUR, modify_date = NOW() - INTERVAL 1 HOUR WHERE callback_id = 10",
+    )
+    .await;
+    assert_eq!(engine.tick(&|| false).await.unwrap().inserted, 0, "nothing signals it");
+    // The hopper goes missing for a moment, as in a MySQL restart: the tick fails.
     db.exec("RENAME TABLE vicidial_hopper TO hopper_away").await;
-    assert!(pass(&mut engine).await.is_err());
+    assert!(engine.tick(&|| false).await.is_err());
     db.exec("RENAME TABLE hopper_away TO vicidial_hopper").await;
     assert_eq!(
-        pass(&mut engine).await.unwrap().inserted,
+        engine.tick(&|| false).await.unwrap().inserted,
         1,
-        "full scan after the error"
+        "a full pass after the error"
     );
     db.drop_db().await;
 }

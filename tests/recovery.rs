@@ -178,7 +178,7 @@ async fn kill_minus_nine_at_random_points_loses_nothing() {
 async fn a_hopper_emptied_under_a_running_daemon_comes_back_within_a_second_without_dialed_leads() {
     let db = TestDb::new("emptied").await;
     db.bulk(50).await;
-    // Due a few minutes ago: the scan every pass covers the last pending_window_hours.
+    // Due a few minutes ago.
     db.exec(
         "UPDATE vicidial_callbacks SET entry_time = NOW() - INTERVAL 1 HOUR, callback_time = NOW() - INTERVAL 5 MINUTE",
     )

@@ -183,6 +183,24 @@ pub async fn candidates(s: &mut Session, now: NaiveDateTime, after_id: u32, limi
     Ok(rows.into_iter().map(read_candidate).collect())
 }
 
+/// When the next alert held back only by its campaign's hours block comes
+/// due (the end of the block, server time), if any.
+pub async fn next_unblocked(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {
+    const BLOCK_END: &str = "cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR";
+    let rows = s
+        .select(
+            &format!(
+                "SELECT MIN({BLOCK_END}) FROM vicidial_callbacks cb \
+                 JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+                 WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.email_alert IS NULL \
+                   AND c.scheduled_callbacks_email_alert = 'Y' AND {BLOCK_END} > ?"
+            ),
+            vec![now.into()],
+        )
+        .await?;
+    Ok(rows.into_iter().next().and_then(|row| RowReader::new(row).datetime(0)))
+}
+
 /// The id VICIdial's agent screen reads. VICIdial's installer writes it with a
 /// trailing space; both spellings are looked up, so the row is found under
 /// PAD SPACE collations (where they are the same key) and NO PAD ones alike.

@@ -91,6 +91,10 @@ pub enum Scan {
     /// LIVE ANYONE callbacks that look undialed but became dialable before
     /// the given time: too old to repair, only counted and reported.
     TooOld(NaiveDateTime),
+    /// [`Scan::Pending`] among the callbacks whose row changed at or after
+    /// the given instant (`modify_date`, as a Unix time): a conversion to
+    /// ANYONE, a callback made LIVE by another process.
+    Changed(NaiveDateTime, i64),
 }
 
 impl Scan {
@@ -104,17 +108,25 @@ impl Scan {
                     .to_string(),
                 vec![now.into()],
             ),
-            Scan::Pending(since) | Scan::TooOld(since) => {
-                let age = if matches!(self, Scan::Pending(_)) { ">=" } else { "<" };
+            Scan::Pending(since) | Scan::TooOld(since) | Scan::Changed(since, _) => {
+                let age = if matches!(self, Scan::TooOld(_)) { "<" } else { ">=" };
+                let mut params = vec![since.into()];
+                let changed = match self {
+                    Scan::Changed(_, after) => {
+                        params.push(after.into());
+                        "AND UNIX_TIMESTAMP(cb.modify_date) >= ? "
+                    }
+                    _ => "",
+                };
                 (
                     format!(
                         "FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
                          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} {age} ? \
+                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} {age} ? {changed}\
                            AND (({UNDIALED}) OR ({STRANDED})) \
                            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
                     ),
-                    vec![since.into()],
+                    params,
                 )
             }
         }
@@ -181,6 +193,28 @@ pub async fn scan(
     }
 }
 
+/// Those of some callbacks that a scan still matches, with their versions.
+pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<Found>> {
+    let (from_where, mut params) = scan.sql();
+    params.extend(ids(callback_ids));
+    let sql = format!(
+        "SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where} AND cb.callback_id IN ({}) \
+         ORDER BY cb.callback_id",
+        placeholders(callback_ids.len())
+    );
+    Ok(s.select(&sql, params)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let mut r = RowReader::new(row);
+            Found {
+                callback_id: r.uint(0).unwrap_or_default() as u32,
+                version: (r.datetime(1), r.datetime(2)),
+            }
+        })
+        .collect())
+}
+
 /// How many callbacks a scan matches (for the report of old ones left alone).
 pub async fn count(s: &mut Session, scan: Scan) -> DbResult<u64> {
     let (from_where, params) = scan.sql();
@@ -201,6 +235,89 @@ pub async fn fetch(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResul
         placeholders(callback_ids.len())
     );
     Ok(s.select(&sql, params).await?.into_iter().map(read_row).collect())
+}
+
+/// What tells, in one cheap statement, whether anything the engine watches
+/// changed since the last look: the clock, the newest callback id, when
+/// `vicidial_callbacks` was last written (`information_schema.TABLES.
+/// UPDATE_TIME`, kept by MyISAM and InnoDB alike, to the second), and a
+/// signature of the hopper's rows (their count and the XOR of their ids).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    /// The database's local time.
+    pub now: NaiveDateTime,
+    /// The same instant in UTC.
+    pub utc: NaiveDateTime,
+    /// `MAX(callback_id)`.
+    pub newest_callback: u64,
+    /// When `vicidial_callbacks` was last written (server time, whole seconds).
+    pub callbacks_written: Option<NaiveDateTime>,
+    /// `COUNT(*)` and `BIT_XOR(hopper_id)` of the hopper.
+    pub hopper: String,
+}
+
+/// Reads a [`Probe`].
+pub async fn probe(s: &mut Session) -> DbResult<Probe> {
+    let rows = s
+        .select(
+            "SELECT NOW(6), UTC_TIMESTAMP(6), (SELECT MAX(callback_id) FROM vicidial_callbacks), \
+               (SELECT UPDATE_TIME FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'vicidial_callbacks'), \
+               (SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(hopper_id), 0)) FROM vicidial_hopper)",
+            vec![],
+        )
+        .await?;
+    let mut r = RowReader::new(rows.into_iter().next().expect("SELECT returns one row"));
+    let now = r.datetime(0).unwrap_or_default();
+    Ok(Probe {
+        now,
+        utc: r.datetime(1).unwrap_or(now),
+        newest_callback: r.uint(2).unwrap_or(0),
+        callbacks_written: r.datetime(3),
+        hopper: r.text(4),
+    })
+}
+
+/// LIVE ANYONE callbacks whose lead is undialed and has a hopper row,
+/// dialable since `since`: the rows to watch, as `(lead_id, callback_id)`, so
+/// that one leaving the hopper undialed is put back at once.
+pub async fn queued(s: &mut Session, since: NaiveDateTime) -> DbResult<Vec<(u32, u32)>> {
+    let rows = s
+        .select(
+            &format!(
+                "SELECT cb.lead_id, cb.callback_id \
+                 FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                 LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+                 WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} >= ? AND {UNDIALED} \
+                   AND EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
+            ),
+            vec![since.into()],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let mut r = RowReader::new(row);
+            Some((r.uint(0)? as u32, r.uint(1)? as u32))
+        })
+        .collect())
+}
+
+/// Which of these leads still have a hopper row (MEMORY table, hashed on lead_id).
+pub async fn in_hopper(s: &mut Session, lead_ids: &[u32]) -> DbResult<std::collections::HashSet<u32>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in lead_ids.chunks(5000) {
+        let sql = format!(
+            "SELECT lead_id FROM vicidial_hopper WHERE lead_id IN ({})",
+            placeholders(chunk.len())
+        );
+        for row in s.select(&sql, ids(chunk)).await? {
+            if let Some(id) = RowReader::new(row).uint(0) {
+                found.insert(id as u32);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The earliest `callback_time` still to come, for the scheduler.

@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDateTime, Timelike};
 use lettre::Message;
 use lettre::message::Mailbox;
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
@@ -82,6 +83,8 @@ pub struct AlertSummary {
     pub claimed_elsewhere: u64,
     /// The database time the pass worked at.
     pub at: NaiveDateTime,
+    /// When the next alert held back by its campaign's hours block is due.
+    pub next_due: Option<NaiveDateTime>,
 }
 
 impl AlertSummary {
@@ -348,6 +351,7 @@ impl Alerts {
         let finished = self.finish(&mut p).await;
         started?;
         finished?;
+        p.summary.next_due = alerts::next_unblocked(&mut p.session, now).await?;
         Ok(p.summary)
     }
 
@@ -564,28 +568,55 @@ impl Alerts {
     }
 }
 
-/// Runs alert passes until a shutdown: a pass, then the poll interval; the
+/// How long the alert loop waits at most for the engine's word before it
+/// looks anyway (a callback VICIdial's own cron made LIVE, a conversion).
+const LOOK_ANYWAY: Duration = Duration::from_secs(30);
+
+/// How often it looks while alerts wait for their agent to log in (with
+/// `only_logged_in`): a login is nothing the engine sees.
+const WHILE_WAITING: Duration = Duration::from_secs(5);
+
+/// Runs alert passes until a shutdown. An alert can only come due when a
+/// USERONLY callback triggers (the engine says so through `wake`) or an
+/// hours block ends (the pass knows when): the loop sleeps until then, or
+/// [`LOOK_ANYWAY`] at most, so it costs nothing while nothing happens. The
 /// database being down is waited out with backoff, like the engine.
-pub async fn run(mut alerts: Alerts, engine: EngineConfig, shutdown: Shutdown) {
-    let poll = engine.poll_interval();
+pub async fn run(mut alerts: Alerts, engine: EngineConfig, shutdown: Shutdown, wake: Arc<Notify>) {
     info!(
-        poll_ms = poll.as_millis() as u64,
         concurrency = SEND_CONCURRENCY,
         only_logged_in = alerts.config.only_logged_in,
         max_lateness_minutes = alerts.config.max_lateness_minutes,
         "email alerts running"
     );
     let backoff = Duration::from_secs(engine.max_backoff_seconds);
-    run_loop("email alerts", backoff, shutdown, async move |shutdown: Shutdown| {
-        let started = Instant::now();
-        let result = alerts.pass_until(PassOptions::default(), Some(shutdown)).await;
-        metrics::global().email_pass(result.as_ref().ok());
-        let summary = result?;
-        if summary.did_work() {
-            info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");
-        }
-        Ok::<_, crate::db::DbError>(poll)
-    })
+    run_loop(
+        "email alerts",
+        backoff,
+        shutdown,
+        async move |mut shutdown: Shutdown| {
+            let started = Instant::now();
+            let result = alerts.pass_until(PassOptions::default(), Some(shutdown.clone())).await;
+            metrics::global().email_pass(result.as_ref().ok());
+            let summary = result?;
+            if summary.did_work() {
+                info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");
+            }
+            let mut wait = if summary.waiting > 0 {
+                WHILE_WAITING
+            } else {
+                LOOK_ANYWAY
+            };
+            if let Some(due) = summary.next_due {
+                wait = wait.min((due - summary.at).to_std().unwrap_or_default());
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.recv() => {}
+            }
+            Ok::<_, crate::db::DbError>(Duration::ZERO)
+        },
+    )
     .await;
     info!("email alerts stopped");
 }

@@ -75,10 +75,7 @@ impl Pass<'_> {
         let mut live = Vec::new();
         for (row, outcome) in &decided {
             match outcome {
-                Outcome::Skip(why) => {
-                    self.summary.errors += 1;
-                    self.note(row, why.clone(), Note::Skipped);
-                }
+                Outcome::Skip(why) => self.note(row, why.clone(), Note::Skipped),
                 Outcome::StayActive(why) => self.note(row, why.clone(), Note::Waiting),
                 Outcome::Kill(list) => {
                     let entry = kills.entry(list.lead_status()).or_default();
@@ -256,10 +253,6 @@ impl Pass<'_> {
                     inserts.entry(status).or_default().push(row);
                 }
                 Outcome::Anyone(Feed::Hold { gate, until }) => {
-                    self.summary.held(gate.name());
-                    if let Some(t) = until {
-                        self.summary.wake_at(*t);
-                    }
                     let message = match until {
                         Some(t) => format!("{gate}; opens {t}"),
                         None => format!("{gate}"),
@@ -293,6 +286,7 @@ impl Pass<'_> {
                 if inserted.contains(&callback_id) {
                     info!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, list_id, dry_run = self.is_dry(), "hopper: inserted {status}");
                     self.memory.forget(callback_id);
+                    self.queued.insert(lead_id, callback_id);
                 } else {
                     warn!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, "hopper: not inserted, the lead was dialed or queued meanwhile");
                 }

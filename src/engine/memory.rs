@@ -43,6 +43,19 @@ struct Standing {
     phase: Phase,
 }
 
+/// What the standing outcomes add up to.
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    /// LIVE ANYONE callbacks held by a gate.
+    pub held: u64,
+    /// Bad rows skipped.
+    pub skipped: u64,
+    /// Held callbacks by gate name.
+    pub by_gate: HashMap<&'static str, u64>,
+    /// The earliest time one is to be decided again.
+    pub next_recheck: Option<NaiveDateTime>,
+}
+
 /// A standing outcome: its kind, its gate when held, when to decide it again.
 #[derive(Clone, Copy, Debug)]
 pub struct Stands {
@@ -87,10 +100,35 @@ impl Memory {
         }
     }
 
-    /// Whether any outcome stands (then the settings are read every pass, to
-    /// tell whether they still stand).
-    pub fn has_standing(&self) -> bool {
-        !self.standing.is_empty()
+    /// The standing outcomes due to be decided again: the ids found by the
+    /// pending scan, and whether any found by the due scan is.
+    pub fn rechecks(&self, now: NaiveDateTime) -> (Vec<u32>, bool) {
+        let mut pending = Vec::new();
+        let mut due = false;
+        for (id, s) in self.standing.iter().filter(|(_, s)| s.recheck_at <= now) {
+            match s.phase {
+                Phase::Pending => pending.push(*id),
+                Phase::Due => due = true,
+            }
+        }
+        (pending, due)
+    }
+
+    /// What the standing outcomes add up to.
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for s in self.standing.values() {
+            match s.note {
+                Note::Held => {
+                    counts.held += 1;
+                    *counts.by_gate.entry(s.gate.unwrap_or("unchecked")).or_default() += 1;
+                }
+                Note::Skipped => counts.skipped += 1,
+                Note::Waiting | Note::Dialed => {}
+            }
+            counts.next_recheck = Some(counts.next_recheck.map_or(s.recheck_at, |t| t.min(s.recheck_at)));
+        }
+        counts
     }
 
     /// The standing outcome of a found callback, when it is unchanged, under

@@ -35,8 +35,8 @@ use tracing::warn;
 
 use crate::clock::PassClock;
 use crate::config::EngineConfig;
-use crate::db::callbacks::{self, Found, Scan};
-use crate::db::clock::{self, CoveredZone};
+use crate::db::callbacks::{self, Found, Probe, Scan};
+use crate::db::clock::CoveredZone;
 use crate::db::facts::{self, Wanted};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
@@ -79,12 +79,6 @@ impl Summary {
         self.activated + self.inserted + self.dead + self.moved + self.limited + self.noted > 0
     }
 
-    /// Counts a callback held by a gate.
-    fn held(&mut self, gate: &'static str) {
-        self.pending += 1;
-        *self.held_by_gate.entry(gate).or_default() += 1;
-    }
-
     fn wake_at(&mut self, t: NaiveDateTime) {
         self.next_wake = Some(self.next_wake.map_or(t, |w| w.min(t)));
     }
@@ -124,6 +118,29 @@ pub struct Engine {
     reported_too_old: bool,
     /// Override container lines VICIdial ignores, already logged.
     logged_ignored: HashSet<(String, String)>,
+    /// What the last look saw, to tell what changed since.
+    watch: Watch,
+}
+
+/// What the engine watches between full passes, so that an idle tick costs
+/// one cheap statement ([`callbacks::probe`]) and work is done only on what
+/// changed.
+#[derive(Default)]
+struct Watch {
+    /// The last probe's change signals.
+    probe: Option<Probe>,
+    /// Undialed callback leads with a hopper row: lead to callback. One
+    /// that leaves the hopper undialed is put back at once.
+    queued: HashMap<u32, u32>,
+    /// Callbacks changed at or after this Unix time are looked at again.
+    changed_after: i64,
+    /// The earliest `callback_time` still to come.
+    next_due: Option<NaiveDateTime>,
+    /// The fingerprint of the settings last loaded.
+    settings: Option<u64>,
+    /// Whether an active campaign moves stale USERONLY callbacks (as of the
+    /// settings last loaded): only then do idle ticks look for them.
+    moving: bool,
 }
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
@@ -145,6 +162,10 @@ struct Pass<'a> {
     memory: &'a mut Memory,
     logged_ignored: &'a mut HashSet<(String, String)>,
     horizon_days: u32,
+    /// The settings fingerprint standing outcomes are compared with.
+    fingerprint: Option<u64>,
+    /// Undialed callback leads with a hopper row (see [`Watch::queued`]).
+    queued: &'a mut HashMap<u32, u32>,
 }
 
 impl Engine {
@@ -159,36 +180,73 @@ impl Engine {
             last_move: None,
             reported_too_old: false,
             logged_ignored: HashSet::new(),
+            watch: Watch::default(),
         }
     }
 
     /// Runs one full pass; `stop` is checked between batches so a shutdown
     /// finishes the current batch and no more. After a database error the
-    /// next pass scans every pending callback again (a MySQL restart empties
-    /// the MEMORY hopper).
+    /// next pass is a full one again (a MySQL restart empties the MEMORY
+    /// hopper).
     pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
-        let result = self.try_pass(options, stop).await;
+        let result = self.full_pass(options, stop).await;
         if result.is_err() {
             self.last_full_scan = None;
         }
         result
     }
 
-    async fn try_pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
-        self.memory.age_reports();
-        let mut session = self.db.session().await?;
-        let clock = self.clock(&mut session, options.at).await?;
-        let config = self.config.clone();
-        let batch = config.batch_size;
-        let full_scan = self
+    /// What the daemon loop runs every poll interval: a full pass every
+    /// `full_scan_seconds` (and after an error); in between, one cheap probe,
+    /// and work only on what changed: callbacks written, the hopper changed,
+    /// a callback come due, a held callback's gate due to open.
+    pub async fn tick(&mut self, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        if self
             .last_full_scan
-            .is_none_or(|t| t.elapsed().as_secs() >= config.full_scan_seconds);
-        let oldest = clock.now - Duration::days(config.repair_max_age_days.into());
-        let since = if full_scan {
-            oldest
-        } else {
-            oldest.max(clock.now - Duration::hours(config.pending_window_hours.into()))
-        };
+            .is_none_or(|t| t.elapsed().as_secs() >= self.config.full_scan_seconds)
+        {
+            return self.pass(PassOptions::default(), stop).await;
+        }
+        let result = self.incremental(stop).await;
+        if result.is_err() {
+            self.last_full_scan = None;
+        }
+        result
+    }
+
+    /// The start of a pass: its session, clock and state.
+    fn start<'a>(&'a mut self, session: Session, clock: PassClock, options: PassOptions) -> Pass<'a> {
+        self.memory.age_reports();
+        Pass {
+            session,
+            summary: Summary {
+                at: clock.now,
+                ..Summary::default()
+            },
+            clock,
+            options,
+            settings: None,
+            cache: OpeningCache::new(),
+            memory: &mut self.memory,
+            logged_ignored: &mut self.logged_ignored,
+            horizon_days: self.config.call_time_horizon_days,
+            fingerprint: self.watch.settings,
+            queued: &mut self.watch.queued,
+        }
+    }
+
+    /// The oldest dialable time a callback may have to be repaired.
+    fn oldest(&self, now: NaiveDateTime) -> NaiveDateTime {
+        now - Duration::days(self.config.repair_max_age_days.into())
+    }
+
+    async fn full_pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        let mut session = self.db.session().await?;
+        let probe = callbacks::probe(&mut session).await?;
+        let clock = self.clock(&mut session, options.at, &probe).await?;
+        let config = self.config.clone();
+        let (batch, limit) = (config.batch_size, config.max_per_pass);
+        let oldest = self.oldest(clock.now);
         if !self.reported_too_old {
             let n = callbacks::count(&mut session, Scan::TooOld(oldest)).await?;
             if n > 0 {
@@ -201,57 +259,128 @@ impl Engine {
             }
             self.reported_too_old = true;
         }
-        let mut pass = Pass {
-            session,
-            summary: Summary {
-                at: clock.now,
-                ..Summary::default()
-            },
-            clock,
-            options,
-            settings: None,
-            cache: OpeningCache::new(),
-            memory: &mut self.memory,
-            logged_ignored: &mut self.logged_ignored,
-            horizon_days: config.call_time_horizon_days,
-        };
-        if self.last_move.is_none_or(|t| t.elapsed() >= MOVE_EVERY) {
+        let changed_after = probe.utc.and_utc().timestamp() - 1;
+        let move_due = self.move_due();
+        let mut pass = self.start(session, clock, options);
+        // Fresh settings: standing outcomes are compared with them.
+        let settings = pass.settings().await?;
+        let moving = settings
+            .campaigns
+            .values()
+            .any(|c| c.active && c.useronly_move_minutes > 0);
+        if move_due {
             pass.move_stale_useronly(batch, stop).await?;
-            self.last_move = Some(Instant::now());
         }
-
-        let limit = config.max_per_pass;
-        for (scan, phase, complete) in [
-            (Scan::Pending(since), Phase::Pending, full_scan),
-            (Scan::Due(pass.clock.now), Phase::Due, true),
+        *pass.queued = callbacks::queued(&mut pass.session, oldest)
+            .await?
+            .into_iter()
+            .collect();
+        for (scan, phase) in [
+            (Scan::Pending(oldest), Phase::Pending),
+            (Scan::Due(pass.clock.now), Phase::Due),
         ] {
             let (found, seen) = pass.scan(scan, limit).await?;
-            if complete && found.len() < limit {
+            if found.len() < limit {
                 // Forget what this kind of scan no longer finds at all.
                 pass.memory.keep_only(phase, &seen);
             }
             pass.work_through(scan, phase, &found, batch, stop).await?;
         }
-
         let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
-        if let Some(t) = next_due {
-            pass.summary.wake_at(t);
-        }
-        if full_scan && !stop() {
+        let (summary, fingerprint) = pass.finish(next_due);
+        self.watch.settings = fingerprint;
+        self.watch.moving = moving;
+        self.watch.next_due = next_due;
+        self.watch.changed_after = changed_after;
+        self.watch.probe = Some(probe);
+        if !stop() && options.at.is_none() {
             self.last_full_scan = Some(Instant::now());
         }
-        Ok(pass.summary)
+        Ok(summary)
     }
 
-    /// The pass clock, with the server's zone read again when it no longer
-    /// covers the pass and the call-time horizon.
-    async fn clock(&mut self, session: &mut Session, at: Option<NaiveDateTime>) -> DbResult<PassClock> {
+    async fn incremental(&mut self, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        let mut session = self.db.session().await?;
+        let probe = callbacks::probe(&mut session).await?;
+        let clock = self.clock(&mut session, None, &probe).await?;
+        let last = self.watch.probe.replace(probe.clone());
+        let written_now = probe
+            .callbacks_written
+            .is_some_and(|w| w + Duration::seconds(1) >= probe.now);
+        let callbacks_changed = written_now
+            || last.as_ref().is_none_or(|l| {
+                (l.newest_callback, l.callbacks_written) != (probe.newest_callback, probe.callbacks_written)
+            });
+        let hopper_changed = last.as_ref().is_none_or(|l| l.hopper != probe.hopper) && !self.watch.queued.is_empty();
+        let due_now = self.watch.next_due.is_some_and(|t| t <= clock.now);
+        let (recheck_pending, recheck_due) = self.memory.rechecks(clock.now);
+        let move_due = self.watch.moving && self.move_due();
+        let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
+        let oldest = self.oldest(clock.now);
+        let changed_after = std::mem::replace(&mut self.watch.changed_after, probe.utc.and_utc().timestamp() - 1);
+        let mut next_due = self.watch.next_due;
+        let mut pass = self.start(session, clock, PassOptions::default());
+        if move_due {
+            pass.move_stale_useronly(batch, stop).await?;
+        }
+        let mut pending = recheck_pending;
+        if hopper_changed {
+            let leads: Vec<u32> = pass.queued.keys().copied().collect();
+            let present = callbacks::in_hopper(&mut pass.session, &leads).await?;
+            for lead in leads.into_iter().filter(|l| !present.contains(l)) {
+                pending.extend(pass.queued.remove(&lead));
+            }
+        }
+        if !pending.is_empty() {
+            pending.sort_unstable();
+            pending.dedup();
+            let scan = Scan::Pending(oldest);
+            let found = callbacks::find(&mut pass.session, scan, &pending).await?;
+            // Rechecked ones no longer pending (dialed, queued, changed) are forgotten.
+            let still: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
+            for id in pending.iter().filter(|id| !still.contains(id)) {
+                pass.memory.forget(*id);
+            }
+            pass.work_through(scan, Phase::Pending, &found, batch, stop).await?;
+        }
+        if callbacks_changed {
+            let scan = Scan::Changed(oldest, changed_after);
+            let (found, _) = pass.scan(scan, limit).await?;
+            pass.work_through(scan, Phase::Pending, &found, batch, stop).await?;
+        }
+        if callbacks_changed || due_now || recheck_due {
+            let scan = Scan::Due(pass.clock.now);
+            let (found, seen) = pass.scan(scan, limit).await?;
+            if found.len() < limit {
+                pass.memory.keep_only(Phase::Due, &seen);
+            }
+            pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
+            next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
+        }
+        let (summary, fingerprint) = pass.finish(next_due);
+        self.watch.settings = fingerprint;
+        self.watch.next_due = next_due;
+        Ok(summary)
+    }
+
+    /// Whether it is time to look for stale USERONLY callbacks again.
+    fn move_due(&mut self) -> bool {
+        let due = self.last_move.is_none_or(|t| t.elapsed() >= MOVE_EVERY);
+        if due {
+            self.last_move = Some(Instant::now());
+        }
+        due
+    }
+
+    /// The pass clock (the probe's, or `--now`), with the server's zone read
+    /// again when it no longer covers the pass and the call-time horizon.
+    async fn clock(&mut self, session: &mut Session, at: Option<NaiveDateTime>, probe: &Probe) -> DbResult<PassClock> {
         let horizon = self.config.call_time_horizon_days;
         // The instant to cover: the database's now, or `--now` read as UTC
         // (within a day of it, which the covered span allows for).
         let (local, utc) = match at {
             Some(t) => (t, t),
-            None => clock::now(session).await?,
+            None => (probe.now, probe.utc),
         };
         if !self.zone.as_ref().is_some_and(|z| z.covers(utc, horizon)) {
             self.zone = Some(CoveredZone::read(session, utc, horizon).await?);
@@ -283,36 +412,34 @@ impl Pass<'_> {
                     }
                 }
             }
+            self.fingerprint = Some(settings.fingerprint);
             self.settings = Some(settings);
         }
         Ok(self.settings.as_ref().expect("just loaded"))
+    }
+
+    /// The summary, with the held and bad rows the memory stands for and the
+    /// next time something is known to happen; and the settings fingerprint.
+    fn finish(mut self, next_due: Option<NaiveDateTime>) -> (Summary, Option<u64>) {
+        let counts = self.memory.counts();
+        self.summary.pending = counts.held;
+        self.summary.errors = counts.skipped;
+        self.summary.held_by_gate = counts.by_gate;
+        for t in [counts.next_recheck, next_due].into_iter().flatten() {
+            self.summary.wake_at(t);
+        }
+        (self.summary, self.fingerprint)
     }
 
     /// Scans, leaving out callbacks whose outcome stands unchanged (they are
     /// counted, and their recheck time kept for the scheduler); returns the
     /// callbacks to work on and every id the scan saw.
     async fn scan(&mut self, scan: Scan, limit: usize) -> DbResult<(Vec<Found>, HashSet<u32>)> {
-        let fingerprint = if self.memory.has_standing() {
-            Some(self.settings().await?.fingerprint)
-        } else {
-            None
-        };
-        let now = self.clock.now;
-        let memory = &*self.memory;
-        let summary = &mut self.summary;
+        let (now, fingerprint, memory) = (self.clock.now, self.fingerprint, &*self.memory);
         let mut seen = HashSet::new();
         let mut skip = |f: &Found| {
             seen.insert(f.callback_id);
-            let Some(stands) = memory.still_stands(f, fingerprint, now) else {
-                return false;
-            };
-            match stands.note {
-                Note::Held => summary.held(stands.gate.unwrap_or("unchecked")),
-                Note::Skipped => summary.errors += 1,
-                Note::Waiting | Note::Dialed => {}
-            }
-            summary.wake_at(stands.recheck_at);
-            true
+            memory.still_stands(f, fingerprint, now).is_some()
         };
         let found = callbacks::scan(&mut self.session, scan, limit, &mut skip).await?;
         Ok((found, seen))
@@ -396,8 +523,17 @@ impl Pass<'_> {
                 Outcome::Dialed => Some(stands(Note::Dialed, None, None)),
                 Outcome::Kill(_) | Outcome::Live | Outcome::Anyone(_) => None,
             };
+            // A held callback is LIVE whichever scan decided it: from now on
+            // the pending scan is the one that finds it.
+            let scanned_by = |note| {
+                if matches!(note, Note::Held | Note::Dialed) {
+                    Phase::Pending
+                } else {
+                    phase
+                }
+            };
             match standing {
-                Some(stands) => self.memory.stand(f, phase, fingerprint, stands),
+                Some(stands) => self.memory.stand(f, scanned_by(stands.note), fingerprint, stands),
                 None => self.memory.forget(row.callback_id),
             }
         }

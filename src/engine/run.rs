@@ -3,17 +3,21 @@
 //! database being down is waited out with backoff; a shutdown lets the
 //! current batch finish. Each pass is recorded in the [`metrics`].
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 use tracing::info;
 
-use super::{Engine, PassOptions};
+use super::Engine;
 use crate::db::DbError;
 use crate::metrics;
 use crate::ops::{Shutdown, run_loop};
 
-/// Runs passes until a shutdown.
-pub async fn run(engine: &mut Engine, shutdown: Shutdown) {
+/// Runs passes until a shutdown; `alerts` is woken whenever callbacks were
+/// activated or moved, since only then can an email alert come due.
+pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
     let poll = engine.config.poll_interval();
     info!(
         poll_ms = poll.as_millis() as u64,
@@ -25,10 +29,13 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown) {
         let started = Instant::now();
         metrics::global().pass_started();
         let stop = || shutdown.is_shutdown();
-        let result = engine.pass(PassOptions::default(), &stop).await;
+        let result = engine.tick(&stop).await;
         let elapsed = started.elapsed();
         metrics::global().engine_pass(result.as_ref(), elapsed);
         let summary = result?;
+        if summary.activated + summary.moved > 0 {
+            alerts.notify_one();
+        }
         if summary.did_work() {
             info!(ms = elapsed.as_millis() as u64, "pass: {summary}");
         }

@@ -1,0 +1,476 @@
+//! Benchmark of the running daemon (the real binary, `run`) on the throwaway
+//! MariaDB: what it costs the database server when nothing happens and under
+//! a dialer's load, how fast it reacts, and how late callbacks go LIVE. Run it
+//! with `scripts/bench.sh` (which builds the release binary and starts the
+//! server). Every figure is printed with how it was measured.
+//!
+//! The database: `--callbacks` callbacks (100,000): 30% LIVE ANYONE already
+//! dialed, 10% LIVE ANYONE held by an hours block, 10% LIVE USERONLY, 30%
+//! ACTIVE due in the coming days, 20% INACTIVE; one lead each.
+//!
+//! - **idle**: nothing due, nothing changing, for `--seconds`: the queries the
+//!   daemon sends (MariaDB's `Questions` counter), the rows the server reads
+//!   for it (`Handler_read_*`), and the server's CPU (`/proc/<pid>/stat`).
+//! - **reaction**: while idle, the time until a hopper row appears after a
+//!   callback is inserted already due, after its hopper row is deleted, after
+//!   a LIVE USERONLY callback is converted to ANYONE, and after a callback
+//!   set 2 s ahead comes due.
+//! - **busy**: a simulated dialer takes 20 leads a second from the hopper
+//!   (deletes the row, sets the lead's markers as VICIdial's dialer does) and
+//!   agents add one ANYONE callback a second; the server's CPU with the daemon
+//!   minus the same load without it.
+//! - **latency**: 200 callbacks come due during the busy window; from their
+//!   `callback_time` to the daemon's `LIVE` and `hopper: inserted` log lines.
+//! - **memory**: the daemon's peak resident set (`VmHWM`).
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, Pool};
+
+const DB: &str = "callbackd_bench_daemon";
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let n: u64 = arg("--callbacks", "100000").parse().expect("a number");
+    let seconds: u64 = arg("--seconds", "20").parse().expect("a number");
+    let bin = arg("--bin", "target/release/vicidial-callbackd");
+    let server =
+        std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
+    let pool = setup(&server, n).await;
+    let mut c = pool.get_conn().await.unwrap();
+    let mariadb = mariadb_pid(&mut c).await;
+    let log = std::env::temp_dir().join(format!("callbackd-bench-{}.log", std::process::id()));
+    let url = format!("{server}/{DB}");
+    let mut daemon = start(&bin, &url, &log);
+    // The first (full) pass decides every held callback once.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    println!("database: {n} callbacks; window {seconds} s; daemon {bin}");
+
+    let idle = measure(&mut c, mariadb, Duration::from_secs(seconds)).await;
+    println!(
+        "idle: {:.2} queries/s from the daemon, {:.0} rows read/s, MariaDB CPU {:.2}% of one core \
+         (Questions and Handler_read_* counters, /proc/<mariadbd>/stat, over {seconds} s)",
+        idle.queries_per_s, idle.rows_per_s, idle.cpu_percent
+    );
+
+    let reactions = react(&mut c).await;
+    for (what, took) in &reactions {
+        println!("reaction: {what}: {} ms (polled every 5 ms)", took.as_millis());
+    }
+
+    // Busy, with the daemon; 200 callbacks come due during the window.
+    let first_late = late_callbacks(&mut c, 200, seconds).await;
+    let load = Load::start(&pool);
+    let with = measure(&mut c, mariadb, Duration::from_secs(seconds)).await;
+    let dialed = load.stop().await;
+    let undone = undelivered(&mut c).await;
+    let rss_kb = peak_rss_kb(daemon.id());
+    sigterm(&mut daemon);
+    let load = Load::start(&pool);
+    let without = measure(&mut c, mariadb, Duration::from_secs(seconds)).await;
+    load.stop().await;
+    println!(
+        "busy: daemon's share of MariaDB {:.2}% of one core ({:.2}% with it, {:.2}% without, same load: \
+         a dialer taking 20 leads/s ({dialed} taken), agents adding 1 callback/s); undialed callbacks \
+         neither in the hopper nor held: {undone}",
+        with.cpu_percent - without.cpu_percent,
+        with.cpu_percent,
+        without.cpu_percent
+    );
+    let (live, hopper) = latencies(&mut c, &log, first_late).await;
+    for (what, mut l) in [("LIVE", live), ("hopper", hopper)] {
+        l.sort_unstable_by(f64::total_cmp);
+        let pick = |q: f64| {
+            l.get(((l.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        println!(
+            "latency to {what}: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms over {} callbacks due under the busy load \
+             (callback_time to the daemon's log line)",
+            pick(0.5),
+            pick(0.99),
+            l.last().copied().unwrap_or(f64::NAN),
+            l.len()
+        );
+    }
+    println!(
+        "memory: the daemon's peak resident set {:.1} MB (VmHWM)",
+        rss_kb as f64 / 1024.0
+    );
+    let _ = std::fs::remove_file(&log);
+    c.query_drop(format!("DROP DATABASE {DB}")).await.unwrap();
+    drop(c);
+    pool.disconnect().await.unwrap();
+}
+
+/// A fresh database shaped as the module doc says.
+async fn setup(server: &str, n: u64) -> Pool {
+    let pool = Pool::new(Opts::from_url(server).unwrap());
+    let mut c = pool.get_conn().await.unwrap();
+    c.query_drop(format!("DROP DATABASE IF EXISTS {DB}")).await.unwrap();
+    c.query_drop(format!("CREATE DATABASE {DB}")).await.unwrap();
+    c.query_drop(format!("USE {DB}")).await.unwrap();
+    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+    c.query_drop(schema).await.unwrap();
+    for sql in [
+        "INSERT INTO vicidial_campaigns (campaign_id, campaign_name, active, local_call_time, scheduled_callbacks) \
+         VALUES ('BENCH', 'Benchmark', 'Y', '24hours', 'Y')"
+            .to_string(),
+        "INSERT INTO vicidial_campaigns (campaign_id, campaign_name, active, local_call_time, scheduled_callbacks, \
+         callback_hours_block) VALUES ('HELD', 'Held', 'Y', '24hours', 'Y', 100)"
+            .to_string(),
+        "INSERT INTO vicidial_lists (list_id, list_name, campaign_id, active) VALUES (9001, 'Bench', 'BENCH', 'Y'), \
+         (9002, 'Held', 'HELD', 'Y')"
+            .to_string(),
+        // Class by seq % 10: 0-2 LIVE ANYONE dialed, 4 LIVE ANYONE held, 5 LIVE
+        // USERONLY, 3/6/7 ACTIVE in the coming days, 8/9 INACTIVE.
+        format!(
+            "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, first_name, \
+             last_name, state, gmt_offset_now, vendor_lead_code, called_since_last_reset, last_local_call_time) \
+             SELECT seq, IF(seq % 10 = 4, 9002, 9001), 9001, ELT(1 + seq % 10, 'NA', 'NA', 'NA', 'CBHOLD', 'CALLBK', \
+             'CBHOLD', 'CBHOLD', 'CBHOLD', 'SALE', 'SALE'), '1', CONCAT('312', LPAD(seq, 7, '0')), 'Pat', \
+             CONCAT('Lead', seq), 'IL', '-5.00', CONCAT('V', seq), IF(seq % 10 = 4, 'N', 'Y'), NOW() - INTERVAL 1 DAY \
+             FROM seq_1_to_{n}"
+        ),
+        format!(
+            "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, \
+             callback_time, user, recipient, lead_status) \
+             SELECT seq, seq, IF(seq % 10 = 4, 9002, 9001), IF(seq % 10 = 4, 'HELD', 'BENCH'), \
+             ELT(1 + seq % 10, 'LIVE', 'LIVE', 'LIVE', 'ACTIVE', 'LIVE', 'LIVE', 'ACTIVE', 'ACTIVE', 'INACTIVE', 'INACTIVE'), \
+             IF(seq % 10 = 4, NOW(), NOW() - INTERVAL 2 DAY), \
+             IF(seq % 10 IN (3, 6, 7), NOW() + INTERVAL 1 DAY + INTERVAL seq % 5000 MINUTE, NOW() - INTERVAL 1 HOUR), \
+             '1001', IF(seq % 10 = 5, 'USERONLY', 'ANYONE'), 'CALLBK' FROM seq_1_to_{n}"
+        ),
+        "ANALYZE TABLE vicidial_callbacks, vicidial_list, vicidial_hopper".to_string(),
+    ] {
+        c.query_drop(sql).await.unwrap();
+    }
+    pool
+}
+
+fn start(bin: &str, url: &str, log: &std::path::Path) -> Child {
+    Command::new(bin)
+        .args(["--database-url", url, "run"])
+        .env("CALLBACKD_LOG__FORMAT", "json")
+        .env("CALLBACKD_METRICS__ENABLED", "false")
+        .env_remove("CALLBACKD_TEST_SERVER")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .expect("start the daemon (build it with cargo build --release)")
+}
+
+fn sigterm(child: &mut Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+async fn mariadb_pid(c: &mut Conn) -> u32 {
+    let path: String = c.query_first("SELECT @@pid_file").await.unwrap().unwrap();
+    let dir: String = c.query_first("SELECT @@datadir").await.unwrap().unwrap();
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("{dir}/{path}")
+    };
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (the benchmark needs a local server)"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// CPU seconds (user + system) a process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}
+
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+struct Window {
+    queries_per_s: f64,
+    rows_per_s: f64,
+    cpu_percent: f64,
+}
+
+async fn counters(c: &mut Conn) -> (f64, f64) {
+    let rows: Vec<(String, String)> = c
+        .query("SHOW GLOBAL STATUS WHERE Variable_name = 'Questions' OR Variable_name LIKE 'Handler_read%'")
+        .await
+        .unwrap();
+    let get = |pred: &dyn Fn(&str) -> bool| -> f64 {
+        rows.iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, v)| v.parse::<f64>().unwrap_or(0.0))
+            .sum()
+    };
+    (get(&|k| k == "Questions"), get(&|k| k.starts_with("Handler_read")))
+}
+
+/// The server's counters and CPU over a window (the benchmark's own two
+/// status reads are taken out of the query count).
+async fn measure(c: &mut Conn, mariadb: u32, window: Duration) -> Window {
+    let (q0, r0) = counters(c).await;
+    let cpu0 = cpu_seconds(mariadb);
+    tokio::time::sleep(window).await;
+    let (q1, r1) = counters(c).await;
+    let cpu1 = cpu_seconds(mariadb);
+    let s = window.as_secs_f64();
+    Window {
+        queries_per_s: (q1 - q0 - 1.0) / s,
+        rows_per_s: (r1 - r0) / s,
+        cpu_percent: (cpu1 - cpu0) / s * 100.0,
+    }
+}
+
+async fn count(c: &mut Conn, sql: &str) -> u64 {
+    c.query_first(sql).await.unwrap().unwrap_or(0)
+}
+
+async fn until_in_hopper(c: &mut Conn, lead: u64, from: Instant) -> Duration {
+    loop {
+        if count(
+            c,
+            &format!("SELECT COUNT(*) FROM vicidial_hopper WHERE lead_id = {lead}"),
+        )
+        .await
+            > 0
+        {
+            return from.elapsed();
+        }
+        assert!(
+            from.elapsed() < Duration::from_secs(30),
+            "lead {lead} never reached the hopper"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn new_lead(c: &mut Conn, lead: u64, status: &str, callback: &str) {
+    c.query_drop(format!(
+        "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, state, \
+         gmt_offset_now, called_since_last_reset) VALUES ({lead}, 9001, 9001, '{status}', '1', \
+         CONCAT('646', LPAD({lead}, 7, '0')), 'NY', '-5.00', 'Y')"
+    ))
+    .await
+    .unwrap();
+    c.query_drop(format!(
+        "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, callback_time, \
+         user, recipient, lead_status) VALUES ({lead}, {lead}, 9001, 'BENCH', 'ACTIVE', NOW() - INTERVAL 1 HOUR, \
+         {callback}, '1001', 'ANYONE', 'CALLBK')"
+    ))
+    .await
+    .unwrap();
+}
+
+/// The reaction times, each the slowest of three tries.
+async fn react(c: &mut Conn) -> Vec<(&'static str, Duration)> {
+    let mut out: Vec<(&'static str, Duration)> = Vec::new();
+    let mut worst = |what, took: Duration| match out.iter_mut().find(|(w, _)| *w == what) {
+        Some((_, t)) => *t = (*t).max(took),
+        None => out.push((what, took)),
+    };
+    for k in 0..3u64 {
+        let lead = 5_000_000 + k * 10;
+        let started = Instant::now();
+        new_lead(c, lead, "CBHOLD", "NOW()").await;
+        worst(
+            "a callback inserted already due, to its hopper row",
+            until_in_hopper(c, lead, started).await,
+        );
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let started = Instant::now();
+        c.query_drop(format!("DELETE FROM vicidial_hopper WHERE lead_id = {lead}"))
+            .await
+            .unwrap();
+        worst(
+            "its hopper row deleted, to a new one",
+            until_in_hopper(c, lead, started).await,
+        );
+        let useronly = 5 + 10 * (k + 1);
+        let started = Instant::now();
+        c.query_drop(format!(
+            "UPDATE vicidial_callbacks SET recipient = 'ANYONE' WHERE callback_id = {useronly}"
+        ))
+        .await
+        .unwrap();
+        worst(
+            "a LIVE USERONLY callback converted to ANYONE, to its hopper row",
+            until_in_hopper(c, useronly, started).await,
+        );
+        let lead = lead + 1;
+        let due = Instant::now() + Duration::from_secs(2);
+        new_lead(c, lead, "CBHOLD", "NOW() + INTERVAL 2 SECOND").await;
+        tokio::time::sleep_until((due - Duration::from_millis(100)).into()).await;
+        until_in_hopper(c, lead, due).await;
+        worst(
+            "a callback coming due while idle, from its time to its hopper row",
+            due.elapsed(),
+        );
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    out
+}
+
+/// Inserts `k` callbacks due spread over the coming window; returns the first id.
+async fn late_callbacks(c: &mut Conn, k: u64, seconds: u64) -> u64 {
+    let first = 6_000_000;
+    let step_ms = seconds * 1000 * 8 / 10 / k;
+    for i in 0..k {
+        let at = format!("NOW() + INTERVAL {} MICROSECOND", (2000 + i * step_ms) * 1000);
+        new_lead(c, first + i, "CBHOLD", &at).await;
+    }
+    first
+}
+
+/// The simulated dialer and agents, on their own connections.
+struct Load {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<u64>>,
+}
+
+impl Load {
+    fn start(pool: &Pool) -> Load {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let dialer = {
+            let (pool, rx) = (pool.clone(), rx.clone());
+            tokio::spawn(async move {
+                let mut c = pool.get_conn().await.unwrap();
+                c.query_drop(format!("USE {DB}")).await.unwrap();
+                let mut taken = 0;
+                while !*rx.borrow() {
+                    // As AST_VDauto_dial.pl takes a row: highest priority, oldest first.
+                    let row: Option<(u64, u64)> = c
+                        .query_first(
+                            "SELECT hopper_id, lead_id FROM vicidial_hopper ORDER BY priority DESC, hopper_id LIMIT 1",
+                        )
+                        .await
+                        .unwrap();
+                    if let Some((hopper_id, lead)) = row {
+                        c.query_drop(format!("DELETE FROM vicidial_hopper WHERE hopper_id = {hopper_id}"))
+                            .await
+                            .unwrap();
+                        c.query_drop(format!(
+                            "UPDATE vicidial_list SET called_since_last_reset = 'Y', called_count = called_count + 1, \
+                             user = 'VDAD', last_local_call_time = NOW() WHERE lead_id = {lead}"
+                        ))
+                        .await
+                        .unwrap();
+                        taken += 1;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                taken
+            })
+        };
+        let agents = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut c = pool.get_conn().await.unwrap();
+                c.query_drop(format!("USE {DB}")).await.unwrap();
+                let mut added = 0;
+                while !*rx.borrow() {
+                    let lead = 7_000_000 + rand_id();
+                    new_lead(&mut c, lead, "CBHOLD", "NOW() + INTERVAL 1 SECOND").await;
+                    added += 1;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                added
+            })
+        };
+        Load {
+            stop,
+            tasks: vec![dialer, agents],
+        }
+    }
+
+    /// Stops the load; returns how many leads the dialer took.
+    async fn stop(self) -> u64 {
+        self.stop.send_replace(true);
+        let mut counts = Vec::new();
+        for t in self.tasks {
+            counts.push(t.await.unwrap());
+        }
+        counts[0]
+    }
+}
+
+/// A fresh id for an agent's new lead.
+fn rand_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// LIVE ANYONE callbacks of the benchmark campaign whose lead is undialed and
+/// not in the hopper (held ones are in the HELD campaign).
+async fn undelivered(c: &mut Conn) -> u64 {
+    count(
+        c,
+        "SELECT COUNT(*) FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND cb.campaign_id = 'BENCH' \
+           AND l.status = cb.lead_status AND l.called_since_last_reset = 'N' \
+           AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)",
+    )
+    .await
+}
+
+/// From each late callback's time to the daemon's LIVE and hopper log lines, in ms.
+async fn latencies(c: &mut Conn, log: &std::path::Path, first: u64) -> (Vec<f64>, Vec<f64>) {
+    let due: HashMap<u64, f64> = c
+        .query::<(u64, f64), _>(format!(
+            "SELECT callback_id, UNIX_TIMESTAMP(callback_time) FROM vicidial_callbacks \
+             WHERE callback_id BETWEEN {first} AND {}",
+            first + 999
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let (mut live, mut hopper) = (Vec::new(), Vec::new());
+    for line in std::io::BufReader::new(std::fs::File::open(log).unwrap()).lines() {
+        let Ok(line) = line else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let (Some(id), Some(ts), Some(msg)) = (
+            v["callback_id"].as_u64(),
+            v["timestamp"].as_str(),
+            v["message"].as_str(),
+        ) else {
+            continue;
+        };
+        let (Some(due), Ok(at)) = (due.get(&id), chrono::DateTime::parse_from_rfc3339(ts)) else {
+            continue;
+        };
+        let ms = (at.timestamp_micros() as f64 / 1e6 - due) * 1000.0;
+        if msg.starts_with("LIVE") {
+            live.push(ms);
+        } else if msg.starts_with("hopper: inserted") {
+            hopper.push(ms);
+        }
+    }
+    (live, hopper)
+}
