@@ -50,6 +50,7 @@ async fn main() {
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
     let pool = setup(&server, n).await;
     let mut c = pool.get_conn().await.unwrap();
+    c.query_drop(format!("USE {DB}")).await.unwrap();
     let mariadb = mariadb_pid(&mut c).await;
     let log = std::env::temp_dir().join(format!("callbackd-bench-{}.log", std::process::id()));
     let url = format!("{server}/{DB}");

@@ -85,16 +85,15 @@ const DIALABLE_FROM: &str = "GREATEST(cb.callback_time, \
 pub enum Scan {
     /// `ACTIVE`/`TFHCCL` with `callback_time <= now`: to activate.
     Due(NaiveDateTime),
+    /// [`Scan::Due`] among those whose time came after the first instant
+    /// (the ones that came due since the last look).
+    DueSince(NaiveDateTime, NaiveDateTime),
     /// LIVE ANYONE, lead undialed (or stranded in `CBHOLD`), no hopper row,
     /// dialable since the given time (server local).
     Pending(NaiveDateTime),
     /// LIVE ANYONE callbacks that look undialed but became dialable before
     /// the given time: too old to repair, only counted and reported.
     TooOld(NaiveDateTime),
-    /// [`Scan::Pending`] among the callbacks whose row changed at or after
-    /// the given instant (`modify_date`, as a Unix time): a conversion to
-    /// ANYONE, a callback made LIVE by another process.
-    Changed(NaiveDateTime, i64),
 }
 
 impl Scan {
@@ -108,25 +107,23 @@ impl Scan {
                     .to_string(),
                 vec![now.into()],
             ),
-            Scan::Pending(since) | Scan::TooOld(since) | Scan::Changed(since, _) => {
-                let age = if matches!(self, Scan::TooOld(_)) { "<" } else { ">=" };
-                let mut params = vec![since.into()];
-                let changed = match self {
-                    Scan::Changed(_, after) => {
-                        params.push(after.into());
-                        "AND UNIX_TIMESTAMP(cb.modify_date) >= ? "
-                    }
-                    _ => "",
-                };
+            Scan::DueSince(from, now) => (
+                "FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                 WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time > ? AND cb.callback_time <= ?"
+                    .to_string(),
+                vec![from.into(), now.into()],
+            ),
+            Scan::Pending(since) | Scan::TooOld(since) => {
+                let age = if matches!(self, Scan::Pending(_)) { ">=" } else { "<" };
                 (
                     format!(
                         "FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
                          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} {age} ? {changed}\
+                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} {age} ? \
                            AND (({UNDIALED}) OR ({STRANDED})) \
                            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
                     ),
-                    params,
+                    vec![since.into()],
                 )
             }
         }
@@ -276,6 +273,31 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
         callbacks_written: r.datetime(3),
         hopper: r.text(4),
     })
+}
+
+/// Open callbacks (`ACTIVE`, `TFHCCL`, `LIVE`) whose row changed at or after
+/// a Unix time (`modify_date`): new ones, edited ones, conversions, ones made
+/// LIVE by another process. One pass over the status index, no join; split
+/// into (due ones to look at, LIVE ones to look at).
+pub async fn changed(s: &mut Session, after: i64) -> DbResult<(Vec<u32>, Vec<u32>)> {
+    let rows = s
+        .select(
+            "SELECT callback_id, status = 'LIVE' FROM vicidial_callbacks \
+             WHERE status IN ('ACTIVE','TFHCCL','LIVE') AND UNIX_TIMESTAMP(modify_date) >= ?",
+            vec![after.into()],
+        )
+        .await?;
+    let (mut due, mut live) = (Vec::new(), Vec::new());
+    for row in rows {
+        let mut r = RowReader::new(row);
+        let id = r.uint(0).unwrap_or_default() as u32;
+        if r.int(1) == Some(1) {
+            live.push(id)
+        } else {
+            due.push(id)
+        }
+    }
+    Ok((due, live))
 }
 
 /// LIVE ANYONE callbacks whose lead is undialed and has a hopper row,

@@ -64,6 +64,17 @@ impl Db {
     pub fn new(opts: mysql_async::Opts) -> Db {
         let faults = Faults::default();
         faults.write_budget.store(-1, Ordering::SeqCst);
+        // Connections keep their session (sql_mode, prepared statements)
+        // across passes: no reset when one goes back to the pool, so an idle
+        // poll is one statement, not four.
+        let pool_opts = opts.pool_opts().clone().with_reset_connection(false);
+        let mut setup = opts.setup().to_vec();
+        // VICIdial's columns hold zero dates and odd values; strict mode would
+        // turn its own data into errors on our writes.
+        setup.push("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'".to_string());
+        let opts = mysql_async::OptsBuilder::from_opts(opts)
+            .pool_opts(pool_opts)
+            .setup(setup);
         Db {
             pool: Pool::new(opts),
             faults,
@@ -93,10 +104,7 @@ impl Db {
 
     /// Takes a connection from the pool for one pass.
     pub async fn session(&self) -> DbResult<Session> {
-        let mut conn = self.pool.get_conn().await?;
-        // VICIdial's columns hold zero dates and odd values; strict mode would
-        // turn its own data into errors on our writes.
-        conn.query_drop("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'").await?;
+        let conn = self.pool.get_conn().await?;
         Ok(Session {
             conn,
             faults: self.faults.clone(),

@@ -101,17 +101,16 @@ impl Memory {
     }
 
     /// The standing outcomes due to be decided again: the ids found by the
-    /// pending scan, and whether any found by the due scan is.
-    pub fn rechecks(&self, now: NaiveDateTime) -> (Vec<u32>, bool) {
-        let mut pending = Vec::new();
-        let mut due = false;
+    /// due scan, and those found by the pending scan.
+    pub fn rechecks(&self, now: NaiveDateTime) -> (Vec<u32>, Vec<u32>) {
+        let (mut due, mut pending) = (Vec::new(), Vec::new());
         for (id, s) in self.standing.iter().filter(|(_, s)| s.recheck_at <= now) {
             match s.phase {
+                Phase::Due => due.push(*id),
                 Phase::Pending => pending.push(*id),
-                Phase::Due => due = true,
             }
         }
-        (pending, due)
+        (due, pending)
     }
 
     /// What the standing outcomes add up to.

@@ -136,11 +136,16 @@ struct Watch {
     changed_after: i64,
     /// The earliest `callback_time` still to come.
     next_due: Option<NaiveDateTime>,
+    /// Callbacks due up to this time (server local) have been looked at.
+    due_checked: NaiveDateTime,
     /// The fingerprint of the settings last loaded.
     settings: Option<u64>,
     /// Whether an active campaign moves stale USERONLY callbacks (as of the
     /// settings last loaded): only then do idle ticks look for them.
     moving: bool,
+    /// The last pass put rows in the hopper after its probe: the hopper's
+    /// signature then says nothing about them, so the next tick looks.
+    hopper_unsure: bool,
 }
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
@@ -162,6 +167,8 @@ struct Pass<'a> {
     memory: &'a mut Memory,
     logged_ignored: &'a mut HashSet<(String, String)>,
     horizon_days: u32,
+    /// Most callbacks one statement touches.
+    batch: usize,
     /// The settings fingerprint standing outcomes are compared with.
     fingerprint: Option<u64>,
     /// Undialed callback leads with a hopper row (see [`Watch::queued`]).
@@ -230,6 +237,7 @@ impl Engine {
             memory: &mut self.memory,
             logged_ignored: &mut self.logged_ignored,
             horizon_days: self.config.call_time_horizon_days,
+            batch: self.config.batch_size,
             fingerprint: self.watch.settings,
             queued: &mut self.watch.queued,
         }
@@ -286,12 +294,15 @@ impl Engine {
             }
             pass.work_through(scan, phase, &found, batch, stop).await?;
         }
-        let next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
+        let now = pass.clock.now;
+        let next_due = callbacks::next_due(&mut pass.session, now).await?;
         let (summary, fingerprint) = pass.finish(next_due);
         self.watch.settings = fingerprint;
         self.watch.moving = moving;
         self.watch.next_due = next_due;
+        self.watch.due_checked = now;
         self.watch.changed_after = changed_after;
+        self.watch.hopper_unsure = summary.inserted > 0;
         self.watch.probe = Some(probe);
         if !stop() && options.at.is_none() {
             self.last_full_scan = Some(Instant::now());
@@ -304,6 +315,8 @@ impl Engine {
         let probe = callbacks::probe(&mut session).await?;
         let clock = self.clock(&mut session, None, &probe).await?;
         let last = self.watch.probe.replace(probe.clone());
+        // UPDATE_TIME has whole seconds: a write later in the second it
+        // shows is only seen by looking again while that second lasts.
         let written_now = probe
             .callbacks_written
             .is_some_and(|w| w + Duration::seconds(1) >= probe.now);
@@ -311,19 +324,21 @@ impl Engine {
             || last.as_ref().is_none_or(|l| {
                 (l.newest_callback, l.callbacks_written) != (probe.newest_callback, probe.callbacks_written)
             });
-        let hopper_changed = last.as_ref().is_none_or(|l| l.hopper != probe.hopper) && !self.watch.queued.is_empty();
-        let due_now = self.watch.next_due.is_some_and(|t| t <= clock.now);
-        let (recheck_pending, recheck_due) = self.memory.rechecks(clock.now);
+        let hopper_unsure = std::mem::take(&mut self.watch.hopper_unsure);
+        let hopper_changed =
+            (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
+        let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now);
+        let (mut due, mut pending) = self.memory.rechecks(clock.now);
         let move_due = self.watch.moving && self.move_due();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
         let changed_after = std::mem::replace(&mut self.watch.changed_after, probe.utc.and_utc().timestamp() - 1);
+        let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now);
         let mut next_due = self.watch.next_due;
         let mut pass = self.start(session, clock, PassOptions::default());
         if move_due {
             pass.move_stale_useronly(batch, stop).await?;
         }
-        let mut pending = recheck_pending;
         if hopper_changed {
             let leads: Vec<u32> = pass.queued.keys().copied().collect();
             let present = callbacks::in_hopper(&mut pass.session, &leads).await?;
@@ -331,35 +346,27 @@ impl Engine {
                 pending.extend(pass.queued.remove(&lead));
             }
         }
-        if !pending.is_empty() {
-            pending.sort_unstable();
-            pending.dedup();
-            let scan = Scan::Pending(oldest);
-            let found = callbacks::find(&mut pass.session, scan, &pending).await?;
-            // Rechecked ones no longer pending (dialed, queued, changed) are forgotten.
-            let still: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
-            for id in pending.iter().filter(|id| !still.contains(id)) {
-                pass.memory.forget(*id);
-            }
-            pass.work_through(scan, Phase::Pending, &found, batch, stop).await?;
-        }
         if callbacks_changed {
-            let scan = Scan::Changed(oldest, changed_after);
-            let (found, _) = pass.scan(scan, limit).await?;
-            pass.work_through(scan, Phase::Pending, &found, batch, stop).await?;
+            let (changed_due, changed_live) = callbacks::changed(&mut pass.session, changed_after).await?;
+            due.extend(changed_due);
+            pending.extend(changed_live);
         }
-        if callbacks_changed || due_now || recheck_due {
-            let scan = Scan::Due(pass.clock.now);
-            let (found, seen) = pass.scan(scan, limit).await?;
-            if found.len() < limit {
-                pass.memory.keep_only(Phase::Due, &seen);
-            }
+        pass.work_on(Scan::Pending(oldest), Phase::Pending, pending, stop)
+            .await?;
+        let now = pass.clock.now;
+        pass.work_on(Scan::Due(now), Phase::Due, due, stop).await?;
+        if came_due {
+            let scan = Scan::DueSince(due_since, now);
+            let (found, _) = pass.scan(scan, limit).await?;
             pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
-            next_due = callbacks::next_due(&mut pass.session, pass.clock.now).await?;
+        }
+        if callbacks_changed || came_due {
+            next_due = callbacks::next_due(&mut pass.session, now).await?;
         }
         let (summary, fingerprint) = pass.finish(next_due);
         self.watch.settings = fingerprint;
         self.watch.next_due = next_due;
+        self.watch.hopper_unsure = summary.inserted > 0;
         Ok(summary)
     }
 
@@ -443,6 +450,23 @@ impl Pass<'_> {
         };
         let found = callbacks::scan(&mut self.session, scan, limit, &mut skip).await?;
         Ok((found, seen))
+    }
+
+    /// Looks at some callbacks again (by id): those the scan still matches are
+    /// decided, the standing outcomes of the others forgotten.
+    async fn work_on(&mut self, scan: Scan, phase: Phase, mut ids: Vec<u32>, stop: &dyn Fn() -> bool) -> DbResult<()> {
+        ids.sort_unstable();
+        ids.dedup();
+        let batch = self.batch;
+        for chunk in ids.chunks(batch) {
+            let found = callbacks::find(&mut self.session, scan, chunk).await?;
+            let still: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
+            for id in chunk.iter().filter(|id| !still.contains(id)) {
+                self.memory.forget(*id);
+            }
+            self.work_through(scan, phase, &found, batch, stop).await?;
+        }
+        Ok(())
     }
 
     /// Fetches the found callbacks in batches (those that still match the
