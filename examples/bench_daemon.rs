@@ -111,7 +111,12 @@ async fn main() {
         "memory: the daemon's peak resident set {:.1} MB (VmHWM)",
         rss_kb as f64 / 1024.0
     );
-    let _ = std::fs::remove_file(&log);
+    // CALLBACKD_BENCH_LOG keeps the daemon's log there (with RUST_LOG=
+    // vicidial_callbackd::db=trace it times every statement).
+    match std::env::var_os("CALLBACKD_BENCH_LOG") {
+        Some(keep) => std::fs::rename(&log, keep).unwrap(),
+        None => std::fs::remove_file(&log).unwrap(),
+    }
     c.query_drop(format!("DROP DATABASE {DB}")).await.unwrap();
     drop(c);
     pool.disconnect().await.unwrap();

@@ -491,14 +491,22 @@ async fn item14_a_contended_claim_never_makes_a_dialed_lead_dialable_again() {
 }
 
 /// Item 16. After a database error the next pass is a full one: a pending
-/// callback that nothing signals (its row unchanged since the last full
-/// pass, its lead never watched in the hopper) is found then, not a full-scan
-/// interval later.
+/// callback that nothing signals (its lead put back in the callback's status
+/// by hand; leads are not watched between full passes) is found then, not a
+/// full-pass interval later.
 #[tokio::test]
 async fn item16_a_database_error_brings_a_full_pass() {
     let db = TestDb::new("f_full_scan").await;
     db.campaign("C", &[]).await;
     db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[("status", "NA"), ("called_since_last_reset", "Y")])
+        .await;
+    db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
+    db.exec(
+        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 2 HOUR, \
+         entry_time = NOW() - INTERVAL 3 HOUR, modify_date = NOW() - INTERVAL 1 HOUR WHERE callback_id = 10",
+    )
+    .await;
     let mut engine = vicidial_callbackd::engine::Engine::new(
         db.db.clone(),
         vicidial_callbackd::config::EngineConfig {
@@ -510,15 +518,8 @@ async fn item16_a_database_error_brings_a_full_pass() {
         !engine.tick(&|| false).await.unwrap().did_work(),
         "the first tick is a full pass"
     );
-    // A callback that was LIVE all along, undialed, its row untouched for an hour.
-    db.lead(1, 101, &[("status", "CALLBK"), ("called_since_last_reset", "N")])
+    db.exec("UPDATE vicidial_list SET status = 'CALLBK', called_since_last_reset = 'N' WHERE lead_id = 1")
         .await;
-    db.callback(10, 1, "C", 101, &[("status", "LIVE")]).await;
-    db.exec(
-        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 2 HOUR, \
-         entry_time = NOW() - INTERVAL 3 HOUR, modify_date = NOW() - INTERVAL 1 HOUR WHERE callback_id = 10",
-    )
-    .await;
     assert_eq!(engine.tick(&|| false).await.unwrap().inserted, 0, "nothing signals it");
     // The hopper goes missing for a moment, as in a MySQL restart: the tick fails.
     db.exec("RENAME TABLE vicidial_hopper TO hopper_away").await;

@@ -185,6 +185,14 @@ impl Daemon {
     }
 }
 
+/// A failing test leaves no daemon behind to load the shared server.
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_daemons_one_leader_kill_9_and_the_standby_finishes_the_work_once() {
     let db = TestDb::new("leader").await;

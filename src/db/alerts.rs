@@ -183,6 +183,18 @@ pub async fn candidates(s: &mut Session, now: NaiveDateTime, after_id: u32, limi
     Ok(rows.into_iter().map(read_candidate).collect())
 }
 
+/// Whether any campaign has `scheduled_callbacks_email_alert='Y'`: when none
+/// has, no alert can be due and the candidate scan is skipped.
+pub async fn any_campaign_alerts(s: &mut Session) -> DbResult<bool> {
+    let rows = s
+        .select(
+            "SELECT 1 FROM vicidial_campaigns WHERE scheduled_callbacks_email_alert = 'Y' LIMIT 1",
+            vec![],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
 /// When the next alert held back only by its campaign's hours block comes
 /// due (the end of the block, server time), if any.
 pub async fn next_unblocked(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {

@@ -275,29 +275,59 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
     })
 }
 
+/// Open callbacks to look at again, split into (ones that may be due, LIVE
+/// ones), with the `modify_date` seconds of the rows read.
+#[derive(Clone, Debug, Default)]
+pub struct Changed {
+    /// `ACTIVE`/`TFHCCL` ones.
+    pub due: Vec<u32>,
+    /// `LIVE` ones.
+    pub live: Vec<u32>,
+    /// When each row read was last written (server time, whole seconds).
+    pub written: std::collections::HashSet<NaiveDateTime>,
+}
+
+impl Changed {
+    fn read(rows: Vec<mysql_async::Row>) -> Changed {
+        let mut changed = Changed::default();
+        for row in rows {
+            let mut r = RowReader::new(row);
+            let id = r.uint(0).unwrap_or_default() as u32;
+            let status = r.text(1);
+            if crate::collation::eq(&status, "LIVE") {
+                changed.live.push(id);
+            } else if crate::collation::eq(&status, "ACTIVE") || crate::collation::eq(&status, "TFHCCL") {
+                changed.due.push(id);
+            }
+            changed.written.extend(r.datetime(2));
+        }
+        changed
+    }
+}
+
 /// Open callbacks (`ACTIVE`, `TFHCCL`, `LIVE`) whose row changed at or after
-/// a Unix time (`modify_date`): new ones, edited ones, conversions, ones made
-/// LIVE by another process. One pass over the status index, no join; split
-/// into (due ones to look at, LIVE ones to look at).
-pub async fn changed(s: &mut Session, after: i64) -> DbResult<(Vec<u32>, Vec<u32>)> {
+/// a Unix time (`modify_date`): edited ones, conversions, ones made LIVE by
+/// another process. One pass over the status index, no join.
+pub async fn changed(s: &mut Session, after: i64) -> DbResult<Changed> {
     let rows = s
         .select(
-            "SELECT callback_id, status = 'LIVE' FROM vicidial_callbacks \
+            "SELECT callback_id, status, modify_date FROM vicidial_callbacks \
              WHERE status IN ('ACTIVE','TFHCCL','LIVE') AND UNIX_TIMESTAMP(modify_date) >= ?",
             vec![after.into()],
         )
         .await?;
-    let (mut due, mut live) = (Vec::new(), Vec::new());
-    for row in rows {
-        let mut r = RowReader::new(row);
-        let id = r.uint(0).unwrap_or_default() as u32;
-        if r.int(1) == Some(1) {
-            live.push(id)
-        } else {
-            due.push(id)
-        }
-    }
-    Ok((due, live))
+    Ok(Changed::read(rows))
+}
+
+/// Callbacks with ids above `after` (new rows: a primary-key range).
+pub async fn newer(s: &mut Session, after: u64) -> DbResult<Changed> {
+    let rows = s
+        .select(
+            "SELECT callback_id, status, modify_date FROM vicidial_callbacks WHERE callback_id > ?",
+            vec![after.into()],
+        )
+        .await?;
+    Ok(Changed::read(rows))
 }
 
 /// LIVE ANYONE callbacks whose lead is undialed and has a hopper row,
@@ -346,8 +376,10 @@ pub async fn in_hopper(s: &mut Session, lead_ids: &[u32]) -> DbResult<std::colle
 pub async fn next_due(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {
     let rows = s
         .select(
-            "SELECT MIN(callback_time) FROM vicidial_callbacks \
-             WHERE status IN ('ACTIVE','TFHCCL') AND callback_time > ?",
+            // ORDER BY ... LIMIT 1 walks the callback_time index from now
+            // to the first open one; MIN() would read every open row.
+            "SELECT callback_time FROM vicidial_callbacks \
+             WHERE status IN ('ACTIVE','TFHCCL') AND callback_time > ? ORDER BY callback_time LIMIT 1",
             vec![now.into()],
         )
         .await?;

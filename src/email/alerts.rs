@@ -346,6 +346,9 @@ impl Alerts {
             },
         };
         self.report_unrecorded(&mut p).await?;
+        if !alerts::any_campaign_alerts(&mut p.session).await? {
+            return Ok(p.summary);
+        }
         let started = self.claim_and_send(&mut p).await;
         // Whatever happened, collect the emails already on their way.
         let finished = self.finish(&mut p).await;

@@ -193,8 +193,10 @@ impl Pass<'_> {
                 "some due callbacks changed under the claim; going on with those now LIVE as pending ones"
             );
             live.retain(|(r, _)| now_live.contains(&r.callback_id));
+            self.summary.activated_useronly += live.iter().filter(|(_, o)| matches!(o, Outcome::Live)).count() as u64;
             return Ok((live, true));
         }
+        self.summary.activated_useronly += live.iter().filter(|(_, o)| matches!(o, Outcome::Live)).count() as u64;
         for (r, outcome) in &live {
             let what = if matches!(outcome, Outcome::Live) {
                 "USERONLY"

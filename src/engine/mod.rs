@@ -30,7 +30,7 @@ mod run;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime, Timelike};
 use tracing::warn;
 
 use crate::clock::PassClock;
@@ -51,6 +51,8 @@ pub use run::run;
 pub struct Summary {
     /// Due callbacks made LIVE.
     pub activated: u64,
+    /// Of those, USERONLY ones (an email alert may be due for them).
+    pub activated_useronly: u64,
     /// Hopper rows inserted.
     pub inserted: u64,
     /// LIVE ANYONE callbacks held out of the hopper by a gate at the end of the pass.
@@ -146,10 +148,20 @@ struct Watch {
     /// The last pass put rows in the hopper after its probe: the hopper's
     /// signature then says nothing about them, so the next tick looks.
     hopper_unsure: bool,
+    /// The seconds (server time) in which the last pass wrote callbacks:
+    /// `vicidial_callbacks.UPDATE_TIME` showing one of them is explained.
+    own_writes: HashSet<NaiveDateTime>,
+    /// When callbacks changed by others were last looked for.
+    last_edit_scan: Option<Instant>,
 }
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
 const RECHECK: Duration = Duration::seconds(60);
+
+/// `UPDATE_TIME` has whole seconds: another process's edit in a second in
+/// which the daemon also wrote (or new rows came) cannot be told from those.
+/// While every change is so explained, edits are still looked for this often.
+const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// How often stale USERONLY callbacks are looked for: the rule counts in
 /// minutes (VICIdial applies it once a minute), and the look is a scan of
@@ -249,6 +261,7 @@ impl Engine {
     }
 
     async fn full_pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        let started = Instant::now();
         let mut session = self.db.session().await?;
         let probe = callbacks::probe(&mut session).await?;
         let clock = self.clock(&mut session, options.at, &probe).await?;
@@ -302,8 +315,8 @@ impl Engine {
         self.watch.next_due = next_due;
         self.watch.due_checked = now;
         self.watch.changed_after = changed_after;
-        self.watch.hopper_unsure = summary.inserted > 0;
         self.watch.probe = Some(probe);
+        self.note_own_writes(&summary, now, started);
         if !stop() && options.at.is_none() {
             self.last_full_scan = Some(Instant::now());
         }
@@ -311,6 +324,7 @@ impl Engine {
     }
 
     async fn incremental(&mut self, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        let started = Instant::now();
         let mut session = self.db.session().await?;
         let probe = callbacks::probe(&mut session).await?;
         let clock = self.clock(&mut session, None, &probe).await?;
@@ -320,10 +334,11 @@ impl Engine {
         let written_now = probe
             .callbacks_written
             .is_some_and(|w| w + Duration::seconds(1) >= probe.now);
-        let callbacks_changed = written_now
-            || last.as_ref().is_none_or(|l| {
-                (l.newest_callback, l.callbacks_written) != (probe.newest_callback, probe.callbacks_written)
-            });
+        let newest_changed = last.as_ref().is_none_or(|l| l.newest_callback != probe.newest_callback);
+        let written_changed = written_now
+            || last
+                .as_ref()
+                .is_none_or(|l| l.callbacks_written != probe.callbacks_written);
         let hopper_unsure = std::mem::take(&mut self.watch.hopper_unsure);
         let hopper_changed =
             (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
@@ -332,9 +347,16 @@ impl Engine {
         let move_due = self.watch.moving && self.move_due();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
-        let changed_after = std::mem::replace(&mut self.watch.changed_after, probe.utc.and_utc().timestamp() - 1);
         let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now);
+        let mut explained = std::mem::take(&mut self.watch.own_writes);
+        let last_newest = last.as_ref().map_or(0, |l| l.newest_callback);
+        let hidden_due = self
+            .watch
+            .last_edit_scan
+            .is_none_or(|t| t.elapsed() >= HIDDEN_EDITS_EVERY);
+        let mut changed_after = self.watch.changed_after;
         let mut next_due = self.watch.next_due;
+        let tick_start = clock.now;
         let mut pass = self.start(session, clock, PassOptions::default());
         if move_due {
             pass.move_stale_useronly(batch, stop).await?;
@@ -346,10 +368,25 @@ impl Engine {
                 pending.extend(pass.queued.remove(&lead));
             }
         }
-        if callbacks_changed {
-            let (changed_due, changed_live) = callbacks::changed(&mut pass.session, changed_after).await?;
-            due.extend(changed_due);
-            pending.extend(changed_live);
+        if newest_changed {
+            // New rows: a primary-key range, whatever else changed.
+            let new = callbacks::newer(&mut pass.session, last_newest).await?;
+            due.extend(new.due);
+            pending.extend(new.live);
+            explained.extend(new.written);
+        }
+        // Edits by others: a scan of every open row, so only when the table
+        // was written in a second neither the new rows nor the daemon's own
+        // writes explain (and every few seconds while they all are).
+        let unexplained = probe
+            .callbacks_written
+            .is_none_or(|w| !explained.contains(&w.with_nanosecond(0).unwrap_or(w)));
+        let edit_scan = written_changed && (unexplained || hidden_due);
+        if edit_scan {
+            let changed = callbacks::changed(&mut pass.session, changed_after).await?;
+            changed_after = probe.utc.and_utc().timestamp() - 1;
+            due.extend(changed.due);
+            pending.extend(changed.live);
         }
         pass.work_on(Scan::Pending(oldest), Phase::Pending, pending, stop)
             .await?;
@@ -360,14 +397,33 @@ impl Engine {
             let (found, _) = pass.scan(scan, limit).await?;
             pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
         }
-        if callbacks_changed || came_due {
+        if newest_changed || edit_scan || came_due {
             next_due = callbacks::next_due(&mut pass.session, now).await?;
         }
         let (summary, fingerprint) = pass.finish(next_due);
         self.watch.settings = fingerprint;
         self.watch.next_due = next_due;
-        self.watch.hopper_unsure = summary.inserted > 0;
+        self.watch.changed_after = changed_after;
+        if edit_scan {
+            self.watch.last_edit_scan = Some(Instant::now());
+        }
+        self.note_own_writes(&summary, tick_start, started);
         Ok(summary)
+    }
+
+    /// Remembers what the pass wrote that the next probe will see: rows put
+    /// in the hopper, and the seconds in which callbacks were written.
+    fn note_own_writes(&mut self, summary: &Summary, start: NaiveDateTime, started: Instant) {
+        self.watch.hopper_unsure = summary.inserted > 0;
+        if summary.activated + summary.limited + summary.dead + summary.moved > 0 {
+            let second = |t: NaiveDateTime| t.with_nanosecond(0).unwrap_or(t);
+            let end = start + Duration::from_std(started.elapsed()).unwrap_or_default() + Duration::seconds(1);
+            let mut t = second(start);
+            while t <= end {
+                self.watch.own_writes.insert(t);
+                t += Duration::seconds(1);
+            }
+        }
     }
 
     /// Whether it is time to look for stale USERONLY callbacks again.

@@ -15,8 +15,9 @@ use crate::db::DbError;
 use crate::metrics;
 use crate::ops::{Shutdown, run_loop};
 
-/// Runs passes until a shutdown; `alerts` is woken whenever callbacks were
-/// activated or moved, since only then can an email alert come due.
+/// Runs passes until a shutdown; `alerts` is woken whenever USERONLY
+/// callbacks were activated (or moved), since only then can an email alert
+/// come due.
 pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
     let poll = engine.config.poll_interval();
     info!(
@@ -33,7 +34,7 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
         let elapsed = started.elapsed();
         metrics::global().engine_pass(result.as_ref(), elapsed);
         let summary = result?;
-        if summary.activated + summary.moved > 0 {
+        if summary.activated_useronly + summary.moved > 0 {
             alerts.notify_one();
         }
         if summary.did_work() {
@@ -45,7 +46,9 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
         // The poll interval runs start to start, so a change is seen
         // within one interval plus one pass.
         let until_poll = poll.saturating_sub(elapsed);
-        Ok::<_, DbError>(until_event.map_or(until_poll, |d| d.min(until_poll)))
+        let wait = until_event.map_or(until_poll, |d| d.min(until_poll));
+        tracing::trace!(wait_ms = wait.as_millis() as u64, next_wake = ?summary.next_wake, "tick");
+        Ok::<_, DbError>(wait)
     })
     .await;
     info!("stopped");

@@ -408,15 +408,41 @@ impl TestDb {
 }
 
 /// The real binary running the daemon on `db`, with 200-callback batches and no email.
-pub fn daemon(db: &TestDb) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
-        .args(["--database-url", &db.url, "run"])
-        .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
-        .env("CALLBACKD_EMAIL__ENABLED", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the daemon")
+pub fn daemon(db: &TestDb) -> Daemon {
+    Daemon(
+        Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+            .args(["--database-url", &db.url, "run"])
+            .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
+            .env("CALLBACKD_EMAIL__ENABLED", "false")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the daemon"),
+    )
+}
+
+/// A daemon process that is killed when the test lets go of it, so a failing
+/// test leaves no daemon behind to load the shared server.
+pub struct Daemon(pub Child);
+
+impl std::ops::Deref for Daemon {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Sends SIGTERM (std only has SIGKILL).
