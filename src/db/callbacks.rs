@@ -140,7 +140,7 @@ pub struct Found {
 }
 
 /// Rows read per page of a scan.
-const PAGE: usize = 5000;
+const PAGE: usize = 1000;
 
 /// The callbacks a scan matches, oldest `callback_time` first, leaving out
 /// those `skip` says are known and unchanged, until `limit` are found. It
@@ -436,18 +436,28 @@ pub async fn mark_leads_limited(s: &mut Session, lead_ids: &[u32]) -> DbResult<u
     s.write(&sql, ids(lead_ids)).await
 }
 
-/// Gives the leads of LIVE ANYONE callbacks their callback status and
-/// `called_since_last_reset='N'`. With `stranded_only`, only leads still in
-/// `CBHOLD` (the repair of a half-done activation).
-pub async fn set_lead_status(s: &mut Session, callback_ids: &[u32], stranded_only: bool) -> DbResult<u64> {
-    let sql = format!(
-        "UPDATE vicidial_list l JOIN vicidial_callbacks cb ON cb.lead_id = l.lead_id \
-         SET l.status = cb.lead_status, l.called_since_last_reset = 'N' \
-         WHERE cb.callback_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE'{}",
-        placeholders(callback_ids.len()),
-        if stranded_only { " AND l.status = 'CBHOLD'" } else { "" }
-    );
-    s.write(&sql, ids(callback_ids)).await
+/// Gives leads their callbacks' status and `called_since_last_reset='N'`
+/// (`AST_VDhopper.pl` line 752 does it per lead, right after the claim), by
+/// `lead_id`: one statement per distinct status, no join. With
+/// `only_cbhold`, only leads still in `CBHOLD` (the repair of a half-done
+/// activation, or a claim another process may have made).
+pub async fn set_lead_status(s: &mut Session, leads: &[(u32, &str)], only_cbhold: bool) -> DbResult<u64> {
+    let mut by_status: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
+    for (lead_id, status) in leads {
+        by_status.entry(status).or_default().push(*lead_id);
+    }
+    let mut changed = 0;
+    for (status, lead_ids) in by_status {
+        let sql = format!(
+            "UPDATE vicidial_list SET status = ?, called_since_last_reset = 'N' WHERE lead_id IN ({}){}",
+            placeholders(lead_ids.len()),
+            if only_cbhold { " AND status = 'CBHOLD'" } else { "" }
+        );
+        let mut params = vec![Value::from(status)];
+        params.extend(ids(&lead_ids));
+        changed += s.write(&sql, params).await?;
+    }
+    Ok(changed)
 }
 
 /// A DNC hit: the leads get `lead_status` (`DNCL` or `DNCC`) first, so a crash

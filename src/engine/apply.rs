@@ -224,21 +224,16 @@ impl Pass<'_> {
         claimed: &[(&CallbackRow, &Outcome)],
         only_cbhold: bool,
     ) -> DbResult<()> {
-        let ids: Vec<u32> = claimed
+        let leads: Vec<(u32, &str)> = claimed
             .iter()
             .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .map(|(r, _)| *r)
-            .filter(|r| {
-                !only_cbhold
-                    || r.lead
-                        .as_ref()
-                        .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD"))
-            })
-            .map(|r| r.callback_id)
+            .filter_map(|(r, _)| Some((r.lead.as_ref()?, r.lead_status.as_str())))
+            .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
+            .map(|(l, status)| (l.lead_id, status))
             .collect();
-        if !ids.is_empty() {
-            self.write(ids.len(), async |s| {
-                callbacks::set_lead_status(s, &ids, only_cbhold).await
+        if !leads.is_empty() {
+            self.write(leads.len(), async |s| {
+                callbacks::set_lead_status(s, &leads, only_cbhold).await
             })
             .await?;
         }

@@ -296,9 +296,11 @@ impl Engine {
             .await?
             .into_iter()
             .collect();
+        // Due ones first: a callback coming due never waits behind the
+        // longer look at every pending one.
         for (scan, phase) in [
-            (Scan::Pending(oldest), Phase::Pending),
             (Scan::Due(pass.clock.now), Phase::Due),
+            (Scan::Pending(oldest), Phase::Pending),
         ] {
             let (found, seen) = pass.scan(scan, limit).await?;
             if found.len() < limit {
