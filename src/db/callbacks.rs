@@ -140,7 +140,7 @@ pub struct Found {
 }
 
 /// Rows read per page of a scan.
-const PAGE: usize = 1000;
+const PAGE: usize = 5000;
 
 /// The callbacks a scan matches, oldest `callback_time` first, leaving out
 /// those `skip` says are known and unchanged, until `limit` are found. It
@@ -156,7 +156,7 @@ pub async fn scan(
     let (from_where, params) = scan.sql();
     let sql = format!(
         "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time {from_where} \
-           AND (cb.callback_time > ? OR (cb.callback_time = ? AND cb.callback_id > ?)) \
+           AND cb.callback_time >= ? AND (cb.callback_time > ? OR cb.callback_id > ?) \
          ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
     );
     let mut found = Vec::new();
