@@ -560,49 +560,53 @@ pub async fn purge_candidates(s: &mut Session, scope: &PurgeScope, after_id: u32
         .collect())
 }
 
-/// Copies callbacks into the archive; an id already there is left as it is
-/// (its archive row is compared before anything is deleted).
-pub fn archive(callback_ids: &[u32]) -> Stmt {
+/// Copies the callbacks that still meet the purge condition into the
+/// archive; an id already there is left as it is (its archive row is
+/// compared before anything is deleted).
+pub fn archive(callback_ids: &[u32], scope: &PurgeScope) -> Stmt {
     let columns = CALLBACK_COLUMNS.join(", ");
-    Stmt::new(
-        format!(
-            "INSERT IGNORE INTO vicidial_callbacks_archive ({columns}) SELECT {columns} FROM vicidial_callbacks \
-             WHERE callback_id IN ({})",
-            placeholders(callback_ids.len())
-        ),
-        ids(callback_ids),
-    )
-}
-
-/// Deletes the callbacks whose archive row is identical, column for column
-/// and byte for byte (so a row that changed since it was copied, or an id
-/// the archive holds with other contents, stays), still meeting the purge
-/// condition.
-pub fn delete_archived(callback_ids: &[u32], scope: &PurgeScope) -> Stmt {
-    let same: Vec<String> = CALLBACK_COLUMNS
-        .iter()
-        .map(|c| format!("BINARY a.`{c}` <=> BINARY cb.`{c}`"))
-        .collect();
+    let selected: Vec<String> = CALLBACK_COLUMNS.iter().map(|c| format!("cb.`{c}`")).collect();
     let (condition, condition_params) = scope.condition();
     let mut params = ids(callback_ids);
     params.extend(condition_params);
     Stmt::new(
         format!(
-            "DELETE cb FROM vicidial_callbacks cb \
-             JOIN vicidial_callbacks_archive a ON a.callback_id = cb.callback_id \
-             LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-             WHERE cb.callback_id IN ({}) AND {} AND {condition}",
-            placeholders(callback_ids.len()),
-            same.join(" AND ")
+            "INSERT IGNORE INTO vicidial_callbacks_archive ({columns}) SELECT {} FROM vicidial_callbacks cb \
+             LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id WHERE cb.callback_id IN ({}) AND {condition}",
+            selected.join(", "),
+            placeholders(callback_ids.len())
         ),
         params,
     )
 }
 
-/// Which of these callbacks are still in `vicidial_callbacks`.
-pub async fn still_live(s: &mut Session, callback_ids: &[u32]) -> DbResult<Vec<u32>> {
+/// Deletes the callbacks whose archive row is identical, column for column
+/// and byte for byte: only what was copied goes, so a row that changed since
+/// it was copied, or an id the archive holds with other contents, stays.
+pub fn delete_archived(callback_ids: &[u32]) -> Stmt {
+    let same: Vec<String> = CALLBACK_COLUMNS
+        .iter()
+        .map(|c| format!("BINARY a.`{c}` <=> BINARY cb.`{c}`"))
+        .collect();
+    Stmt::new(
+        format!(
+            "DELETE cb FROM vicidial_callbacks cb \
+             JOIN vicidial_callbacks_archive a ON a.callback_id = cb.callback_id \
+             WHERE cb.callback_id IN ({}) AND {}",
+            placeholders(callback_ids.len()),
+            same.join(" AND ")
+        ),
+        ids(callback_ids),
+    )
+}
+
+/// Which of these callbacks are still in `vicidial_callbacks` while the
+/// archive holds another row with their id.
+pub async fn archived_differently(s: &mut Session, callback_ids: &[u32]) -> DbResult<Vec<u32>> {
     let sql = format!(
-        "SELECT callback_id FROM vicidial_callbacks WHERE callback_id IN ({}) ORDER BY callback_id",
+        "SELECT cb.callback_id FROM vicidial_callbacks cb \
+         JOIN vicidial_callbacks_archive a ON a.callback_id = cb.callback_id \
+         WHERE cb.callback_id IN ({}) ORDER BY cb.callback_id",
         placeholders(callback_ids.len())
     );
     Ok(s.select(&sql, ids(callback_ids))

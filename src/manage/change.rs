@@ -186,7 +186,8 @@ async fn reassign_all(
         println!("{from} has no open USERONLY callbacks: nothing to change");
         return Ok(None);
     }
-    let ids: Vec<u32> = owned.iter().map(|d| d.callback_id).collect();
+    let mut ids: Vec<u32> = owned.iter().map(|d| d.callback_id).collect();
+    ids.sort_unstable();
     let actor = Actor::of_command(args.as_user.as_deref());
     let listed: Vec<String> = ids.iter().map(u32::to_string).collect();
     Ok(Some(Change {

@@ -64,12 +64,11 @@ pub async fn purge(s: &mut Session, scope: &PurgeScope, actor: &Actor, dry_run: 
         if dry_run {
             continue;
         }
-        let copy = manage::archive(&ids);
+        let copy = manage::archive(&ids, scope);
         report.archived += copy.run(s).await?;
-        let delete = manage::delete_archived(&ids, scope);
+        let delete = manage::delete_archived(&ids);
         report.deleted += delete.run(s).await?;
-        // What is still here was not deleted: its archive row differs.
-        let kept = manage::still_live(s, &ids).await?;
+        let kept = manage::archived_differently(s, &ids).await?;
         for id in &kept {
             warn!(
                 callback_id = id,
