@@ -799,7 +799,7 @@ async fn every_bad_argument_is_one_line_exit_2_and_no_change() {
 /// INACTIVE callbacks and those whose lead is gone are archived, then
 /// deleted; an id the archive already holds identically is deleted, one it
 /// holds with other contents stays (VICIdial's script would delete it
-/// unarchived: `AST_DB_dead_cb_purge.pl` lines 207-210).
+/// unarchived: `AST_DB_dead_cb_purge.pl` lines 214-218).
 #[tokio::test]
 async fn purge_archives_then_deletes_and_never_loses_an_id_already_archived() {
     let db = small_center("m_purge").await;

@@ -502,17 +502,17 @@ const CALLBACK_COLUMNS: [&str; 18] = [
 ];
 
 /// What the purge takes, besides VICIdial's own choice (`INACTIVE`, and
-/// callbacks whose lead is gone: `AST_DB_dead_cb_purge.pl` lines 181-205).
+/// callbacks whose lead is gone: `AST_DB_dead_cb_purge.pl` lines 188-209).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeScope {
     /// Only callbacks last changed more than this many seconds ago.
     pub older_than_seconds: Option<u64>,
     /// Also callbacks whose lead is in a status that is no callback status
-    /// (`--purge-non-cb`, line 197: not `CBHOLD`, not a status flagged
+    /// (`--purge-non-cb`, line 202, statuses read at lines 136 and 148: not `CBHOLD`, not a status flagged
     /// `scheduled_callback='Y'` in `vicidial_statuses` or any campaign's).
     pub non_callback_leads: bool,
     /// Also every open callback of a lead but its newest (highest `callback_id`;
-    /// `--remove-dup-cb` keeps the highest id, lines 222-262).
+    /// `--remove-dup-cb` keeps the highest id, lines 239-284).
     pub duplicates: bool,
 }
 
@@ -706,7 +706,7 @@ pub async fn unavailable_owners(
 
 /// Moves one stranded callback to ANYONE and `ACTIVE` (the next activation
 /// takes it through the gates, as after VICIdial's move,
-/// `ADMIN_keepalive_ALL.pl` line 5714), if it is still LIVE USERONLY of the same owner.
+/// `ADMIN_keepalive_ALL.pl` line 5728), if it is still LIVE USERONLY of the same owner.
 pub fn move_to_anyone(callback_id: u32, user: &str) -> Stmt {
     Stmt::new(
         "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
