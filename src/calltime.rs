@@ -208,7 +208,7 @@ impl CallTimes {
             .filter(|id| *id != "campaign")
             .and_then(|id| self.times.get(&Key::new(id)));
         let mut gates = Vec::new();
-        for time in iter::once(campaign).chain(list) {
+        for (time, whose) in iter::once((campaign, "campaign")).chain(list.map(|l| (l, "list"))) {
             let before = gates.len();
             for rule in time
                 .state_rules
@@ -221,17 +221,53 @@ impl CallTimes {
                 } else {
                     &rule.holidays
                 };
-                gates.push(self.gate(&rule.week, holidays));
+                let source = format!(
+                    "state rule {} ({}) of {whose} call time {}",
+                    rule.id, rule.state, time.id
+                );
+                gates.push(self.gate(&rule.week, holidays, source));
             }
             // Matching state rules replace the call time's own week.
             if gates.len() == before {
-                gates.push(self.gate(&time.week, &time.holidays));
+                gates.push(self.gate(&time.week, &time.holidays, format!("{whose} call time {}", time.id)));
             }
         }
         Ok(gates)
     }
 
-    fn gate<'a>(&'a self, week: &'a Week, holiday_ids: &[String]) -> Gate<'a> {
+    /// Each window that decides whether the lead may be called at `utc`
+    /// (the same windows `allows` checks), for explaining a hold: where it
+    /// comes from, the lead's weekday, the window that day, the holiday
+    /// that narrowed it, and whether it is open.
+    pub fn windows_at(
+        &self,
+        campaign_call_time: &str,
+        list_call_time: Option<&str>,
+        zone: &LeadZone,
+        utc: NaiveDateTime,
+        server: &ServerZone,
+    ) -> Result<Vec<WindowState>, UnknownCallTime> {
+        let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
+        let local = utc.checked_add_signed(zone.gmt_offset.delta()).unwrap_or(utc);
+        let weekday = local.weekday().num_days_from_sunday() as usize;
+        let hhmm = (local.hour() * 100 + local.minute()) as i32;
+        Ok(gates
+            .iter()
+            .map(|gate| {
+                let (window, default_day, holiday) = gate.window(weekday, server.date_at(utc));
+                WindowState {
+                    source: gate.source.clone(),
+                    lead_time: local,
+                    default_day,
+                    window,
+                    holiday: holiday.map(|h| h.id.clone()),
+                    open: zone.gmt_offset.on_grid() && window.start <= hhmm && hhmm < window.stop,
+                }
+            })
+            .collect())
+    }
+
+    fn gate<'a>(&'a self, week: &'a Week, holiday_ids: &[String], source: String) -> Gate<'a> {
         let mut holidays: Vec<&Holiday> = holiday_ids
             .iter()
             .filter_map(|id| self.holidays.get(&Key::new(id)))
@@ -241,31 +277,55 @@ impl CallTimes {
         // the column's collation), not by list order.
         holidays.sort_by_key(|h| Key::new(&h.id));
         holidays.dedup_by_key(|h| Key::new(&h.id));
-        Gate { week, holidays }
+        Gate { week, holidays, source }
     }
+}
+
+/// One window that decides a call, as [`CallTimes::windows_at`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowState {
+    /// Where it comes from: `campaign call time 9am-9pm`, `state rule ... of ...`, `list call time ...`.
+    pub source: String,
+    /// The lead's local time it was evaluated at.
+    pub lead_time: NaiveDateTime,
+    /// True when the weekday's pair is 0/0 and the default pair applies.
+    pub default_day: bool,
+    /// The window in force (after a holiday's narrowing).
+    pub window: Window,
+    /// The active holiday of the server's date that narrowed it.
+    pub holiday: Option<String>,
+    /// Whether it allows the call at that time.
+    pub open: bool,
 }
 
 /// One week (with the active holidays that may narrow it) that must allow the call.
 struct Gate<'a> {
     week: &'a Week,
     holidays: Vec<&'a Holiday>,
+    /// What the week comes from, for explanations.
+    source: String,
 }
 
 impl Gate<'_> {
     fn allows(&self, weekday: usize, hhmm: i32, server_date: NaiveDate) -> bool {
+        let (window, _, _) = self.window(weekday, server_date);
+        window.start <= hhmm && hhmm < window.stop
+    }
+
+    /// The window of a weekday (or the default pair when the day's is 0/0),
+    /// narrowed by the first active holiday of the server's date.
+    fn window(&self, weekday: usize, server_date: NaiveDate) -> (Window, bool, Option<&Holiday>) {
         let day = self.week.days[weekday];
-        let mut window = if day == Window::default() {
-            self.week.default
-        } else {
-            day
-        };
+        let default_day = day == Window::default();
+        let mut window = if default_day { self.week.default } else { day };
         // The spec narrows only pairs with stop > 0; others are empty already and
         // narrowing never widens, so applying it unconditionally gives the same answer.
-        if let Some(holiday) = self.holidays.iter().find(|h| h.date == server_date) {
+        let holiday = self.holidays.iter().find(|h| h.date == server_date).copied();
+        if let Some(holiday) = holiday {
             window.start = window.start.max(holiday.window.start);
             window.stop = window.stop.min(holiday.window.stop);
         }
-        window.start <= hhmm && hhmm < window.stop
+        (window, default_day, holiday)
     }
 
     /// Every start that can bound an effective window from below.

@@ -1,4 +1,4 @@
-//! The subcommands: `run`, `once` and `check`.
+//! The subcommands: `run`, `once`, `check`, and the manager commands (`callbacks`, `alerts`, in [`crate::manage`]).
 
 use std::process::ExitCode;
 
@@ -71,6 +71,8 @@ pub async fn execute(command: Command, source: ConfigSource, config: Config) -> 
             ExitCode::from(EXIT_CONFIG)
         }
         Command::Once { now, dry_run, .. } => once(db.clone(), config, now, dry_run).await,
+        Command::Callbacks { command } => crate::manage::callbacks(&db, &config, command).await,
+        Command::Alerts { command } => crate::manage::alerts(&db, &config, command).await,
         Command::Check { format } => {
             let report = check::run(&db, &config, &target).await;
             match format {

@@ -120,6 +120,10 @@ pub struct Config {
     pub log: LogConfig,
     /// The Prometheus and health endpoint.
     pub metrics: MetricsConfig,
+    /// The availability-aware move of USERONLY callbacks (opt-in).
+    pub availability: AvailabilityConfig,
+    /// The scheduled purge (opt-in).
+    pub purge: PurgeConfig,
     /// Where the values came from (not a key).
     #[serde(skip)]
     pub origin: Origin,
@@ -373,6 +377,77 @@ impl Default for MetricsConfig {
     }
 }
 
+/// The `[availability]` section: a LIVE USERONLY callback whose owner is
+/// gone, inactive, or not logged in some minutes after its time becomes
+/// ANYONE, so the customer does not wait on an agent who is away.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AvailabilityConfig {
+    /// For every campaign.
+    pub enabled: bool,
+    /// For these campaigns only (when `enabled` is false); matched as MySQL matches ids.
+    pub campaigns: Vec<String>,
+    /// Minutes after `callback_time` an owner who is not logged in is waited for.
+    pub minutes: u32,
+}
+
+impl Default for AvailabilityConfig {
+    fn default() -> Self {
+        AvailabilityConfig {
+            enabled: false,
+            campaigns: vec![],
+            minutes: 30,
+        }
+    }
+}
+
+impl AvailabilityConfig {
+    /// Whether the move applies to a campaign.
+    pub fn applies_to(&self, campaign: &str) -> bool {
+        self.enabled || self.campaigns.iter().any(|c| crate::collation::eq(c, campaign))
+    }
+
+    /// Whether it applies anywhere.
+    pub fn any(&self) -> bool {
+        self.enabled || !self.campaigns.is_empty()
+    }
+}
+
+/// The `[purge]` section: the daemon runs `callbacks purge` once a day.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PurgeConfig {
+    /// Run it.
+    pub enabled: bool,
+    /// When, in server time, `HH:MM`.
+    pub at: String,
+    /// Only callbacks last changed more than this many days ago (0: any).
+    pub older_than_days: u32,
+    /// Also callbacks whose lead is no longer in a callback status (`--non-callback-leads`).
+    pub non_callback_leads: bool,
+    /// Also every open callback of a lead but its newest (`--duplicates`).
+    pub duplicates: bool,
+}
+
+impl Default for PurgeConfig {
+    fn default() -> Self {
+        PurgeConfig {
+            enabled: false,
+            at: "03:30".into(),
+            older_than_days: 30,
+            non_callback_leads: false,
+            duplicates: false,
+        }
+    }
+}
+
+impl PurgeConfig {
+    /// The time of day it runs.
+    pub fn time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
+    }
+}
+
 /// Where the configuration's values came from.
 #[derive(Clone, Debug, Default)]
 pub struct Origin {
@@ -496,6 +571,15 @@ impl Config {
         }
         if let Some(Err(err)) = self.database.url.as_deref().map(mysql_async::Opts::from_url) {
             return fail("database.url", &format!("not a mysql:// URL ({err})"));
+        }
+        if self.availability.minutes > 100_000 {
+            return fail("availability.minutes", "must be from 0 to 100000");
+        }
+        if self.purge.time().is_none() {
+            return fail("purge.at", "must be a time of day like \"03:30\"");
+        }
+        if self.purge.older_than_days > 36_500 {
+            return fail("purge.older_than_days", "must be from 0 to 36500");
         }
         if self.email.retry_backoff_seconds < 0.0 || !self.email.retry_backoff_seconds.is_finite() {
             return fail("email.retry_backoff_seconds", "must be a number of seconds, 0 or more");

@@ -31,6 +31,7 @@ pub mod email;
 pub mod engine;
 pub mod leader;
 pub mod logging;
+pub mod manage;
 pub mod metrics;
 pub mod model;
 pub mod ops;

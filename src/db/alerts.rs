@@ -157,7 +157,32 @@ fn read_candidate(row: mysql_async::Row) -> Candidate {
 /// the batch, joined to the campaign, lead, list, owner and login.
 pub async fn candidates(s: &mut Session, now: NaiveDateTime, after_id: u32, limit: usize) -> DbResult<Vec<Candidate>> {
     // A zero or NULL entry_time makes the sum NULL: no block, as in the engine.
-    let sql = format!(
+    let sql = candidate_sql(
+        "cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.email_alert IS NULL \
+           AND c.scheduled_callbacks_email_alert = 'Y' \
+           AND COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, \
+                        '1000-01-01 00:00:00') <= ? \
+           AND cb.callback_id > ? \
+         ORDER BY cb.callback_id LIMIT ?",
+    );
+    let rows = s
+        .select(&sql, vec![now.into(), after_id.into(), (limit as u64).into()])
+        .await?;
+    Ok(rows.into_iter().map(read_candidate).collect())
+}
+
+/// One callback's alert as [`candidates`] reads it, whatever its state (for
+/// `alerts resend`); `None` when the callback or its campaign is gone.
+pub async fn candidate(s: &mut Session, callback_id: u32) -> DbResult<Option<Candidate>> {
+    let rows = s
+        .select(&candidate_sql("cb.callback_id = ?"), vec![callback_id.into()])
+        .await?;
+    Ok(rows.into_iter().next().map(read_candidate))
+}
+
+/// The candidate SELECT, joined to the campaign, lead, list, owner and login, with `condition`.
+fn candidate_sql(condition: &str) -> String {
+    format!(
         "SELECT cb.callback_id, cb.user, cb.campaign_id, cb.entry_time, cb.callback_time, cb.comments, \
            GREATEST(COALESCE(c.callback_hours_block, 0), 0), \
            u.user, u.full_name, u.email, \
@@ -169,18 +194,9 @@ pub async fn candidates(s: &mut Session, now: NaiveDateTime, after_id: u32, limi
          LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
          LEFT JOIN vicidial_lists li ON li.list_id = l.list_id \
          LEFT JOIN vicidial_users u ON u.user = cb.user \
-         WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.email_alert IS NULL \
-           AND c.scheduled_callbacks_email_alert = 'Y' \
-           AND COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, \
-                        '1000-01-01 00:00:00') <= ? \
-           AND cb.callback_id > ? \
-         ORDER BY cb.callback_id LIMIT ?",
+         WHERE {condition}",
         lead_select_list()
-    );
-    let rows = s
-        .select(&sql, vec![now.into(), after_id.into(), (limit as u64).into()])
-        .await?;
-    Ok(rows.into_iter().map(read_candidate).collect())
+    )
 }
 
 /// Whether any campaign has `scheduled_callbacks_email_alert='Y'`: when none

@@ -10,6 +10,7 @@ pub mod callbacks;
 pub mod clock;
 pub mod facts;
 pub mod hopper;
+pub mod manage;
 pub mod schema;
 pub mod settings;
 mod value;

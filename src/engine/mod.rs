@@ -23,6 +23,7 @@
 //! the lead's status, then the hopper row; DNC kills change the lead first.
 
 mod apply;
+pub mod explain;
 mod memory;
 pub mod rules;
 mod run;
