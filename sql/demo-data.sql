@@ -222,6 +222,15 @@ INSERT INTO vicidial_list (lead_id, entry_date, status, user, vendor_lead_code, 
 (100039, NOW() - INTERVAL 3 DAY,  'CBHOLD', '1003', 'SV-30039', 'INSTALL', 3001, -7.00, 'Y', '1', '9155550139', 'Mr', 'Carlos',   'M', 'Rivera',     '303 N Oregon St',       '',        '', 'El Paso',        'TX', '', '79901',   'USA', 'M', '1973-09-16', '',           'crivera@example.net',       '', 'Bilingual survey',                      1, NOW() - INTERVAL 1 DAY,     0, '', 0),
 (100040, NOW() - INTERVAL 9 DAY,  'CALLBK', '1001', 'WEB-7740', 'WEBFORM', 1002, -5.00, 'N', '1', '4045550140', 'Ms', 'Grace',    'H', 'Kim',        '1180 Peachtree St NE',  '',        '', 'Atlanta',        'GA', '', '30309',   'USA', 'F', '1997-02-20', '',           'grace.kim@example.net',     '', 'Callback LIVE, hopper row lost',        1, NOW() - INTERVAL 2 DAY,     0, '', 0);
 
+-- The calls above are written in server time for readability; VICIdial's
+-- dialer writes last_local_call_time in the lead's own local time
+-- (AST_VDauto_dial.pl line 1880: server time shifted by gmt_offset_now minus
+-- the server's offset), so the demo does the same.
+UPDATE vicidial_list
+   SET last_local_call_time = last_local_call_time
+       + INTERVAL ROUND(gmt_offset_now * 60 - TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())) MINUTE
+ WHERE last_local_call_time IS NOT NULL;
+
 -- ---------------------------------------------------------------------------
 -- Scheduled callbacks
 -- ---------------------------------------------------------------------------

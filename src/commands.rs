@@ -157,7 +157,8 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 wake_alerts.clone(),
             ))
         });
-        let mut engine = Engine::new(db.clone(), config.engine.clone());
+        let mut engine = Engine::new(db.clone(), config.engine.clone())
+            .with_duties(config.availability.clone(), config.purge.clone());
         let engine_loop = engine::run(&mut engine, term, wake_alerts);
         tokio::pin!(engine_loop);
         let mut engine_done = false;
@@ -277,7 +278,7 @@ async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) 
     } else {
         None
     };
-    let mut engine = Engine::new(db, config.engine);
+    let mut engine = Engine::new(db, config.engine).with_duties(config.availability.clone(), config.purge.clone());
     let options = PassOptions { at, dry_run };
     match engine.pass(options, &|| false).await {
         Ok(summary) => println!("{summary}"),

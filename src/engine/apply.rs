@@ -10,8 +10,10 @@ use tracing::{debug, info, warn};
 use super::Pass;
 use super::memory::Note;
 use super::rules::{Feed, Outcome, Phase};
+use crate::config::AvailabilityConfig;
 use crate::db::{DbResult, callbacks, hopper};
 use crate::dnc::DncList;
+use crate::manage::availability::move_unavailable;
 use crate::model::CallbackRow;
 
 /// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
@@ -37,7 +39,17 @@ impl Pass<'_> {
         }
     }
 
-    pub(super) async fn move_stale_useronly(&mut self, batch: usize, stop: &dyn Fn() -> bool) -> DbResult<()> {
+    /// Moves USERONLY callbacks to ANYONE: stale ones (the campaign's
+    /// `callback_useronly_move_minutes`, as VICIdial does), and with the
+    /// opt-in availability rule those whose owner cannot take them.
+    pub(super) async fn move_stale_useronly(
+        &mut self,
+        batch: usize,
+        availability: &AvailabilityConfig,
+        stop: &dyn Fn() -> bool,
+    ) -> DbResult<()> {
+        let (now, dry) = (self.clock.now, self.is_dry());
+        self.summary.moved += move_unavailable(&mut self.session, now, availability, dry).await?;
         let mut seen = HashSet::new();
         while !stop() {
             let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;

@@ -35,12 +35,13 @@ use chrono::{Duration, NaiveDateTime, Timelike};
 use tracing::warn;
 
 use crate::clock::PassClock;
-use crate::config::EngineConfig;
+use crate::config::{AvailabilityConfig, EngineConfig, PurgeConfig};
 use crate::db::callbacks::{self, Found, Probe, Scan};
 use crate::db::clock::CoveredZone;
-use crate::db::facts::{self, Wanted};
+use crate::db::facts;
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
+use crate::manage::purge;
 use crate::model::{CallbackRow, Settings};
 use memory::{Memory, Note, Stands};
 use rules::{Context, Feed, OpeningCache, Outcome, Phase};
@@ -123,6 +124,10 @@ pub struct Engine {
     logged_ignored: HashSet<(String, String)>,
     /// What the last look saw, to tell what changed since.
     watch: Watch,
+    /// The availability-aware move of USERONLY callbacks (opt-in).
+    availability: AvailabilityConfig,
+    /// The daily purge (opt-in), and when it last ran.
+    purge: (PurgeConfig, purge::Schedule),
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -201,7 +206,18 @@ impl Engine {
             reported_too_old: false,
             logged_ignored: HashSet::new(),
             watch: Watch::default(),
+            availability: AvailabilityConfig::default(),
+            purge: Default::default(),
         }
+    }
+
+    /// The engine with the daemon's opt-in duties: the availability-aware
+    /// move (every pass that looks for stale USERONLY callbacks) and the
+    /// daily purge (run by [`Engine::tick`], so only the leader runs it).
+    pub fn with_duties(mut self, availability: AvailabilityConfig, purge: PurgeConfig) -> Engine {
+        self.availability = availability;
+        self.purge.0 = purge;
+        self
     }
 
     /// Runs one full pass; `stop` is checked between batches so a shutdown
@@ -231,7 +247,13 @@ impl Engine {
         if result.is_err() {
             self.last_full_scan = None;
         }
-        result
+        let summary = result?;
+        if self.purge.0.enabled {
+            let mut session = self.db.session().await?;
+            let (config, schedule) = &mut self.purge;
+            schedule.tick(&mut session, summary.at, config).await?;
+        }
+        Ok(summary)
     }
 
     /// The start of a pass: its session, clock and state.
@@ -283,6 +305,7 @@ impl Engine {
         }
         let changed_after = probe.utc.and_utc().timestamp() - 1;
         let move_due = self.move_due();
+        let availability = self.availability.clone();
         let mut pass = self.start(session, clock, options);
         // Fresh settings: standing outcomes are compared with them.
         let settings = pass.settings().await?;
@@ -291,7 +314,7 @@ impl Engine {
             .values()
             .any(|c| c.active && c.useronly_move_minutes > 0);
         if move_due {
-            pass.move_stale_useronly(batch, stop).await?;
+            pass.move_stale_useronly(batch, &availability, stop).await?;
         }
         *pass.queued = callbacks::queued(&mut pass.session, oldest)
             .await?
@@ -347,7 +370,8 @@ impl Engine {
             (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
         let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now);
         let (mut due, mut pending) = self.memory.rechecks(clock.now);
-        let move_due = self.watch.moving && self.move_due();
+        let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
+        let availability = self.availability.clone();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
         let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now);
@@ -362,8 +386,10 @@ impl Engine {
         let tick_start = clock.now;
         let mut pass = self.start(session, clock, PassOptions::default());
         if move_due {
-            pass.move_stale_useronly(batch, stop).await?;
+            pass.move_stale_useronly(batch, &availability, stop).await?;
         }
+        // Moved callbacks are ACTIVE ANYONE and due: this tick takes them.
+        let moved = pass.summary.moved > 0;
         if hopper_changed {
             let leads: Vec<u32> = pass.queued.keys().copied().collect();
             let present = callbacks::in_hopper(&mut pass.session, &leads).await?;
@@ -395,8 +421,12 @@ impl Engine {
             .await?;
         let now = pass.clock.now;
         pass.work_on(Scan::Due(now), Phase::Due, due, stop).await?;
-        if came_due {
-            let scan = Scan::DueSince(due_since, now);
+        if came_due || moved {
+            let scan = if moved {
+                Scan::Due(now)
+            } else {
+                Scan::DueSince(due_since, now)
+            };
             let (found, _) = pass.scan(scan, limit).await?;
             pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
         }
@@ -552,19 +582,7 @@ impl Pass<'_> {
     /// Decides and applies one batch; `found` gives the versions the rows were scanned at.
     async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase, found: &[Found]) -> DbResult<()> {
         let settings = self.settings().await?;
-        let mut wanted = Wanted::default();
-        for row in &rows {
-            let needs = rules::needs(row, settings);
-            if needs.dnc {
-                wanted.dnc.push(row.callback_id);
-            }
-            if let Some(method) = needs.calls {
-                wanted.calls.entry(method).or_default().push(row.callback_id);
-            }
-            if needs.place {
-                wanted.places.push(row.callback_id);
-            }
-        }
+        let wanted = explain::wanted(&rows, settings);
         let facts = facts::gather(&mut self.session, self.clock.now, &wanted).await?;
         let settings = self.settings.as_ref().expect("loaded above");
         let cx = Context {
