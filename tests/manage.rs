@@ -1083,3 +1083,38 @@ email_subject=Due: --A--first_name--B--\nemail_body_begin=Call --A--phone_number
     assert_eq!(sink.messages().len(), 2);
     db.drop_db().await;
 }
+
+/// The daemon runs the availability move in its passes: a LIVE USERONLY
+/// callback whose owner no longer exists becomes ANYONE and reaches the
+/// hopper in the same pass, through the gates.
+#[tokio::test]
+async fn the_engine_moves_callbacks_of_unavailable_owners_and_dials_them() {
+    let db = TestDb::new("m_avail_engine").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[]).await;
+    let time = t("10:00:00");
+    db.callback(
+        1,
+        1,
+        "C",
+        101,
+        &[("status", "LIVE"), ("recipient", "USERONLY"), ("user", "gone"), ("callback_time", &time)],
+    )
+    .await;
+    let availability = AvailabilityConfig {
+        enabled: true,
+        campaigns: vec![],
+        minutes: 30,
+    };
+    let mut engine = vicidial_callbackd::engine::Engine::new(db.db.clone(), Default::default())
+        .with_duties(availability, Default::default());
+    let options = vicidial_callbackd::engine::PassOptions {
+        at: Some(at(&t("10:05:00"))),
+        dry_run: false,
+    };
+    let s = engine.pass(options, &|| false).await.unwrap();
+    assert_eq!((s.moved, s.activated, s.inserted), (1, 1, 1), "{s}");
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}
