@@ -1099,7 +1099,12 @@ async fn the_engine_moves_callbacks_of_unavailable_owners_and_dials_them() {
         1,
         "C",
         101,
-        &[("status", "LIVE"), ("recipient", "USERONLY"), ("user", "gone"), ("callback_time", &time)],
+        &[
+            ("status", "LIVE"),
+            ("recipient", "USERONLY"),
+            ("user", "gone"),
+            ("callback_time", &time),
+        ],
     )
     .await;
     let availability = AvailabilityConfig {
