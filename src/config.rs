@@ -120,6 +120,8 @@ pub struct Config {
     pub log: LogConfig,
     /// The Prometheus and health endpoint.
     pub metrics: MetricsConfig,
+    /// Event-driven mode (`engine.watch`): following the binary log.
+    pub binlog: BinlogConfig,
     /// Where the values came from (not a key).
     #[serde(skip)]
     pub origin: Origin,
@@ -191,6 +193,8 @@ pub struct EngineConfig {
     pub repair_max_age_days: u32,
     /// Most callbacks one pass takes per step; the next pass takes the rest.
     pub max_per_pass: usize,
+    /// How changes are noticed: polling, or following the binary log (see [`crate::binlog`]).
+    pub watch: WatchMode,
 }
 
 impl Default for EngineConfig {
@@ -204,6 +208,7 @@ impl Default for EngineConfig {
             full_scan_seconds: 60,
             repair_max_age_days: 7,
             max_per_pass: 100_000,
+            watch: WatchMode::Poll,
         }
     }
 }
@@ -302,6 +307,18 @@ macro_rules! choice {
 }
 
 choice! {
+    /// How the engine notices changes.
+    WatchMode {
+        /// Look every `poll_interval_ms`.
+        Poll = "poll",
+        /// Follow the binary log; poll while it cannot be followed, saying why.
+        Binlog = "binlog",
+        /// As `binlog`, said at info level: for servers that may or may not log rows.
+        Auto = "auto",
+    }
+}
+
+choice! {
     /// Which transport delivers the alerts.
     TransportKind {
         /// An SMTP server (`smtp_host`, `smtp_port`, ...).
@@ -371,6 +388,35 @@ impl Default for MetricsConfig {
             enabled: true,
             listen: SocketAddr::from(([127, 0, 0, 1], 9477)),
             max_pass_age_seconds: 60,
+        }
+    }
+}
+
+/// The `[binlog]` section: how the binary log is followed when `engine.watch`
+/// is `binlog` or `auto`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BinlogConfig {
+    /// The replica id the stream registers with; 0 derives one from the host
+    /// name and the database, distinct per daemon and stable across restarts.
+    pub server_id: u32,
+    /// Where the stream's position is kept between runs.
+    pub state_dir: PathBuf,
+    /// While the binary log is followed, a pass runs at least this often
+    /// anyway, so a missed or misread event can never lose a callback.
+    pub safety_pass_seconds: u64,
+    /// The server sends a heartbeat after this many seconds of silence; three
+    /// missed ones count as a cut connection.
+    pub heartbeat_seconds: u64,
+}
+
+impl Default for BinlogConfig {
+    fn default() -> Self {
+        BinlogConfig {
+            server_id: 0,
+            state_dir: PathBuf::from("/var/lib/vicidial-callbackd"),
+            safety_pass_seconds: 60,
+            heartbeat_seconds: 5,
         }
     }
 }
@@ -468,7 +514,7 @@ impl Config {
             return fail("engine.call_time_horizon_days", "must be from 1 to 366");
         }
         // Upper bounds keep every derived time and duration far from overflow.
-        let ranges: [(&str, u64, u64, u64); 5] = [
+        let ranges: [(&str, u64, u64, u64); 7] = [
             ("engine.max_backoff_seconds", e.max_backoff_seconds, 1, 3600),
             ("engine.pending_window_hours", e.pending_window_hours.into(), 1, 8760),
             ("engine.full_scan_seconds", e.full_scan_seconds, 1, 86_400),
@@ -479,6 +525,8 @@ impl Config {
                 e.batch_size as u64,
                 10_000_000,
             ),
+            ("binlog.safety_pass_seconds", self.binlog.safety_pass_seconds, 1, 3600),
+            ("binlog.heartbeat_seconds", self.binlog.heartbeat_seconds, 1, 300),
         ];
         for (key, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
