@@ -358,3 +358,26 @@ async fn without_a_binary_log_or_the_grants_it_polls_and_says_why() {
     db.exec(&format!("DROP USER '{user}'@'%'")).await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_opened_by_a_settings_change_lets_a_held_callback_in_at_once() {
+    let db = call_center("bl_gate", 1).await;
+    db.exec("UPDATE vicidial_lists SET active = 'N' WHERE list_id = 101")
+        .await;
+    callback_at(&db, 1, "NOW() - INTERVAL 1 SECOND").await;
+    let dir = state_dir("gate");
+    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
+    daemon.wait_log("held: ", 0, Duration::from_secs(5)).await;
+    // VICIdial's dialer stamps the list on every call: no gate changes.
+    db.exec("UPDATE vicidial_lists SET list_lastcalldate = NOW() WHERE list_id = 101")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(db.hopper_rows(1).await, 0);
+    db.exec("UPDATE vicidial_lists SET active = 'Y' WHERE list_id = 101")
+        .await;
+    let took = until_delivered(&db, 1, Duration::from_secs(5)).await;
+    assert!(took < BOUND, "the list's reactivation took {took:?}");
+    daemon.stop();
+    db.drop_db().await;
+}
