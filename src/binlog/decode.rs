@@ -18,7 +18,10 @@ pub enum Kind {
     Callbacks,
     /// `vicidial_list`: changes of leads with an open callback.
     Leads,
-    /// `vicidial_hopper`: deletions of leads with an open callback.
+    /// `vicidial_hopper`: deletions of leads with an open callback. Waking
+    /// at once on the dialer's own delete is safe: it marks the lead called
+    /// first (AST_VDauto_dial.pl:1932/1936, `called_since_last_reset`), then
+    /// deletes the row (:2077), so the pass sees a dialed lead.
     Hopper,
     /// A table the gates read: real changes, not VICIdial's stamps.
     Settings,
