@@ -10,10 +10,14 @@
 # Port: CALLBACKD_DB_PORT when set (it must be free, or this checkout's own
 # server); else the port this checkout's server already uses; else 33306 when
 # free, or the next free one.
+#
+# CALLBACKD_DB_INSTANCE names another server under .local/ (default mariadb)
+# and CALLBACKD_DB_EXTRA_ARGS adds server options: scripts/binlog-db.sh runs a
+# second server with a binary log this way.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-base="$here/.local/mariadb"
+base="$here/.local/${CALLBACKD_DB_INSTANCE:-mariadb}"
 sock="$base/mysqld.sock"
 user=callbackd
 pass=callbackd
@@ -115,7 +119,7 @@ start() {
     --port="$port" --bind-address=127.0.0.1 --pid-file="$base/mysqld.pid" \
     --log-error="$base/error.log" --user="$(id -un)" --skip-name-resolve \
     --max-connections=500 --key-buffer-size=64M --max-heap-table-size=256M \
-    --sql-mode=NO_ENGINE_SUBSTITUTION >/dev/null 2>&1 &
+    --sql-mode=NO_ENGINE_SUBSTITUTION ${CALLBACKD_DB_EXTRA_ARGS:-} >/dev/null 2>&1 &
   for _ in $(seq 1 100); do
     if running; then break; fi
     sleep 0.2

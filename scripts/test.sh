@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite against the throwaway MariaDB (scripts/db.sh) and a
+# The whole test suite against the throwaway MariaDB (scripts/db.sh, and
+# scripts/binlog-db.sh for the binlog tests) and a
 # real SMTP server (Python's aiosmtpd, in a virtualenv under .local/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/db.sh start
+scripts/binlog-db.sh start
 
 venv=.local/venv
 if ! "$venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
@@ -18,4 +20,5 @@ fi
 
 export CALLBACKD_PYTHON="$PWD/$venv/bin/python"
 export CALLBACKD_TEST_SERVER="$(scripts/db.sh url)"
+export CALLBACKD_BINLOG_TEST_SERVER="$(scripts/binlog-db.sh url)"
 cargo test --all-targets "$@"

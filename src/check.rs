@@ -6,7 +6,7 @@
 use chrono::{Local, NaiveDateTime};
 use serde::Serialize;
 
-use crate::config::{Config, DatabaseTarget};
+use crate::config::{Config, DatabaseTarget, WatchMode};
 use crate::db::{self, Db, RowReader, Session};
 use crate::email::alerts::usable_template;
 
@@ -132,7 +132,7 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
     if config.email.enabled {
         container(&mut session, &mut report).await;
     }
-    binlog(&mut session, &grants, &mut report).await;
+    binlog(config, target, &mut report).await;
     report
 }
 
@@ -255,32 +255,63 @@ async fn container(session: &mut Session, report: &mut Report) {
     }
 }
 
-/// Event-driven mode (reading the binary log instead of polling) needs row
-/// events and a replication grant; this says whether the server would allow it.
-async fn binlog(session: &mut Session, grants: &Grants, report: &mut Report) {
-    let log_bin = scalar(session, "SELECT @@GLOBAL.log_bin").await.unwrap_or_default();
-    let format = scalar(session, "SELECT @@GLOBAL.binlog_format")
-        .await
-        .unwrap_or_default();
-    let mut lacks = Vec::new();
-    if log_bin != "1" {
-        lacks.push("log_bin is OFF".to_owned());
-    }
-    if !format.eq_ignore_ascii_case("ROW") {
-        lacks.push(format!("binlog_format is {format}, not ROW"));
-    }
-    if !grants.allows("REPLICATION SLAVE", "", "") {
-        lacks.push("no REPLICATION SLAVE grant".to_owned());
-    }
-    let detail = if lacks.is_empty() {
-        "event-driven (binlog) mode would be possible".to_owned()
-    } else {
-        format!(
-            "event-driven (binlog) mode not possible ({}); polling works regardless",
-            lacks.join(", ")
-        )
+/// Event-driven mode (`engine.watch`, see [`crate::binlog`]) needs row
+/// events and two replication grants: this tries it, with a real stream
+/// from the server's current end, closed at once.
+async fn binlog(config: &Config, target: &DatabaseTarget, report: &mut Report) {
+    let wanted = config.engine.watch != WatchMode::Poll;
+    let server_id = crate::binlog::server_id(config, &target.opts);
+    let tried = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        crate::binlog::probe(&target.opts, server_id),
+    )
+    .await;
+    let (status, detail) = match tried {
+        Ok(Ok(Ok(ready))) => (
+            Status::Ok,
+            format!(
+                "binlog mode would work: row events from {} (binlog_row_image {}, replica server_id {server_id}); \
+                 engine.watch is {:?}",
+                ready.end, ready.settings.row_image, config.engine.watch
+            ),
+        ),
+        Ok(Ok(Err(why))) if wanted => (
+            Status::Warn,
+            format!("binlog mode unavailable, the daemon polls instead: {why}"),
+        ),
+        Ok(Ok(Err(why))) => (
+            Status::Ok,
+            format!("binlog mode would not work ({why}); polling (engine.watch) works regardless"),
+        ),
+        Ok(Err(e)) => (
+            if wanted { Status::Warn } else { Status::Ok },
+            format!("cannot try binlog mode: {}", error_text(&e)),
+        ),
+        Err(_) => (
+            if wanted { Status::Warn } else { Status::Ok },
+            "cannot try binlog mode: no answer within 10 s".to_owned(),
+        ),
     };
-    report.add("binlog", Status::Ok, detail);
+    report.add("binlog", status, detail);
+    if wanted {
+        let dir = &config.binlog.state_dir;
+        let probe = dir.join(".check");
+        match std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)) {
+            Ok(()) => report.add(
+                "binlog",
+                Status::Ok,
+                format!("the position is kept in {}", dir.display()),
+            ),
+            Err(e) => report.add(
+                "binlog",
+                Status::Warn,
+                format!(
+                    "cannot write binlog.state_dir {} ({e}): a restart will start at the log's end, with a full pass",
+                    dir.display()
+                ),
+            ),
+        }
+    }
 }
 
 /// The privileges of `SHOW GRANTS`, per object.

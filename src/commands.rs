@@ -8,7 +8,6 @@ use chrono::NaiveDateTime;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-use crate::check;
 use crate::cli::{CheckFormat, Command};
 use crate::config::{Config, ConfigError, ConfigSource, DatabaseTarget};
 use crate::db::Db;
@@ -16,6 +15,7 @@ use crate::email::transport::{Mailer, MailerError};
 use crate::email::{self, alerts::Alerts};
 use crate::engine::{self, Engine, PassOptions};
 use crate::ops::{Shutdown, notify};
+use crate::{binlog, check};
 use crate::{leader, metrics};
 
 /// The exit code of a configuration or usage error (clap uses it too).
@@ -121,7 +121,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
     }
     let (role_tx, mut role) = watch::channel(false);
     let opts = config.database_opts().expect("validated at start");
-    helpers.push(tokio::spawn(leader::elect(opts, role_tx, shutdown.clone())));
+    helpers.push(tokio::spawn(leader::elect(opts.clone(), role_tx, shutdown.clone())));
     helpers.push(tokio::spawn(notify::supervise(
         Duration::from_secs(config.log.slow_seconds),
         db.clone(),
@@ -157,9 +157,10 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 wake_alerts.clone(),
             ))
         });
+        let (changes, watcher) = binlog::start(&config, opts.clone(), term.clone());
         let mut engine = Engine::new(db.clone(), config.engine.clone())
             .with_duties(config.availability.clone(), config.purge.clone());
-        let engine_loop = engine::run(&mut engine, term, wake_alerts);
+        let engine_loop = engine::run(&mut engine, term, wake_alerts, changes);
         tokio::pin!(engine_loop);
         let mut engine_done = false;
         let signal = tokio::select! {
@@ -179,6 +180,9 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         }
         if let Some(alerts) = alerts {
             let _ = alerts.await;
+        }
+        if let Some(watcher) = watcher {
+            let _ = watcher.await;
         }
         match signal {
             Some(Signal::Stop) => break,

@@ -124,6 +124,8 @@ pub struct Config {
     pub availability: AvailabilityConfig,
     /// The scheduled purge (opt-in).
     pub purge: PurgeConfig,
+    /// Event-driven mode (`engine.watch`): following the binary log.
+    pub binlog: BinlogConfig,
     /// Where the values came from (not a key).
     #[serde(skip)]
     pub origin: Origin,
@@ -194,6 +196,8 @@ pub struct EngineConfig {
     pub repair_max_age_days: u32,
     /// Most callbacks one pass takes per step; the next pass takes the rest.
     pub max_per_pass: usize,
+    /// How changes are noticed: polling, or following the binary log (see [`crate::binlog`]).
+    pub watch: WatchMode,
 }
 
 impl Default for EngineConfig {
@@ -206,6 +210,7 @@ impl Default for EngineConfig {
             full_scan_seconds: 60,
             repair_max_age_days: 7,
             max_per_pass: 100_000,
+            watch: WatchMode::Poll,
         }
     }
 }
@@ -304,6 +309,18 @@ macro_rules! choice {
 }
 
 choice! {
+    /// How the engine notices changes.
+    WatchMode {
+        /// Look every `poll_interval_ms`.
+        Poll = "poll",
+        /// Follow the binary log; poll while it cannot be followed, saying why.
+        Binlog = "binlog",
+        /// As `binlog`, said at info level: for servers that may or may not log rows.
+        Auto = "auto",
+    }
+}
+
+choice! {
     /// Which transport delivers the alerts.
     TransportKind {
         /// An SMTP server (`smtp_host`, `smtp_port`, ...).
@@ -397,6 +414,37 @@ impl Default for AvailabilityConfig {
             enabled: false,
             campaigns: vec![],
             minutes: 30,
+        }
+    }
+}
+
+/// The `[binlog]` section: how the binary log is followed when `engine.watch`
+/// is `binlog` or `auto`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BinlogConfig {
+    /// The replica id the stream registers with; 0 derives one from the host
+    /// name and the database, distinct per daemon and stable across restarts.
+    pub server_id: u32,
+    /// Where the stream's position is kept between runs.
+    pub state_dir: PathBuf,
+    /// While the binary log is followed, a pass runs at least this often
+    /// anyway, so a missed or misread event can never lose a callback. It
+    /// stays below `metrics.max_pass_age_seconds` and the unit's watchdog
+    /// (120 s), which take a quiet engine for a stuck one.
+    pub safety_pass_seconds: u64,
+    /// The server sends a heartbeat after this many seconds of silence; three
+    /// missed ones count as a cut connection.
+    pub heartbeat_seconds: u64,
+}
+
+impl Default for BinlogConfig {
+    fn default() -> Self {
+        BinlogConfig {
+            server_id: 0,
+            state_dir: PathBuf::from("/var/lib/vicidial-callbackd"),
+            safety_pass_seconds: 30,
+            heartbeat_seconds: 5,
         }
     }
 }
@@ -541,7 +589,7 @@ impl Config {
             return fail("engine.call_time_horizon_days", "must be from 1 to 366");
         }
         // Upper bounds keep every derived time and duration far from overflow.
-        let ranges: [(&str, u64, u64, u64); 4] = [
+        let ranges: [(&str, u64, u64, u64); 6] = [
             ("engine.max_backoff_seconds", e.max_backoff_seconds, 1, 3600),
             ("engine.full_scan_seconds", e.full_scan_seconds, 1, 86_400),
             ("engine.repair_max_age_days", e.repair_max_age_days.into(), 1, 3650),
@@ -551,11 +599,25 @@ impl Config {
                 e.batch_size as u64,
                 10_000_000,
             ),
+            ("binlog.safety_pass_seconds", self.binlog.safety_pass_seconds, 1, 110),
+            ("binlog.heartbeat_seconds", self.binlog.heartbeat_seconds, 1, 300),
         ];
         for (key, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
                 return fail(key, &format!("must be from {min} to {max}"));
             }
+        }
+        if self.engine.watch != WatchMode::Poll
+            && self.metrics.enabled
+            && self.binlog.safety_pass_seconds >= self.metrics.max_pass_age_seconds
+        {
+            return fail(
+                "binlog.safety_pass_seconds",
+                &format!(
+                    "must be below metrics.max_pass_age_seconds ({}), or /health calls an idle daemon stale",
+                    self.metrics.max_pass_age_seconds
+                ),
+            );
         }
         if self.database.max_connections == 0 {
             return fail("database.max_connections", "must be at least 1");
@@ -687,7 +749,20 @@ fn unknown_field(message: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Held by every test that loads a configuration, since loading reads
+    /// the environment and one test sets variables in it.
+    static ENVIRONMENT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn environment() -> std::sync::MutexGuard<'static, ()> {
+        ENVIRONMENT.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn load_text(text: &str) -> Result<Config, ConfigError> {
+        let _environment = environment();
+        load_text_unlocked(text)
+    }
+
+    fn load_text_unlocked(text: &str) -> Result<Config, ConfigError> {
         let dir = std::env::temp_dir().join(format!("callbackd-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -705,29 +780,30 @@ mod tests {
 
     #[test]
     fn only_section_key_variables_are_configuration_and_a_bad_one_is_named() {
-        // SAFETY: no other test of this binary reads or writes these variables.
+        let _environment = environment();
+        // SAFETY: every test of this module that reads the environment holds `environment()`.
         unsafe {
             std::env::set_var("CALLBACKD_SOMETHING_ELSE", "x");
             std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "7");
         }
-        let config = load_text("").unwrap();
+        let config = load_text_unlocked("").unwrap();
         assert_eq!(config.engine.full_scan_seconds, 7);
         assert_eq!(
             config.origin.of("engine.full_scan_seconds"),
             "CALLBACKD_ENGINE__FULL_SCAN_SECONDS"
         );
         unsafe { std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "0") };
-        let err = load_text("").unwrap_err();
+        let err = load_text_unlocked("").unwrap_err();
         assert_eq!(err.origin, "CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "{err}");
         unsafe { std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "often") };
-        let err = load_text("").unwrap_err();
+        let err = load_text_unlocked("").unwrap_err();
         assert_eq!(err.origin, "CALLBACKD_ENGINE__FULL_SCAN_SECONDS", "{err}");
         assert_eq!(err.key, "engine.full_scan_seconds", "{err}");
         unsafe {
             std::env::remove_var("CALLBACKD_ENGINE__FULL_SCAN_SECONDS");
             std::env::set_var("CALLBACKD_ENGINE__FULL_SCAN_SECONS", "7");
         }
-        let err = load_text("").unwrap_err();
+        let err = load_text_unlocked("").unwrap_err();
         assert_eq!(err.origin, "CALLBACKD_ENGINE__FULL_SCAN_SECONS", "{err}");
         unsafe {
             std::env::remove_var("CALLBACKD_SOMETHING_ELSE");
@@ -782,6 +858,22 @@ mod tests {
     }
 
     #[test]
+    fn the_safety_pass_comes_before_health_calls_the_daemon_stale() {
+        let err = load_text("[engine]\nwatch = \"binlog\"\n[binlog]\nsafety_pass_seconds = 60\n").unwrap_err();
+        assert_eq!(err.key, "binlog.safety_pass_seconds", "{err}");
+        let config = load_text(
+            "[engine]\nwatch = \"Auto\"\n[metrics]\nmax_pass_age_seconds = 90\n[binlog]\nsafety_pass_seconds = 60\n",
+        )
+        .unwrap();
+        assert_eq!(config.engine.watch, WatchMode::Auto);
+        let err = load_text("[engine]\nwatch = \"events\"\n").unwrap_err();
+        assert_eq!(
+            err.problem, "\"events\" is not one of: \"poll\", \"binlog\", \"auto\"",
+            "{err}"
+        );
+    }
+
+    #[test]
     fn broken_toml_names_the_file() {
         let err = load_text("[engine\n").unwrap_err();
         assert!(err.to_string().contains("not valid TOML"), "{err}");
@@ -798,6 +890,7 @@ mod tests {
 
     #[test]
     fn the_target_names_host_database_and_user_never_the_password() {
+        let _environment = environment();
         let config = ConfigSource {
             path: None,
             database_url: Some("mysql://cron:secret@db.example:3307/asterisk".into()),

@@ -17,6 +17,7 @@
 //! database's, never the host's.
 
 pub mod astguiclient;
+pub mod binlog;
 pub mod call_limit;
 pub mod calltime;
 pub mod check;

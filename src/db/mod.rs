@@ -6,6 +6,7 @@
 //! inject failures between any two writes.
 
 pub mod alerts;
+pub mod binlog;
 pub mod callbacks;
 pub mod clock;
 pub mod facts;

@@ -232,6 +232,12 @@ impl Engine {
         result
     }
 
+    /// Makes the next tick a full pass (the settings changed, or changes may
+    /// have been missed).
+    pub fn request_full_pass(&mut self) {
+        self.last_full_scan = None;
+    }
+
     /// What the daemon loop runs every poll interval: a full pass every
     /// `full_scan_seconds` (and after an error); in between, one cheap probe,
     /// and work only on what changed: callbacks written, the hopper changed,

@@ -1,5 +1,6 @@
 //! The daemon loop: a pass, then sleep until the next known event (a callback
-//! coming due, a gate opening) or the poll interval, whichever is first. The
+//! coming due, a gate opening) or the poll interval, whichever is first, or
+//! until the binary log says a watched row changed ([`Changes`]). The
 //! database being down is waited out with backoff; a shutdown lets the
 //! current batch finish. Each pass is recorded in the [`metrics`].
 
@@ -11,14 +12,16 @@ use tokio::sync::Notify;
 use tracing::info;
 
 use super::Engine;
+use crate::binlog::{Change, Changes};
 use crate::db::DbError;
 use crate::metrics;
 use crate::ops::{Shutdown, run_loop};
 
-/// Runs passes until a shutdown; `alerts` is woken whenever USERONLY
-/// callbacks were activated (or moved), since only then can an email alert
-/// come due.
-pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
+/// Runs passes until a shutdown. `changes` wake it early (and, while the
+/// binary log is followed, the poll interval becomes the safety pass);
+/// `alerts` is woken whenever USERONLY callbacks were activated (or moved),
+/// since only then can an email alert come due.
+pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, mut changes: Changes) {
     let poll = engine.config.poll_interval();
     info!(
         poll_ms = poll.as_millis() as u64,
@@ -26,7 +29,17 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
         "running"
     );
     let backoff = Duration::from_secs(engine.config.max_backoff_seconds);
-    run_loop("engine", backoff, shutdown, async move |shutdown: Shutdown| {
+    run_loop("engine", backoff, shutdown, async move |mut shutdown: Shutdown| {
+        // This pass covers whatever changed before it starts. Rows changing
+        // are found by the tick's own probe; settings changing (or a gap in
+        // the stream) need every held callback decided again: a full pass.
+        if changes
+            .take()
+            .iter()
+            .any(|c| matches!(c, Change::Settings | Change::Lost))
+        {
+            engine.request_full_pass();
+        }
         let started = Instant::now();
         metrics::global().pass_started();
         let stop = || shutdown.is_shutdown();
@@ -45,10 +58,15 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>) {
             .map(|t| (t - summary.at).to_std().unwrap_or_default().saturating_sub(elapsed));
         // The poll interval runs start to start, so a change is seen
         // within one interval plus one pass.
-        let until_poll = poll.saturating_sub(elapsed);
+        let until_poll = changes.poll_interval(poll).saturating_sub(elapsed);
         let wait = until_event.map_or(until_poll, |d| d.min(until_poll));
         tracing::trace!(wait_ms = wait.as_millis() as u64, next_wake = ?summary.next_wake, "tick");
-        Ok::<_, DbError>(wait)
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = changes.changed() => {}
+            _ = shutdown.recv() => {}
+        }
+        Ok::<_, DbError>(Duration::ZERO)
     })
     .await;
     info!("stopped");

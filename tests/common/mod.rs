@@ -38,14 +38,16 @@ pub fn t(hms: &str) -> String {
 impl TestDb {
     /// Creates a fresh database with VICIdial's schema and the stock call times.
     pub async fn new(tag: &str) -> TestDb {
+        TestDb::on(&server_url(), tag).await
+    }
+
+    /// [`TestDb::new`] on another server (`mysql://user:pass@host:port`).
+    pub async fn on(server: &str, tag: &str) -> TestDb {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let name = format!("cbt_{tag}_{}_{n}", std::process::id());
-        let admin = Pool::new(Opts::from_url(&server_url()).expect("server url"));
+        let admin = Pool::new(Opts::from_url(server).expect("server url"));
         let mut conn = admin.get_conn().await.unwrap_or_else(|e| {
-            panic!(
-                "cannot reach the test MariaDB at {} ({e}); run the tests with scripts/test.sh",
-                server_url()
-            )
+            panic!("cannot reach the test MariaDB at {server} ({e}); run the tests with scripts/test.sh")
         });
         conn.query_drop(format!("DROP DATABASE IF EXISTS {name}"))
             .await
@@ -55,7 +57,7 @@ impl TestDb {
             .unwrap();
         drop(conn);
         admin.disconnect().await.unwrap();
-        let url = format!("{}/{name}", server_url());
+        let url = format!("{server}/{name}");
         let pool = Pool::new(OptsBuilder::from_opts(Opts::from_url(&url).unwrap()));
         pool.get_conn().await.unwrap().query_drop(schema()).await.unwrap();
         let db = Db::new(Opts::from_url(&url).unwrap());
