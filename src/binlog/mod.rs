@@ -98,16 +98,16 @@ impl Changes {
         out
     }
 
-    /// Waits for the next change, or for following to start or stop (the
-    /// poll interval changes then); never returns in poll mode or after the
-    /// watcher ended.
-    pub async fn changed(&mut self) {
+    /// Waits for the next change (and returns it), or for following to start
+    /// or stop (the poll interval changes then: `None`); never returns in poll
+    /// mode or after the watcher ended.
+    pub async fn changed(&mut self) -> Option<Change> {
         let Some(rx) = &mut self.rx else {
             return std::future::pending().await;
         };
         tokio::select! {
-            Some(_) = rx.recv() => {}
-            Ok(()) = self.following.changed() => {}
+            Some(change) = rx.recv() => Some(change),
+            Ok(()) = self.following.changed() => None,
             else => std::future::pending().await,
         }
     }

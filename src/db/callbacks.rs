@@ -140,7 +140,7 @@ pub struct Found {
 }
 
 /// Rows read per page of a scan.
-const PAGE: usize = 5000;
+const PAGE: usize = 2000;
 
 /// The callbacks a scan matches, oldest `callback_time` first, leaving out
 /// those `skip` says are known and unchanged, until `limit` are found. It
@@ -334,25 +334,33 @@ pub async fn newer(s: &mut Session, after: u64) -> DbResult<Changed> {
 /// dialable since `since`: the rows to watch, as `(lead_id, callback_id)`, so
 /// that one leaving the hopper undialed is put back at once.
 pub async fn queued(s: &mut Session, since: NaiveDateTime) -> DbResult<Vec<(u32, u32)>> {
-    let rows = s
-        .select(
-            &format!(
-                "SELECT cb.lead_id, cb.callback_id \
-                 FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-                 LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-                 WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} >= ? AND {UNDIALED} \
-                   AND EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
-            ),
-            vec![since.into()],
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
+    let sql = format!(
+        "SELECT cb.lead_id, cb.callback_id \
+         FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} >= ? AND {UNDIALED} \
+           AND EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id) \
+           AND cb.callback_id > ? ORDER BY cb.callback_id LIMIT ?"
+    );
+    // Pages in id order, so no one statement holds the tables for long.
+    let mut queued = Vec::new();
+    let mut after = 0u32;
+    loop {
+        let rows = s
+            .select(&sql, vec![since.into(), after.into(), (PAGE as u64).into()])
+            .await?;
+        let n = rows.len();
+        for row in rows {
             let mut r = RowReader::new(row);
-            Some((r.uint(0)? as u32, r.uint(1)? as u32))
-        })
-        .collect())
+            if let (Some(lead), Some(id)) = (r.uint(0), r.uint(1)) {
+                queued.push((lead as u32, id as u32));
+                after = id as u32;
+            }
+        }
+        if n < PAGE {
+            return Ok(queued);
+        }
+    }
 }
 
 /// Which of these leads still have a hopper row (MEMORY table, hashed on lead_id).

@@ -17,6 +17,14 @@ use crate::db::DbError;
 use crate::metrics;
 use crate::ops::{Shutdown, run_loop};
 
+/// How soon a pass woken by the binary log that found nothing looks again.
+const LOOK_AGAIN: Duration = Duration::from_millis(50);
+
+/// Whether a change needs every held callback decided again.
+fn full_pass_wanted(change: &Change) -> bool {
+    matches!(change, Change::Settings | Change::Lost)
+}
+
 /// Runs passes until a shutdown. `changes` wake it early (and, while the
 /// binary log is followed, the poll interval becomes the safety pass);
 /// `alerts` is woken whenever USERONLY callbacks were activated (or moved),
@@ -29,17 +37,18 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
         "running"
     );
     let backoff = Duration::from_secs(engine.config.max_backoff_seconds);
+    // Whether the binary log woke this pass, and whether the last pass was
+    // already the quick second look.
+    let (mut woken, mut looked_again) = (false, false);
     run_loop("engine", backoff, shutdown, async move |mut shutdown: Shutdown| {
         // This pass covers whatever changed before it starts. Rows changing
         // are found by the tick's own probe; settings changing (or a gap in
         // the stream) need every held callback decided again: a full pass.
-        if changes
-            .take()
-            .iter()
-            .any(|c| matches!(c, Change::Settings | Change::Lost))
-        {
+        let taken = changes.take();
+        if taken.iter().any(full_pass_wanted) {
             engine.request_full_pass();
         }
+        let woken_now = std::mem::take(&mut woken) || !taken.is_empty();
         let started = Instant::now();
         metrics::global().pass_started();
         let stop = || shutdown.is_shutdown();
@@ -59,11 +68,23 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
         // The poll interval runs start to start, so a change is seen
         // within one interval plus one pass.
         let until_poll = changes.poll_interval(poll).saturating_sub(elapsed);
-        let wait = until_event.map_or(until_poll, |d| d.min(until_poll));
+        let mut wait = until_event.map_or(until_poll, |d| d.min(until_poll));
+        // A MyISAM row reaches other connections when its writer unlocks the
+        // table, which can come after the binary log event: a pass woken by
+        // an event that found nothing looks once more, shortly after.
+        looked_again = woken_now && !summary.did_work() && !looked_again;
+        if looked_again {
+            wait = wait.min(LOOK_AGAIN);
+        }
         tracing::trace!(wait_ms = wait.as_millis() as u64, next_wake = ?summary.next_wake, "tick");
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = changes.changed() => {}
+            change = changes.changed() => {
+                woken = true;
+                if change.as_ref().is_some_and(full_pass_wanted) {
+                    engine.request_full_pass();
+                }
+            }
             _ = shutdown.recv() => {}
         }
         Ok::<_, DbError>(Duration::ZERO)
