@@ -186,11 +186,13 @@ impl Memory {
         {
             return false;
         }
-        let (callback_id, lead_id, user) = (row.callback_id, row.lead_id_or_zero(), row.user.as_str());
+        let (callback_id, lead_id) = (row.callback_id, row.lead_id_or_zero());
         match note {
-            Note::Skipped => warn!(callback_id, lead_id, campaign = %row.campaign_id, user, "skipped: {message}"),
+            Note::Skipped => {
+                warn!(callback_id, lead_id, campaign = %row.campaign_id, user = %row.user, "skipped: {message}")
+            }
             Note::Waiting | Note::Held | Note::Dialed => {
-                info!(callback_id, lead_id, campaign = %row.campaign_id, user, "held: {message}")
+                info!(callback_id, lead_id, campaign = %row.campaign_id, user = %row.user, "held: {message}")
             }
         }
         self.reported.insert(row.callback_id, Reported { message, note });
