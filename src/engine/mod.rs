@@ -159,6 +159,9 @@ struct Watch {
     own_writes: HashSet<NaiveDateTime>,
     /// When callbacks changed by others were last looked for.
     last_edit_scan: Option<Instant>,
+    /// The table was written in a second the daemon's own writes (or new
+    /// rows) explain: edits by others in that second are still to look for.
+    edits_unsure: bool,
 }
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
@@ -167,7 +170,7 @@ const RECHECK: Duration = Duration::seconds(60);
 /// `UPDATE_TIME` has whole seconds: another process's edit in a second in
 /// which the daemon also wrote (or new rows came) cannot be told from those.
 /// While every change is so explained, edits are still looked for this often.
-const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How often stale USERONLY callbacks are looked for: the rule counts in
 /// minutes (VICIdial applies it once a minute), and the look is a scan of
@@ -361,13 +364,14 @@ impl Engine {
         let probe = callbacks::probe(&mut session).await?;
         let clock = self.clock(&mut session, None, &probe).await?;
         let last = self.watch.probe.replace(probe.clone());
-        // UPDATE_TIME has whole seconds: a write later in the second it
-        // shows is only seen by looking again while that second lasts.
-        let written_now = probe
-            .callbacks_written
-            .is_some_and(|w| w + Duration::seconds(1) >= probe.now);
+        // UPDATE_TIME has whole seconds: when the last probe was read in the
+        // very second it showed, a later write in that second left it as it
+        // was, so the table counts as written.
+        let last_unsure = last
+            .as_ref()
+            .is_some_and(|l| l.callbacks_written.is_some_and(|w| w + Duration::seconds(1) > l.now));
         let newest_changed = last.as_ref().is_none_or(|l| l.newest_callback != probe.newest_callback);
-        let written_changed = written_now
+        let written_changed = last_unsure
             || last
                 .as_ref()
                 .is_none_or(|l| l.callbacks_written != probe.callbacks_written);
@@ -388,6 +392,7 @@ impl Engine {
             .last_edit_scan
             .is_none_or(|t| t.elapsed() >= HIDDEN_EDITS_EVERY);
         let mut changed_after = self.watch.changed_after;
+        let mut edits_unsure = self.watch.edits_unsure;
         let mut next_due = self.watch.next_due;
         let tick_start = clock.now;
         let mut pass = self.start(session, clock, PassOptions::default());
@@ -416,7 +421,8 @@ impl Engine {
         let unexplained = probe
             .callbacks_written
             .is_none_or(|w| !explained.contains(&w.with_nanosecond(0).unwrap_or(w)));
-        let edit_scan = written_changed && (unexplained || hidden_due);
+        edits_unsure |= written_changed && !unexplained;
+        let edit_scan = (written_changed && unexplained) || (edits_unsure && hidden_due);
         if edit_scan {
             let changed = callbacks::changed(&mut pass.session, changed_after).await?;
             changed_after = probe.utc.and_utc().timestamp() - 1;
@@ -443,6 +449,12 @@ impl Engine {
         self.watch.settings = fingerprint;
         self.watch.next_due = next_due;
         self.watch.changed_after = changed_after;
+        self.watch.edits_unsure = edits_unsure && !edit_scan;
+        let mut summary = summary;
+        if self.watch.edits_unsure {
+            // Looked for within HIDDEN_EDITS_EVERY even when nothing wakes the loop.
+            summary.wake_at(summary.at + Duration::from_std(HIDDEN_EDITS_EVERY).unwrap_or_default());
+        }
         if edit_scan {
             self.watch.last_edit_scan = Some(Instant::now());
         }
