@@ -417,7 +417,7 @@ impl Engine {
         }
         // Edits by others: a scan of every open row, so only when the table
         // was written in a second neither the new rows nor the daemon's own
-        // writes explain (and every few seconds while they all are).
+        // writes explain (and once a second after such a second).
         let unexplained = probe
             .callbacks_written
             .is_none_or(|w| !explained.contains(&w.with_nanosecond(0).unwrap_or(w)));
