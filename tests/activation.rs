@@ -477,3 +477,66 @@ async fn snapshot(db: &TestDb) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<S
             .await,
     )
 }
+
+/// A backlog larger than a scan page, with more callbacks at one second than
+/// a page holds: the scan pages down the `callback_time` index and reads the
+/// rows of a second a page ends in by id, so every due callback is found
+/// once, oldest first (ties by id), and one pass delivers them all.
+#[tokio::test]
+async fn a_backlog_with_thousands_due_in_one_second_is_scanned_whole_in_order() {
+    use vicidial_callbackd::db::callbacks::{self, Scan, TIME_INDEX};
+    let db = TestDb::new("backlog").await;
+    let n = 6000;
+    db.bulk(n).await;
+    // 4,500 of them in the same second, the rest spread over the hour.
+    db.exec("UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 30 MINUTE WHERE callback_id % 4 <> 0")
+        .await;
+    let expected: Vec<u32> = db
+        .rows("SELECT callback_id FROM vicidial_callbacks ORDER BY callback_time, callback_id")
+        .await
+        .into_iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    let mut s = db.db.session().await.unwrap();
+    let floor = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .unwrap()
+        .and_time(chrono::NaiveTime::MIN);
+    let now: String = db.value("SELECT NOW()").await;
+    let now = chrono::NaiveDateTime::parse_from_str(&now, "%Y-%m-%d %H:%M:%S").unwrap();
+    for hint in [TIME_INDEX, ""] {
+        let found = callbacks::scan(&mut s, Scan::Due(now), floor, hint, usize::MAX, &mut |_| false)
+            .await
+            .unwrap();
+        let ids: Vec<u32> = found.iter().map(|f| f.callback_id).collect();
+        assert_eq!(ids.len(), expected.len(), "hint {hint:?}");
+        assert!(ids == expected, "hint {hint:?}: not every callback once, oldest first");
+    }
+    drop(s);
+    let summary = db.pass_at(None).await;
+    assert_eq!(summary.activated, u64::from(n), "{summary}");
+    db.assert_all_delivered(n, "backlog").await;
+    db.drop_db().await;
+}
+
+/// The due scan pages `callback_time` from the repair age on; a callback
+/// still ACTIVE long after its time (the daemon and VICIdial's cron both
+/// stopped for weeks) is found by the sweep of the whole table and
+/// activated, as VICIdial's cron activates every due one (`AST_VDhopper.pl`
+/// line 593: `callback_time <= '$now_date'`, no lower bound).
+#[tokio::test]
+async fn a_callback_overdue_beyond_the_repair_age_is_activated_by_the_sweep() {
+    let db = one_callback("sweep", "ANYONE").await;
+    db.exec(
+        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 30 DAY, entry_time = NOW() - INTERVAL 31 DAY",
+    )
+    .await;
+    let mut engine = db.engine(500);
+    let options = vicidial_callbackd::engine::PassOptions::default();
+    let s = engine.pass(options, &|| false).await.unwrap();
+    assert_eq!(s.activated, 0, "outside the due scan's window: {s}");
+    let s = engine.sweep(options, &|| false).await.unwrap();
+    assert_eq!((s.activated, s.inserted), (1, 1), "{s}");
+    assert_eq!(db.callback_status(10).await, "LIVE");
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}

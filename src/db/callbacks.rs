@@ -80,6 +80,19 @@ pub const STRANDED: &str = "l.status = 'CBHOLD' \
 const DIALABLE_FROM: &str = "GREATEST(cb.callback_time, \
     COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, cb.callback_time))";
 
+/// The longest hours block VICIdial can hold: `callback_hours_block` is a
+/// signed `TINYINT(2)` (`MySQL_AST_CREATE_tables.sql` line 983).
+const MAX_HOURS_BLOCK: i64 = 127;
+
+/// The earliest `callback_time` a pending callback dialable since `since` can
+/// have (its hours block ends at most [`MAX_HOURS_BLOCK`] hours after it was
+/// entered, and it was entered before its time): the pending scan pages the
+/// `callback_time` index from there. A callback scheduled for a time more
+/// than that before its entry counts as too old to repair.
+pub fn pending_floor(since: NaiveDateTime) -> NaiveDateTime {
+    since - chrono::Duration::hours(MAX_HOURS_BLOCK)
+}
+
 /// Which callbacks a scan looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scan {
@@ -89,41 +102,49 @@ pub enum Scan {
     /// (the ones that came due since the last look).
     DueSince(NaiveDateTime, NaiveDateTime),
     /// LIVE ANYONE, lead undialed (or stranded in `CBHOLD`), no hopper row,
-    /// dialable since the given time (server local).
+    /// dialable since the given time (server local), `callback_time` from
+    /// [`pending_floor`] on.
     Pending(NaiveDateTime),
-    /// LIVE ANYONE callbacks that look undialed but became dialable before
-    /// the given time: too old to repair, only counted and reported.
+    /// LIVE ANYONE callbacks that look undialed but are older than
+    /// [`Scan::Pending`] takes: too old to repair, only counted and reported.
     TooOld(NaiveDateTime),
 }
 
 impl Scan {
     /// `FROM ... WHERE ...` and its values; the same text serves the id scan
     /// and the row fetch, so a row is fetched only if it still qualifies.
-    fn sql(self) -> (String, Vec<Value>) {
+    /// `hint` goes after the callbacks table (an index hint, or nothing).
+    fn sql(self, hint: &str) -> (String, Vec<Value>) {
         match self {
             Scan::Due(now) => (
-                "FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-                 WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
-                    .to_string(),
+                format!(
+                    "FROM vicidial_callbacks cb {hint} LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                     WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
+                ),
                 vec![now.into()],
             ),
             Scan::DueSince(from, now) => (
-                "FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-                 WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time > ? AND cb.callback_time <= ?"
-                    .to_string(),
+                format!(
+                    "FROM vicidial_callbacks cb {hint} LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                     WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time > ? AND cb.callback_time <= ?"
+                ),
                 vec![from.into(), now.into()],
             ),
             Scan::Pending(since) | Scan::TooOld(since) => {
-                let age = if matches!(self, Scan::Pending(_)) { ">=" } else { "<" };
+                let age = if matches!(self, Scan::Pending(_)) {
+                    format!("{DIALABLE_FROM} >= ? AND cb.callback_time >= ?")
+                } else {
+                    format!("({DIALABLE_FROM} < ? OR cb.callback_time < ?)")
+                };
                 (
                     format!(
-                        "FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                        "FROM vicidial_callbacks cb {hint} JOIN vicidial_list l ON l.lead_id = cb.lead_id \
                          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} {age} ? \
+                         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {age} \
                            AND (({UNDIALED}) OR ({STRANDED})) \
                            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
                     ),
-                    vec![since.into()],
+                    vec![since.into(), pending_floor(since).into()],
                 )
             }
         }
@@ -142,57 +163,159 @@ pub struct Found {
 /// Rows read per page of a scan.
 const PAGE: usize = 2000;
 
-/// The callbacks a scan matches, oldest `callback_time` first, leaving out
-/// those `skip` says are known and unchanged, until `limit` are found. It
-/// pages through the index in `(callback_time, callback_id)` order, so rows
-/// that stay due for ever (bad data, waiting ones) cannot hide newer ones
-/// however many there are.
+/// The index VICIdial gives `callback_time` (`MySQL_AST_CREATE_tables.sql`
+/// line 1613, `index (callback_time)`, named after its column).
+pub const TIME_INDEX: &str = "FORCE INDEX (callback_time)";
+
+/// The hint for [`scan`]: [`TIME_INDEX`] when the table has that index
+/// (without it a scan reads the whole table for every page: slow, not wrong).
+pub async fn time_hint(s: &mut Session) -> DbResult<&'static str> {
+    Ok(
+        if super::schema::has_index(s, "vicidial_callbacks", "callback_time").await? {
+            TIME_INDEX
+        } else {
+            ""
+        },
+    )
+}
+
+/// The callbacks a scan matches with `callback_time` from `floor` on, oldest
+/// first, leaving out those `skip` says are known and unchanged, until
+/// `limit` are found. Rows that stay due for ever (bad data, waiting ones)
+/// therefore cannot hide newer ones however many there are.
+///
+/// The first page is left to the optimizer: when little matches (the
+/// daemon's steady state) it reads the few rows by whichever index is
+/// cheapest. A full first page means many match (a backlog): the next pages
+/// walk the `callback_time` index (`hint`, [`TIME_INDEX`] when the table has
+/// it), each stopping after [`PAGE`] rows, so no statement reads and sorts
+/// the whole backlog again. MyISAM's secondary index does not hold the
+/// primary key, so the rows of the `callback_time` a full page ends in are
+/// read by `callback_id` on their own.
 pub async fn scan(
     s: &mut Session,
     scan: Scan,
+    floor: NaiveDateTime,
+    hint: &str,
     limit: usize,
     skip: &mut dyn FnMut(&Found) -> bool,
 ) -> DbResult<Vec<Found>> {
-    let (from_where, params) = scan.sql();
-    let sql = format!(
-        "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time {from_where} \
-           AND cb.callback_time >= ? AND (cb.callback_time > ? OR cb.callback_id > ?) \
-         ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
+    let columns = "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time";
+    let (from_where, params) = scan.sql("");
+    let first =
+        format!("{columns} {from_where} AND cb.callback_time >= ? ORDER BY cb.callback_time, cb.callback_id LIMIT ?");
+    let ties = format!(
+        "{columns} {from_where} AND cb.callback_time = ? AND cb.callback_id > ? ORDER BY cb.callback_id LIMIT ?"
     );
+    let (from_where, _) = scan.sql(hint);
+    let next = format!("{columns} {from_where} AND cb.callback_time > ? ORDER BY cb.callback_time LIMIT ?");
+    let read = |row| {
+        let mut r = RowReader::new(row);
+        let found = Found {
+            callback_id: r.uint(0).unwrap_or_default() as u32,
+            version: (r.datetime(1), r.datetime(2)),
+        };
+        (found, r.datetime(3))
+    };
     let mut found = Vec::new();
-    // Before any DATETIME MySQL can hold.
-    let floor = chrono::NaiveDate::from_ymd_opt(1000, 1, 1)
-        .expect("a date")
-        .and_time(chrono::NaiveTime::MIN);
-    let mut after = (floor, 0u32);
-    loop {
-        let mut page = params.clone();
-        page.extend([after.0.into(), after.0.into(), after.1.into(), (PAGE as u64).into()]);
-        let rows = s.select(&sql, page).await?;
-        let n = rows.len();
-        for row in rows {
-            let mut r = RowReader::new(row);
-            let f = Found {
-                callback_id: r.uint(0).unwrap_or_default() as u32,
-                version: (r.datetime(1), r.datetime(2)),
-            };
-            after = (r.datetime(3).unwrap_or(after.0), f.callback_id);
-            if !skip(&f) {
-                found.push(f);
-                if found.len() >= limit {
-                    return Ok(found);
-                }
-            }
+    // Takes a row; true once `limit` are found.
+    let mut take = |found: &mut Vec<Found>, f: Found| {
+        if !skip(&f) {
+            found.push(f);
         }
-        if n < PAGE {
+        found.len() >= limit
+    };
+    let mut page = params.clone();
+    page.extend([floor.into(), (PAGE as u64).into()]);
+    let rows = s.select(&first, page).await?;
+    let mut full = rows.len() >= PAGE;
+    // The last row taken: the next ones come after it.
+    let mut last: Option<(NaiveDateTime, u32)> = None;
+    for (f, t) in rows.into_iter().map(read) {
+        last = t.map(|t| (t, f.callback_id));
+        if take(&mut found, f) {
             return Ok(found);
         }
     }
+    while full {
+        let Some((time, mut after_id)) = last else {
+            return Ok(found);
+        };
+        // The rest of the rows at `time`, by id.
+        loop {
+            let mut page = params.clone();
+            page.extend([time.into(), after_id.into(), (PAGE as u64).into()]);
+            let rows = s.select(&ties, page).await?;
+            let n = rows.len();
+            for (f, _) in rows.into_iter().map(read) {
+                after_id = f.callback_id;
+                if take(&mut found, f) {
+                    return Ok(found);
+                }
+            }
+            if n < PAGE {
+                break;
+            }
+        }
+        // Then the rows after `time`, down the index; the rows at the time a
+        // full page ends in are left to the next round's read by id.
+        let mut page = params.clone();
+        page.extend([time.into(), (PAGE as u64).into()]);
+        let rows: Vec<_> = s.select(&next, page).await?.into_iter().map(read).collect();
+        full = rows.len() >= PAGE;
+        let end = rows.last().and_then(|(_, t)| *t);
+        for (f, t) in rows {
+            if full && t == end {
+                break;
+            }
+            if take(&mut found, f) {
+                return Ok(found);
+            }
+        }
+        // Every row at the page's last time is read by id next round.
+        last = end.map(|t| (t, 0));
+    }
+    Ok(found)
+}
+
+/// In one `callback_id` range: the open callbacks due before `floor` (the
+/// due scan's window starts there), and how many a scan matches in it (for
+/// the count of those too old to repair). Each reads only its range of the
+/// primary key, so the sweep of a table of any size is short statements.
+pub async fn sweep(
+    s: &mut Session,
+    (from, to): (u32, u32),
+    floor: NaiveDateTime,
+    count: Option<Scan>,
+) -> DbResult<(Vec<u32>, u64)> {
+    let overdue = s
+        .select(
+            "SELECT callback_id FROM vicidial_callbacks FORCE INDEX (PRIMARY) \
+             WHERE callback_id > ? AND callback_id <= ? AND status IN ('ACTIVE','TFHCCL') AND callback_time < ?",
+            vec![from.into(), to.into(), floor.into()],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|row| RowReader::new(row).uint(0).map(|id| id as u32))
+        .collect();
+    let Some(scan) = count else {
+        return Ok((overdue, 0));
+    };
+    let (from_where, mut params) = scan.sql("FORCE INDEX (PRIMARY)");
+    params.extend([from.into(), to.into()]);
+    let rows = s
+        .select(
+            &format!("SELECT COUNT(*) {from_where} AND cb.callback_id > ? AND cb.callback_id <= ?"),
+            params,
+        )
+        .await?;
+    let n = rows.into_iter().next().and_then(|row| RowReader::new(row).uint(0));
+    Ok((overdue, n.unwrap_or(0)))
 }
 
 /// Those of some callbacks that a scan still matches, with their versions.
 pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<Found>> {
-    let (from_where, mut params) = scan.sql();
+    let (from_where, mut params) = scan.sql("");
     params.extend(ids(callback_ids));
     let sql = format!(
         "SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where} AND cb.callback_id IN ({}) \
@@ -214,7 +337,7 @@ pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult
 
 /// How many callbacks a scan matches (for the report of old ones left alone).
 pub async fn count(s: &mut Session, scan: Scan) -> DbResult<u64> {
-    let (from_where, params) = scan.sql();
+    let (from_where, params) = scan.sql("");
     let rows = s.select(&format!("SELECT COUNT(*) {from_where}"), params).await?;
     Ok(rows
         .into_iter()
@@ -225,7 +348,7 @@ pub async fn count(s: &mut Session, scan: Scan) -> DbResult<u64> {
 
 /// The rows of some scanned callbacks that still match the scan.
 pub async fn fetch(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<CallbackRow>> {
-    let (from_where, mut params) = scan.sql();
+    let (from_where, mut params) = scan.sql("");
     params.extend(ids(callback_ids));
     let sql = format!(
         "SELECT {COLUMNS} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
@@ -332,35 +455,39 @@ pub async fn newer(s: &mut Session, after: u64) -> DbResult<Changed> {
 
 /// LIVE ANYONE callbacks whose lead is undialed and has a hopper row,
 /// dialable since `since`: the rows to watch, as `(lead_id, callback_id)`, so
-/// that one leaving the hopper undialed is put back at once.
+/// that one leaving the hopper undialed is put back at once. Read from the
+/// hopper's side (a small MEMORY table), its leads' callbacks by the
+/// `lead_id` index a page at a time, so the cost follows the hopper, not the
+/// callbacks table.
 pub async fn queued(s: &mut Session, since: NaiveDateTime) -> DbResult<Vec<(u32, u32)>> {
-    let sql = format!(
-        "SELECT cb.lead_id, cb.callback_id \
-         FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-         LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-         WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {DIALABLE_FROM} >= ? AND {UNDIALED} \
-           AND EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id) \
-           AND cb.callback_id > ? ORDER BY cb.callback_id LIMIT ?"
-    );
-    // Pages in id order, so no one statement holds the tables for long.
+    let mut leads: Vec<u32> = s
+        .select("SELECT lead_id FROM vicidial_hopper", vec![])
+        .await?
+        .into_iter()
+        .filter_map(|row| RowReader::new(row).uint(0).map(|id| id as u32))
+        .collect();
+    leads.sort_unstable();
+    leads.dedup();
     let mut queued = Vec::new();
-    let mut after = 0u32;
-    loop {
-        let rows = s
-            .select(&sql, vec![since.into(), after.into(), (PAGE as u64).into()])
-            .await?;
-        let n = rows.len();
-        for row in rows {
+    for chunk in leads.chunks(PAGE) {
+        let sql = format!(
+            "SELECT cb.lead_id, cb.callback_id \
+             FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+             LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+             WHERE cb.lead_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE' \
+               AND {DIALABLE_FROM} >= ? AND cb.callback_time >= ? AND {UNDIALED}",
+            placeholders(chunk.len())
+        );
+        let mut params = ids(chunk);
+        params.extend([since.into(), pending_floor(since).into()]);
+        for row in s.select(&sql, params).await? {
             let mut r = RowReader::new(row);
             if let (Some(lead), Some(id)) = (r.uint(0), r.uint(1)) {
                 queued.push((lead as u32, id as u32));
-                after = id as u32;
             }
         }
-        if n < PAGE {
-            return Ok(queued);
-        }
     }
+    Ok(queued)
 }
 
 /// Which of these leads still have a hopper row (MEMORY table, hashed on lead_id).

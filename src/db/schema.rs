@@ -254,6 +254,19 @@ pub async fn modify_date_tracks_changes(s: &mut Session) -> DbResult<bool> {
         .is_some_and(|row| RowReader::new(row).text(0).to_ascii_lowercase().contains("on update")))
 }
 
+/// Whether a table has an index that starts with a column (the scans name
+/// VICIdial's indexes in hints, which fail where an index is missing).
+pub async fn has_index(s: &mut Session, table: &str, column: &str) -> DbResult<bool> {
+    let rows = s
+        .select(
+            "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME = ? AND INDEX_NAME = ? AND COLUMN_NAME = ? AND SEQ_IN_INDEX = 1",
+            vec![table.into(), column.into(), column.into()],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
 /// Lists what the connected database lacks, one plain sentence per problem;
 /// empty when everything the daemon uses is there with a usable type.
 pub async fn problems(s: &mut Session) -> DbResult<Vec<String>> {

@@ -2,6 +2,11 @@
 //! gives: DNC kills (lead first), 24-hour holds, the claim LIVE, the leads'
 //! callback status, then the hopper. Every write is a conditional statement
 //! whose affected-row count is checked; a dry run logs and writes nothing.
+//!
+//! The writes after the claim (a batch's [`Tail`]) go on a second
+//! connection while the next batches are read and claimed: the claim locks
+//! `vicidial_callbacks`, the leads' status `vicidial_list`, so MyISAM runs
+//! the two at once. Each batch still writes claim, leads, hopper in order.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +16,7 @@ use super::Pass;
 use super::memory::Note;
 use super::rules::{Feed, Outcome, Phase};
 use crate::config::AvailabilityConfig;
-use crate::db::{DbResult, callbacks, hopper};
+use crate::db::{DbResult, Session, callbacks, hopper};
 use crate::dnc::DncList;
 use crate::manage::availability::move_unavailable;
 use crate::model::CallbackRow;
@@ -19,17 +24,62 @@ use crate::model::CallbackRow;
 /// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
 type Kills<'r> = HashMap<&'static str, (Vec<u32>, Vec<(&'r CallbackRow, DncList)>)>;
 
+/// Runs a write unless this is a dry run, where it counts `planned` as done.
+async fn write_on<F>(s: &mut Session, dry: bool, planned: usize, write: F) -> DbResult<u64>
+where
+    F: AsyncFnOnce(&mut Session) -> DbResult<u64>,
+{
+    if dry { Ok(planned as u64) } else { write(s).await }
+}
+
+/// The writes of a claimed batch that follow its claim: the leads' callback
+/// status, then the hopper rows.
+pub(super) struct Tail {
+    /// ANYONE leads and the status their callback gives them.
+    leads: Vec<(u32, String)>,
+    /// Only leads still in `CBHOLD` get it (see [`Pass::apply`]).
+    only_cbhold: bool,
+    /// The callbacks whose lead gets a hopper row, by hopper status.
+    inserts: Vec<(&'static str, Vec<CallbackRow>)>,
+    dry: bool,
+}
+
+impl Tail {
+    /// Gives the leads their callback status and `called_since_last_reset='N'`
+    /// (`AST_VDhopper.pl` line 752).
+    pub(super) async fn write_leads(&self, s: &mut Session) -> DbResult<()> {
+        if !self.leads.is_empty() {
+            let leads: Vec<(u32, &str)> = self.leads.iter().map(|(id, st)| (*id, st.as_str())).collect();
+            write_on(s, self.dry, leads.len(), async |s| {
+                callbacks::set_lead_status(s, &leads, self.only_cbhold).await
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the hopper rows; returns the callbacks whose lead got one.
+    pub(super) async fn write_hopper(&self, s: &mut Session) -> DbResult<HashSet<u32>> {
+        let mut inserted = HashSet::new();
+        for (status, rows) in &self.inserts {
+            let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
+            if self.dry {
+                inserted.extend(ids);
+            } else {
+                inserted.extend(hopper::insert(s, &ids, status).await?);
+            }
+        }
+        Ok(inserted)
+    }
+}
+
 impl Pass<'_> {
-    /// Runs a write unless this is a dry run, where it counts `planned` as done.
+    /// Runs a write on the pass's connection unless this is a dry run.
     async fn write<F>(&mut self, planned: usize, write: F) -> DbResult<u64>
     where
-        F: AsyncFnOnce(&mut crate::db::Session) -> DbResult<u64>,
+        F: AsyncFnOnce(&mut Session) -> DbResult<u64>,
     {
-        if self.is_dry() {
-            Ok(planned as u64)
-        } else {
-            write(&mut self.session).await
-        }
+        write_on(&mut self.session, self.options.dry_run, planned, write).await
     }
 
     /// Logs a standing condition once; counts it as noted when logged.
@@ -80,8 +130,9 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Applies a batch's decisions.
-    pub(super) async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<()> {
+    /// Applies a batch's decisions up to the claim; returns the writes that
+    /// follow it ([`Tail`]), to be made in order once the claim is done.
+    pub(super) async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<Tail> {
         let mut kills: Kills = HashMap::new();
         let mut limited = Vec::new();
         let mut live = Vec::new();
@@ -114,8 +165,19 @@ impl Pass<'_> {
         // (and the dialer dialed since): only a lead still in CBHOLD gets its
         // status, so a dialed lead is never made dialable again.
         let only_cbhold = phase == Phase::Pending || contended;
-        self.give_leads_their_status(&claimed, only_cbhold).await?;
-        self.feed(&claimed).await
+        let leads = claimed
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
+            .filter_map(|(r, _)| Some((r.lead.as_ref()?, r.lead_status.as_str())))
+            .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
+            .map(|(l, status)| (l.lead_id, status.to_string()))
+            .collect();
+        Ok(Tail {
+            leads,
+            only_cbhold,
+            inserts: self.plan_feed(&claimed),
+            dry: self.is_dry(),
+        })
     }
 
     /// DNC hits: lead status first, then every open callback of the lead.
@@ -228,38 +290,18 @@ impl Pass<'_> {
         Ok((live, false))
     }
 
-    /// ANYONE leads get their callback status and `called_since_last_reset='N'`
-    /// (`AST_VDhopper.pl` line 752); with `only_cbhold`, only leads still in
-    /// `CBHOLD`.
-    async fn give_leads_their_status(
-        &mut self,
-        claimed: &[(&CallbackRow, &Outcome)],
-        only_cbhold: bool,
-    ) -> DbResult<()> {
-        let leads: Vec<(u32, &str)> = claimed
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .filter_map(|(r, _)| Some((r.lead.as_ref()?, r.lead_status.as_str())))
-            .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
-            .map(|(l, status)| (l.lead_id, status))
-            .collect();
-        if !leads.is_empty() {
-            self.write(leads.len(), async |s| {
-                callbacks::set_lead_status(s, &leads, only_cbhold).await
-            })
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// The hopper: one row per lead, gates permitting; held ones are counted and logged.
-    async fn feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> DbResult<()> {
-        let mut inserts: HashMap<&'static str, Vec<&CallbackRow>> = HashMap::new();
+    /// The hopper rows to insert, one per lead, gates permitting (by hopper
+    /// status); held ones are counted and logged.
+    fn plan_feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> Vec<(&'static str, Vec<CallbackRow>)> {
+        let mut inserts: Vec<(&'static str, Vec<CallbackRow>)> = Vec::new();
         let mut leads_taken = HashSet::new();
         for (row, outcome) in claimed {
             match outcome {
                 Outcome::Anyone(Feed::Insert(status)) if leads_taken.insert(row.lead_id_or_zero()) => {
-                    inserts.entry(status).or_default().push(row);
+                    match inserts.iter_mut().find(|(s, _)| s == status) {
+                        Some((_, rows)) => rows.push((*row).clone()),
+                        None => inserts.push((status, vec![(*row).clone()])),
+                    }
                 }
                 Outcome::Anyone(Feed::Hold { gate, until }) => {
                     let message = match until {
@@ -278,22 +320,19 @@ impl Pass<'_> {
                 _ => {}
             }
         }
-        for (status, rows) in inserts {
-            let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
-            let inserted: HashSet<u32> = if self.is_dry() {
-                ids.iter().copied().collect()
-            } else {
-                hopper::insert(&mut self.session, &ids, status)
-                    .await?
-                    .into_iter()
-                    .collect()
-            };
-            self.summary.inserted += inserted.len() as u64;
+        inserts
+    }
+
+    /// Counts and logs what a batch's hopper insert did; the callbacks now
+    /// queued are watched, their standing outcomes forgotten.
+    pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
+        self.summary.inserted += inserted.len() as u64;
+        for (status, rows) in tail.inserts {
             for r in rows {
                 let (callback_id, lead_id) = (r.callback_id, r.lead_id_or_zero());
                 let list_id = r.list_id.unwrap_or_default();
                 if inserted.contains(&callback_id) {
-                    info!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, list_id, dry_run = self.is_dry(), "hopper: inserted {status}");
+                    info!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, list_id, dry_run = tail.dry, "hopper: inserted {status}");
                     self.memory.forget(callback_id);
                     self.queued.insert(lead_id, callback_id);
                 } else {
@@ -301,6 +340,5 @@ impl Pass<'_> {
                 }
             }
         }
-        Ok(())
     }
 }

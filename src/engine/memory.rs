@@ -41,6 +41,10 @@ struct Standing {
     gate: Option<&'static str>,
     /// The scan that found it.
     phase: Phase,
+    /// The pass that decided it then wrote its row (claimed it LIVE, gave its
+    /// lead the callback status, set TFHCCL): the version it was decided at
+    /// is gone, the next one found is taken as its own.
+    rewritten: bool,
 }
 
 /// What the standing outcomes add up to.
@@ -134,15 +138,29 @@ impl Memory {
     /// the same settings and not yet due to be decided again.
     pub fn still_stands(&self, found: &Found, settings: Option<u64>, now: NaiveDateTime) -> Option<Stands> {
         let s = self.standing.get(&found.callback_id)?;
-        (s.version == found.version && Some(s.settings) == settings && s.recheck_at > now).then_some(Stands {
-            note: s.note,
-            gate: s.gate,
-            recheck_at: s.recheck_at,
-        })
+        ((s.version == found.version || s.rewritten) && Some(s.settings) == settings && s.recheck_at > now).then_some(
+            Stands {
+                note: s.note,
+                gate: s.gate,
+                recheck_at: s.recheck_at,
+            },
+        )
     }
 
-    /// Remembers a standing outcome.
-    pub fn stand(&mut self, found: &Found, phase: Phase, settings: u64, stands: Stands) {
+    /// Takes the versions found for standing outcomes whose rows the engine
+    /// itself rewrote after deciding them (see `stand`).
+    pub fn adopt(&mut self, found: &[Found]) {
+        for f in found {
+            if let Some(s) = self.standing.get_mut(&f.callback_id).filter(|s| s.rewritten) {
+                s.version = f.version;
+                s.rewritten = false;
+            }
+        }
+    }
+
+    /// Remembers a standing outcome; `rewritten` when the engine writes the
+    /// row right after deciding it, so the version found next is its own.
+    pub fn stand(&mut self, found: &Found, phase: Phase, settings: u64, stands: Stands, rewritten: bool) {
         self.standing.insert(
             found.callback_id,
             Standing {
@@ -152,6 +170,7 @@ impl Memory {
                 note: stands.note,
                 gate: stands.gate,
                 phase,
+                rewritten,
             },
         );
     }

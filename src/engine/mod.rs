@@ -27,6 +27,7 @@ pub mod explain;
 mod memory;
 pub mod rules;
 mod run;
+mod sweep;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -43,6 +44,7 @@ use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
 use crate::manage::purge;
 use crate::model::{CallbackRow, Settings};
+use apply::Tail;
 use memory::{Memory, Note, Stands};
 use rules::{Context, Feed, OpeningCache, Outcome, Phase};
 
@@ -118,8 +120,8 @@ pub struct Engine {
     last_full_scan: Option<Instant>,
     /// When stale USERONLY callbacks were last looked for.
     last_move: Option<Instant>,
-    /// Whether the callbacks too old to repair were reported (once, at start).
-    reported_too_old: bool,
+    /// The sweep of the whole table for what the scans' windows leave out.
+    sweep: sweep::Sweep,
     /// Override container lines VICIdial ignores, already logged.
     logged_ignored: HashSet<(String, String)>,
     /// What the last look saw, to tell what changed since.
@@ -128,6 +130,8 @@ pub struct Engine {
     availability: AvailabilityConfig,
     /// The daily purge (opt-in), and when it last ran.
     purge: (PurgeConfig, purge::Schedule),
+    /// The index hint of the scans, once read ([`callbacks::time_hint`]).
+    hint: Option<&'static str>,
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -179,6 +183,8 @@ const MOVE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The state of one pass.
 struct Pass<'a> {
+    /// The database, for the second connection of a pass's writes.
+    db: Db,
     session: Session,
     clock: PassClock,
     options: PassOptions,
@@ -194,6 +200,11 @@ struct Pass<'a> {
     fingerprint: Option<u64>,
     /// Undialed callback leads with a hopper row (see [`Watch::queued`]).
     queued: &'a mut HashMap<u32, u32>,
+    /// The oldest due time the due scan pages from (the repair age; older
+    /// overdue callbacks are the sweep's).
+    oldest: NaiveDateTime,
+    /// The index hint of the scans ([`callbacks::time_hint`]).
+    hint: &'static str,
 }
 
 impl Engine {
@@ -206,11 +217,12 @@ impl Engine {
             zone: None,
             last_full_scan: None,
             last_move: None,
-            reported_too_old: false,
+            sweep: sweep::Sweep::default(),
             logged_ignored: HashSet::new(),
             watch: Watch::default(),
             availability: AvailabilityConfig::default(),
             purge: Default::default(),
+            hint: None,
         }
     }
 
@@ -233,6 +245,25 @@ impl Engine {
             self.last_full_scan = None;
         }
         result
+    }
+
+    /// Sweeps the whole table once ([`sweep`]): activates callbacks overdue
+    /// by more than the repair age, and (the first time) reports the LIVE
+    /// ANYONE ones too old to repair. The daemon does this a range a second;
+    /// `once` all at once, after its pass.
+    pub async fn sweep(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
+        let mut session = self.db.session().await?;
+        let probe = callbacks::probe(&mut session).await?;
+        let clock = self.clock(&mut session, options.at, &probe).await?;
+        let (oldest, days) = (self.oldest(clock.now), self.config.repair_max_age_days);
+        let overdue = self
+            .sweep
+            .step(&mut session, probe.newest_callback, oldest, days, usize::MAX)
+            .await?;
+        let mut pass = self.start(session, clock, options).await?;
+        let now = pass.clock.now;
+        pass.work_on(Scan::Due(now), Phase::Due, overdue, stop).await?;
+        Ok(pass.finish(None).0)
     }
 
     /// Makes the next tick a full pass (the settings changed, or changes may
@@ -266,9 +297,29 @@ impl Engine {
     }
 
     /// The start of a pass: its session, clock and state.
-    fn start<'a>(&'a mut self, session: Session, clock: PassClock, options: PassOptions) -> Pass<'a> {
+    async fn start<'a>(
+        &'a mut self,
+        mut session: Session,
+        clock: PassClock,
+        options: PassOptions,
+    ) -> DbResult<Pass<'a>> {
         self.memory.age_reports();
-        Pass {
+        let hint = match self.hint {
+            Some(hint) => hint,
+            None => {
+                let hint = callbacks::time_hint(&mut session).await?;
+                if hint.is_empty() {
+                    warn!(
+                        "vicidial_callbacks has no index on callback_time (VICIdial's schema has one): \
+                         every scan reads the whole table"
+                    );
+                }
+                *self.hint.insert(hint)
+            }
+        };
+        let oldest = self.oldest(clock.now);
+        Ok(Pass {
+            db: self.db.clone(),
             session,
             summary: Summary {
                 at: clock.now,
@@ -284,7 +335,9 @@ impl Engine {
             batch: self.config.batch_size,
             fingerprint: self.watch.settings,
             queued: &mut self.watch.queued,
-        }
+            oldest,
+            hint,
+        })
     }
 
     /// The oldest dialable time a callback may have to be repaired.
@@ -300,22 +353,10 @@ impl Engine {
         let config = self.config.clone();
         let (batch, limit) = (config.batch_size, config.max_per_pass);
         let oldest = self.oldest(clock.now);
-        if !self.reported_too_old {
-            let n = callbacks::count(&mut session, Scan::TooOld(oldest)).await?;
-            if n > 0 {
-                warn!(
-                    count = n,
-                    max_age_days = config.repair_max_age_days,
-                    "{n} LIVE ANYONE callbacks look undialed but became dialable before {oldest}: left alone \
-                     (engine.repair_max_age_days)"
-                );
-            }
-            self.reported_too_old = true;
-        }
         let changed_after = probe.utc.and_utc().timestamp() - 1;
         let move_due = self.move_due();
         let availability = self.availability.clone();
-        let mut pass = self.start(session, clock, options);
+        let mut pass = self.start(session, clock, options).await?;
         // Fresh settings: standing outcomes are compared with them.
         let settings = pass.settings().await?;
         let moving = settings
@@ -395,7 +436,15 @@ impl Engine {
         let mut edits_unsure = self.watch.edits_unsure;
         let mut next_due = self.watch.next_due;
         let tick_start = clock.now;
-        let mut pass = self.start(session, clock, PassOptions::default());
+        if self.sweep.due() {
+            let days = self.config.repair_max_age_days;
+            due.extend(
+                self.sweep
+                    .step(&mut session, probe.newest_callback, oldest, days, 1)
+                    .await?,
+            );
+        }
+        let mut pass = self.start(session, clock, PassOptions::default()).await?;
         if move_due {
             pass.move_stale_useronly(batch, &availability, stop).await?;
         }
@@ -551,11 +600,25 @@ impl Pass<'_> {
     async fn scan(&mut self, scan: Scan, limit: usize) -> DbResult<(Vec<Found>, HashSet<u32>)> {
         let (now, fingerprint, memory) = (self.clock.now, self.fingerprint, &*self.memory);
         let mut seen = HashSet::new();
+        let mut skipped = Vec::new();
         let mut skip = |f: &Found| {
             seen.insert(f.callback_id);
-            memory.still_stands(f, fingerprint, now).is_some()
+            let stands = memory.still_stands(f, fingerprint, now).is_some();
+            if stands {
+                skipped.push(*f);
+            }
+            stands
         };
-        let found = callbacks::scan(&mut self.session, scan, limit, &mut skip).await?;
+        // Due callbacks are dense in their window: a backlog pages down the
+        // index. Pending ones are sparse (most callbacks of the window are in
+        // the hopper or dialed): walking the index would read them all.
+        let (floor, hint) = match scan {
+            Scan::Due(_) => (self.oldest, self.hint),
+            Scan::DueSince(from, _) => (from, self.hint),
+            Scan::Pending(since) | Scan::TooOld(since) => (callbacks::pending_floor(since), ""),
+        };
+        let found = callbacks::scan(&mut self.session, scan, floor, hint, limit, &mut skip).await?;
+        self.memory.adopt(&skipped);
         Ok((found, seen))
     }
 
@@ -577,7 +640,10 @@ impl Pass<'_> {
     }
 
     /// Fetches the found callbacks in batches (those that still match the
-    /// scan) and processes each batch; a stop request ends it between batches.
+    /// scan) and processes each batch; a stop request ends it between
+    /// batches. The writes after each claim ([`apply::Tail`]) go on a second
+    /// connection, overlapping the next batches: the leads' status with the
+    /// next claim, the hopper rows with the reads after it.
     async fn work_through(
         &mut self,
         scan: Scan,
@@ -586,19 +652,67 @@ impl Pass<'_> {
         batch: usize,
         stop: &dyn Fn() -> bool,
     ) -> DbResult<()> {
+        let mut tails = None;
+        // A claimed batch whose leads are still to write, and one whose
+        // hopper rows are.
+        let (mut claimed, mut led): (Option<Tail>, Option<Tail>) = (None, None);
         for chunk in found.chunks(batch) {
             if stop() {
                 break;
             }
-            let ids: Vec<u32> = chunk.iter().map(|f| f.callback_id).collect();
-            let rows = callbacks::fetch(&mut self.session, scan, &ids).await?;
-            self.process(rows, phase, chunk).await?;
+            let tail_session = match &mut tails {
+                Some(s) => s,
+                None => tails.insert(self.db.session().await?),
+            };
+            let hopper = async {
+                match &led {
+                    Some(tail) => tail.write_hopper(tail_session).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (decided, inserted) = tokio::join!(self.read_and_decide(scan, phase, chunk), hopper);
+            if let (Some(tail), Some(inserted)) = (led.take(), inserted?) {
+                self.settle(tail, &inserted);
+            }
+            let leads = async {
+                match &claimed {
+                    Some(tail) => tail.write_leads(tail_session).await,
+                    None => Ok(()),
+                }
+            };
+            let (tail, written) = tokio::join!(self.apply(decided?, phase), leads);
+            written?;
+            led = claimed.take();
+            claimed = Some(tail?);
+        }
+        // The batches still in flight, in order.
+        let s = match &mut tails {
+            Some(s) => s,
+            None => return Ok(()),
+        };
+        if let Some(tail) = led {
+            let inserted = tail.write_hopper(s).await?;
+            self.settle(tail, &inserted);
+        }
+        if let Some(tail) = claimed {
+            tail.write_leads(s).await?;
+            let inserted = tail.write_hopper(s).await?;
+            self.settle(tail, &inserted);
         }
         Ok(())
     }
 
-    /// Decides and applies one batch; `found` gives the versions the rows were scanned at.
-    async fn process(&mut self, rows: Vec<CallbackRow>, phase: Phase, found: &[Found]) -> DbResult<()> {
+    /// Reads one batch (the found callbacks that still match the scan) and
+    /// its facts, and decides it; `found` gives the versions the rows were
+    /// scanned at.
+    async fn read_and_decide(
+        &mut self,
+        scan: Scan,
+        phase: Phase,
+        found: &[Found],
+    ) -> DbResult<Vec<(CallbackRow, Outcome)>> {
+        let ids: Vec<u32> = found.iter().map(|f| f.callback_id).collect();
+        let rows = callbacks::fetch(&mut self.session, scan, &ids).await?;
         let settings = self.settings().await?;
         let wanted = explain::wanted(&rows, settings);
         let facts = facts::gather(&mut self.session, self.clock.now, &wanted).await?;
@@ -617,7 +731,7 @@ impl Pass<'_> {
             })
             .collect();
         self.remember(&decided, phase, found);
-        self.apply(decided, phase).await
+        Ok(decided)
     }
 
     /// Remembers the outcomes that stand until their gate may open or their rows change.
@@ -651,8 +765,18 @@ impl Pass<'_> {
                     phase
                 }
             };
+            // The claim LIVE, the lead's callback status and TFHCCL rewrite
+            // the rows just decided (a pending one's lead only when stranded).
+            let rewritten = matches!(outcome, Outcome::Anyone(_) | Outcome::Limited { .. })
+                && (phase == Phase::Due
+                    || row
+                        .lead
+                        .as_ref()
+                        .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD")));
             match standing {
-                Some(stands) => self.memory.stand(f, scanned_by(stands.note), fingerprint, stands),
+                Some(stands) => self
+                    .memory
+                    .stand(f, scanned_by(stands.note), fingerprint, stands, rewritten),
                 None => self.memory.forget(row.callback_id),
             }
         }
