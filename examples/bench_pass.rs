@@ -270,7 +270,7 @@ async fn cron(server: &str, dir: &Path, n: u64, history: u64, plain: Duration) {
     println!(
         "cron peer: AST_VDhopper.pl -q {:.1} s for the same {n} (wall clock of one run of perl, {due} callbacks due by \
          its clock and the database's) (activated={live}, hopper rows={rows}, of them {anyone_in_hopper} the ANYONE \
-         callbacks' leads); daemon plain pass {:.3} s: ratio {:.1}x",
+         callbacks' leads); daemon plain pass {:.3} s: ratio {:.1}x (cron / daemon)",
         took.as_secs_f64(),
         plain.as_secs_f64(),
         took.as_secs_f64() / plain.as_secs_f64()
