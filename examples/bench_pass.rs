@@ -14,8 +14,14 @@
 //! `--history N` adds N old callbacks of N old leads (dialed LIVE ANYONE ones
 //! and INACTIVE ones, as a VICIdial site accumulates), so the scans run
 //! against a realistically large table.
+//!
+//! `--cron-peer DIR` (what `scripts/bench.sh --vicidial VICIDIAL_DIR` passes,
+//! DIR prepared by `scripts/cron-peer.sh`) also times VICIdial's own cron job,
+//! `AST_VDhopper.pl`, on the plain data generated the same way into a database
+//! of VICIdial's complete schema, and prints the ratio to the plain pass.
 
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, Pool};
@@ -42,11 +48,24 @@ async fn main() {
     let n = arg("--callbacks", 50_000);
     let batch = arg("--batch", 500) as usize;
     let history = arg("--history", 0);
+    let cron_peer = args
+        .iter()
+        .position(|a| a == "--cron-peer")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let server =
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
     println!("callbacks={n} (70% ANYONE) batch={batch} history={history}");
+    let mut plain = Duration::ZERO;
     for gated in [false, true] {
-        let pool = setup(&server, n, gated, history).await;
+        let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+        let data = Data {
+            db: DB,
+            schema,
+            vicidial_schema: false,
+            due_now: false,
+        };
+        let pool = setup(&server, &data, n, gated, history).await;
         let db = Db::new(Opts::from_url(&format!("{server}/{DB}")).unwrap());
         let mut engine = Engine::new(
             db.clone(),
@@ -63,6 +82,9 @@ async fn main() {
             .await
             .unwrap();
         let first = started.elapsed();
+        if !gated {
+            plain = first;
+        }
         let name = if gated { "gated" } else { "plain" };
         println!(
             "{name}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms \
@@ -91,18 +113,210 @@ async fn main() {
             .unwrap();
         pool.disconnect().await.unwrap();
     }
+    match cron_peer {
+        Some(dir) => cron(&server, &dir, n, history, plain).await,
+        None => println!(
+            "cron peer: not run (scripts/bench.sh --vicidial DIR, DIR a VICIdial source checkout, runs VICIdial's \
+             AST_VDhopper.pl on the same data and prints the ratio)"
+        ),
+    }
+}
+
+/// Where and how `setup` generates the data.
+struct Data<'a> {
+    db: &'a str,
+    /// The SQL creating the tables.
+    schema: String,
+    /// `schema` is VICIdial's own MySQL_AST_CREATE_tables.sql.
+    vicidial_schema: bool,
+    /// Every time moved so that the pass time, 2026-03-04 12:00:00, is the
+    /// database's NOW(): the callbacks are due by the clock, for the cron.
+    due_now: bool,
+}
+
+/// VICIdial's hopper cron job, `AST_VDhopper.pl` from the tree given to
+/// `scripts/cron-peer.sh` (which prepared `dir`), on the plain data: one run,
+/// timed as wall clock around the process, with what it did to the data.
+async fn cron(server: &str, dir: &Path, n: u64, history: u64, plain: Duration) {
+    let conf = std::fs::read_to_string(dir.join("astguiclient.conf")).unwrap();
+    let db = conf
+        .lines()
+        .find_map(|l| l.strip_prefix("VARDB_database => "))
+        .expect("VARDB_database in the peer's astguiclient.conf")
+        .trim()
+        .to_string();
+    let data = Data {
+        db: &db,
+        schema: std::fs::read_to_string(dir.join("MySQL_AST_CREATE_tables.sql")).unwrap(),
+        vicidial_schema: true,
+        due_now: true,
+    };
+    let pool = setup(server, &data, n, false, history).await;
+    let mut c = pool.get_conn().await.unwrap();
+    c.query_drop(format!("USE {db}")).await.unwrap();
+    // The cron compares callback_time with its host's clock (`$now_date`,
+    // AST_VDhopper.pl:135-145 and 573), and VICIdial assumes host and database
+    // agree: perl runs in the database's current offset from UTC, as a fixed
+    // zone, which then has no daylight saving, so `servers.local_gmt` is that
+    // offset (the cron adds an hour when its zone is in DST, AST_VDhopper.pl:450-452).
+    let offset: i64 = c
+        .query_first("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
+        .await
+        .unwrap()
+        .unwrap();
+    let offset = (offset as f64 / 15.0).round() as i64 * 15;
+    // A POSIX TZ: a name of three letters or more, then the hours west of UTC.
+    let tz = format!(
+        "DBT{}{}:{:02}",
+        if offset > 0 { "-" } else { "" },
+        offset.abs() / 60,
+        offset.abs() % 60
+    );
+    let host_now = std::process::Command::new("perl")
+        .args([
+            "-e",
+            "@t = localtime; printf('%04d-%02d-%02d %02d:%02d:%02d', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0])",
+        ])
+        .env("TZ", &tz)
+        .output()
+        .expect("perl runs");
+    let host_now = String::from_utf8_lossy(&host_now.stdout).to_string();
+    let skew: Option<i64> = c
+        .exec_first("SELECT TIMESTAMPDIFF(SECOND, NOW(), ?)", (host_now.as_str(),))
+        .await
+        .unwrap()
+        .flatten();
+    if skew.is_none_or(|s| s.abs() > 5) {
+        println!("cron peer: perl's clock under TZ={tz} reads {host_now:?}, not the database's time ({skew:?} s off)");
+    }
+    // The cron stops without a servers row for VARserver_ip
+    // (AST_VDhopper.pl:389-393); vd_server_logs 'Y' (the schema's default,
+    // MySQL_AST_CREATE_tables.sql:134) has it write its log files, as on a
+    // server (AST_VDhopper.pl:399, 3939-3950).
+    c.query_drop(format!(
+        "INSERT INTO servers (server_id, server_description, server_ip, active, local_gmt, vd_server_logs) \
+         VALUES ('BENCH', 'Benchmark', '127.0.0.1', 'Y', '{:.2}', 'Y')",
+        offset as f64 / 60.0
+    ))
+    .await
+    .unwrap();
+    let due: u64 = c
+        .query_first(format!(
+            "SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'ACTIVE' AND callback_time <= NOW() AND callback_id <= {n}"
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    // `-q`, as VICIdial's install guides put it in the crontab
+    // (docs/BASE_INSTALL.txt:466: `* * * * * /usr/share/astguiclient/AST_VDhopper.pl -q`).
+    let started = Instant::now();
+    let out = std::process::Command::new("perl")
+        .arg(dir.join("AST_VDhopper.pl"))
+        .arg("-q")
+        .env("TZ", &tz)
+        .output()
+        .expect("perl runs");
+    let took = started.elapsed();
+    if !out.status.success() {
+        println!(
+            "cron peer: AST_VDhopper.pl failed ({}) after {:.1} s: {}",
+            out.status,
+            took.as_secs_f64(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let grouped = |rows: Vec<(String, u64)>| {
+        rows.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let callbacks: Vec<(String, u64)> = c
+        .query(format!(
+            "SELECT CONCAT(recipient, ' ', status), COUNT(*) FROM vicidial_callbacks WHERE callback_id <= {n} \
+             GROUP BY recipient, status ORDER BY recipient, status"
+        ))
+        .await
+        .unwrap();
+    let live = callbacks
+        .iter()
+        .filter(|(k, _)| k.ends_with(" LIVE"))
+        .map(|(_, v)| v)
+        .sum::<u64>();
+    let hopper: Vec<(String, u64)> = c
+        .query(
+            "SELECT CONCAT('source ', IF(source = '', \"''\", source), ' ', status), COUNT(*) FROM vicidial_hopper \
+             GROUP BY source, status ORDER BY source, status",
+        )
+        .await
+        .unwrap();
+    let rows = hopper.iter().map(|(_, v)| v).sum::<u64>();
+    let leads: Vec<(String, u64)> = c
+        .query(format!(
+            "SELECT CONCAT(status, ' called_since_last_reset=', called_since_last_reset), COUNT(*) FROM vicidial_list \
+             WHERE lead_id <= {n} GROUP BY status, called_since_last_reset ORDER BY status, called_since_last_reset"
+        ))
+        .await
+        .unwrap();
+    // A hopper row per ANYONE callback, each for its own lead, once.
+    let anyone_in_hopper: u64 = c
+        .query_first(format!(
+            "SELECT COUNT(DISTINCT h.lead_id) FROM vicidial_hopper h JOIN vicidial_callbacks cb ON cb.lead_id = h.lead_id \
+             WHERE cb.callback_id <= {n} AND cb.recipient = 'ANYONE' AND h.source = 'C'"
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    println!(
+        "cron peer: AST_VDhopper.pl -q {:.1} s for the same {n} (wall clock of one run of perl, {due} callbacks due by \
+         its clock and the database's) (activated={live}, hopper rows={rows}, of them {anyone_in_hopper} the ANYONE \
+         callbacks' leads); daemon plain pass {:.3} s: ratio {:.1}x (cron / daemon)",
+        took.as_secs_f64(),
+        plain.as_secs_f64(),
+        took.as_secs_f64() / plain.as_secs_f64()
+    );
+    println!("cron peer: callbacks after its run: {}", grouped(callbacks));
+    println!("cron peer: their leads after its run: {}", grouped(leads));
+    println!("cron peer: hopper after its run: {}", grouped(hopper));
+    println!(
+        "cron peer: its output: {:?}; its log: {}",
+        String::from_utf8_lossy(&out.stdout).trim(),
+        dir.join("logs").display()
+    );
+    drop(c);
+    pool.get_conn()
+        .await
+        .unwrap()
+        .query_drop(format!("DROP DATABASE {db}"))
+        .await
+        .unwrap();
+    pool.disconnect().await.unwrap();
 }
 
 /// A fresh database with `n` leads and callbacks generated by MariaDB's
-/// sequence engine, all due at 09:00-09:59 on 2026-03-04.
-async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
+/// sequence engine, all due at 09:00-09:59 on 2026-03-04 (with `due_now`,
+/// the same hours before NOW() as those are before 12:00 that day).
+async fn setup(server: &str, data: &Data<'_>, n: u64, gated: bool, history: u64) -> Pool {
+    let db = data.db;
     let pool = Pool::new(Opts::from_url(server).unwrap());
     let mut c = pool.get_conn().await.unwrap();
-    c.query_drop(format!("DROP DATABASE IF EXISTS {DB}")).await.unwrap();
-    c.query_drop(format!("CREATE DATABASE {DB}")).await.unwrap();
-    c.query_drop(format!("USE {DB}")).await.unwrap();
-    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
-    c.query_drop(schema).await.unwrap();
+    c.query_drop(format!("DROP DATABASE IF EXISTS {db}")).await.unwrap();
+    c.query_drop(format!("CREATE DATABASE {db}")).await.unwrap();
+    c.query_drop(format!("USE {db}")).await.unwrap();
+    c.query_drop(data.schema.as_str()).await.unwrap();
+    if data.vicidial_schema {
+        // VICIdial's schema ships 7 sample leads (lead_id 1-7, list 101,
+        // MySQL_AST_CREATE_tables.sql:5655-5661), in the way of ours.
+        c.query_drop("DELETE FROM vicidial_list").await.unwrap();
+    }
+    // Every time below is `'...' + INTERVAL @shift SECOND`.
+    c.query_drop(if data.due_now {
+        "SET @shift = TIMESTAMPDIFF(SECOND, '2026-03-04 12:00:00', NOW())"
+    } else {
+        "SET @shift = 0"
+    })
+    .await
+    .unwrap();
     let (call_time, dnc, limit) = if gated {
         ("9am-9pm", "ENABLED", "PHONE_NUMBER")
     } else {
@@ -132,7 +346,7 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
         "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, first_name, \
          last_name, state, gmt_offset_now, vendor_lead_code, called_since_last_reset, last_local_call_time) \
          SELECT seq, 9001, 9001, 'CBHOLD', '1', CONCAT('312', LPAD(seq, 7, '0')), 'Pat', CONCAT('Lead', seq), 'IL', \
-                ELT(1 + seq % 4, '-5.00', '-6.00', '-7.00', '-10.00'), CONCAT('V', seq), 'Y', '2026-03-04 07:55:00' \
+                ELT(1 + seq % 4, '-5.00', '-6.00', '-7.00', '-10.00'), CONCAT('V', seq), 'Y', ('2026-03-04 07:55:00' + INTERVAL @shift SECOND) \
          FROM seq_1_to_{n}"
     ))
     .await
@@ -141,8 +355,8 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
         "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, callback_time, \
          user, recipient, lead_status) \
          SELECT seq, seq, 9001, 'BENCH', 'ACTIVE', \
-                IF(seq % 50 = 0, '2026-03-04 16:30:00', '2026-03-04 08:00:00'), \
-                '2026-03-04 09:00:00' + INTERVAL (seq % 3600) SECOND, '1001', \
+                IF(seq % 50 = 0, ('2026-03-04 16:30:00' + INTERVAL @shift SECOND), ('2026-03-04 08:00:00' + INTERVAL @shift SECOND)), \
+                ('2026-03-04 09:00:00' + INTERVAL @shift SECOND) + INTERVAL (seq % 3600) SECOND, '1001', \
                 IF(seq % 10 < 7, 'ANYONE', 'USERONLY'), 'CALLBK' \
          FROM seq_1_to_{n}"
     ))
@@ -152,7 +366,7 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
         c.query_drop(format!(
             "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, \
              called_since_last_reset, last_local_call_time) \
-             SELECT 1000000 + seq, 9001, 9001, 'NA', '1', CONCAT('212', LPAD(seq, 7, '0')), 'Y', '2025-06-01 10:00:00' \
+             SELECT 1000000 + seq, 9001, 9001, 'NA', '1', CONCAT('212', LPAD(seq, 7, '0')), 'Y', ('2025-06-01 10:00:00' + INTERVAL @shift SECOND) \
              FROM seq_1_to_{history}"
         ))
         .await
@@ -161,7 +375,7 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
             "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, \
              callback_time, user, recipient, lead_status) \
              SELECT 1000000 + seq, 1000000 + seq, 9001, 'BENCH', IF(seq % 3 = 0, 'INACTIVE', 'LIVE'), \
-                    '2025-05-01 10:00:00', '2025-05-02 10:00:00' + INTERVAL (seq % 300) DAY, '1001', \
+                    ('2025-05-01 10:00:00' + INTERVAL @shift SECOND), ('2025-05-02 10:00:00' + INTERVAL @shift SECOND) + INTERVAL (seq % 300) DAY, '1001', \
                     IF(seq % 10 < 7, 'ANYONE', 'USERONLY'), 'CALLBK' \
              FROM seq_1_to_{history}"
         ))
@@ -183,7 +397,7 @@ async fn setup(server: &str, n: u64, gated: bool, history: u64) -> Pool {
         .unwrap();
         c.query_drop(format!(
             "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
-             SELECT s.seq, 9001, '2026-03-04 08:00:00', CONCAT('312', LPAD(s.seq, 7, '0')), '1' \
+             SELECT s.seq, 9001, ('2026-03-04 08:00:00' + INTERVAL @shift SECOND), CONCAT('312', LPAD(s.seq, 7, '0')), '1' \
              FROM seq_1_to_{n} s JOIN seq_1_to_3 r WHERE s.seq % 100 = 3"
         ))
         .await
