@@ -2,23 +2,29 @@
 //! MariaDB. Run it with `scripts/bench.sh` (which starts the server), e.g.
 //! `scripts/bench.sh --callbacks 50000`.
 //!
-//! It measures three passes on freshly generated data:
+//! It measures one pass on freshly generated data, in three cases:
 //! - `plain`: every gate open (24hours call time, no DNC, no limit);
-//! - `gated`: DNC check on (internal and campaign lists, 2% of numbers listed),
-//!   the 24-hour limit on (by phone number), a 9am-9pm call time with leads
-//!   in four time zones (some outside their hours: held), hours block;
-//! - `second`: the pass right after (held callbacks are decided once more);
-//! - `idle`: the pass after that, with nothing left to do, which is what the
-//!   daemon pays every poll interval while callbacks are held.
+//! - `dnc`: the performance issue's case: the DNC check on (`callback_dnc`,
+//!   internal and campaign lists, 2% of the numbers listed), every other
+//!   gate open;
+//! - `gated`: the DNC check, the 24-hour limit on (by phone number), a
+//!   9am-9pm call time with leads in four time zones (some outside their
+//!   hours: held), an hours block;
 //!
-//! `--history N` adds N old callbacks of N old leads (dialed LIVE ANYONE ones
-//! and INACTIVE ones, as a VICIdial site accumulates), so the scans run
-//! against a realistically large table.
+//! and after each, `second`: the pass right after (held callbacks are
+//! decided once more), and `idle`: the pass after that, with nothing left to
+//! do, which is what the daemon pays every full pass while callbacks are held.
+//!
+//! `--history N` (default: as many as `--callbacks`) adds N old callbacks of
+//! N old leads (dialed LIVE ANYONE ones and INACTIVE ones, as a VICIdial site
+//! accumulates), so the scans run against a realistically large table.
 //!
 //! `--cron-peer DIR` (what `scripts/bench.sh --vicidial VICIDIAL_DIR` passes,
 //! DIR prepared by `scripts/cron-peer.sh`) also times VICIdial's own cron job,
-//! `AST_VDhopper.pl`, on the plain data generated the same way into a database
-//! of VICIdial's complete schema, and prints the ratio to the plain pass.
+//! `AST_VDhopper.pl`, on the `plain` and `dnc` data generated the same way
+//! into a database of VICIdial's complete schema, and prints the ratios to
+//! the daemon's passes. (The `gated` case depends on the hour for the cron,
+//! which runs by the clock.)
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -47,7 +53,7 @@ async fn main() {
     };
     let n = arg("--callbacks", 50_000);
     let batch = arg("--batch", 500) as usize;
-    let history = arg("--history", 0);
+    let history = arg("--history", n);
     let cron_peer = args
         .iter()
         .position(|a| a == "--cron-peer")
@@ -56,8 +62,8 @@ async fn main() {
     let server =
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
     println!("callbacks={n} (70% ANYONE) batch={batch} history={history}");
-    let mut plain = Duration::ZERO;
-    for gated in [false, true] {
+    let mut passes = Vec::new();
+    for case in [Case::Plain, Case::Dnc, Case::Gated] {
         let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
         let data = Data {
             db: DB,
@@ -65,7 +71,7 @@ async fn main() {
             vicidial_schema: false,
             due_now: false,
         };
-        let pool = setup(&server, &data, n, gated, history).await;
+        let pool = setup(&server, &data, n, case, history).await;
         let db = Db::new(Opts::from_url(&format!("{server}/{DB}")).unwrap());
         let mut engine = Engine::new(
             db.clone(),
@@ -82,13 +88,11 @@ async fn main() {
             .await
             .unwrap();
         let first = started.elapsed();
-        if !gated {
-            plain = first;
-        }
-        let name = if gated { "gated" } else { "plain" };
+        passes.push((case, first));
         println!(
-            "{name}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms \
+            "{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms \
              (wall clock around Engine::pass and around each statement): {s}",
+            case.name(),
             first.as_secs_f64(),
             n as f64 / first.as_secs_f64(),
             vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0
@@ -100,7 +104,8 @@ async fn main() {
                 .await
                 .unwrap();
             println!(
-                "{name} {label}: {:.1} ms: {s}",
+                "{} {label}: {:.1} ms: {s}",
+                case.name(),
                 started.elapsed().as_secs_f64() * 1000.0
             );
         }
@@ -114,11 +119,33 @@ async fn main() {
         pool.disconnect().await.unwrap();
     }
     match cron_peer {
-        Some(dir) => cron(&server, &dir, n, history, plain).await,
+        Some(dir) => {
+            for (case, daemon) in passes.into_iter().filter(|(c, _)| *c != Case::Gated) {
+                cron(&server, &dir, n, history, case, daemon).await;
+            }
+        }
         None => println!(
             "cron peer: not run (scripts/bench.sh --vicidial DIR, DIR a VICIdial source checkout, runs VICIdial's \
              AST_VDhopper.pl on the same data and prints the ratio)"
         ),
+    }
+}
+
+/// The benchmark's cases (see the module's doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Case {
+    Plain,
+    Dnc,
+    Gated,
+}
+
+impl Case {
+    fn name(self) -> &'static str {
+        match self {
+            Case::Plain => "plain",
+            Case::Dnc => "dnc",
+            Case::Gated => "gated",
+        }
     }
 }
 
@@ -135,9 +162,10 @@ struct Data<'a> {
 }
 
 /// VICIdial's hopper cron job, `AST_VDhopper.pl` from the tree given to
-/// `scripts/cron-peer.sh` (which prepared `dir`), on the plain data: one run,
-/// timed as wall clock around the process, with what it did to the data.
-async fn cron(server: &str, dir: &Path, n: u64, history: u64, plain: Duration) {
+/// `scripts/cron-peer.sh` (which prepared `dir`), on the data of one case:
+/// one run, timed as wall clock around the process, with what it did to the
+/// data, and its ratio to the daemon's pass over the same.
+async fn cron(server: &str, dir: &Path, n: u64, history: u64, case: Case, daemon: Duration) {
     let conf = std::fs::read_to_string(dir.join("astguiclient.conf")).unwrap();
     let db = conf
         .lines()
@@ -151,7 +179,7 @@ async fn cron(server: &str, dir: &Path, n: u64, history: u64, plain: Duration) {
         vicidial_schema: true,
         due_now: true,
     };
-    let pool = setup(server, &data, n, false, history).await;
+    let pool = setup(server, &data, n, case, history).await;
     let mut c = pool.get_conn().await.unwrap();
     c.query_drop(format!("USE {db}")).await.unwrap();
     // The cron compares callback_time with its host's clock (`$now_date`,
@@ -267,19 +295,20 @@ async fn cron(server: &str, dir: &Path, n: u64, history: u64, plain: Duration) {
         .await
         .unwrap()
         .unwrap();
+    let case = case.name();
     println!(
-        "cron peer: AST_VDhopper.pl -q {:.1} s for the same {n} (wall clock of one run of perl, {due} callbacks due by \
-         its clock and the database's) (activated={live}, hopper rows={rows}, of them {anyone_in_hopper} the ANYONE \
-         callbacks' leads); daemon plain pass {:.3} s: ratio {:.1}x (cron / daemon)",
+        "cron peer, {case}: AST_VDhopper.pl -q {:.1} s for the same {n} (wall clock of one run of perl, {due} callbacks \
+         due by its clock and the database's) (activated={live}, hopper rows={rows}, of them {anyone_in_hopper} the \
+         ANYONE callbacks' leads); daemon {case} pass {:.3} s: ratio {:.1}x (cron / daemon)",
         took.as_secs_f64(),
-        plain.as_secs_f64(),
-        took.as_secs_f64() / plain.as_secs_f64()
+        daemon.as_secs_f64(),
+        took.as_secs_f64() / daemon.as_secs_f64()
     );
-    println!("cron peer: callbacks after its run: {}", grouped(callbacks));
-    println!("cron peer: their leads after its run: {}", grouped(leads));
-    println!("cron peer: hopper after its run: {}", grouped(hopper));
+    println!("cron peer, {case}: callbacks after its run: {}", grouped(callbacks));
+    println!("cron peer, {case}: their leads after its run: {}", grouped(leads));
+    println!("cron peer, {case}: hopper after its run: {}", grouped(hopper));
     println!(
-        "cron peer: its output: {:?}; its log: {}",
+        "cron peer, {case}: its output: {:?}; its log: {}",
         String::from_utf8_lossy(&out.stdout).trim(),
         dir.join("logs").display()
     );
@@ -296,7 +325,7 @@ async fn cron(server: &str, dir: &Path, n: u64, history: u64, plain: Duration) {
 /// A fresh database with `n` leads and callbacks generated by MariaDB's
 /// sequence engine, all due at 09:00-09:59 on 2026-03-04 (with `due_now`,
 /// the same hours before NOW() as those are before 12:00 that day).
-async fn setup(server: &str, data: &Data<'_>, n: u64, gated: bool, history: u64) -> Pool {
+async fn setup(server: &str, data: &Data<'_>, n: u64, case: Case, history: u64) -> Pool {
     let db = data.db;
     let pool = Pool::new(Opts::from_url(server).unwrap());
     let mut c = pool.get_conn().await.unwrap();
@@ -317,10 +346,11 @@ async fn setup(server: &str, data: &Data<'_>, n: u64, gated: bool, history: u64)
     })
     .await
     .unwrap();
-    let (call_time, dnc, limit) = if gated {
-        ("9am-9pm", "ENABLED", "PHONE_NUMBER")
-    } else {
-        ("24hours", "DISABLED", "DISABLED")
+    let gated = case == Case::Gated;
+    let (call_time, dnc, limit) = match case {
+        Case::Plain => ("24hours", "DISABLED", "DISABLED"),
+        Case::Dnc => ("24hours", "ENABLED", "DISABLED"),
+        Case::Gated => ("9am-9pm", "ENABLED", "PHONE_NUMBER"),
     };
     c.query_drop(format!(
         "INSERT INTO vicidial_campaigns (campaign_id, campaign_name, active, local_call_time, scheduled_callbacks, \
@@ -382,8 +412,8 @@ async fn setup(server: &str, data: &Data<'_>, n: u64, gated: bool, history: u64)
         .await
         .unwrap();
     }
-    if gated {
-        // 2% of the numbers on DNC lists, 1% over the 24-hour limit.
+    if case != Case::Plain {
+        // 2% of the numbers on DNC lists.
         c.query_drop(format!(
             "INSERT INTO vicidial_dnc (phone_number) SELECT CONCAT('312', LPAD(seq, 7, '0')) FROM seq_1_to_{n} WHERE seq % 100 = 1"
         ))
@@ -395,6 +425,9 @@ async fn setup(server: &str, data: &Data<'_>, n: u64, gated: bool, history: u64)
         ))
         .await
         .unwrap();
+    }
+    if gated {
+        // 1% over the 24-hour limit.
         c.query_drop(format!(
             "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
              SELECT s.seq, 9001, ('2026-03-04 08:00:00' + INTERVAL @shift SECOND), CONCAT('312', LPAD(s.seq, 7, '0')), '1' \

@@ -478,17 +478,18 @@ async fn snapshot(db: &TestDb) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<S
     )
 }
 
-/// A backlog larger than a scan page, with more callbacks at one second than
-/// a page holds: the scan pages down the `callback_time` index and reads the
-/// rows of a second a page ends in by id, so every due callback is found
-/// once, oldest first (ties by id), and one pass delivers them all.
+/// A backlog larger than a scan's span, with more callbacks at one second
+/// than a span holds: read with the index hint or without, every due
+/// callback is found once, oldest first (ties by id), and one pass delivers
+/// them all.
 #[tokio::test]
 async fn a_backlog_with_thousands_due_in_one_second_is_scanned_whole_in_order() {
     use vicidial_callbackd::db::callbacks::{self, Scan, TIME_INDEX};
     let db = TestDb::new("backlog").await;
-    let n = 6000;
+    let n = 8000;
     db.bulk(n).await;
-    // 4,500 of them in the same second, the rest spread over the hour.
+    // 6,000 of them in the same second (more than a span), the rest spread
+    // over the hour.
     db.exec("UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 30 MINUTE WHERE callback_id % 4 <> 0")
         .await;
     let expected: Vec<u32> = db

@@ -160,15 +160,19 @@ pub struct Found {
     pub version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
 }
 
-/// Rows read per page of a scan.
+/// Leads per statement of the queued watch list.
 const PAGE: usize = 2000;
+
+/// Entries of the `callback_time` index one statement of a scan covers.
+const SPAN: u64 = 5000;
 
 /// The index VICIdial gives `callback_time` (`MySQL_AST_CREATE_tables.sql`
 /// line 1613, `index (callback_time)`, named after its column).
 pub const TIME_INDEX: &str = "FORCE INDEX (callback_time)";
 
 /// The hint for [`scan`]: [`TIME_INDEX`] when the table has that index
-/// (without it a scan reads the whole table for every page: slow, not wrong).
+/// (without it every statement of a scan reads the whole table: slow, not
+/// wrong).
 pub async fn time_hint(s: &mut Session) -> DbResult<&'static str> {
     Ok(
         if super::schema::has_index(s, "vicidial_callbacks", "callback_time").await? {
@@ -180,18 +184,17 @@ pub async fn time_hint(s: &mut Session) -> DbResult<&'static str> {
 }
 
 /// The callbacks a scan matches with `callback_time` from `floor` on, oldest
-/// first, leaving out those `skip` says are known and unchanged, until
-/// `limit` are found. Rows that stay due for ever (bad data, waiting ones)
-/// therefore cannot hide newer ones however many there are.
+/// first (ties by id), leaving out those `skip` says are known and
+/// unchanged, until `limit` are found. Rows that stay due for ever (bad
+/// data, waiting ones) therefore cannot hide newer ones however many there
+/// are.
 ///
-/// The first page is left to the optimizer: when little matches (the
-/// daemon's steady state) it reads the few rows by whichever index is
-/// cheapest. A full first page means many match (a backlog): the next pages
-/// walk the `callback_time` index (`hint`, [`TIME_INDEX`] when the table has
-/// it), each stopping after [`PAGE`] rows, so no statement reads and sorts
-/// the whole backlog again. MyISAM's secondary index does not hold the
-/// primary key, so the rows of the `callback_time` a full page ends in are
-/// read by `callback_id` on their own.
+/// The window is read [`SPAN`] rows of the `callback_time` index at a time
+/// (`hint`, [`TIME_INDEX`] when the table has it): where a span ends is read
+/// from the index alone, then the span's rows are matched and sorted. Every
+/// statement reads at most a span, however many callbacks match (a backlog)
+/// or how few, and however large the table's history; a second with more
+/// rows than a span is read whole, on its own.
 pub async fn scan(
     s: &mut Session,
     scan: Scan,
@@ -200,82 +203,70 @@ pub async fn scan(
     limit: usize,
     skip: &mut dyn FnMut(&Found) -> bool,
 ) -> DbResult<Vec<Found>> {
-    let columns = "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time";
-    let (from_where, params) = scan.sql("");
-    let first =
-        format!("{columns} {from_where} AND cb.callback_time >= ? ORDER BY cb.callback_time, cb.callback_id LIMIT ?");
-    let ties = format!(
-        "{columns} {from_where} AND cb.callback_time = ? AND cb.callback_id > ? ORDER BY cb.callback_id LIMIT ?"
-    );
-    let (from_where, _) = scan.sql(hint);
-    let next = format!("{columns} {from_where} AND cb.callback_time > ? ORDER BY cb.callback_time LIMIT ?");
-    let read = |row| {
-        let mut r = RowReader::new(row);
-        let found = Found {
-            callback_id: r.uint(0).unwrap_or_default() as u32,
-            version: (r.datetime(1), r.datetime(2)),
-        };
-        (found, r.datetime(3))
+    let (from_where, params) = scan.sql(hint);
+    let select = format!("SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where}");
+    // Where the window ends, when it does: the index is read no further.
+    let upper = match scan {
+        Scan::Due(now) | Scan::DueSince(_, now) => Some(now),
+        Scan::Pending(_) | Scan::TooOld(_) => None,
     };
     let mut found = Vec::new();
-    // Takes a row; true once `limit` are found.
-    let mut take = |found: &mut Vec<Found>, f: Found| {
-        if !skip(&f) {
-            found.push(f);
-        }
-        found.len() >= limit
-    };
-    let mut page = params.clone();
-    page.extend([floor.into(), (PAGE as u64).into()]);
-    let rows = s.select(&first, page).await?;
-    let mut full = rows.len() >= PAGE;
-    // The last row taken: the next ones come after it.
-    let mut last: Option<(NaiveDateTime, u32)> = None;
-    for (f, t) in rows.into_iter().map(read) {
-        last = t.map(|t| (t, f.callback_id));
-        if take(&mut found, f) {
-            return Ok(found);
-        }
-    }
-    while full {
-        let Some((time, mut after_id)) = last else {
-            return Ok(found);
+    // The next span starts at `from`, included or not.
+    let (mut from, mut included) = (floor, true);
+    loop {
+        let op = if included { ">=" } else { ">" };
+        let mut bounds = vec![Value::from(from)];
+        bounds.extend(upper.map(Value::from));
+        let end = s
+            .select(
+                &format!(
+                    "SELECT callback_time FROM vicidial_callbacks {hint} WHERE callback_time {op} ? {} \
+                     ORDER BY callback_time LIMIT 1 OFFSET {SPAN}",
+                    if upper.is_some() { "AND callback_time <= ?" } else { "" }
+                ),
+                bounds,
+            )
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|row| RowReader::new(row).datetime(0));
+        let (span, values, next) = match end {
+            // The rest of the window.
+            None => (format!("cb.callback_time {op} ?"), vec![from], None),
+            Some(end) if end > from => (
+                format!("cb.callback_time {op} ? AND cb.callback_time < ?"),
+                vec![from, end],
+                Some((end, true)),
+            ),
+            // More rows in one second than a span: that second alone.
+            Some(end) => ("cb.callback_time = ?".to_string(), vec![end], Some((end, false))),
         };
-        // The rest of the rows at `time`, by id.
-        loop {
-            let mut page = params.clone();
-            page.extend([time.into(), after_id.into(), (PAGE as u64).into()]);
-            let rows = s.select(&ties, page).await?;
-            let n = rows.len();
-            for (f, _) in rows.into_iter().map(read) {
-                after_id = f.callback_id;
-                if take(&mut found, f) {
+        let mut page = params.clone();
+        page.extend(values.into_iter().map(Value::from));
+        let rows = s
+            .select(
+                &format!("{select} AND {span} ORDER BY cb.callback_time, cb.callback_id"),
+                page,
+            )
+            .await?;
+        for row in rows {
+            let mut r = RowReader::new(row);
+            let f = Found {
+                callback_id: r.uint(0).unwrap_or_default() as u32,
+                version: (r.datetime(1), r.datetime(2)),
+            };
+            if !skip(&f) {
+                found.push(f);
+                if found.len() >= limit {
                     return Ok(found);
                 }
             }
-            if n < PAGE {
-                break;
-            }
         }
-        // Then the rows after `time`, down the index; the rows at the time a
-        // full page ends in are left to the next round's read by id.
-        let mut page = params.clone();
-        page.extend([time.into(), (PAGE as u64).into()]);
-        let rows: Vec<_> = s.select(&next, page).await?.into_iter().map(read).collect();
-        full = rows.len() >= PAGE;
-        let end = rows.last().and_then(|(_, t)| *t);
-        for (f, t) in rows {
-            if full && t == end {
-                break;
-            }
-            if take(&mut found, f) {
-                return Ok(found);
-            }
+        match next {
+            Some(next) => (from, included) = next,
+            None => return Ok(found),
         }
-        // Every row at the page's last time is read by id next round.
-        last = end.map(|t| (t, 0));
     }
-    Ok(found)
 }
 
 /// In one `callback_id` range: the open callbacks due before `floor` (the
@@ -430,13 +421,16 @@ impl Changed {
 
 /// Open callbacks (`ACTIVE`, `TFHCCL`, `LIVE`) whose row changed at or after
 /// a Unix time (`modify_date`): edited ones, conversions, ones made LIVE by
-/// another process. One pass over the status index, no join.
-pub async fn changed(s: &mut Session, after: i64) -> DbResult<Changed> {
+/// another process. No join, and only rows with `callback_time` from `floor`
+/// on (the scans' windows; the sweep looks at the rest), so the index range
+/// follows the window, not the table's history.
+pub async fn changed(s: &mut Session, after: i64, floor: NaiveDateTime) -> DbResult<Changed> {
     let rows = s
         .select(
             "SELECT callback_id, status, modify_date FROM vicidial_callbacks \
-             WHERE status IN ('ACTIVE','TFHCCL','LIVE') AND UNIX_TIMESTAMP(modify_date) >= ?",
-            vec![after.into()],
+             WHERE status IN ('ACTIVE','TFHCCL','LIVE') AND UNIX_TIMESTAMP(modify_date) >= ? \
+               AND callback_time >= ?",
+            vec![after.into(), floor.into()],
         )
         .await?;
     Ok(Changed::read(rows))

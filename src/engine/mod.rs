@@ -14,6 +14,12 @@
 //!    (by `callback_id`), their ANYONE leads get their callback status, and
 //!    they go through the same gates into the hopper.
 //!
+//! Steps 2 and 3 page `callback_time` from the repair age on (step 2 from
+//! the longest hours block before it). What lies before those windows is
+//! `sweep`'s: the whole table in short primary-key ranges, one every ten
+//! seconds while the daemon runs, for callbacks overdue by more than the repair age
+//! (activated) and, once, the count of those too old to repair.
+//!
 //! The code: this file runs a pass; gathering facts and deciding are
 //! [`rules`] (pure) and `db::facts`; [`apply`](self) writes in the crash-safe
 //! order below; `memory` keeps standing outcomes and what was logged.
@@ -21,6 +27,8 @@
 //! The writes of one batch are ordered so that a crash between any two of
 //! them leaves a state step 2 completes on the next pass: claim LIVE, then
 //! the lead's status, then the hopper row; DNC kills change the lead first.
+//! The writes after a claim go on a second connection while the next batch
+//! is read and claimed; each batch's own writes stay in that order.
 
 mod apply;
 pub mod explain;
@@ -249,7 +257,7 @@ impl Engine {
 
     /// Sweeps the whole table once ([`sweep`]): activates callbacks overdue
     /// by more than the repair age, and (the first time) reports the LIVE
-    /// ANYONE ones too old to repair. The daemon does this a range a second;
+    /// ANYONE ones too old to repair. The daemon does this a range every ten seconds;
     /// `once` all at once, after its pass.
     pub async fn sweep(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
         let mut session = self.db.session().await?;
@@ -370,11 +378,11 @@ impl Engine {
             .await?
             .into_iter()
             .collect();
-        // Due ones first: a callback coming due never waits behind the
-        // longer look at every pending one.
+        // Pending ones first: the due ones this pass makes LIVE are decided
+        // here already, and a backlog of them is not read twice.
         for (scan, phase) in [
-            (Scan::Due(pass.clock.now), Phase::Due),
             (Scan::Pending(oldest), Phase::Pending),
+            (Scan::Due(pass.clock.now), Phase::Due),
         ] {
             let (found, seen) = pass.scan(scan, limit).await?;
             if found.len() < limit {
@@ -473,7 +481,8 @@ impl Engine {
         edits_unsure |= written_changed && !unexplained;
         let edit_scan = (written_changed && unexplained) || (edits_unsure && hidden_due);
         if edit_scan {
-            let changed = callbacks::changed(&mut pass.session, changed_after).await?;
+            let changed =
+                callbacks::changed(&mut pass.session, changed_after, callbacks::pending_floor(oldest)).await?;
             changed_after = probe.utc.and_utc().timestamp() - 1;
             due.extend(changed.due);
             pending.extend(changed.live);
@@ -609,15 +618,12 @@ impl Pass<'_> {
             }
             stands
         };
-        // Due callbacks are dense in their window: a backlog pages down the
-        // index. Pending ones are sparse (most callbacks of the window are in
-        // the hopper or dialed): walking the index would read them all.
-        let (floor, hint) = match scan {
-            Scan::Due(_) => (self.oldest, self.hint),
-            Scan::DueSince(from, _) => (from, self.hint),
-            Scan::Pending(since) | Scan::TooOld(since) => (callbacks::pending_floor(since), ""),
+        let floor = match scan {
+            Scan::Due(_) => self.oldest,
+            Scan::DueSince(from, _) => from,
+            Scan::Pending(since) | Scan::TooOld(since) => callbacks::pending_floor(since),
         };
-        let found = callbacks::scan(&mut self.session, scan, floor, hint, limit, &mut skip).await?;
+        let found = callbacks::scan(&mut self.session, scan, floor, self.hint, limit, &mut skip).await?;
         self.memory.adopt(&skipped);
         Ok((found, seen))
     }
