@@ -31,6 +31,10 @@ use std::time::{Duration, Instant};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Pool};
 
+#[path = "support/server.rs"]
+mod server;
+use server::{cpu_seconds, mariadb_pid};
+
 const DB: &str = "callbackd_bench_daemon";
 
 #[tokio::main]
@@ -182,29 +186,6 @@ fn start(bin: &str, url: &str, log: &std::path::Path) -> Child {
 fn sigterm(child: &mut Child) {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
-}
-
-async fn mariadb_pid(c: &mut Conn) -> u32 {
-    let path: String = c.query_first("SELECT @@pid_file").await.unwrap().unwrap();
-    let dir: String = c.query_first("SELECT @@datadir").await.unwrap().unwrap();
-    let path = if path.starts_with('/') {
-        path
-    } else {
-        format!("{dir}/{path}")
-    };
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (the benchmark needs a local server)"))
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// CPU seconds (user + system) a process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    ticks as f64 / 100.0
 }
 
 fn peak_rss_kb(pid: u32) -> u64 {

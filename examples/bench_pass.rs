@@ -31,6 +31,9 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, Pool};
+
+#[path = "support/server.rs"]
+mod server;
 use vicidial_callbackd::config::EngineConfig;
 use vicidial_callbackd::db::Db;
 use vicidial_callbackd::engine::{Engine, PassOptions};
@@ -81,21 +84,26 @@ async fn main() {
             },
         );
         let at = Some(chrono::NaiveDateTime::parse_from_str("2026-03-04 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap());
+        let mariadb = server::mariadb_pid(&mut pool.get_conn().await.unwrap()).await;
         vicidial_callbackd::db::longest_statement_us(true);
+        let cpu = server::cpu_seconds(mariadb);
         let started = Instant::now();
         let s = engine
             .pass(PassOptions { at, dry_run: false }, &|| false)
             .await
             .unwrap();
         let first = started.elapsed();
+        let cpu = server::cpu_seconds(mariadb) - cpu;
         passes.push((case, first));
         println!(
-            "{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms \
-             (wall clock around Engine::pass and around each statement): {s}",
+            "{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms, MariaDB busy {:.2} s of CPU \
+             ({:.2} cores) (wall clock around Engine::pass and around each statement, /proc/<mariadbd>/stat): {s}",
             case.name(),
             first.as_secs_f64(),
             n as f64 / first.as_secs_f64(),
-            vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0
+            vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0,
+            cpu,
+            cpu / first.as_secs_f64()
         );
         for label in ["second", "idle"] {
             let started = Instant::now();

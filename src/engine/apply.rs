@@ -1,6 +1,6 @@
 //! Applying a batch's decisions, in the crash-safe order the engine's doc
-//! gives: DNC kills (lead first), 24-hour holds, the claim LIVE, the leads'
-//! callback status, then the hopper. Every write is a conditional statement
+//! gives: 24-hour holds, the claim LIVE, DNC kills (lead first; their
+//! callbacks are not claimed), the leads' callback status, then the hopper. Every write is a conditional statement
 //! whose affected-row count is checked; a dry run logs and writes nothing.
 //!
 //! The writes after the claim (a batch's [`Tail`]) go on a second
@@ -22,7 +22,7 @@ use crate::manage::availability::move_unavailable;
 use crate::model::CallbackRow;
 
 /// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
-type Kills<'r> = HashMap<&'static str, (Vec<u32>, Vec<(&'r CallbackRow, DncList)>)>;
+type Kills = HashMap<&'static str, (Vec<u32>, Vec<(CallbackRow, DncList)>)>;
 
 /// Runs a write unless this is a dry run, where it counts `planned` as done.
 async fn write_on<F>(s: &mut Session, dry: bool, planned: usize, write: F) -> DbResult<u64>
@@ -32,9 +32,14 @@ where
     if dry { Ok(planned as u64) } else { write(s).await }
 }
 
-/// The writes of a claimed batch that follow its claim: the leads' callback
-/// status, then the hopper rows.
+/// The writes of a claimed batch that follow its claim: DNC kills (leads
+/// first), the leads' callback status, then the hopper rows.
 pub(super) struct Tail {
+    /// DNC hits: their leads and callbacks are not claimed, so they are
+    /// killed beside the claim of the others, on the writes' connection.
+    kills: Kills,
+    /// Callbacks the kills set DEAD.
+    dead: u64,
     /// ANYONE leads and the status their callback gives them.
     leads: Vec<(u32, String)>,
     /// Only leads still in `CBHOLD` get it (see [`Pass::apply`]).
@@ -45,9 +50,16 @@ pub(super) struct Tail {
 }
 
 impl Tail {
-    /// Gives the leads their callback status and `called_since_last_reset='N'`
-    /// (`AST_VDhopper.pl` line 752).
-    pub(super) async fn write_leads(&self, s: &mut Session) -> DbResult<()> {
+    /// Kills the DNC hits (lead status first, then every open callback of
+    /// the lead), then gives the leads their callback status and
+    /// `called_since_last_reset='N'` (`AST_VDhopper.pl` line 752).
+    pub(super) async fn write_leads(&mut self, s: &mut Session) -> DbResult<()> {
+        for (lead_status, (lead_ids, hits)) in &self.kills {
+            self.dead += write_on(s, self.dry, hits.len(), async |s| {
+                callbacks::kill(s, lead_ids, lead_status).await
+            })
+            .await?;
+        }
         if !self.leads.is_empty() {
             let leads: Vec<(u32, &str)> = self.leads.iter().map(|(id, st)| (*id, st.as_str())).collect();
             write_on(s, self.dry, leads.len(), async |s| {
@@ -143,7 +155,7 @@ impl Pass<'_> {
                 Outcome::Kill(list) => {
                     let entry = kills.entry(list.lead_status()).or_default();
                     entry.0.push(row.lead_id_or_zero());
-                    entry.1.push((row, list.clone()));
+                    entry.1.push((row.clone(), list.clone()));
                 }
                 Outcome::Limited { .. } => limited.push(row),
                 Outcome::Dialed => debug!(
@@ -154,7 +166,6 @@ impl Pass<'_> {
                 Outcome::Live | Outcome::Anyone(_) => live.push((row, outcome)),
             }
         }
-        self.kill(kills).await?;
         self.hold_limited(&limited).await?;
         let (claimed, contended) = if phase == Phase::Due {
             self.claim(live).await?
@@ -173,32 +184,13 @@ impl Pass<'_> {
             .map(|(l, status)| (l.lead_id, status.to_string()))
             .collect();
         Ok(Tail {
+            kills,
+            dead: 0,
             leads,
             only_cbhold,
             inserts: self.plan_feed(&claimed),
             dry: self.is_dry(),
         })
-    }
-
-    /// DNC hits: lead status first, then every open callback of the lead.
-    async fn kill(&mut self, kills: Kills<'_>) -> DbResult<()> {
-        for (lead_status, (lead_ids, hits)) in kills {
-            let dead = self
-                .write(hits.len(), async |s| callbacks::kill(s, &lead_ids, lead_status).await)
-                .await?;
-            self.summary.dead += dead;
-            for (row, list) in hits {
-                info!(
-                    callback_id = row.callback_id,
-                    lead_id = row.lead_id_or_zero(),
-                    campaign = %row.campaign_id,
-                    user = %row.user,
-                    dry_run = self.is_dry(),
-                    "DEAD: phone is on the {list}; lead set to {lead_status}"
-                );
-            }
-        }
-        Ok(())
     }
 
     /// The 24-hour limit at activation: TFHCCL, retried when the oldest
@@ -326,6 +318,19 @@ impl Pass<'_> {
     /// Counts and logs what a batch's hopper insert did; the callbacks now
     /// queued are watched, their standing outcomes forgotten.
     pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
+        self.summary.dead += tail.dead;
+        for (lead_status, (_, hits)) in &tail.kills {
+            for (row, list) in hits {
+                info!(
+                    callback_id = row.callback_id,
+                    lead_id = row.lead_id_or_zero(),
+                    campaign = %row.campaign_id,
+                    user = %row.user,
+                    dry_run = tail.dry,
+                    "DEAD: phone is on the {list}; lead set to {lead_status}"
+                );
+            }
+        }
         self.summary.inserted += inserted.len() as u64;
         for (status, rows) in tail.inserts {
             for r in rows {

@@ -681,7 +681,7 @@ impl Pass<'_> {
                 self.settle(tail, &inserted);
             }
             let leads = async {
-                match &claimed {
+                match &mut claimed {
                     Some(tail) => tail.write_leads(tail_session).await,
                     None => Ok(()),
                 }
@@ -700,7 +700,7 @@ impl Pass<'_> {
             let inserted = tail.write_hopper(s).await?;
             self.settle(tail, &inserted);
         }
-        if let Some(tail) = claimed {
+        if let Some(mut tail) = claimed {
             tail.write_leads(s).await?;
             let inserted = tail.write_hopper(s).await?;
             self.settle(tail, &inserted);
