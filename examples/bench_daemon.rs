@@ -33,7 +33,7 @@ use mysql_async::{Conn, Opts, Pool};
 
 #[path = "support/server.rs"]
 mod server;
-use server::{cpu_seconds, mariadb_pid};
+use server::{cpu_seconds, mariadb_pid, peak_rss_kb};
 
 const DB: &str = "callbackd_bench_daemon";
 
@@ -186,15 +186,6 @@ fn start(bin: &str, url: &str, log: &std::path::Path) -> Child {
 fn sigterm(child: &mut Child) {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
-}
-
-fn peak_rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
 }
 
 struct Window {

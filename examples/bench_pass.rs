@@ -18,6 +18,8 @@
 //! `--history N` (default: as many as `--callbacks`) adds N old callbacks of
 //! N old leads (dialed LIVE ANYONE ones and INACTIVE ones, as a VICIdial site
 //! accumulates), so the scans run against a realistically large table.
+//! `--scale N` (default 1,000,000; 0 skips it) then runs the `dnc` case once
+//! more with N old callbacks, and prints how its pass compares.
 //!
 //! `--cron-peer DIR` (what `scripts/bench.sh --vicidial VICIDIAL_DIR` passes,
 //! DIR prepared by `scripts/cron-peer.sh`) also times VICIdial's own cron job,
@@ -67,65 +69,25 @@ async fn main() {
     println!("callbacks={n} (70% ANYONE) batch={batch} history={history}");
     let mut passes = Vec::new();
     for case in [Case::Plain, Case::Dnc, Case::Gated] {
-        let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
-        let data = Data {
-            db: DB,
-            schema,
-            vicidial_schema: false,
-            due_now: false,
-        };
-        let pool = setup(&server, &data, n, case, history).await;
-        let db = Db::new(Opts::from_url(&format!("{server}/{DB}")).unwrap());
-        let mut engine = Engine::new(
-            db.clone(),
-            EngineConfig {
-                batch_size: batch,
-                ..EngineConfig::default()
-            },
-        );
-        let at = Some(chrono::NaiveDateTime::parse_from_str("2026-03-04 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap());
-        let mariadb = server::mariadb_pid(&mut pool.get_conn().await.unwrap()).await;
-        vicidial_callbackd::db::longest_statement_us(true);
-        let cpu = server::cpu_seconds(mariadb);
-        let started = Instant::now();
-        let s = engine
-            .pass(PassOptions { at, dry_run: false }, &|| false)
-            .await
-            .unwrap();
-        let first = started.elapsed();
-        let cpu = server::cpu_seconds(mariadb) - cpu;
-        passes.push((case, first));
-        println!(
-            "{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms, MariaDB busy {:.2} s of CPU \
-             ({:.2} cores) (wall clock around Engine::pass and around each statement, /proc/<mariadbd>/stat): {s}",
-            case.name(),
-            first.as_secs_f64(),
-            n as f64 / first.as_secs_f64(),
-            vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0,
-            cpu,
-            cpu / first.as_secs_f64()
-        );
-        for label in ["second", "idle"] {
-            let started = Instant::now();
-            let s = engine
-                .pass(PassOptions { at, dry_run: false }, &|| false)
-                .await
-                .unwrap();
-            println!(
-                "{} {label}: {:.1} ms: {s}",
-                case.name(),
-                started.elapsed().as_secs_f64() * 1000.0
-            );
-        }
-        db.close().await.unwrap();
-        pool.get_conn()
-            .await
-            .unwrap()
-            .query_drop(format!("DROP DATABASE {DB}"))
-            .await
-            .unwrap();
-        pool.disconnect().await.unwrap();
+        passes.push((case, run(&server, n, case, history, batch, true).await));
     }
+    let scale = arg("--scale", 1_000_000);
+    if scale > 0 {
+        let dnc = passes.iter().find(|(c, _)| *c == Case::Dnc).map(|(_, t)| *t).unwrap();
+        let big = run(&server, n, Case::Dnc, scale, batch, false).await;
+        println!(
+            "scale: the dnc pass with {} callbacks in the table: {:.3} s, {:+.0}% against {} ({:.3} s)",
+            n + scale,
+            big.as_secs_f64(),
+            (big.as_secs_f64() / dnc.as_secs_f64() - 1.0) * 100.0,
+            n + history,
+            dnc.as_secs_f64()
+        );
+    }
+    println!(
+        "memory: this process's peak resident set (the engine's passes above, in-process) {:.1} MB (VmHWM)",
+        server::peak_rss_kb(std::process::id()) as f64 / 1024.0
+    );
     match cron_peer {
         Some(dir) => {
             for (case, daemon) in passes.into_iter().filter(|(c, _)| *c != Case::Gated) {
@@ -137,6 +99,74 @@ async fn main() {
              AST_VDhopper.pl on the same data and prints the ratio)"
         ),
     }
+}
+
+/// One case on fresh data: the first pass, timed and printed, then (with
+/// `after`) the two passes after it; returns the first pass's time.
+async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after: bool) -> Duration {
+    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+    let data = Data {
+        db: DB,
+        schema,
+        vicidial_schema: false,
+        due_now: false,
+    };
+    let pool = setup(server, &data, n, case, history).await;
+    let db = Db::new(Opts::from_url(&format!("{server}/{DB}")).unwrap());
+    let mut engine = Engine::new(
+        db.clone(),
+        EngineConfig {
+            batch_size: batch,
+            ..EngineConfig::default()
+        },
+    );
+    let at = Some(chrono::NaiveDateTime::parse_from_str("2026-03-04 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap());
+    let mariadb = server::mariadb_pid(&mut pool.get_conn().await.unwrap()).await;
+    vicidial_callbackd::db::longest_statement_us(true);
+    let cpu = server::cpu_seconds(mariadb);
+    let started = Instant::now();
+    let s = engine
+        .pass(PassOptions { at, dry_run: false }, &|| false)
+        .await
+        .unwrap();
+    let first = started.elapsed();
+    let cpu = server::cpu_seconds(mariadb) - cpu;
+    println!(
+        "{}{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms, MariaDB busy {:.2} s of CPU \
+         ({:.2} cores) (wall clock around Engine::pass and around each statement, /proc/<mariadbd>/stat): {s}",
+        case.name(),
+        if after {
+            String::new()
+        } else {
+            format!(" with {} in the table", n + history)
+        },
+        first.as_secs_f64(),
+        n as f64 / first.as_secs_f64(),
+        vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0,
+        cpu,
+        cpu / first.as_secs_f64()
+    );
+    for label in ["second", "idle"].into_iter().filter(|_| after) {
+        let started = Instant::now();
+        let s = engine
+            .pass(PassOptions { at, dry_run: false }, &|| false)
+            .await
+            .unwrap();
+        println!(
+            "{} {label}: {:.1} ms: {s}",
+            case.name(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    db.close().await.unwrap();
+    pool.get_conn()
+        .await
+        .unwrap()
+        .query_drop(format!("DROP DATABASE {DB}"))
+        .await
+        .unwrap();
+    pool.disconnect().await.unwrap();
+    first
 }
 
 /// The benchmark's cases (see the module's doc).
