@@ -8,7 +8,9 @@
 //! dialed, 10% LIVE ANYONE held by an hours block, 10% LIVE USERONLY, 30%
 //! ACTIVE due in the coming days, 20% INACTIVE; one lead each.
 //!
-//! - **idle**: nothing due, nothing changing, for `--seconds`: the queries the
+//! - **idle**: nothing due, nothing changing, for `--seconds` (65: a window
+//!   that holds the minute's full pass and the start of the first sweep of
+//!   the table, so the average is the daemon's, not a quiet moment's): the queries the
 //!   daemon sends (MariaDB's `Questions` counter), the rows the server reads
 //!   for it (`Handler_read_*`), and the server's CPU (`/proc/<pid>/stat`).
 //! - **reaction**: while idle, the time until a hopper row appears after a
@@ -48,7 +50,7 @@ async fn main() {
             .unwrap_or_else(|| default.to_string())
     };
     let n: u64 = arg("--callbacks", "100000").parse().expect("a number");
-    let seconds: u64 = arg("--seconds", "20").parse().expect("a number");
+    let seconds: u64 = arg("--seconds", "65").parse().expect("a number");
     let bin = arg("--bin", "target/release/vicidial-callbackd");
     let server =
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());

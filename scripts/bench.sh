@@ -5,7 +5,7 @@
 #     (examples/bench_pass.rs);
 #   - the running daemon: idle cost, reaction times, cost under a dialer's
 #     load, latency, memory (examples/bench_daemon.rs).
-#   scripts/bench.sh [--callbacks 50000] [--batch 500] [--history 1000000] [--seconds 20]
+#   scripts/bench.sh [--callbacks 50000] [--batch 500] [--history 50000] [--scale 1000000] [--seconds 65]
 #                    [--vicidial DIR [--vicidial-schema FILE]]
 # --vicidial DIR gives the pass benchmark its peer: VICIdial's own cron job,
 # AST_VDhopper.pl from the VICIdial tree DIR (a source checkout, or an

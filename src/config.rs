@@ -190,9 +190,10 @@ pub struct EngineConfig {
     /// each poll probes for changes and works only on what changed.
     pub full_scan_seconds: u64,
     /// Undialed LIVE ANYONE callbacks that became dialable longer ago than
-    /// this are not repaired, only reported once at start (VICIdial leaves
-    /// night-time ones undialed for ever; dialing them years later is no
-    /// promise kept).
+    /// this are not repaired, only reported once, after the first sweep of
+    /// the table (VICIdial leaves night-time ones undialed for ever; dialing
+    /// them years later is no promise kept). The scans' windows start here;
+    /// due callbacks older than this are the sweep's.
     pub repair_max_age_days: u32,
     /// Most callbacks one pass takes per step; the next pass takes the rest.
     pub max_per_pass: usize,
@@ -203,7 +204,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            poll_interval_ms: 600,
+            poll_interval_ms: 650,
             batch_size: 500,
             call_time_horizon_days: 8,
             max_backoff_seconds: 30,
@@ -815,7 +816,7 @@ mod tests {
     fn defaults_need_no_file() {
         let config = load_text("").unwrap();
         assert_eq!(config.engine.batch_size, 500);
-        assert_eq!(config.engine.poll_interval_ms, 600);
+        assert_eq!(config.engine.poll_interval_ms, 650);
         assert!(config.database.url.is_none());
         assert_eq!(config.metrics.listen.to_string(), "127.0.0.1:9477");
         assert_eq!(config.log.format, LogFormat::Text);

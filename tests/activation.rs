@@ -478,13 +478,14 @@ async fn snapshot(db: &TestDb) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<S
     )
 }
 
-/// A backlog larger than a scan's span, with more callbacks at one second
-/// than a span holds: read with the index hint or without, every due
-/// callback is found once, oldest first (ties by id), and one pass delivers
-/// them all.
+/// A backlog larger than a scan's first page and than a span, with more
+/// callbacks at one second than either holds: read either way (a first page
+/// then spans, or spans from the start; with the index hint or without),
+/// every due callback is found once, oldest first (ties by id), and one pass
+/// delivers them all.
 #[tokio::test]
 async fn a_backlog_with_thousands_due_in_one_second_is_scanned_whole_in_order() {
-    use vicidial_callbackd::db::callbacks::{self, Scan, TIME_INDEX};
+    use vicidial_callbackd::db::callbacks::{self, Scan, Start, TIME_INDEX};
     let db = TestDb::new("backlog").await;
     let n = 8000;
     db.bulk(n).await;
@@ -505,12 +506,17 @@ async fn a_backlog_with_thousands_due_in_one_second_is_scanned_whole_in_order() 
     let now: String = db.value("SELECT NOW()").await;
     let now = chrono::NaiveDateTime::parse_from_str(&now, "%Y-%m-%d %H:%M:%S").unwrap();
     for hint in [TIME_INDEX, ""] {
-        let found = callbacks::scan(&mut s, Scan::Due(now), floor, hint, usize::MAX, &mut |_| false)
-            .await
-            .unwrap();
-        let ids: Vec<u32> = found.iter().map(|f| f.callback_id).collect();
-        assert_eq!(ids.len(), expected.len(), "hint {hint:?}");
-        assert!(ids == expected, "hint {hint:?}: not every callback once, oldest first");
+        for start in [Start::FirstPage, Start::Spans] {
+            let found = callbacks::scan(&mut s, Scan::Due(now), (floor, start), hint, usize::MAX, &mut |_| false)
+                .await
+                .unwrap();
+            let ids: Vec<u32> = found.iter().map(|f| f.callback_id).collect();
+            assert_eq!(ids.len(), expected.len(), "hint {hint:?}, {start:?}");
+            assert!(
+                ids == expected,
+                "hint {hint:?}, {start:?}: not every callback once, oldest first"
+            );
+        }
     }
     drop(s);
     let summary = db.pass_at(None).await;

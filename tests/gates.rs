@@ -332,3 +332,40 @@ async fn the_per_state_override_container_lowers_the_limit_for_the_area_codes_st
     assert_eq!(db.callback_status(10).await, "TFHCCL");
     db.drop_db().await;
 }
+
+/// The engine keeps the settings it read while the probe shows their tables
+/// unwritten since; a change (here the DNC check turned on, a second after
+/// the last read or in the same second) is read before the next callback is
+/// decided, so a callback is never inserted under settings that no longer
+/// hold.
+#[tokio::test]
+async fn a_settings_change_is_read_by_the_next_pass_of_a_running_engine() {
+    let db = setup(
+        "settings_cache",
+        &[("use_internal_dnc", "Y"), ("callback_dnc", "DISABLED")],
+        &[("phone_number", "3125550100")],
+    )
+    .await;
+    db.exec("INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550100')")
+        .await;
+    let mut engine = db.engine(500);
+    let at = |hms: &str| vicidial_callbackd::engine::PassOptions {
+        at: Some(chrono::NaiveDateTime::parse_from_str(&t(hms), "%Y-%m-%d %H:%M:%S").unwrap()),
+        dry_run: false,
+    };
+    // Not due yet: the settings are read (a second after the setup wrote
+    // them, so they are kept) and read from memory the second time.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for _ in 0..2 {
+        let s = engine.pass(at("07:30:00"), &|| false).await.unwrap();
+        assert_eq!(s.activated, 0, "{s}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    db.exec("UPDATE vicidial_campaigns SET callback_dnc = 'ENABLED' WHERE campaign_id = 'C'")
+        .await;
+    let s = engine.pass(at("08:00:00"), &|| false).await.unwrap();
+    assert_eq!((s.dead, s.inserted), (1, 0), "{s}");
+    assert_eq!(db.hopper_rows(1).await, 0);
+    assert_eq!(db.lead_state(1).await.0, "DNCL");
+    db.drop_db().await;
+}

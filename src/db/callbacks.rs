@@ -160,11 +160,14 @@ pub struct Found {
     pub version: (Option<NaiveDateTime>, Option<NaiveDateTime>),
 }
 
-/// Leads per statement of the queued watch list.
+/// Rows of a scan's first page; leads per statement of the queued watch list.
 const PAGE: usize = 2000;
 
-/// Entries of the `callback_time` index one statement of a scan covers.
-const SPAN: u64 = 5000;
+/// Entries of the `callback_time` index a span covers where many match.
+const SPAN_MIN: u64 = 5000;
+
+/// Entries of the `callback_time` index a span covers where few match.
+const SPAN_MAX: u64 = 30000;
 
 /// The index VICIdial gives `callback_time` (`MySQL_AST_CREATE_tables.sql`
 /// line 1613, `index (callback_time)`, named after its column).
@@ -183,36 +186,107 @@ pub async fn time_hint(s: &mut Session) -> DbResult<&'static str> {
     )
 }
 
+/// How a scan starts reading its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// One statement left to the optimizer, which reads the few matching
+    /// rows by whichever index is cheapest (the due scan in the daemon's
+    /// steady state: the status index, filtered by time); a full page means
+    /// a backlog after all, and the rest is read in spans.
+    FirstPage,
+    /// Spans from the start (a window where few rows match but many lie,
+    /// or where a backlog is likely: the first pass after a start).
+    Spans,
+}
+
 /// The callbacks a scan matches with `callback_time` from `floor` on, oldest
 /// first (ties by id), leaving out those `skip` says are known and
 /// unchanged, until `limit` are found. Rows that stay due for ever (bad
 /// data, waiting ones) therefore cannot hide newer ones however many there
 /// are.
 ///
-/// The window is read [`SPAN`] rows of the `callback_time` index at a time
-/// (`hint`, [`TIME_INDEX`] when the table has it): where a span ends is read
-/// from the index alone, then the span's rows are matched and sorted. Every
-/// statement reads at most a span, however many callbacks match (a backlog)
-/// or how few, and however large the table's history; a second with more
-/// rows than a span is read whole, on its own.
+/// Spans: the window is read in spans of the `callback_time` index (`hint`,
+/// [`TIME_INDEX`] when the table has it): where a span ends is read from the
+/// index alone, then the span's rows are matched and sorted. A statement
+/// reads at most a span however many callbacks match and however large the
+/// table's history: [`SPAN_MIN`] rows after a span where many matched,
+/// growing to [`SPAN_MAX`] where few do (matching rows cost more to read),
+/// so the statements stay short and few. A second with more rows than a
+/// span is read whole, on its own.
 pub async fn scan(
     s: &mut Session,
     scan: Scan,
-    floor: NaiveDateTime,
+    (floor, start): (NaiveDateTime, Start),
     hint: &str,
     limit: usize,
     skip: &mut dyn FnMut(&Found) -> bool,
 ) -> DbResult<Vec<Found>> {
     let (from_where, params) = scan.sql(hint);
-    let select = format!("SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where}");
+    let columns = "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time";
+    let select = format!("{columns} {from_where}");
     // Where the window ends, when it does: the index is read no further.
     let upper = match scan {
         Scan::Due(now) | Scan::DueSince(_, now) => Some(now),
         Scan::Pending(_) | Scan::TooOld(_) => None,
     };
     let mut found = Vec::new();
+    // Takes a statement's rows; returns how many matched, and the last
+    // one's time and id, or `None` once `limit` are found.
+    let mut take = |found: &mut Vec<Found>, rows: Vec<mysql_async::Row>| {
+        let (n, mut last) = (rows.len(), None);
+        for row in rows {
+            let mut r = RowReader::new(row);
+            let f = Found {
+                callback_id: r.uint(0).unwrap_or_default() as u32,
+                version: (r.datetime(1), r.datetime(2)),
+            };
+            last = r.datetime(3).map(|t| (t, f.callback_id));
+            if !skip(&f) {
+                found.push(f);
+                if found.len() >= limit {
+                    return None;
+                }
+            }
+        }
+        Some((n, last))
+    };
     // The next span starts at `from`, included or not.
     let (mut from, mut included) = (floor, true);
+    let mut span = SPAN_MAX;
+    if start == Start::FirstPage {
+        let (no_hint, mut page) = scan.sql("");
+        page.extend([floor.into(), (PAGE as u64).into()]);
+        let rows = s
+            .select(
+                &format!(
+                    "{columns} {no_hint} AND cb.callback_time >= ? \
+                     ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
+                ),
+                page,
+            )
+            .await?;
+        let Some((n, Some((time, id)))) = take(&mut found, rows) else {
+            return Ok(found);
+        };
+        if n < PAGE {
+            return Ok(found);
+        }
+        // A backlog: the rest of that second by id, then spans after it.
+        let mut page = params.clone();
+        page.extend([time.into(), id.into()]);
+        let rows = s
+            .select(
+                &format!("{select} AND cb.callback_time = ? AND cb.callback_id > ? ORDER BY cb.callback_id"),
+                page,
+            )
+            .await?;
+        if take(&mut found, rows).is_none() {
+            return Ok(found);
+        }
+        (from, included, span) = (time, false, SPAN_MIN);
+    } else if matches!(scan, Scan::Due(_)) {
+        span = SPAN_MIN;
+    }
     loop {
         let op = if included { ">=" } else { ">" };
         let mut bounds = vec![Value::from(from)];
@@ -221,7 +295,7 @@ pub async fn scan(
             .select(
                 &format!(
                     "SELECT callback_time FROM vicidial_callbacks {hint} WHERE callback_time {op} ? {} \
-                     ORDER BY callback_time LIMIT 1 OFFSET {SPAN}",
+                     ORDER BY callback_time LIMIT 1 OFFSET {span}",
                     if upper.is_some() { "AND callback_time <= ?" } else { "" }
                 ),
                 bounds,
@@ -230,7 +304,7 @@ pub async fn scan(
             .into_iter()
             .next()
             .and_then(|row| RowReader::new(row).datetime(0));
-        let (span, values, next) = match end {
+        let (range, values, next) = match end {
             // The rest of the window.
             None => (format!("cb.callback_time {op} ?"), vec![from], None),
             Some(end) if end > from => (
@@ -245,23 +319,18 @@ pub async fn scan(
         page.extend(values.into_iter().map(Value::from));
         let rows = s
             .select(
-                &format!("{select} AND {span} ORDER BY cb.callback_time, cb.callback_id"),
+                &format!("{select} AND {range} ORDER BY cb.callback_time, cb.callback_id"),
                 page,
             )
             .await?;
-        for row in rows {
-            let mut r = RowReader::new(row);
-            let f = Found {
-                callback_id: r.uint(0).unwrap_or_default() as u32,
-                version: (r.datetime(1), r.datetime(2)),
-            };
-            if !skip(&f) {
-                found.push(f);
-                if found.len() >= limit {
-                    return Ok(found);
-                }
-            }
-        }
+        let Some((matched, _)) = take(&mut found, rows) else {
+            return Ok(found);
+        };
+        span = if matched as u64 > SPAN_MIN / 5 {
+            SPAN_MIN
+        } else {
+            (span * 2).min(SPAN_MAX)
+        };
         match next {
             Some(next) => (from, included) = next,
             None => return Ok(found),
@@ -279,29 +348,29 @@ pub async fn sweep(
     floor: NaiveDateTime,
     count: Option<Scan>,
 ) -> DbResult<(Vec<u32>, u64)> {
-    let overdue = s
-        .select(
-            "SELECT callback_id FROM vicidial_callbacks FORCE INDEX (PRIMARY) \
-             WHERE callback_id > ? AND callback_id <= ? AND status IN ('ACTIVE','TFHCCL') AND callback_time < ?",
-            vec![from.into(), to.into(), floor.into()],
-        )
-        .await?
-        .into_iter()
-        .filter_map(|row| RowReader::new(row).uint(0).map(|id| id as u32))
-        .collect();
-    let Some(scan) = count else {
-        return Ok((overdue, 0));
-    };
-    let (from_where, mut params) = scan.sql("FORCE INDEX (PRIMARY)");
-    params.extend([from.into(), to.into()]);
-    let rows = s
-        .select(
-            &format!("SELECT COUNT(*) {from_where} AND cb.callback_id > ? AND cb.callback_id <= ?"),
-            params,
-        )
-        .await?;
-    let n = rows.into_iter().next().and_then(|row| RowReader::new(row).uint(0));
-    Ok((overdue, n.unwrap_or(0)))
+    // One statement: the overdue ids (0 first), then the count (1 first).
+    let mut sql = "SELECT 0, callback_id FROM vicidial_callbacks FORCE INDEX (PRIMARY) \
+         WHERE callback_id > ? AND callback_id <= ? AND status IN ('ACTIVE','TFHCCL') AND callback_time < ?"
+        .to_string();
+    let mut params: Vec<Value> = vec![from.into(), to.into(), floor.into()];
+    if let Some(scan) = count {
+        let (from_where, values) = scan.sql("FORCE INDEX (PRIMARY)");
+        sql.push_str(&format!(
+            " UNION ALL SELECT 1, COUNT(*) {from_where} AND cb.callback_id > ? AND cb.callback_id <= ?"
+        ));
+        params.extend(values);
+        params.extend([from.into(), to.into()]);
+    }
+    let (mut overdue, mut n) = (Vec::new(), 0);
+    for row in s.select(&sql, params).await? {
+        let mut r = RowReader::new(row);
+        match (r.uint(0), r.uint(1)) {
+            (Some(0), Some(id)) => overdue.push(id as u32),
+            (Some(1), Some(count)) => n = count,
+            _ => {}
+        }
+    }
+    Ok((overdue, n))
 }
 
 /// Those of some callbacks that a scan still matches, with their versions.
@@ -351,8 +420,9 @@ pub async fn fetch(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResul
 /// What tells, in one cheap statement, whether anything the engine watches
 /// changed since the last look: the clock, the newest callback id, when
 /// `vicidial_callbacks` was last written (`information_schema.TABLES.
-/// UPDATE_TIME`, kept by MyISAM and InnoDB alike, to the second), and a
-/// signature of the hopper's rows (their count and the XOR of their ids).
+/// UPDATE_TIME`, kept by MyISAM and InnoDB alike, to the second), a
+/// signature of the hopper's rows (their count and the XOR of their ids),
+/// and when the settings' tables were last written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Probe {
     /// The database's local time.
@@ -365,6 +435,10 @@ pub struct Probe {
     pub callbacks_written: Option<NaiveDateTime>,
     /// `COUNT(*)` and `BIT_XOR(hopper_id)` of the hopper.
     pub hopper: String,
+    /// When the tables the settings come from were last written (server
+    /// time, whole seconds); `None` when a table cannot say (InnoDB may
+    /// not), so the settings are read again.
+    pub settings_written: Option<NaiveDateTime>,
 }
 
 /// Reads a [`Probe`].
@@ -374,7 +448,11 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
             "SELECT NOW(6), UTC_TIMESTAMP(6), (SELECT MAX(callback_id) FROM vicidial_callbacks), \
                (SELECT UPDATE_TIME FROM information_schema.TABLES \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'vicidial_callbacks'), \
-               (SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(hopper_id), 0)) FROM vicidial_hopper)",
+               (SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(hopper_id), 0)) FROM vicidial_hopper), \
+               (SELECT IF(COUNT(UPDATE_TIME) = COUNT(*) AND COUNT(*) = 7, MAX(UPDATE_TIME), NULL) \
+                 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN \
+                 ('system_settings', 'vicidial_campaigns', 'vicidial_lists', 'vicidial_call_times', \
+                  'vicidial_state_call_times', 'vicidial_call_time_holidays', 'vicidial_settings_containers'))",
             vec![],
         )
         .await?;
@@ -386,6 +464,7 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
         newest_callback: r.uint(2).unwrap_or(0),
         callbacks_written: r.datetime(3),
         hopper: r.text(4),
+        settings_written: r.datetime(5),
     })
 }
 

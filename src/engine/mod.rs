@@ -45,7 +45,7 @@ use tracing::warn;
 
 use crate::clock::PassClock;
 use crate::config::{AvailabilityConfig, EngineConfig, PurgeConfig};
-use crate::db::callbacks::{self, Found, Probe, Scan};
+use crate::db::callbacks::{self, Found, Probe, Scan, Start};
 use crate::db::clock::CoveredZone;
 use crate::db::facts;
 use crate::db::settings;
@@ -140,6 +140,8 @@ pub struct Engine {
     purge: (PurgeConfig, purge::Schedule),
     /// The index hint of the scans, once read ([`callbacks::time_hint`]).
     hint: Option<&'static str>,
+    /// The settings last read, and the database time they were read at.
+    settings: Option<(Settings, NaiveDateTime)>,
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -213,6 +215,14 @@ struct Pass<'a> {
     oldest: NaiveDateTime,
     /// The index hint of the scans ([`callbacks::time_hint`]).
     hint: &'static str,
+    /// How the due scan starts: in spans on the first full pass after a
+    /// start or an error, when a backlog may wait.
+    due_start: Start,
+    /// The engine's settings as last read and when; used again while the
+    /// probe shows their tables unwritten since (`written`).
+    cached: &'a mut Option<(Settings, NaiveDateTime)>,
+    /// The probe's `settings_written` and `now`.
+    written: (Option<NaiveDateTime>, NaiveDateTime),
 }
 
 impl Engine {
@@ -231,6 +241,7 @@ impl Engine {
             availability: AvailabilityConfig::default(),
             purge: Default::default(),
             hint: None,
+            settings: None,
         }
     }
 
@@ -250,7 +261,7 @@ impl Engine {
     pub async fn pass(&mut self, options: PassOptions, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
         let result = self.full_pass(options, stop).await;
         if result.is_err() {
-            self.last_full_scan = None;
+            self.request_full_pass();
         }
         result
     }
@@ -268,16 +279,17 @@ impl Engine {
             .sweep
             .step(&mut session, probe.newest_callback, oldest, days, usize::MAX)
             .await?;
-        let mut pass = self.start(session, clock, options).await?;
+        let mut pass = self.start(session, clock, options, &probe).await?;
         let now = pass.clock.now;
         pass.work_on(Scan::Due(now), Phase::Due, overdue, stop).await?;
         Ok(pass.finish(None).0)
     }
 
-    /// Makes the next tick a full pass (the settings changed, or changes may
-    /// have been missed).
+    /// Makes the next tick a full pass, with the settings read again (the
+    /// settings changed, or changes may have been missed).
     pub fn request_full_pass(&mut self) {
         self.last_full_scan = None;
+        self.settings = None;
     }
 
     /// What the daemon loop runs every poll interval: a full pass every
@@ -293,7 +305,7 @@ impl Engine {
         }
         let result = self.incremental(stop).await;
         if result.is_err() {
-            self.last_full_scan = None;
+            self.request_full_pass();
         }
         let summary = result?;
         if self.purge.0.enabled {
@@ -310,6 +322,7 @@ impl Engine {
         mut session: Session,
         clock: PassClock,
         options: PassOptions,
+        probe: &Probe,
     ) -> DbResult<Pass<'a>> {
         self.memory.age_reports();
         let hint = match self.hint {
@@ -326,6 +339,11 @@ impl Engine {
             }
         };
         let oldest = self.oldest(clock.now);
+        let due_start = if self.last_full_scan.is_none() {
+            Start::Spans
+        } else {
+            Start::FirstPage
+        };
         Ok(Pass {
             db: self.db.clone(),
             session,
@@ -345,6 +363,9 @@ impl Engine {
             queued: &mut self.watch.queued,
             oldest,
             hint,
+            due_start,
+            cached: &mut self.settings,
+            written: (probe.settings_written, probe.now),
         })
     }
 
@@ -364,7 +385,7 @@ impl Engine {
         let changed_after = probe.utc.and_utc().timestamp() - 1;
         let move_due = self.move_due();
         let availability = self.availability.clone();
-        let mut pass = self.start(session, clock, options).await?;
+        let mut pass = self.start(session, clock, options, &probe).await?;
         // Fresh settings: standing outcomes are compared with them.
         let settings = pass.settings().await?;
         let moving = settings
@@ -452,7 +473,7 @@ impl Engine {
                     .await?,
             );
         }
-        let mut pass = self.start(session, clock, PassOptions::default()).await?;
+        let mut pass = self.start(session, clock, PassOptions::default(), &probe).await?;
         if move_due {
             pass.move_stale_useronly(batch, &availability, stop).await?;
         }
@@ -574,9 +595,21 @@ impl Pass<'_> {
         self.options.dry_run
     }
 
+    /// The settings: those read before while their tables are unwritten
+    /// since (a write in the second they were read at counts as after),
+    /// otherwise read now.
     async fn settings(&mut self) -> DbResult<&Settings> {
+        let (written, now) = self.written;
+        if self.settings.is_none()
+            && let Some((cached, at)) = &*self.cached
+            && written.is_some_and(|w| w + Duration::seconds(1) <= *at)
+        {
+            self.fingerprint = Some(cached.fingerprint);
+            self.settings = Some(cached.clone());
+        }
         if self.settings.is_none() {
             let settings = settings::load(&mut self.session).await?;
+            *self.cached = Some((settings.clone(), now));
             for (id, rules) in &settings.limit_overrides {
                 for line in &rules.ignored {
                     if self.logged_ignored.insert((id.to_string(), line.clone())) {
@@ -618,12 +651,15 @@ impl Pass<'_> {
             }
             stands
         };
-        let floor = match scan {
-            Scan::Due(_) => self.oldest,
-            Scan::DueSince(from, _) => from,
-            Scan::Pending(since) | Scan::TooOld(since) => callbacks::pending_floor(since),
+        // Pending callbacks are few among many rows of their window: spans.
+        // Due ones are few in the steady state (the status index finds
+        // them); the first pass after a start or an error may meet a backlog.
+        let window = match scan {
+            Scan::Due(_) => (self.oldest, self.due_start),
+            Scan::DueSince(from, _) => (from, Start::FirstPage),
+            Scan::Pending(since) | Scan::TooOld(since) => (callbacks::pending_floor(since), Start::Spans),
         };
-        let found = callbacks::scan(&mut self.session, scan, floor, self.hint, limit, &mut skip).await?;
+        let found = callbacks::scan(&mut self.session, scan, window, self.hint, limit, &mut skip).await?;
         self.memory.adopt(&skipped);
         Ok((found, seen))
     }

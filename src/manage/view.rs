@@ -36,8 +36,9 @@ async fn holds(s: &mut Session, config: &Config, ids: &[u32]) -> Result<HashMap<
 /// Every LIVE ANYONE callback a pass would look at (undialed, out of the hopper, within the repair age).
 async fn pending_ids(s: &mut Session, config: &Config, now: NaiveDateTime) -> Result<Vec<u32>, ManageError> {
     let oldest = now - Duration::days(config.engine.repair_max_age_days.into());
-    let (floor, hint) = (callbacks::pending_floor(oldest), callbacks::time_hint(s).await?);
-    let found = callbacks::scan(s, Scan::Pending(oldest), floor, hint, usize::MAX, &mut |_| false).await?;
+    let window = (callbacks::pending_floor(oldest), callbacks::Start::Spans);
+    let hint = callbacks::time_hint(s).await?;
+    let found = callbacks::scan(s, Scan::Pending(oldest), window, hint, usize::MAX, &mut |_| false).await?;
     Ok(found.into_iter().map(|f| f.callback_id).collect())
 }
 
