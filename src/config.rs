@@ -204,7 +204,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            poll_interval_ms: 650,
+            poll_interval_ms: 700,
             batch_size: 500,
             call_time_horizon_days: 8,
             max_backoff_seconds: 30,
@@ -816,7 +816,7 @@ mod tests {
     fn defaults_need_no_file() {
         let config = load_text("").unwrap();
         assert_eq!(config.engine.batch_size, 500);
-        assert_eq!(config.engine.poll_interval_ms, 650);
+        assert_eq!(config.engine.poll_interval_ms, 700);
         assert!(config.database.url.is_none());
         assert_eq!(config.metrics.listen.to_string(), "127.0.0.1:9477");
         assert_eq!(config.log.format, LogFormat::Text);

@@ -288,7 +288,7 @@ async fn sighup_applies_a_good_file_and_keeps_the_running_one_on_a_bad_one() {
     let file = dir.join("config.toml");
     std::fs::write(&file, "[engine]\nbatch_size = 300\n").unwrap();
     let d = Daemon::start(&db, "hup", &["--config", file.to_str().unwrap()]);
-    d.wait_for_log("running poll_ms=650 batch=300", 10).await;
+    d.wait_for_log("running poll_ms=700 batch=300", 10).await;
     std::fs::write(&file, "[engine]\nbatch_size = \"lots\"\n").unwrap();
     d.signal("-HUP");
     d.wait_for_log("configuration reload failed, keeping the running configuration", 10)
@@ -296,7 +296,7 @@ async fn sighup_applies_a_good_file_and_keeps_the_running_one_on_a_bad_one() {
     assert!(d.log().contains("config.toml: engine.batch_size"), "{}", d.log());
     std::fs::write(&file, "[engine]\nbatch_size = 200\n").unwrap();
     d.signal("-HUP");
-    d.wait_for_log("running poll_ms=650 batch=200", 10).await;
+    d.wait_for_log("running poll_ms=700 batch=200", 10).await;
     let (code, _) = d.get("/health").await;
     assert_eq!(code, 200, "still working after two reloads");
     assert_eq!(d.stop(), Some(0));

@@ -163,11 +163,16 @@ pub struct Found {
 /// Rows of a scan's first page; leads per statement of the queued watch list.
 const PAGE: usize = 2000;
 
-/// Entries of the `callback_time` index a span covers where many match.
-const SPAN_MIN: u64 = 5000;
+/// Entries of the `callback_time` index a scan's first span covers.
+const SPAN_FIRST: u64 = 5000;
 
-/// Entries of the `callback_time` index a span covers where few match.
-const SPAN_MAX: u64 = 30000;
+/// The fewest and most entries a span covers.
+const SPAN_RANGE: (u64, u64) = (1000, 50_000);
+
+/// How long a span's statement should take: the next span is sized from
+/// the last one's rows per millisecond (rows that match, or that join the
+/// lead, cost more than rows the callback's own columns rule out).
+const SPAN_TIME_MS: f64 = 20.0;
 
 /// The index VICIdial gives `callback_time` (`MySQL_AST_CREATE_tables.sql`
 /// line 1613, `index (callback_time)`, named after its column).
@@ -209,10 +214,9 @@ pub enum Start {
 /// [`TIME_INDEX`] when the table has it): where a span ends is read from the
 /// index alone, then the span's rows are matched and sorted. A statement
 /// reads at most a span however many callbacks match and however large the
-/// table's history: [`SPAN_MIN`] rows after a span where many matched,
-/// growing to [`SPAN_MAX`] where few do (matching rows cost more to read),
-/// so the statements stay short and few. A second with more rows than a
-/// span is read whole, on its own.
+/// table's history; each span is sized so its statement takes about
+/// [`SPAN_TIME_MS`], so the statements stay short and few. A second with
+/// more rows than a span is read whole, on its own.
 pub async fn scan(
     s: &mut Session,
     scan: Scan,
@@ -252,7 +256,7 @@ pub async fn scan(
     };
     // The next span starts at `from`, included or not.
     let (mut from, mut included) = (floor, true);
-    let mut span = SPAN_MAX;
+    let mut span = SPAN_FIRST;
     if start == Start::FirstPage {
         let (no_hint, mut page) = scan.sql("");
         page.extend([floor.into(), (PAGE as u64).into()]);
@@ -283,9 +287,7 @@ pub async fn scan(
         if take(&mut found, rows).is_none() {
             return Ok(found);
         }
-        (from, included, span) = (time, false, SPAN_MIN);
-    } else if matches!(scan, Scan::Due(_)) {
-        span = SPAN_MIN;
+        (from, included) = (time, false);
     }
     loop {
         let op = if included { ">=" } else { ">" };
@@ -317,20 +319,21 @@ pub async fn scan(
         };
         let mut page = params.clone();
         page.extend(values.into_iter().map(Value::from));
+        let started = std::time::Instant::now();
         let rows = s
             .select(
                 &format!("{select} AND {range} ORDER BY cb.callback_time, cb.callback_id"),
                 page,
             )
             .await?;
-        let Some((matched, _)) = take(&mut found, rows) else {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if take(&mut found, rows).is_none() {
             return Ok(found);
-        };
-        span = if matched as u64 > SPAN_MIN / 5 {
-            SPAN_MIN
-        } else {
-            (span * 2).min(SPAN_MAX)
-        };
+        }
+        // At most twice as many as this one, so one cheap span cannot
+        // size the next past what it has seen.
+        let sized = (span as f64 * SPAN_TIME_MS / ms.max(0.1)) as u64;
+        span = sized.min(span * 2).clamp(SPAN_RANGE.0, SPAN_RANGE.1);
         match next {
             Some(next) => (from, included) = next,
             None => return Ok(found),
