@@ -15,6 +15,8 @@
 //! decided once more), and `idle`: the pass after that, with nothing left to
 //! do, which is what the daemon pays every full pass while callbacks are held.
 //!
+//! `--case NAME` runs only that case (`plain`, `dnc` or `gated`).
+//!
 //! `--history N` (default: as many as `--callbacks`) adds N old callbacks of
 //! N old leads (dialed LIVE ANYONE ones and INACTIVE ones, as a VICIdial site
 //! accumulates), so the scans run against a realistically large table.
@@ -68,12 +70,17 @@ async fn main() {
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
     println!("callbacks={n} (70% ANYONE) batch={batch} history={history}");
     let mut passes = Vec::new();
+    let only = args.iter().position(|a| a == "--case").and_then(|i| args.get(i + 1));
     for case in [Case::Plain, Case::Dnc, Case::Gated] {
+        if only.is_some_and(|name| name != case.name()) {
+            continue;
+        }
         passes.push((case, run(&server, n, case, history, batch, true).await));
     }
     let scale = arg("--scale", 1_000_000);
-    if scale > 0 {
-        let dnc = passes.iter().find(|(c, _)| *c == Case::Dnc).map(|(_, t)| *t).unwrap();
+    if let Some(dnc) = passes.iter().find(|(c, _)| *c == Case::Dnc).map(|(_, t)| *t)
+        && scale > 0
+    {
         let big = run(&server, n, Case::Dnc, scale, batch, false).await;
         println!(
             "scale: the dnc pass with {} callbacks in the table: {:.3} s, {:+.0}% against {} ({:.3} s)",

@@ -4,7 +4,7 @@
 //! own collation (`db::facts::dnc`), exactly as VICIdial's own queries match
 //! (`AST_VDhopper.pl` lines 671-735: `phone_number IN('$phone','$NPAXXXXXXX')`).
 
-use crate::model::DncFacts;
+use crate::model::{DncFacts, DncLookups};
 
 /// How a campaign consults one DNC list (`use_internal_dnc`, `use_campaign_dnc`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,11 +27,26 @@ impl DncMode {
         }
     }
 
-    fn hits(self, number: bool, areacode: bool) -> bool {
+    /// Whether the phone is on a list consulted this way; `None` when an
+    /// entry this needs was not looked up.
+    fn hits(self, number: Option<bool>, areacode: Option<bool>) -> Option<bool> {
         match self {
-            DncMode::Off => false,
+            DncMode::Off => Some(false),
             DncMode::Exact => number,
-            DncMode::AreaCode => number || areacode,
+            DncMode::AreaCode => match (number, areacode) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    /// The entries this mode looks for: (the number, the area code entry).
+    fn wants(self) -> (bool, bool) {
+        match self {
+            DncMode::Off => (false, false),
+            DncMode::Exact => (true, false),
+            DncMode::AreaCode => (true, true),
         }
     }
 }
@@ -78,18 +93,38 @@ impl DncPolicy {
     pub fn consults(&self) -> bool {
         self.internal != DncMode::Off || self.campaign != DncMode::Off
     }
+
+    /// The entries [`check`] reads under this policy.
+    pub fn lookups(&self) -> DncLookups {
+        let (internal_number, internal_areacode) = self.internal.wants();
+        let (campaign_number, campaign_areacode) = self.campaign.wants();
+        DncLookups {
+            internal_number,
+            internal_areacode,
+            campaign_number,
+            campaign_areacode,
+        }
+    }
 }
+
+/// An entry [`check`] needs was not looked up: the callback is held (a gate
+/// fails closed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotLookedUp;
 
 /// The list the phone is on, internal first, as VICIdial checks them (the
 /// campaign list only when the internal one did not hit, line 706).
-pub fn check(policy: &DncPolicy, facts: &DncFacts) -> Option<DncList> {
-    if policy.internal.hits(facts.internal_number, facts.internal_areacode) {
-        return Some(DncList::Internal);
+pub fn check(policy: &DncPolicy, facts: &DncFacts) -> Result<Option<DncList>, NotLookedUp> {
+    match policy.internal.hits(facts.internal_number, facts.internal_areacode) {
+        Some(true) => return Ok(Some(DncList::Internal)),
+        Some(false) => {}
+        None => return Err(NotLookedUp),
     }
-    policy
-        .campaign
-        .hits(facts.campaign_number, facts.campaign_areacode)
-        .then(|| DncList::Campaign(facts.campaign_list.clone()))
+    match policy.campaign.hits(facts.campaign_number, facts.campaign_areacode) {
+        Some(true) => Ok(Some(DncList::Campaign(facts.campaign_list.clone()))),
+        Some(false) => Ok(None),
+        None => Err(NotLookedUp),
+    }
 }
 
 #[cfg(test)]
@@ -102,10 +137,10 @@ mod tests {
 
     fn facts(internal: (bool, bool), campaign: (bool, bool)) -> DncFacts {
         DncFacts {
-            internal_number: internal.0,
-            internal_areacode: internal.1,
-            campaign_number: campaign.0,
-            campaign_areacode: campaign.1,
+            internal_number: Some(internal.0),
+            internal_areacode: Some(internal.1),
+            campaign_number: Some(campaign.0),
+            campaign_areacode: Some(campaign.1),
             campaign_list: "SALES".into(),
         }
     }
@@ -114,16 +149,11 @@ mod tests {
     fn internal_exact_and_areacode() {
         let number = facts((true, false), (false, false));
         let area = facts((false, true), (false, false));
-        assert_eq!(
-            check(&policy(DncMode::Exact, DncMode::Off), &number),
-            Some(DncList::Internal)
-        );
-        assert_eq!(check(&policy(DncMode::Exact, DncMode::Off), &area), None);
-        assert_eq!(
-            check(&policy(DncMode::AreaCode, DncMode::Off), &area),
-            Some(DncList::Internal)
-        );
-        assert_eq!(check(&policy(DncMode::Off, DncMode::Off), &number), None);
+        let internal = |mode| policy(mode, DncMode::Off);
+        assert_eq!(check(&internal(DncMode::Exact), &number), Ok(Some(DncList::Internal)));
+        assert_eq!(check(&internal(DncMode::Exact), &area), Ok(None));
+        assert_eq!(check(&internal(DncMode::AreaCode), &area), Ok(Some(DncList::Internal)));
+        assert_eq!(check(&internal(DncMode::Off), &number), Ok(None));
     }
 
     #[test]
@@ -131,10 +161,10 @@ mod tests {
         let number = facts((false, false), (true, false));
         let area = facts((false, false), (false, true));
         let exact = policy(DncMode::Exact, DncMode::Exact);
-        assert_eq!(check(&exact, &number), Some(DncList::Campaign("SALES".into())));
-        assert_eq!(check(&exact, &area), None);
+        assert_eq!(check(&exact, &number), Ok(Some(DncList::Campaign("SALES".into()))));
+        assert_eq!(check(&exact, &area), Ok(None));
         let by_area = policy(DncMode::Off, DncMode::AreaCode);
-        assert_eq!(check(&by_area, &area), Some(DncList::Campaign("SALES".into())));
+        assert_eq!(check(&by_area, &area), Ok(Some(DncList::Campaign("SALES".into()))));
         assert!(by_area.consults() && !policy(DncMode::Off, DncMode::Off).consults());
     }
 
@@ -143,9 +173,48 @@ mod tests {
         let both = facts((true, false), (true, false));
         assert_eq!(
             check(&policy(DncMode::Exact, DncMode::Exact), &both),
-            Some(DncList::Internal)
+            Ok(Some(DncList::Internal))
         );
         assert_eq!(DncList::Internal.lead_status(), "DNCL");
         assert_eq!(DncList::Campaign("X".into()).lead_status(), "DNCC");
+    }
+
+    /// Only the entries a policy reads are looked up, and an entry it reads
+    /// that was not looked up holds the callback: never a pass.
+    #[test]
+    fn lookups_follow_the_policy_and_a_missing_entry_is_not_a_pass() {
+        let exact_area = policy(DncMode::Exact, DncMode::AreaCode);
+        assert_eq!(
+            exact_area.lookups(),
+            DncLookups {
+                internal_number: true,
+                internal_areacode: false,
+                campaign_number: true,
+                campaign_areacode: true,
+            }
+        );
+        assert_eq!(policy(DncMode::Off, DncMode::Off).lookups(), DncLookups::default());
+        let looked_up = |lookups: DncLookups| DncFacts {
+            internal_number: lookups.internal_number.then_some(false),
+            internal_areacode: lookups.internal_areacode.then_some(false),
+            campaign_number: lookups.campaign_number.then_some(false),
+            campaign_areacode: lookups.campaign_areacode.then_some(false),
+            campaign_list: "SALES".into(),
+        };
+        assert_eq!(check(&exact_area, &looked_up(exact_area.lookups())), Ok(None));
+        let exact = policy(DncMode::Exact, DncMode::Exact);
+        assert_eq!(
+            check(&exact_area, &looked_up(exact.lookups())),
+            Err(NotLookedUp),
+            "the campaign's area code entry was not looked up"
+        );
+        assert_eq!(check(&exact, &DncFacts::default()), Err(NotLookedUp));
+        let mut hit = looked_up(exact.lookups());
+        hit.campaign_number = Some(true);
+        assert_eq!(
+            check(&exact_area, &hit),
+            Ok(Some(DncList::Campaign("SALES".into()))),
+            "a hit on the number needs no area code entry"
+        );
     }
 }

@@ -271,16 +271,43 @@ impl Settings {
 /// under the DNC tables' own collation (`db::facts::dnc`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DncFacts {
-    /// `vicidial_dnc` has the phone number.
-    pub internal_number: bool,
-    /// `vicidial_dnc` has the area code entry (`NPAXXXXXXX`).
-    pub internal_areacode: bool,
-    /// The campaign DNC list has the phone number.
-    pub campaign_number: bool,
-    /// The campaign DNC list has the area code entry.
-    pub campaign_areacode: bool,
+    /// `vicidial_dnc` has the phone number; `None`: not looked up.
+    pub internal_number: Option<bool>,
+    /// `vicidial_dnc` has the area code entry (`NPAXXXXXXX`); `None`: not looked up.
+    pub internal_areacode: Option<bool>,
+    /// The campaign DNC list has the phone number; `None`: not looked up.
+    pub campaign_number: Option<bool>,
+    /// The campaign DNC list has the area code entry; `None`: not looked up.
+    pub campaign_areacode: Option<bool>,
     /// The campaign whose DNC list was consulted (`use_other_campaign_dnc` when set).
     pub campaign_list: String,
+}
+
+/// Which DNC entries a batch looks up (the union of its campaigns' needs,
+/// `dnc::DncPolicy::lookups`): an area code entry only for a list consulted
+/// with `AREACODE`, a list only when consulted at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DncLookups {
+    /// `vicidial_dnc`, the number.
+    pub internal_number: bool,
+    /// `vicidial_dnc`, the area code entry.
+    pub internal_areacode: bool,
+    /// The campaign list, the number.
+    pub campaign_number: bool,
+    /// The campaign list, the area code entry.
+    pub campaign_areacode: bool,
+}
+
+impl DncLookups {
+    /// What either looks up.
+    pub fn union(self, other: DncLookups) -> DncLookups {
+        DncLookups {
+            internal_number: self.internal_number || other.internal_number,
+            internal_areacode: self.internal_areacode || other.internal_areacode,
+            campaign_number: self.campaign_number || other.campaign_number,
+            campaign_areacode: self.campaign_areacode || other.campaign_areacode,
+        }
+    }
 }
 
 /// Calls of the last 24 hours counted for one callback.

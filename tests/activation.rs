@@ -507,7 +507,7 @@ async fn a_backlog_with_thousands_due_in_one_second_is_scanned_whole_in_order() 
     let now = chrono::NaiveDateTime::parse_from_str(&now, "%Y-%m-%d %H:%M:%S").unwrap();
     for hint in [TIME_INDEX, ""] {
         for start in [Start::FirstPage, Start::Spans] {
-            let found = callbacks::scan(&mut s, Scan::Due(now), (floor, start), hint, usize::MAX, &mut |_| false)
+            let found = callbacks::scan(&mut s, Scan::Due(now), (floor, start), hint)
                 .await
                 .unwrap();
             let ids: Vec<u32> = found.iter().map(|f| f.callback_id).collect();

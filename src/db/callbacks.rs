@@ -13,9 +13,13 @@ const COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, c
     cb.user, cb.lead_status, cb.entry_time, cb.callback_time, UNIX_TIMESTAMP(cb.modify_date), \
     l.lead_id, l.list_id, l.status, l.gmt_offset_now, l.state, \
     l.called_since_last_reset, l.last_local_call_time, \
-    EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)";
+    EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id), \
+    cb.modify_date, l.modify_date";
 
-fn read_row(row: mysql_async::Row) -> CallbackRow {
+/// A callback a scan read: what tells whether it changed since, and its row.
+pub type Scanned = (Found, CallbackRow);
+
+fn read_row(row: mysql_async::Row) -> Scanned {
     let mut r = RowReader::new(row);
     let callback_id = r.uint(0).unwrap_or_default() as u32;
     let lead_id = r.uint(1).map(|n| n as u32);
@@ -41,7 +45,11 @@ fn read_row(row: mysql_async::Row) -> CallbackRow {
         last_local_call_time: r.datetime(17),
     });
     let in_hopper = r.int(18).unwrap_or(0) != 0;
-    CallbackRow {
+    let found = Found {
+        callback_id,
+        version: (r.datetime(19), r.datetime(20)),
+    };
+    let row = CallbackRow {
         callback_id,
         lead_id,
         list_id,
@@ -55,7 +63,8 @@ fn read_row(row: mysql_async::Row) -> CallbackRow {
         modified_utc,
         lead,
         in_hopper,
-    }
+    };
+    (found, row)
 }
 
 /// The lead is as the callback's activation left it: in the callback's
@@ -166,8 +175,9 @@ const PAGE: usize = 2000;
 /// Entries of the `callback_time` index a scan's first span covers.
 const SPAN_FIRST: u64 = 5000;
 
-/// The fewest and most entries a span covers.
-const SPAN_RANGE: (u64, u64) = (1000, 50_000);
+/// The fewest and most entries a span covers (its rows are held while the
+/// engine works through them: at most a few megabytes).
+const SPAN_RANGE: (u64, u64) = (1000, 20_000);
 
 /// How long a span's statement should take: the next span is sized from
 /// the last one's rows per millisecond (rows that match, or that join the
@@ -204,95 +214,99 @@ pub enum Start {
     Spans,
 }
 
-/// The callbacks a scan matches with `callback_time` from `floor` on, oldest
-/// first (ties by id), leaving out those `skip` says are known and
-/// unchanged, until `limit` are found. Rows that stay due for ever (bad
-/// data, waiting ones) therefore cannot hide newer ones however many there
-/// are.
+/// A scan's window, read a statement at a time: the callbacks a scan
+/// matches with `callback_time` from a floor on, oldest first (ties by id),
+/// each statement's rows whole, so the engine can work through them before
+/// the next statement reads on. Rows that stay due for ever (bad data,
+/// waiting ones) therefore cannot hide newer ones however many there are.
 ///
 /// Spans: the window is read in spans of the `callback_time` index (`hint`,
 /// [`TIME_INDEX`] when the table has it): where a span ends is read from the
-/// index alone, then the span's rows are matched and sorted. A statement
-/// reads at most a span however many callbacks match and however large the
-/// table's history; each span is sized so its statement takes about
-/// [`SPAN_TIME_MS`], so the statements stay short and few. A second with
-/// more rows than a span is read whole, on its own.
-pub async fn scan(
-    s: &mut Session,
+/// index alone, then the span's rows are matched, sorted and read whole. A
+/// statement reads at most a span however many callbacks match and however
+/// large the table's history; each span is sized so its statement takes
+/// about [`SPAN_TIME_MS`], so the statements stay short and few. A second
+/// with more rows than a span is read whole, on its own.
+pub struct Spans {
     scan: Scan,
-    (floor, start): (NaiveDateTime, Start),
-    hint: &str,
-    limit: usize,
-    skip: &mut dyn FnMut(&Found) -> bool,
-) -> DbResult<Vec<Found>> {
-    let (from_where, params) = scan.sql(hint);
-    let columns = "SELECT cb.callback_id, cb.modify_date, l.modify_date, cb.callback_time";
-    let select = format!("{columns} {from_where}");
-    // Where the window ends, when it does: the index is read no further.
-    let upper = match scan {
-        Scan::Due(now) | Scan::DueSince(_, now) => Some(now),
-        Scan::Pending(_) | Scan::TooOld(_) => None,
-    };
-    let mut found = Vec::new();
-    // Takes a statement's rows; returns how many matched, and the last
-    // one's time and id, or `None` once `limit` are found.
-    let mut take = |found: &mut Vec<Found>, rows: Vec<mysql_async::Row>| {
-        let (n, mut last) = (rows.len(), None);
-        for row in rows {
-            let mut r = RowReader::new(row);
-            let f = Found {
-                callback_id: r.uint(0).unwrap_or_default() as u32,
-                version: (r.datetime(1), r.datetime(2)),
-            };
-            last = r.datetime(3).map(|t| (t, f.callback_id));
-            if !skip(&f) {
-                found.push(f);
-                if found.len() >= limit {
-                    return None;
-                }
-            }
+    hint: &'static str,
+    /// Where the next span starts, and whether that instant is included.
+    from: (NaiveDateTime, bool),
+    /// Index entries the next span covers.
+    span: u64,
+    /// The first statement is the optimizer's page ([`Start::FirstPage`]).
+    first_page: bool,
+    done: bool,
+}
+
+impl Spans {
+    /// The window of `scan` from `floor` on, started as `start` says.
+    pub fn new(scan: Scan, (floor, start): (NaiveDateTime, Start), hint: &'static str) -> Spans {
+        Spans {
+            scan,
+            hint,
+            from: (floor, true),
+            span: SPAN_FIRST,
+            first_page: start == Start::FirstPage,
+            done: false,
         }
-        Some((n, last))
-    };
-    // The next span starts at `from`, included or not.
-    let (mut from, mut included) = (floor, true);
-    let mut span = SPAN_FIRST;
-    if start == Start::FirstPage {
-        let (no_hint, mut page) = scan.sql("");
-        page.extend([floor.into(), (PAGE as u64).into()]);
-        let rows = s
-            .select(
-                &format!(
-                    "{columns} {no_hint} AND cb.callback_time >= ? \
-                     ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
-                ),
-                page,
-            )
-            .await?;
-        let Some((n, Some((time, id)))) = take(&mut found, rows) else {
-            return Ok(found);
-        };
-        if n < PAGE {
-            return Ok(found);
-        }
-        // A backlog: the rest of that second by id, then spans after it.
-        let mut page = params.clone();
-        page.extend([time.into(), id.into()]);
-        let rows = s
-            .select(
-                &format!("{select} AND cb.callback_time = ? AND cb.callback_id > ? ORDER BY cb.callback_id"),
-                page,
-            )
-            .await?;
-        if take(&mut found, rows).is_none() {
-            return Ok(found);
-        }
-        (from, included) = (time, false);
     }
-    loop {
+
+    /// The next statement's callbacks, oldest first; `None` once the window is read.
+    pub async fn next(&mut self, s: &mut Session) -> DbResult<Option<Vec<Scanned>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let (from_where, params) = self.scan.sql(self.hint);
+        let select = format!("SELECT {COLUMNS} {from_where}");
+        if std::mem::take(&mut self.first_page) {
+            let (no_hint, mut page) = self.scan.sql("");
+            page.extend([self.from.0.into(), (PAGE as u64).into()]);
+            let mut rows: Vec<Scanned> = s
+                .select(
+                    &format!(
+                        "SELECT {COLUMNS} {no_hint} AND cb.callback_time >= ? \
+                         ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
+                    ),
+                    page,
+                )
+                .await?
+                .into_iter()
+                .map(read_row)
+                .collect();
+            let last = rows.last().and_then(|(f, r)| Some((r.callback_time?, f.callback_id)));
+            match last {
+                Some((time, id)) if rows.len() >= PAGE => {
+                    // A backlog: the rest of that second by id, then spans after it.
+                    let mut page = params;
+                    page.extend([time.into(), id.into()]);
+                    rows.extend(
+                        s.select(
+                            &format!(
+                                "{select} AND cb.callback_time = ? AND cb.callback_id > ? ORDER BY cb.callback_id"
+                            ),
+                            page,
+                        )
+                        .await?
+                        .into_iter()
+                        .map(read_row),
+                    );
+                    self.from = (time, false);
+                }
+                _ => self.done = true,
+            }
+            return Ok(Some(rows));
+        }
+        // Where the window ends, when it does: the index is read no further.
+        let upper = match self.scan {
+            Scan::Due(now) | Scan::DueSince(_, now) => Some(now),
+            Scan::Pending(_) | Scan::TooOld(_) => None,
+        };
+        let (from, included) = self.from;
         let op = if included { ">=" } else { ">" };
         let mut bounds = vec![Value::from(from)];
         bounds.extend(upper.map(Value::from));
+        let (hint, span) = (self.hint, self.span);
         let end = s
             .select(
                 &format!(
@@ -317,7 +331,7 @@ pub async fn scan(
             // More rows in one second than a span: that second alone.
             Some(end) => ("cb.callback_time = ?".to_string(), vec![end], Some((end, false))),
         };
-        let mut page = params.clone();
+        let mut page = params;
         page.extend(values.into_iter().map(Value::from));
         let started = std::time::Instant::now();
         let rows = s
@@ -327,18 +341,32 @@ pub async fn scan(
             )
             .await?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        if take(&mut found, rows).is_none() {
-            return Ok(found);
-        }
         // At most twice as many as this one, so one cheap span cannot
         // size the next past what it has seen.
         let sized = (span as f64 * SPAN_TIME_MS / ms.max(0.1)) as u64;
-        span = sized.min(span * 2).clamp(SPAN_RANGE.0, SPAN_RANGE.1);
+        self.span = sized.min(span * 2).clamp(SPAN_RANGE.0, SPAN_RANGE.1);
         match next {
-            Some(next) => (from, included) = next,
-            None => return Ok(found),
+            Some(next) => self.from = next,
+            None => self.done = true,
         }
+        Ok(Some(rows.into_iter().map(read_row).collect()))
     }
+}
+
+/// Every callback a scan matches from `floor` on, oldest first (for the
+/// manager's views, which list them all).
+pub async fn scan(
+    s: &mut Session,
+    scan: Scan,
+    window: (NaiveDateTime, Start),
+    hint: &'static str,
+) -> DbResult<Vec<Found>> {
+    let mut spans = Spans::new(scan, window, hint);
+    let mut found = Vec::new();
+    while let Some(rows) = spans.next(s).await? {
+        found.extend(rows.into_iter().map(|(f, _)| f));
+    }
+    Ok(found)
 }
 
 /// In one `callback_id` range: the open callbacks due before `floor` (the
@@ -376,26 +404,15 @@ pub async fn sweep(
     Ok((overdue, n))
 }
 
-/// Those of some callbacks that a scan still matches, with their versions.
-pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<Found>> {
+/// Those of some callbacks that a scan still matches, with their rows.
+pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<Scanned>> {
     let (from_where, mut params) = scan.sql("");
     params.extend(ids(callback_ids));
     let sql = format!(
-        "SELECT cb.callback_id, cb.modify_date, l.modify_date {from_where} AND cb.callback_id IN ({}) \
-         ORDER BY cb.callback_id",
+        "SELECT {COLUMNS} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
         placeholders(callback_ids.len())
     );
-    Ok(s.select(&sql, params)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let mut r = RowReader::new(row);
-            Found {
-                callback_id: r.uint(0).unwrap_or_default() as u32,
-                version: (r.datetime(1), r.datetime(2)),
-            }
-        })
-        .collect())
+    Ok(s.select(&sql, params).await?.into_iter().map(read_row).collect())
 }
 
 /// How many callbacks a scan matches (for the report of old ones left alone).
@@ -407,17 +424,6 @@ pub async fn count(s: &mut Session, scan: Scan) -> DbResult<u64> {
         .next()
         .and_then(|row| RowReader::new(row).uint(0))
         .unwrap_or(0))
-}
-
-/// The rows of some scanned callbacks that still match the scan.
-pub async fn fetch(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<CallbackRow>> {
-    let (from_where, mut params) = scan.sql("");
-    params.extend(ids(callback_ids));
-    let sql = format!(
-        "SELECT {COLUMNS} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
-        placeholders(callback_ids.len())
-    );
-    Ok(s.select(&sql, params).await?.into_iter().map(read_row).collect())
 }
 
 /// What tells, in one cheap statement, whether anything the engine watches

@@ -16,13 +16,15 @@ use chrono::NaiveDateTime;
 use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::model::{CallCount, DncFacts, Facts, LimitMethod, PlaceFacts};
+use crate::model::{CallCount, DncFacts, DncLookups, Facts, LimitMethod, PlaceFacts};
 
 /// Which callbacks need which lookups (decided by `engine::rules::needs`).
 #[derive(Clone, Debug, Default)]
 pub struct Wanted {
     /// Callbacks to check against the DNC lists.
     pub dnc: Vec<u32>,
+    /// The DNC entries they need looked up.
+    pub dnc_lookups: DncLookups,
     /// Callbacks to count 24-hour calls for, by phone or by lead.
     pub calls: HashMap<LimitMethod, Vec<u32>>,
     /// Callbacks whose phone must be placed for a per-state limit override.
@@ -33,7 +35,7 @@ pub struct Wanted {
 pub async fn gather(s: &mut Session, now: NaiveDateTime, wanted: &Wanted) -> DbResult<Facts> {
     let mut facts = Facts::default();
     if !wanted.dnc.is_empty() {
-        facts.dnc = dnc(s, &wanted.dnc).await?;
+        facts.dnc = dnc(s, &wanted.dnc, wanted.dnc_lookups).await?;
     }
     for (method, callback_ids) in &wanted.calls {
         if !callback_ids.is_empty() {
@@ -72,25 +74,36 @@ const DNC_LIST: &str =
 const PHONE: &str = "COALESCE(l.phone_number, '')";
 const AREACODE_ENTRY: &str = "CONCAT(LEFT(COALESCE(l.phone_number, ''), 3), 'XXXXXXX')";
 
-/// DNC entries found per callback, for both lists and both matchings.
-async fn dnc(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, DncFacts>> {
+/// DNC entries found per callback, for the lists and matchings `lookups`
+/// names (`NULL`, read as not looked up, for the others).
+async fn dnc(s: &mut Session, callback_ids: &[u32], lookups: DncLookups) -> DbResult<HashMap<u32, DncFacts>> {
+    let lookup = |wanted: bool, exists: String| {
+        if wanted {
+            format!("EXISTS ({exists})")
+        } else {
+            "NULL".into()
+        }
+    };
+    let internal = |entry| format!("SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {entry}");
+    let campaign = |entry| {
+        format!("SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {entry} AND d.campaign_id = {DNC_LIST}")
+    };
     let sql = format!(
-        "SELECT cb.callback_id, \
-           EXISTS (SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {PHONE}), \
-           EXISTS (SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {AREACODE_ENTRY}), \
-           EXISTS (SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {PHONE} AND d.campaign_id = {DNC_LIST}), \
-           EXISTS (SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {AREACODE_ENTRY} AND d.campaign_id = {DNC_LIST}), \
-           {DNC_LIST} \
+        "SELECT cb.callback_id, {}, {}, {}, {}, {DNC_LIST} \
          FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
          WHERE cb.callback_id IN ({})",
+        lookup(lookups.internal_number, internal(PHONE)),
+        lookup(lookups.internal_areacode, internal(AREACODE_ENTRY)),
+        lookup(lookups.campaign_number, campaign(PHONE)),
+        lookup(lookups.campaign_areacode, campaign(AREACODE_ENTRY)),
         placeholders(callback_ids.len())
     );
     per_callback(s, &sql, ids(callback_ids), |r| DncFacts {
-        internal_number: r.int(1) == Some(1),
-        internal_areacode: r.int(2) == Some(1),
-        campaign_number: r.int(3) == Some(1),
-        campaign_areacode: r.int(4) == Some(1),
+        internal_number: r.int(1).map(|n| n == 1),
+        internal_areacode: r.int(2).map(|n| n == 1),
+        campaign_number: r.int(3).map(|n| n == 1),
+        campaign_areacode: r.int(4).map(|n| n == 1),
         campaign_list: r.text(5),
     })
     .await

@@ -44,8 +44,9 @@ pub fn wanted(rows: &[CallbackRow], settings: &Settings) -> Wanted {
     let mut wanted = Wanted::default();
     for row in rows {
         let needs = rules::needs(row, settings);
-        if needs.dnc {
+        if let Some(policy) = needs.dnc {
             wanted.dnc.push(row.callback_id);
+            wanted.dnc_lookups = wanted.dnc_lookups.union(policy.lookups());
         }
         if let Some(method) = needs.calls {
             wanted.calls.entry(method).or_default().push(row.callback_id);
@@ -86,7 +87,11 @@ pub async fn decide_many(
         (Scan::Due(clock.now), Phase::Due),
     ] {
         for chunk in callback_ids.chunks(config.batch_size.max(1)) {
-            let rows = callbacks::fetch(s, scan, chunk).await?;
+            let rows: Vec<_> = callbacks::find(s, scan, chunk)
+                .await?
+                .into_iter()
+                .map(|(_, row)| row)
+                .collect();
             if rows.is_empty() {
                 continue;
             }

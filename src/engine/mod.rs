@@ -45,7 +45,7 @@ use tracing::warn;
 
 use crate::clock::PassClock;
 use crate::config::{AvailabilityConfig, EngineConfig, PurgeConfig};
-use crate::db::callbacks::{self, Found, Probe, Scan, Start};
+use crate::db::callbacks::{self, Found, Probe, Scan, Scanned, Start};
 use crate::db::clock::CoveredZone;
 use crate::db::facts;
 use crate::db::settings;
@@ -223,6 +223,15 @@ struct Pass<'a> {
     cached: &'a mut Option<(Settings, NaiveDateTime)>,
     /// The probe's `settings_written` and `now`.
     written: (Option<NaiveDateTime>, NaiveDateTime),
+}
+
+/// The batches of a scan whose writes are still in flight on the second
+/// connection: one whose leads are still to write, one whose hopper rows are.
+#[derive(Default)]
+struct Pipeline {
+    session: Option<Session>,
+    claimed: Option<Tail>,
+    led: Option<Tail>,
 }
 
 impl Engine {
@@ -405,12 +414,11 @@ impl Engine {
             (Scan::Pending(oldest), Phase::Pending),
             (Scan::Due(pass.clock.now), Phase::Due),
         ] {
-            let (found, seen) = pass.scan(scan, limit).await?;
-            if found.len() < limit {
+            let (complete, seen) = pass.scan_through(scan, phase, limit, stop).await?;
+            if complete {
                 // Forget what this kind of scan no longer finds at all.
                 pass.memory.keep_only(phase, &seen);
             }
-            pass.work_through(scan, phase, &found, batch, stop).await?;
         }
         let now = pass.clock.now;
         let next_due = callbacks::next_due(&mut pass.session, now).await?;
@@ -518,8 +526,7 @@ impl Engine {
             } else {
                 Scan::DueSince(due_since, now)
             };
-            let (found, _) = pass.scan(scan, limit).await?;
-            pass.work_through(scan, Phase::Due, &found, batch, stop).await?;
+            pass.scan_through(scan, Phase::Due, limit, stop).await?;
         }
         if newest_changed || edit_scan || came_due {
             next_due = callbacks::next_due(&mut pass.session, now).await?;
@@ -636,21 +643,18 @@ impl Pass<'_> {
         (self.summary, self.fingerprint)
     }
 
-    /// Scans, leaving out callbacks whose outcome stands unchanged (they are
-    /// counted, and their recheck time kept for the scheduler); returns the
-    /// callbacks to work on and every id the scan saw.
-    async fn scan(&mut self, scan: Scan, limit: usize) -> DbResult<(Vec<Found>, HashSet<u32>)> {
-        let (now, fingerprint, memory) = (self.clock.now, self.fingerprint, &*self.memory);
-        let mut seen = HashSet::new();
-        let mut skipped = Vec::new();
-        let mut skip = |f: &Found| {
-            seen.insert(f.callback_id);
-            let stands = memory.still_stands(f, fingerprint, now).is_some();
-            if stands {
-                skipped.push(*f);
-            }
-            stands
-        };
+    /// Reads a scan's window a statement at a time and works through what
+    /// it found as it goes, leaving out callbacks whose outcome stands
+    /// unchanged (they are counted, and their recheck time kept for the
+    /// scheduler), until `limit` are taken or `stop` says so. Returns whether
+    /// the whole window was read, and every id seen.
+    async fn scan_through(
+        &mut self,
+        scan: Scan,
+        phase: Phase,
+        limit: usize,
+        stop: &dyn Fn() -> bool,
+    ) -> DbResult<(bool, HashSet<u32>)> {
         // Pending callbacks are few among many rows of their window: spans.
         // Due ones are few in the steady state (the status index finds
         // them); the first pass after a start or an error may meet a backlog.
@@ -659,9 +663,38 @@ impl Pass<'_> {
             Scan::DueSince(from, _) => (from, Start::FirstPage),
             Scan::Pending(since) | Scan::TooOld(since) => (callbacks::pending_floor(since), Start::Spans),
         };
-        let found = callbacks::scan(&mut self.session, scan, window, self.hint, limit, &mut skip).await?;
-        self.memory.adopt(&skipped);
-        Ok((found, seen))
+        let mut spans = callbacks::Spans::new(scan, window, self.hint);
+        let (mut seen, mut taken, mut queue) = (HashSet::new(), 0, Vec::new());
+        let mut pipeline = Pipeline::default();
+        let complete = loop {
+            if taken >= limit || stop() {
+                break false;
+            }
+            let Some(rows) = spans.next(&mut self.session).await? else {
+                break true;
+            };
+            let (now, fingerprint) = (self.clock.now, self.fingerprint);
+            let mut skipped = Vec::new();
+            for (found, row) in rows {
+                seen.insert(found.callback_id);
+                if self.memory.still_stands(&found, fingerprint, now).is_some() {
+                    skipped.push(found);
+                } else if taken < limit {
+                    taken += 1;
+                    queue.push((found, row));
+                }
+            }
+            self.memory.adopt(&skipped);
+            while queue.len() >= self.batch && !stop() {
+                let batch: Vec<_> = queue.drain(..self.batch).collect();
+                self.push(&mut pipeline, phase, batch).await?;
+            }
+        };
+        if !queue.is_empty() && !stop() {
+            self.push(&mut pipeline, phase, queue).await?;
+        }
+        self.drain(pipeline).await?;
+        Ok((complete, seen))
     }
 
     /// Looks at some callbacks again (by id): those the scan still matches are
@@ -669,92 +702,76 @@ impl Pass<'_> {
     async fn work_on(&mut self, scan: Scan, phase: Phase, mut ids: Vec<u32>, stop: &dyn Fn() -> bool) -> DbResult<()> {
         ids.sort_unstable();
         ids.dedup();
-        let batch = self.batch;
-        for chunk in ids.chunks(batch) {
-            let found = callbacks::find(&mut self.session, scan, chunk).await?;
-            let still: HashSet<u32> = found.iter().map(|f| f.callback_id).collect();
-            for id in chunk.iter().filter(|id| !still.contains(id)) {
-                self.memory.forget(*id);
-            }
-            self.work_through(scan, phase, &found, batch, stop).await?;
-        }
-        Ok(())
-    }
-
-    /// Fetches the found callbacks in batches (those that still match the
-    /// scan) and processes each batch; a stop request ends it between
-    /// batches. The writes after each claim ([`apply::Tail`]) go on a second
-    /// connection, overlapping the next batches: the leads' status with the
-    /// next claim, the hopper rows with the reads after it.
-    async fn work_through(
-        &mut self,
-        scan: Scan,
-        phase: Phase,
-        found: &[Found],
-        batch: usize,
-        stop: &dyn Fn() -> bool,
-    ) -> DbResult<()> {
-        let mut tails = None;
-        // A claimed batch whose leads are still to write, and one whose
-        // hopper rows are.
-        let (mut claimed, mut led): (Option<Tail>, Option<Tail>) = (None, None);
-        for chunk in found.chunks(batch) {
+        let mut pipeline = Pipeline::default();
+        for chunk in ids.chunks(self.batch) {
             if stop() {
                 break;
             }
-            let tail_session = match &mut tails {
-                Some(s) => s,
-                None => tails.insert(self.db.session().await?),
-            };
-            let hopper = async {
-                match &led {
-                    Some(tail) => tail.write_hopper(tail_session).await.map(Some),
-                    None => Ok(None),
-                }
-            };
-            let (decided, inserted) = tokio::join!(self.read_and_decide(scan, phase, chunk), hopper);
-            if let (Some(tail), Some(inserted)) = (led.take(), inserted?) {
-                self.settle(tail, &inserted);
+            let found = callbacks::find(&mut self.session, scan, chunk).await?;
+            let still: HashSet<u32> = found.iter().map(|(f, _)| f.callback_id).collect();
+            for id in chunk.iter().filter(|id| !still.contains(id)) {
+                self.memory.forget(*id);
             }
-            let leads = async {
-                match &mut claimed {
-                    Some(tail) => tail.write_leads(tail_session).await,
-                    None => Ok(()),
-                }
-            };
-            let (tail, written) = tokio::join!(self.apply(decided?, phase), leads);
-            written?;
-            led = claimed.take();
-            claimed = Some(tail?);
+            if !found.is_empty() {
+                self.push(&mut pipeline, phase, found).await?;
+            }
         }
-        // The batches still in flight, in order.
-        let s = match &mut tails {
+        self.drain(pipeline).await
+    }
+
+    /// Decides and applies one batch. The writes after its claim
+    /// ([`apply::Tail`]) go on a second connection, overlapping the next
+    /// batches: the leads' status with the next claim, the hopper rows with
+    /// the reads after it.
+    async fn push(&mut self, pipeline: &mut Pipeline, phase: Phase, batch: Vec<Scanned>) -> DbResult<()> {
+        let tails = match &mut pipeline.session {
             Some(s) => s,
-            None => return Ok(()),
+            None => pipeline.session.insert(self.db.session().await?),
         };
-        if let Some(tail) = led {
-            let inserted = tail.write_hopper(s).await?;
+        let hopper = async {
+            match &pipeline.led {
+                Some(tail) => tail.write_hopper(tails).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (decided, inserted) = tokio::join!(self.decide(phase, batch), hopper);
+        if let (Some(tail), Some(inserted)) = (pipeline.led.take(), inserted?) {
             self.settle(tail, &inserted);
         }
-        if let Some(mut tail) = claimed {
-            tail.write_leads(s).await?;
-            let inserted = tail.write_hopper(s).await?;
+        let leads = async {
+            match &mut pipeline.claimed {
+                Some(tail) => tail.write_leads(tails).await,
+                None => Ok(()),
+            }
+        };
+        let (tail, written) = tokio::join!(self.apply(decided?, phase), leads);
+        written?;
+        pipeline.led = pipeline.claimed.take();
+        pipeline.claimed = Some(tail?);
+        Ok(())
+    }
+
+    /// Writes what the pipeline still holds, in order.
+    async fn drain(&mut self, pipeline: Pipeline) -> DbResult<()> {
+        let Some(mut s) = pipeline.session else {
+            return Ok(());
+        };
+        if let Some(tail) = pipeline.led {
+            let inserted = tail.write_hopper(&mut s).await?;
+            self.settle(tail, &inserted);
+        }
+        if let Some(mut tail) = pipeline.claimed {
+            tail.write_leads(&mut s).await?;
+            let inserted = tail.write_hopper(&mut s).await?;
             self.settle(tail, &inserted);
         }
         Ok(())
     }
 
-    /// Reads one batch (the found callbacks that still match the scan) and
-    /// its facts, and decides it; `found` gives the versions the rows were
-    /// scanned at.
-    async fn read_and_decide(
-        &mut self,
-        scan: Scan,
-        phase: Phase,
-        found: &[Found],
-    ) -> DbResult<Vec<(CallbackRow, Outcome)>> {
-        let ids: Vec<u32> = found.iter().map(|f| f.callback_id).collect();
-        let rows = callbacks::fetch(&mut self.session, scan, &ids).await?;
+    /// Looks up one batch's facts and decides it; `found` gives the
+    /// versions the rows were read at.
+    async fn decide(&mut self, phase: Phase, batch: Vec<Scanned>) -> DbResult<Vec<(CallbackRow, Outcome)>> {
+        let (found, rows): (Vec<Found>, Vec<CallbackRow>) = batch.into_iter().unzip();
         let settings = self.settings().await?;
         let wanted = explain::wanted(&rows, settings);
         let facts = facts::gather(&mut self.session, self.clock.now, &wanted).await?;
@@ -772,7 +789,7 @@ impl Pass<'_> {
                 (row, outcome)
             })
             .collect();
-        self.remember(&decided, phase, found);
+        self.remember(&decided, phase, &found);
         Ok(decided)
     }
 

@@ -12,7 +12,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::call_limit::effective_limit;
 use crate::calltime::{GmtOffset, LeadZone};
 use crate::clock::PassClock;
-use crate::dnc::{self, DncList};
+use crate::dnc::{self, DncList, DncPolicy};
 use crate::model::{CallbackRow, Campaign, Facts, InactiveLists, Lead, LimitMethod, LimitScope, Recipient, Settings};
 
 /// Which query found the callback.
@@ -131,8 +131,9 @@ pub enum Outcome {
 /// The facts one callback's rules need looked up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Needs {
-    /// The DNC lists (the campaign has `callback_dnc='ENABLED'` and consults one).
-    pub dnc: bool,
+    /// The DNC lists, under the campaign's policy (the campaign has
+    /// `callback_dnc='ENABLED'` and consults one).
+    pub dnc: Option<DncPolicy>,
     /// The 24-hour call count, by this method.
     pub calls: Option<LimitMethod>,
     /// Where the phone is, for a per-state override of the limit.
@@ -151,7 +152,7 @@ pub fn needs(row: &CallbackRow, settings: &Settings) -> Needs {
     let calls = (settings.system.call_limit_24hour && campaign.limit_method != LimitMethod::Disabled)
         .then_some(campaign.limit_method);
     Needs {
-        dnc: campaign.callback_dnc && campaign.dnc.consults(),
+        dnc: (campaign.callback_dnc && campaign.dnc.consults()).then_some(campaign.dnc),
         calls,
         place: calls.is_some() && settings.limit_override(campaign).is_some(),
     }
@@ -203,12 +204,14 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     }
     let needs = needs(row, cx.settings);
     let hold = |gate| Outcome::Anyone(Feed::Hold { gate, until: None });
-    if needs.dnc {
+    if let Some(policy) = needs.dnc {
         let Some(found) = cx.facts.dnc.get(&row.callback_id) else {
             return hold(Gate::Unchecked("DNC lists"));
         };
-        if let Some(list) = dnc::check(&campaign.dnc, found) {
-            return Outcome::Kill(list);
+        match dnc::check(&policy, found) {
+            Ok(Some(list)) => return Outcome::Kill(list),
+            Ok(None) => {}
+            Err(dnc::NotLookedUp) => return hold(Gate::Unchecked("DNC lists")),
         }
     }
     match call_limit(row, campaign, needs, cx) {
@@ -747,7 +750,7 @@ mod tests {
         facts.dnc.insert(
             7,
             DncFacts {
-                internal_number: true,
+                internal_number: Some(true),
                 ..DncFacts::default()
             },
         );
@@ -790,7 +793,7 @@ mod tests {
         c.callback_dnc = true;
         let s = settings(c.clone(), SystemSettings::default());
         let r = row(Recipient::Anyone);
-        assert!(needs(&r, &s).dnc);
+        assert!(needs(&r, &s).dnc.is_some());
         assert_eq!(
             run(&r, Phase::Due, &s, &Facts::default(), &clock()),
             hold(Gate::Unchecked("DNC lists"), None)

@@ -265,7 +265,7 @@ impl Words<'_> {
         let exact = match list {
             DncList::Internal => found.internal_number,
             DncList::Campaign(_) => found.campaign_number,
-        };
+        } == Some(true);
         let entry = if exact {
             phone.to_string()
         } else {

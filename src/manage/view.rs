@@ -38,7 +38,7 @@ async fn pending_ids(s: &mut Session, config: &Config, now: NaiveDateTime) -> Re
     let oldest = now - Duration::days(config.engine.repair_max_age_days.into());
     let window = (callbacks::pending_floor(oldest), callbacks::Start::Spans);
     let hint = callbacks::time_hint(s).await?;
-    let found = callbacks::scan(s, Scan::Pending(oldest), window, hint, usize::MAX, &mut |_| false).await?;
+    let found = callbacks::scan(s, Scan::Pending(oldest), window, hint).await?;
     Ok(found.into_iter().map(|f| f.callback_id).collect())
 }
 
