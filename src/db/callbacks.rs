@@ -6,8 +6,9 @@
 use chrono::{DateTime, NaiveDateTime};
 use mysql_async::Value;
 
+use super::facts::{DncAhead, read_dnc};
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::model::{CallbackRow, Lead, Recipient};
+use crate::model::{CallbackRow, DncFacts, Lead, Recipient};
 
 const COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \
     cb.user, cb.lead_status, cb.entry_time, cb.callback_time, UNIX_TIMESTAMP(cb.modify_date), \
@@ -16,8 +17,23 @@ const COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, c
     EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id), \
     cb.modify_date, l.modify_date";
 
-/// A callback a scan read: what tells whether it changed since, and its row.
-pub type Scanned = (Found, CallbackRow);
+/// A callback a scan read.
+#[derive(Clone, Debug)]
+pub struct Scanned {
+    /// What tells whether it changed since.
+    pub found: Found,
+    /// The row, with its lead.
+    pub row: CallbackRow,
+    /// DNC entries read with it ([`DncAhead`]), when any were.
+    pub dnc: Option<DncFacts>,
+}
+
+/// The columns of a [`Scanned`]: [`COLUMNS`], then the DNC entries read
+/// ahead; and the values those take.
+fn columns(ahead: &DncAhead) -> (String, Vec<Value>) {
+    let (dnc, params) = ahead.columns();
+    (format!("{COLUMNS}, {dnc}"), params)
+}
 
 fn read_row(row: mysql_async::Row) -> Scanned {
     let mut r = RowReader::new(row);
@@ -49,6 +65,7 @@ fn read_row(row: mysql_async::Row) -> Scanned {
         callback_id,
         version: (r.datetime(19), r.datetime(20)),
     };
+    let dnc = read_dnc(&mut r, 21);
     let row = CallbackRow {
         callback_id,
         lead_id,
@@ -64,7 +81,7 @@ fn read_row(row: mysql_async::Row) -> Scanned {
         lead,
         in_hopper,
     };
-    (found, row)
+    Scanned { found, row, dnc }
 }
 
 /// The lead is as the callback's activation left it: in the callback's
@@ -128,6 +145,7 @@ impl Scan {
             Scan::Due(now) => (
                 format!(
                     "FROM vicidial_callbacks cb {hint} LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                     LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
                      WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
                 ),
                 vec![now.into()],
@@ -135,6 +153,7 @@ impl Scan {
             Scan::DueSince(from, now) => (
                 format!(
                     "FROM vicidial_callbacks cb {hint} LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+                     LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
                      WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time > ? AND cb.callback_time <= ?"
                 ),
                 vec![from.into(), now.into()],
@@ -173,7 +192,7 @@ pub struct Found {
 const PAGE: usize = 2000;
 
 /// Entries of the `callback_time` index a scan's first span covers.
-const SPAN_FIRST: u64 = 5000;
+const SPAN_FIRST: u64 = 2000;
 
 /// The fewest and most entries a span covers (its rows are held while the
 /// engine works through them: at most a few megabytes).
@@ -230,6 +249,8 @@ pub enum Start {
 pub struct Spans {
     scan: Scan,
     hint: &'static str,
+    /// DNC entries read with the rows.
+    ahead: DncAhead,
     /// Where the next span starts, and whether that instant is included.
     from: (NaiveDateTime, bool),
     /// Index entries the next span covers.
@@ -240,11 +261,13 @@ pub struct Spans {
 }
 
 impl Spans {
-    /// The window of `scan` from `floor` on, started as `start` says.
-    pub fn new(scan: Scan, (floor, start): (NaiveDateTime, Start), hint: &'static str) -> Spans {
+    /// The window of `scan` from `floor` on, started as `start` says, its
+    /// rows read with the DNC entries of `ahead`.
+    pub fn new(scan: Scan, (floor, start): (NaiveDateTime, Start), hint: &'static str, ahead: DncAhead) -> Spans {
         Spans {
             scan,
             hint,
+            ahead,
             from: (floor, true),
             span: SPAN_FIRST,
             first_page: start == Start::FirstPage,
@@ -257,15 +280,18 @@ impl Spans {
         if self.done {
             return Ok(None);
         }
-        let (from_where, params) = self.scan.sql(self.hint);
-        let select = format!("SELECT {COLUMNS} {from_where}");
+        let (columns, mut params) = columns(&self.ahead);
+        let (from_where, values) = self.scan.sql(self.hint);
+        let select = format!("SELECT {columns} {from_where}");
         if std::mem::take(&mut self.first_page) {
-            let (no_hint, mut page) = self.scan.sql("");
+            let (no_hint, _) = self.scan.sql("");
+            let mut page = params.clone();
+            page.extend(values.clone());
             page.extend([self.from.0.into(), (PAGE as u64).into()]);
             let mut rows: Vec<Scanned> = s
                 .select(
                     &format!(
-                        "SELECT {COLUMNS} {no_hint} AND cb.callback_time >= ? \
+                        "SELECT {columns} {no_hint} AND cb.callback_time >= ? \
                          ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
                     ),
                     page,
@@ -274,12 +300,15 @@ impl Spans {
                 .into_iter()
                 .map(read_row)
                 .collect();
-            let last = rows.last().and_then(|(f, r)| Some((r.callback_time?, f.callback_id)));
+            let last = rows
+                .last()
+                .and_then(|r| Some((r.row.callback_time?, r.found.callback_id)));
             match last {
                 Some((time, id)) if rows.len() >= PAGE => {
                     // A backlog: the rest of that second by id, then spans after it.
-                    let mut page = params;
-                    page.extend([time.into(), id.into()]);
+                    params.extend(values);
+                    params.extend([time.into(), id.into()]);
+                    let page = params;
                     rows.extend(
                         s.select(
                             &format!(
@@ -320,7 +349,7 @@ impl Spans {
             .into_iter()
             .next()
             .and_then(|row| RowReader::new(row).datetime(0));
-        let (range, values, next) = match end {
+        let (range, range_values, next) = match end {
             // The rest of the window.
             None => (format!("cb.callback_time {op} ?"), vec![from], None),
             Some(end) if end > from => (
@@ -332,7 +361,8 @@ impl Spans {
             Some(end) => ("cb.callback_time = ?".to_string(), vec![end], Some((end, false))),
         };
         let mut page = params;
-        page.extend(values.into_iter().map(Value::from));
+        page.extend(values);
+        page.extend(range_values.into_iter().map(Value::from));
         let started = std::time::Instant::now();
         let rows = s
             .select(
@@ -361,10 +391,10 @@ pub async fn scan(
     window: (NaiveDateTime, Start),
     hint: &'static str,
 ) -> DbResult<Vec<Found>> {
-    let mut spans = Spans::new(scan, window, hint);
+    let mut spans = Spans::new(scan, window, hint, DncAhead::default());
     let mut found = Vec::new();
     while let Some(rows) = spans.next(s).await? {
-        found.extend(rows.into_iter().map(|(f, _)| f));
+        found.extend(rows.into_iter().map(|r| r.found));
     }
     Ok(found)
 }
@@ -404,12 +434,15 @@ pub async fn sweep(
     Ok((overdue, n))
 }
 
-/// Those of some callbacks that a scan still matches, with their rows.
-pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32]) -> DbResult<Vec<Scanned>> {
-    let (from_where, mut params) = scan.sql("");
+/// Those of some callbacks that a scan still matches, with their rows (and
+/// the DNC entries of `ahead`).
+pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32], ahead: &DncAhead) -> DbResult<Vec<Scanned>> {
+    let (columns, mut params) = columns(ahead);
+    let (from_where, values) = scan.sql("");
+    params.extend(values);
     params.extend(ids(callback_ids));
     let sql = format!(
-        "SELECT {COLUMNS} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
+        "SELECT {columns} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
         placeholders(callback_ids.len())
     );
     Ok(s.select(&sql, params).await?.into_iter().map(read_row).collect())

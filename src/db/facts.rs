@@ -31,11 +31,11 @@ pub struct Wanted {
     pub places: Vec<u32>,
 }
 
-/// Looks up every wanted fact of a batch; `now` is the pass time (server local).
-pub async fn gather(s: &mut Session, now: NaiveDateTime, wanted: &Wanted) -> DbResult<Facts> {
-    let mut facts = Facts::default();
+/// Looks up every wanted fact of a batch; `now` is the pass time (server
+/// local). `facts` holds what is known already (DNC entries read ahead).
+pub async fn gather(s: &mut Session, now: NaiveDateTime, wanted: &Wanted, mut facts: Facts) -> DbResult<Facts> {
     if !wanted.dnc.is_empty() {
-        facts.dnc = dnc(s, &wanted.dnc, wanted.dnc_lookups).await?;
+        facts.dnc.extend(dnc(s, &wanted.dnc, wanted.dnc_lookups).await?);
     }
     for (method, callback_ids) in &wanted.calls {
         if !callback_ids.is_empty() {
@@ -74,39 +74,116 @@ const DNC_LIST: &str =
 const PHONE: &str = "COALESCE(l.phone_number, '')";
 const AREACODE_ENTRY: &str = "CONCAT(LEFT(COALESCE(l.phone_number, ''), 3), 'XXXXXXX')";
 
-/// DNC entries found per callback, for the lists and matchings `lookups`
-/// names (`NULL`, read as not looked up, for the others).
-async fn dnc(s: &mut Session, callback_ids: &[u32], lookups: DncLookups) -> DbResult<HashMap<u32, DncFacts>> {
-    let lookup = |wanted: bool, exists: String| {
-        if wanted {
-            format!("EXISTS ({exists})")
-        } else {
-            "NULL".into()
-        }
-    };
+/// The DNC columns of a statement over `cb` (the callbacks), `l` (their
+/// leads) and `c` (their campaigns): per entry, in [`DncLookups`]' order,
+/// `EXISTS` where `when` gives a condition (`None`: never, the column is
+/// NULL, read as not looked up), then the campaign list consulted.
+fn dnc_columns(when: [Option<&str>; 4]) -> String {
     let internal = |entry| format!("SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {entry}");
     let campaign = |entry| {
         format!("SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {entry} AND d.campaign_id = {DNC_LIST}")
     };
+    let entries = [
+        internal(PHONE),
+        internal(AREACODE_ENTRY),
+        campaign(PHONE),
+        campaign(AREACODE_ENTRY),
+    ];
+    let mut columns: Vec<String> = when
+        .into_iter()
+        .zip(entries)
+        .map(|(when, entry)| match when {
+            None => "NULL".to_string(),
+            Some("") => format!("EXISTS ({entry})"),
+            Some(when) => format!("IF({when}, EXISTS ({entry}), NULL)"),
+        })
+        .collect();
+    columns.push(DNC_LIST.to_string());
+    columns.join(", ")
+}
+
+/// Reads [`dnc_columns`] from column `first` on; `None` when nothing was looked up.
+pub fn read_dnc(r: &mut RowReader, first: usize) -> Option<DncFacts> {
+    let mut entry = |i| r.int(first + i).map(|n| n == 1);
+    let facts = DncFacts {
+        internal_number: entry(0),
+        internal_areacode: entry(1),
+        campaign_number: entry(2),
+        campaign_areacode: entry(3),
+        campaign_list: String::new(),
+    };
+    let looked_up = [
+        facts.internal_number,
+        facts.internal_areacode,
+        facts.campaign_number,
+        facts.campaign_areacode,
+    ]
+    .iter()
+    .any(Option::is_some);
+    looked_up.then(|| DncFacts {
+        campaign_list: r.text(first + 4),
+        ..facts
+    })
+}
+
+/// DNC entries read with a scan's rows, so that a batch's own DNC statement
+/// is left for the rows they miss: per entry, the campaigns whose ANYONE
+/// callbacks need it (`engine::rules::dnc_policy`). Which rows need what is
+/// still `engine::rules::needs`' to say; this only reads ahead.
+#[derive(Clone, Debug, Default)]
+pub struct DncAhead {
+    /// Per entry, in [`DncLookups`]' order: campaign ids as stored.
+    pub campaigns: [Vec<String>; 4],
+}
+
+impl DncAhead {
+    /// The columns ([`read_dnc`] reads them) and their values.
+    pub fn columns(&self) -> (String, Vec<Value>) {
+        let mut params = Vec::new();
+        let when: Vec<Option<String>> = self
+            .campaigns
+            .iter()
+            .map(|ids| {
+                (!ids.is_empty()).then(|| {
+                    params.extend(ids.iter().map(|id| Value::from(id.as_str())));
+                    format!(
+                        "cb.recipient = 'ANYONE' AND cb.campaign_id IN ({})",
+                        placeholders(ids.len())
+                    )
+                })
+            })
+            .collect();
+        let when: Vec<Option<&str>> = when.iter().map(Option::as_deref).collect();
+        (dnc_columns([when[0], when[1], when[2], when[3]]), params)
+    }
+}
+
+/// DNC entries found per callback, for the lists and matchings `lookups`
+/// names (`NULL`, read as not looked up, for the others).
+async fn dnc(s: &mut Session, callback_ids: &[u32], lookups: DncLookups) -> DbResult<HashMap<u32, DncFacts>> {
+    let when = |wanted: bool| wanted.then_some("");
     let sql = format!(
-        "SELECT cb.callback_id, {}, {}, {}, {}, {DNC_LIST} \
+        "SELECT cb.callback_id, {} \
          FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
          WHERE cb.callback_id IN ({})",
-        lookup(lookups.internal_number, internal(PHONE)),
-        lookup(lookups.internal_areacode, internal(AREACODE_ENTRY)),
-        lookup(lookups.campaign_number, campaign(PHONE)),
-        lookup(lookups.campaign_areacode, campaign(AREACODE_ENTRY)),
+        dnc_columns([
+            when(lookups.internal_number),
+            when(lookups.internal_areacode),
+            when(lookups.campaign_number),
+            when(lookups.campaign_areacode),
+        ]),
         placeholders(callback_ids.len())
     );
-    per_callback(s, &sql, ids(callback_ids), |r| DncFacts {
-        internal_number: r.int(1).map(|n| n == 1),
-        internal_areacode: r.int(2).map(|n| n == 1),
-        campaign_number: r.int(3).map(|n| n == 1),
-        campaign_areacode: r.int(4).map(|n| n == 1),
-        campaign_list: r.text(5),
-    })
-    .await
+    let rows = s.select(&sql, ids(callback_ids)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let mut r = RowReader::new(row);
+            let id = r.uint(0).unwrap_or_default() as u32;
+            Some((id, read_dnc(&mut r, 1)?))
+        })
+        .collect())
 }
 
 /// Whether a counted call is on one of the campaign's lists. VICIdial builds

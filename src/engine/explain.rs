@@ -11,8 +11,9 @@ use crate::clock::PassClock;
 use crate::config::EngineConfig;
 use crate::db::callbacks::{self, Scan};
 use crate::db::clock::{self, CoveredZone};
-use crate::db::facts::{self, Wanted};
+use crate::db::facts::{self, DncAhead, Wanted};
 use crate::db::{DbResult, Session};
+use crate::dnc;
 use crate::model::{CallbackRow, Facts, Settings};
 
 /// A callback as a pass would find and decide it.
@@ -39,14 +40,21 @@ pub async fn pass_clock(s: &mut Session, at: Option<NaiveDateTime>, horizon_days
     clock::read(s, at, zone).await
 }
 
-/// The lookups a batch of rows needs, as [`rules::needs`] says.
-pub fn wanted(rows: &[CallbackRow], settings: &Settings) -> Wanted {
+/// The lookups a batch of rows needs, as [`rules::needs`] says, less the
+/// DNC entries `known` already answers for a row.
+pub fn wanted(rows: &[CallbackRow], settings: &Settings, known: &Facts) -> Wanted {
     let mut wanted = Wanted::default();
     for row in rows {
         let needs = rules::needs(row, settings);
         if let Some(policy) = needs.dnc {
-            wanted.dnc.push(row.callback_id);
-            wanted.dnc_lookups = wanted.dnc_lookups.union(policy.lookups());
+            let answered = known
+                .dnc
+                .get(&row.callback_id)
+                .is_some_and(|found| dnc::check(&policy, found).is_ok());
+            if !answered {
+                wanted.dnc.push(row.callback_id);
+                wanted.dnc_lookups = wanted.dnc_lookups.union(policy.lookups());
+            }
         }
         if let Some(method) = needs.calls {
             wanted.calls.entry(method).or_default().push(row.callback_id);
@@ -56,6 +64,30 @@ pub fn wanted(rows: &[CallbackRow], settings: &Settings) -> Wanted {
         }
     }
     wanted
+}
+
+/// The DNC entries a scan reads with its rows: per entry, the campaigns
+/// whose ANYONE callbacks [`rules::needs`] would look it up for.
+pub fn dnc_ahead(settings: &Settings) -> DncAhead {
+    let mut ahead = DncAhead::default();
+    for campaign in settings.campaigns.values() {
+        let Some(policy) = rules::dnc_policy(campaign) else {
+            continue;
+        };
+        let l = policy.lookups();
+        let entries = [
+            l.internal_number,
+            l.internal_areacode,
+            l.campaign_number,
+            l.campaign_areacode,
+        ];
+        for (ids, wanted) in ahead.campaigns.iter_mut().zip(entries) {
+            if wanted {
+                ids.push(campaign.campaign_id.clone());
+            }
+        }
+    }
+    ahead
 }
 
 /// Decides one callback as the next pass at `clock` would (over the whole
@@ -87,15 +119,21 @@ pub async fn decide_many(
         (Scan::Due(clock.now), Phase::Due),
     ] {
         for chunk in callback_ids.chunks(config.batch_size.max(1)) {
-            let rows: Vec<_> = callbacks::find(s, scan, chunk)
+            let rows: Vec<_> = callbacks::find(s, scan, chunk, &DncAhead::default())
                 .await?
                 .into_iter()
-                .map(|(_, row)| row)
+                .map(|r| r.row)
                 .collect();
             if rows.is_empty() {
                 continue;
             }
-            let facts = facts::gather(s, clock.now, &wanted(&rows, settings)).await?;
+            let facts = facts::gather(
+                s,
+                clock.now,
+                &wanted(&rows, settings, &Facts::default()),
+                Facts::default(),
+            )
+            .await?;
             let cx = Context {
                 settings,
                 facts: &facts,

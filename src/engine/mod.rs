@@ -47,11 +47,11 @@ use crate::clock::PassClock;
 use crate::config::{AvailabilityConfig, EngineConfig, PurgeConfig};
 use crate::db::callbacks::{self, Found, Probe, Scan, Scanned, Start};
 use crate::db::clock::CoveredZone;
-use crate::db::facts;
+use crate::db::facts::{self, DncAhead};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
 use crate::manage::purge;
-use crate::model::{CallbackRow, Settings};
+use crate::model::{CallbackRow, Facts, Settings};
 use apply::Tail;
 use memory::{Memory, Note, Stands};
 use rules::{Context, Feed, OpeningCache, Outcome, Phase};
@@ -663,7 +663,8 @@ impl Pass<'_> {
             Scan::DueSince(from, _) => (from, Start::FirstPage),
             Scan::Pending(since) | Scan::TooOld(since) => (callbacks::pending_floor(since), Start::Spans),
         };
-        let mut spans = callbacks::Spans::new(scan, window, self.hint);
+        let ahead = explain::dnc_ahead(self.settings().await?);
+        let mut spans = callbacks::Spans::new(scan, window, self.hint, ahead);
         let (mut seen, mut taken, mut queue) = (HashSet::new(), 0, Vec::new());
         let mut pipeline = Pipeline::default();
         let complete = loop {
@@ -675,13 +676,13 @@ impl Pass<'_> {
             };
             let (now, fingerprint) = (self.clock.now, self.fingerprint);
             let mut skipped = Vec::new();
-            for (found, row) in rows {
-                seen.insert(found.callback_id);
-                if self.memory.still_stands(&found, fingerprint, now).is_some() {
-                    skipped.push(found);
+            for scanned in rows {
+                seen.insert(scanned.found.callback_id);
+                if self.memory.still_stands(&scanned.found, fingerprint, now).is_some() {
+                    skipped.push(scanned.found);
                 } else if taken < limit {
                     taken += 1;
-                    queue.push((found, row));
+                    queue.push(scanned);
                 }
             }
             self.memory.adopt(&skipped);
@@ -703,12 +704,16 @@ impl Pass<'_> {
         ids.sort_unstable();
         ids.dedup();
         let mut pipeline = Pipeline::default();
+        let ahead = match ids.is_empty() {
+            true => DncAhead::default(),
+            false => explain::dnc_ahead(self.settings().await?),
+        };
         for chunk in ids.chunks(self.batch) {
             if stop() {
                 break;
             }
-            let found = callbacks::find(&mut self.session, scan, chunk).await?;
-            let still: HashSet<u32> = found.iter().map(|(f, _)| f.callback_id).collect();
+            let found = callbacks::find(&mut self.session, scan, chunk, &ahead).await?;
+            let still: HashSet<u32> = found.iter().map(|r| r.found.callback_id).collect();
             for id in chunk.iter().filter(|id| !still.contains(id)) {
                 self.memory.forget(*id);
             }
@@ -771,10 +776,18 @@ impl Pass<'_> {
     /// Looks up one batch's facts and decides it; `found` gives the
     /// versions the rows were read at.
     async fn decide(&mut self, phase: Phase, batch: Vec<Scanned>) -> DbResult<Vec<(CallbackRow, Outcome)>> {
-        let (found, rows): (Vec<Found>, Vec<CallbackRow>) = batch.into_iter().unzip();
+        let mut known = Facts::default();
+        let (mut found, mut rows) = (Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()));
+        for scanned in batch {
+            if let Some(dnc) = scanned.dnc {
+                known.dnc.insert(scanned.found.callback_id, dnc);
+            }
+            found.push(scanned.found);
+            rows.push(scanned.row);
+        }
         let settings = self.settings().await?;
-        let wanted = explain::wanted(&rows, settings);
-        let facts = facts::gather(&mut self.session, self.clock.now, &wanted).await?;
+        let wanted = explain::wanted(&rows, settings, &known);
+        let facts = facts::gather(&mut self.session, self.clock.now, &wanted, known).await?;
         let settings = self.settings.as_ref().expect("loaded above");
         let cx = Context {
             settings,

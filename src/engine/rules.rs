@@ -152,10 +152,16 @@ pub fn needs(row: &CallbackRow, settings: &Settings) -> Needs {
     let calls = (settings.system.call_limit_24hour && campaign.limit_method != LimitMethod::Disabled)
         .then_some(campaign.limit_method);
     Needs {
-        dnc: (campaign.callback_dnc && campaign.dnc.consults()).then_some(campaign.dnc),
+        dnc: dnc_policy(campaign),
         calls,
         place: calls.is_some() && settings.limit_override(campaign).is_some(),
     }
+}
+
+/// The DNC lists an ANYONE callback of this campaign is checked against:
+/// with `callback_dnc='ENABLED'` and a list consulted.
+pub fn dnc_policy(campaign: &Campaign) -> Option<DncPolicy> {
+    (campaign.callback_dnc && campaign.dnc.consults()).then_some(campaign.dnc)
 }
 
 /// Memo of call-time answers within one pass: many leads share a zone.
@@ -782,6 +788,32 @@ mod tests {
         assert_eq!(
             run(&row(Recipient::UserOnly), Phase::Due, &s, &facts, &clock()),
             Outcome::Live
+        );
+    }
+
+    /// The DNC entries a scan reads with its rows are the ones `needs` would
+    /// look up: per entry, the campaigns whose policy reads it.
+    #[test]
+    fn dnc_entries_read_ahead_follow_the_campaigns_policies() {
+        let mut c = campaign();
+        c.callback_dnc = true;
+        c.dnc = DncPolicy {
+            internal: DncMode::Exact,
+            campaign: DncMode::AreaCode,
+        };
+        let s = settings(c.clone(), SystemSettings::default());
+        assert_eq!(needs(&row(Recipient::Anyone), &s).dnc, Some(c.dnc));
+        let sales = vec!["SALES".to_string()];
+        assert_eq!(
+            crate::engine::explain::dnc_ahead(&s).campaigns,
+            [sales.clone(), vec![], sales.clone(), sales]
+        );
+        c.callback_dnc = false;
+        let s = settings(c, SystemSettings::default());
+        assert_eq!(needs(&row(Recipient::Anyone), &s).dnc, None);
+        assert_eq!(
+            crate::engine::explain::dnc_ahead(&s).campaigns,
+            <[Vec<String>; 4]>::default()
         );
     }
 
