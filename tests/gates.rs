@@ -132,6 +132,41 @@ async fn the_hours_block_holds_until_entry_time_plus_hours() {
     db.drop_db().await;
 }
 
+/// A pass gathers its DNC kills over batches and writes them a few hundred
+/// at a time: with 400 hits in batches of 100 some are written mid-pass and
+/// the rest at its end, and every one is killed (lead first), none queued.
+#[tokio::test]
+async fn dnc_kills_gathered_over_batches_are_all_written() {
+    let db = TestDb::new("dnc_gathered").await;
+    db.bulk(2000).await;
+    db.exec("UPDATE vicidial_campaigns SET callback_dnc = 'ENABLED', use_internal_dnc = 'Y' WHERE campaign_id = 'C'")
+        .await;
+    // Every fifth lead's phone is listed: 400 of the 1,400 ANYONE callbacks.
+    db.exec("INSERT INTO vicidial_dnc (phone_number) SELECT phone_number FROM vicidial_list WHERE lead_id % 5 = 0")
+        .await;
+    let s = db
+        .engine(100)
+        .pass(vicidial_callbackd::engine::PassOptions::default(), &|| false)
+        .await
+        .unwrap();
+    assert_eq!((s.dead, s.inserted), (400, 1000), "{s}");
+    let count = |sql: &'static str| db.count(sql);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'DNCL' AND lead_id % 5 = 0").await,
+        400
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'DEAD' AND lead_id % 5 = 0").await,
+        400
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM vicidial_hopper h JOIN vicidial_dnc d ON d.phone_number = (SELECT phone_number FROM vicidial_list l WHERE l.lead_id = h.lead_id)").await,
+        0,
+        "a listed number queued"
+    );
+    db.drop_db().await;
+}
+
 /// A DNC case: campaign settings, DNC rows, and whether callback 10 is killed with which lead status.
 async fn dnc_case(tag: &str, campaign: &[(&str, &str)], setup_sql: &[&str], killed: Option<&str>) {
     let mut settings = vec![("callback_dnc", "ENABLED")];

@@ -137,8 +137,9 @@ pub enum Scan {
 }
 
 impl Scan {
-    /// `FROM ... WHERE ...` and its values; the same text serves the id scan
-    /// and the row fetch, so a row is fetched only if it still qualifies.
+    /// `FROM ... WHERE ...` and its values; the same text serves the spans,
+    /// [`find`] (a row looked at again is read only if it still qualifies),
+    /// the sweep's count and [`count`].
     /// `hint` goes after the callbacks table (an index hint, or nothing).
     fn sql(self, hint: &str) -> (String, Vec<Value>) {
         match self {
@@ -371,10 +372,11 @@ impl Spans {
             )
             .await?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        // At most twice as many as this one, so one cheap span cannot
-        // size the next past what it has seen.
+        // At most half again as many as this one, so one cheap span cannot
+        // size the next far past what it has seen: the next rows may cost
+        // three times as much (rows joined to their lead, rows that match).
         let sized = (span as f64 * SPAN_TIME_MS / ms.max(0.1)) as u64;
-        self.span = sized.min(span * 2).clamp(SPAN_RANGE.0, SPAN_RANGE.1);
+        self.span = sized.min(span + span / 2).clamp(SPAN_RANGE.0, SPAN_RANGE.1);
         match next {
             Some(next) => self.from = next,
             None => self.done = true,

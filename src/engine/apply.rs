@@ -21,8 +21,61 @@ use crate::dnc::DncList;
 use crate::manage::availability::move_unavailable;
 use crate::model::CallbackRow;
 
-/// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
-type Kills = HashMap<&'static str, (Vec<u32>, Vec<(CallbackRow, DncList)>)>;
+/// A DNC hit: the callback, and the list its phone is on.
+type Hit = (CallbackRow, DncList);
+
+/// DNC hits to kill. Their callbacks are not claimed and their leads get
+/// no status and no hopper row, so when they are written does not matter to
+/// the rest of the batch: a pass gathers them over its batches and writes
+/// them a few hundred at a time ([`Kills::BATCH`]), not as two small
+/// statements per batch, each waiting for the claim's lock.
+#[derive(Default)]
+pub(super) struct Kills {
+    /// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
+    by_status: HashMap<&'static str, (Vec<u32>, Vec<Hit>)>,
+    /// Hits gathered.
+    hits: usize,
+}
+
+impl Kills {
+    /// As many hits as make the kills worth their two statements now.
+    pub(super) const BATCH: usize = 200;
+
+    fn add(&mut self, row: &CallbackRow, list: &DncList) {
+        let entry = self.by_status.entry(list.lead_status()).or_default();
+        entry.0.push(row.lead_id_or_zero());
+        entry.1.push((row.clone(), list.clone()));
+        self.hits += 1;
+    }
+
+    /// Takes in another batch's hits.
+    pub(super) fn merge(&mut self, other: Kills) {
+        for (status, (leads, hits)) in other.by_status {
+            let entry = self.by_status.entry(status).or_default();
+            entry.0.extend(leads);
+            entry.1.extend(hits);
+        }
+        self.hits += other.hits;
+    }
+
+    /// Hits gathered.
+    pub(super) fn len(&self) -> usize {
+        self.hits
+    }
+
+    /// Writes the kills: the leads' status first, then every open callback
+    /// of the lead DEAD; returns the callbacks set DEAD.
+    pub(super) async fn write(&self, s: &mut Session, dry: bool) -> DbResult<u64> {
+        let mut dead = 0;
+        for (lead_status, (lead_ids, hits)) in &self.by_status {
+            dead += write_on(s, dry, hits.len(), async |s| {
+                callbacks::kill(s, lead_ids, lead_status).await
+            })
+            .await?;
+        }
+        Ok(dead)
+    }
+}
 
 /// Runs a write unless this is a dry run, where it counts `planned` as done.
 async fn write_on<F>(s: &mut Session, dry: bool, planned: usize, write: F) -> DbResult<u64>
@@ -33,13 +86,12 @@ where
 }
 
 /// The writes of a claimed batch that follow its claim: DNC kills (leads
-/// first), the leads' callback status, then the hopper rows.
+/// first; gathered over batches, see [`Kills`]), the leads' callback
+/// status, then the hopper rows.
 pub(super) struct Tail {
     /// DNC hits: their leads and callbacks are not claimed, so they are
-    /// killed beside the claim of the others, on the writes' connection.
-    kills: Kills,
-    /// Callbacks the kills set DEAD.
-    dead: u64,
+    /// killed beside the claims, on the writes' connection ([`Kills`]).
+    pub(super) kills: Kills,
     /// ANYONE leads and the status their callback gives them.
     leads: Vec<(u32, String)>,
     /// Only leads still in `CBHOLD` get it (see [`Pass::apply`]).
@@ -50,16 +102,9 @@ pub(super) struct Tail {
 }
 
 impl Tail {
-    /// Kills the DNC hits (lead status first, then every open callback of
-    /// the lead), then gives the leads their callback status and
-    /// `called_since_last_reset='N'` (`AST_VDhopper.pl` line 752).
+    /// Gives the leads their callback status and `called_since_last_reset='N'`
+    /// (`AST_VDhopper.pl` line 752).
     pub(super) async fn write_leads(&mut self, s: &mut Session) -> DbResult<()> {
-        for (lead_status, (lead_ids, hits)) in &self.kills {
-            self.dead += write_on(s, self.dry, hits.len(), async |s| {
-                callbacks::kill(s, lead_ids, lead_status).await
-            })
-            .await?;
-        }
         if !self.leads.is_empty() {
             let leads: Vec<(u32, &str)> = self.leads.iter().map(|(id, st)| (*id, st.as_str())).collect();
             write_on(s, self.dry, leads.len(), async |s| {
@@ -145,18 +190,14 @@ impl Pass<'_> {
     /// Applies a batch's decisions up to the claim; returns the writes that
     /// follow it ([`Tail`]), to be made in order once the claim is done.
     pub(super) async fn apply(&mut self, decided: Vec<(CallbackRow, Outcome)>, phase: Phase) -> DbResult<Tail> {
-        let mut kills: Kills = HashMap::new();
+        let mut kills = Kills::default();
         let mut limited = Vec::new();
         let mut live = Vec::new();
         for (row, outcome) in &decided {
             match outcome {
                 Outcome::Skip(why) => self.note(row, why.clone(), Note::Skipped),
                 Outcome::StayActive(why) => self.note(row, why.clone(), Note::Waiting),
-                Outcome::Kill(list) => {
-                    let entry = kills.entry(list.lead_status()).or_default();
-                    entry.0.push(row.lead_id_or_zero());
-                    entry.1.push((row.clone(), list.clone()));
-                }
+                Outcome::Kill(list) => kills.add(row, list),
                 Outcome::Limited { .. } => limited.push(row),
                 Outcome::Dialed => debug!(
                     callback_id = row.callback_id,
@@ -185,7 +226,6 @@ impl Pass<'_> {
             .collect();
         Ok(Tail {
             kills,
-            dead: 0,
             leads,
             only_cbhold,
             inserts: self.plan_feed(&claimed),
@@ -315,22 +355,26 @@ impl Pass<'_> {
         inserts
     }
 
-    /// Counts and logs what a batch's hopper insert did; the callbacks now
-    /// queued are watched, their standing outcomes forgotten.
-    pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
-        self.summary.dead += tail.dead;
-        for (lead_status, (_, hits)) in &tail.kills {
+    /// Counts and logs kills written.
+    pub(super) fn settle_kills(&mut self, kills: Kills, dead: u64) {
+        self.summary.dead += dead;
+        for (lead_status, (_, hits)) in &kills.by_status {
             for (row, list) in hits {
                 info!(
                     callback_id = row.callback_id,
                     lead_id = row.lead_id_or_zero(),
                     campaign = %row.campaign_id,
                     user = %row.user,
-                    dry_run = tail.dry,
+                    dry_run = self.is_dry(),
                     "DEAD: phone is on the {list}; lead set to {lead_status}"
                 );
             }
         }
+    }
+
+    /// Counts and logs what a batch's hopper insert did; the callbacks now
+    /// queued are watched, their standing outcomes forgotten.
+    pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
         self.summary.inserted += inserted.len() as u64;
         for (status, rows) in tail.inserts {
             for r in rows {

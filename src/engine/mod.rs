@@ -52,7 +52,7 @@ use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
 use crate::manage::purge;
 use crate::model::{CallbackRow, Facts, Settings};
-use apply::Tail;
+use apply::{Kills, Tail};
 use memory::{Memory, Note, Stands};
 use rules::{Context, Feed, OpeningCache, Outcome, Phase};
 
@@ -226,12 +226,14 @@ struct Pass<'a> {
 }
 
 /// The batches of a scan whose writes are still in flight on the second
-/// connection: one whose leads are still to write, one whose hopper rows are.
+/// connection: one whose leads are still to write, one whose hopper rows
+/// are; and the DNC kills gathered ([`apply::Kills`]).
 #[derive(Default)]
 struct Pipeline {
     session: Option<Session>,
     claimed: Option<Tail>,
     led: Option<Tail>,
+    kills: Kills,
 }
 
 impl Engine {
@@ -743,16 +745,28 @@ impl Pass<'_> {
         if let (Some(tail), Some(inserted)) = (pipeline.led.take(), inserted?) {
             self.settle(tail, &inserted);
         }
-        let leads = async {
-            match &mut pipeline.claimed {
-                Some(tail) => tail.write_leads(tails).await,
-                None => Ok(()),
-            }
+        // The kills gathered go with the leads once there are enough.
+        let kills = match pipeline.kills.len() >= Kills::BATCH {
+            true => std::mem::take(&mut pipeline.kills),
+            false => Kills::default(),
         };
-        let (tail, written) = tokio::join!(self.apply(decided?, phase), leads);
-        written?;
+        let dry = self.is_dry();
+        let leads = async {
+            let dead = match kills.len() {
+                0 => 0,
+                _ => kills.write(tails, dry).await?,
+            };
+            if let Some(tail) = &mut pipeline.claimed {
+                tail.write_leads(tails).await?;
+            }
+            DbResult::<u64>::Ok(dead)
+        };
+        let (tail, dead) = tokio::join!(self.apply(decided?, phase), leads);
+        self.settle_kills(kills, dead?);
+        let mut tail = tail?;
+        pipeline.kills.merge(std::mem::take(&mut tail.kills));
         pipeline.led = pipeline.claimed.take();
-        pipeline.claimed = Some(tail?);
+        pipeline.claimed = Some(tail);
         Ok(())
     }
 
@@ -764,6 +778,10 @@ impl Pass<'_> {
         if let Some(tail) = pipeline.led {
             let inserted = tail.write_hopper(&mut s).await?;
             self.settle(tail, &inserted);
+        }
+        if pipeline.kills.len() > 0 {
+            let dead = pipeline.kills.write(&mut s, self.is_dry()).await?;
+            self.settle_kills(pipeline.kills, dead);
         }
         if let Some(mut tail) = pipeline.claimed {
             tail.write_leads(&mut s).await?;
