@@ -197,7 +197,7 @@ const SPAN_FIRST: u64 = 2000;
 
 /// The fewest and most entries a span covers (its rows are held while the
 /// engine works through them: at most a few megabytes).
-const SPAN_RANGE: (u64, u64) = (1000, 20_000);
+const SPAN_RANGE: (u64, u64) = (1000, 10_000);
 
 /// How long a span's statement should take: the next span is sized from
 /// the last one's rows per millisecond (rows that match, or that join the
