@@ -283,6 +283,27 @@ pub struct DncFacts {
     pub campaign_list: String,
 }
 
+impl DncFacts {
+    /// Two readings of the same entries as one: an entry found by either is
+    /// found (a lead's row repeated by a join).
+    pub fn merged(a: Option<DncFacts>, b: Option<DncFacts>) -> Option<DncFacts> {
+        let (Some(a), Some(b)) = (&a, &b) else {
+            return a.or(b);
+        };
+        let either = |x: Option<bool>, y: Option<bool>| match (x, y) {
+            (Some(x), Some(y)) => Some(x || y),
+            (x, y) => x.or(y),
+        };
+        Some(DncFacts {
+            internal_number: either(a.internal_number, b.internal_number),
+            internal_areacode: either(a.internal_areacode, b.internal_areacode),
+            campaign_number: either(a.campaign_number, b.campaign_number),
+            campaign_areacode: either(a.campaign_areacode, b.campaign_areacode),
+            campaign_list: a.campaign_list.clone(),
+        })
+    }
+}
+
 /// Which DNC entries a batch looks up (the union of its campaigns' needs,
 /// `dnc::DncPolicy::lookups`): an area code entry only for a list consulted
 /// with `AREACODE`, a list only when consulted at all.
@@ -389,5 +410,24 @@ mod tests {
         assert!(!list(ListActive::Yes, Expiry::Zero).call_time_enforced(today));
         assert!(!list(ListActive::No, Expiry::On(today)).call_time_enforced(today));
         assert!(!list(ListActive::Neither, Expiry::On(today)).call_time_enforced(today));
+    }
+
+    /// A lead's row repeated by a join is one reading: an entry found in
+    /// either is found, one looked up in either is looked up.
+    #[test]
+    fn dnc_readings_merge_with_a_hit_winning() {
+        let reading = |number, areacode| DncFacts {
+            internal_number: number,
+            campaign_areacode: areacode,
+            campaign_list: "C".into(),
+            ..DncFacts::default()
+        };
+        let merged =
+            DncFacts::merged(Some(reading(Some(false), None)), Some(reading(Some(true), Some(false)))).unwrap();
+        assert_eq!(merged, reading(Some(true), Some(false)));
+        let one = reading(Some(false), Some(true));
+        assert_eq!(DncFacts::merged(None, Some(one.clone())), Some(one.clone()));
+        assert_eq!(DncFacts::merged(Some(one.clone()), None), Some(one));
+        assert_eq!(DncFacts::merged(None, None), None);
     }
 }

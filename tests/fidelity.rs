@@ -173,7 +173,9 @@ async fn item4_a_list_call_time_applies_only_where_vicidial_enforces_it() {
 /// `phone_number IN('$phone',...)`, `campaign_id='$campaign'`), under
 /// case-insensitive, trailing-space-blind collations. A DNC entry with a
 /// trailing space, a campaign DNC row in lower case, `use_other_campaign_dnc`
-/// in lower case: each kills its callback.
+/// in lower case, a callback whose campaign id is stored in lower case (its
+/// lead and DNC entries are read by the campaign's id as the callback
+/// stores it): each kills its callback.
 #[tokio::test]
 async fn item5_dnc_entries_match_as_mysql_matches_them() {
     let db = TestDb::new("f_dnc_collation").await;
@@ -200,18 +202,26 @@ async fn item5_dnc_entries_match_as_mysql_matches_them() {
     db.list(102, "D", &[]).await;
     db.exec(
         "INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550001 '); \
-         INSERT INTO vicidial_campaign_dnc (phone_number, campaign_id) VALUES ('3125550002', 'c'), ('3125550003', 'OTHER')",
+         INSERT INTO vicidial_campaign_dnc (phone_number, campaign_id) \
+           VALUES ('3125550002', 'c'), ('3125550003', 'OTHER'), ('3125550005', 'C')",
     )
     .await;
-    for (lead, list, campaign) in [(1, 101, "C"), (2, 101, "C"), (3, 102, "D"), (4, 101, "C")] {
+    for (lead, list, campaign) in [
+        (1, 101, "C"),
+        (2, 101, "C"),
+        (3, 102, "D"),
+        (4, 101, "C"),
+        (5, 101, "c"),
+    ] {
         db.lead(lead, list, &[]).await;
         db.callback(lead * 10, lead, campaign, list, &[]).await;
     }
     let s = db.pass_at(Some(&t("10:00:00"))).await;
-    assert_eq!((s.dead, s.inserted), (3, 1), "{s}");
+    assert_eq!((s.dead, s.inserted), (4, 1), "{s}");
     assert_eq!(db.lead_state(1).await.0, "DNCL");
     assert_eq!(db.lead_state(2).await.0, "DNCC");
     assert_eq!(db.lead_state(3).await.0, "DNCC");
+    assert_eq!(db.lead_state(5).await.0, "DNCC");
     assert_eq!(db.hopper_rows(4).await, 1);
     db.drop_db().await;
 }

@@ -250,6 +250,106 @@ async fn dnc_campaign_exact_areacode_and_other_campaign() {
     dnc_case("dnc_not_other", &[("use_campaign_dnc", "Y")], &other, None).await;
 }
 
+/// A due scan reads its rows' DNC entries with their leads, as joins
+/// (`callbacks::read_leads`); the batch statement a pass falls back on
+/// reads them as subqueries joined to the callbacks (`facts::gather`). Both
+/// read the same entries for every kind of match: number and area code,
+/// internal and campaign lists, another campaign's list, case and trailing
+/// spaces, a campaign id stored in another case, a USERONLY callback and a
+/// campaign without a DNC check (nothing looked up).
+#[tokio::test]
+async fn dnc_entries_read_with_the_leads_are_those_the_batch_statement_reads() {
+    use vicidial_callbackd::db::callbacks::{self, Scan};
+    use vicidial_callbackd::db::facts::{self, DncAhead, Wanted};
+    use vicidial_callbackd::model::{DncLookups, Facts};
+
+    let db = TestDb::new("dnc_two_forms").await;
+    let check = [("callback_dnc", "ENABLED")];
+    db.campaign("C", &check).await;
+    db.campaign("D", &[("callback_dnc", "ENABLED"), ("use_other_campaign_dnc", "other")])
+        .await;
+    db.campaign("OTHER", &[]).await;
+    db.campaign("E", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.exec(
+        "INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550001 '), ('313XXXXXXX'); \
+         INSERT INTO vicidial_campaign_dnc (phone_number, campaign_id) \
+           VALUES ('3125550003', 'c'), ('314XXXXXXX', 'C'), ('3125550005', 'OTHER'), ('3125550006', 'C')",
+    )
+    .await;
+    let cases = [
+        (1, "3125550001", "C", "ANYONE"),
+        (2, "3135550002", "C", "ANYONE"),
+        (3, "3125550003", "c", "ANYONE"),
+        (4, "3145550004", "C", "ANYONE"),
+        (5, "3125550005", "D", "ANYONE"),
+        (6, "3125550006", "D", "ANYONE"),
+        (7, "3125550001", "C", "USERONLY"),
+        (8, "3125550001", "E", "ANYONE"),
+    ];
+    for (lead, phone, campaign, recipient) in cases {
+        db.lead(lead, 101, &[("phone_number", phone)]).await;
+        db.callback(lead * 10, lead, campaign, 101, &[("recipient", recipient)])
+            .await;
+    }
+    let all = DncLookups {
+        internal_number: true,
+        internal_areacode: true,
+        campaign_number: true,
+        campaign_areacode: true,
+    };
+    let mut s = db.db.session().await.unwrap();
+    let now = chrono::NaiveDateTime::parse_from_str(&t("10:00:00"), "%Y-%m-%d %H:%M:%S").unwrap();
+    let ids: Vec<u32> = cases.iter().map(|c| c.0 * 10).collect();
+    let mut rows = callbacks::find(&mut s, Scan::Due(now), &ids, &DncAhead::default())
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r.lead_unread && r.row.lead.is_none()));
+    // Every row is asked for every entry here; a pass asks per campaign policy.
+    let lookups = vec![Some(all); rows.len()];
+    callbacks::read_leads(&mut s, &mut rows, &lookups).await.unwrap();
+    let wanted = Wanted {
+        dnc: ids.clone(),
+        dnc_lookups: all,
+        ..Wanted::default()
+    };
+    let batch = facts::gather(&mut s, now, &wanted, Facts::default()).await.unwrap();
+    for r in &rows {
+        let id = r.row.callback_id;
+        assert_eq!(r.row.lead.as_ref().map(|l| l.lead_id), Some(id / 10));
+        assert_eq!(r.dnc.as_ref(), batch.dnc.get(&id), "callback {id}");
+    }
+    let hits: Vec<(u32, [Option<bool>; 4])> = rows
+        .iter()
+        .map(|r| {
+            let d = r.dnc.clone().unwrap_or_default();
+            let entries = [
+                d.internal_number,
+                d.internal_areacode,
+                d.campaign_number,
+                d.campaign_areacode,
+            ];
+            (r.row.callback_id, entries)
+        })
+        .collect();
+    let (y, n) = (Some(true), Some(false));
+    assert_eq!(
+        hits,
+        vec![
+            (10, [y, n, n, n]),
+            (20, [n, y, n, n]),
+            (30, [n, n, y, n]),
+            (40, [n, n, n, y]),
+            (50, [n, n, y, n]),
+            (60, [n, n, n, n]),
+            (70, [y, n, n, n]),
+            (80, [y, n, n, n]),
+        ]
+    );
+    drop(s);
+    db.drop_db().await;
+}
+
 #[tokio::test]
 async fn dnc_added_while_held_kills_at_the_opening() {
     let db = setup(

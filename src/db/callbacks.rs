@@ -6,16 +6,26 @@
 use chrono::{DateTime, NaiveDateTime};
 use mysql_async::Value;
 
-use super::facts::{DncAhead, read_dnc};
-use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::model::{CallbackRow, DncFacts, Lead, Recipient};
+use std::collections::HashMap;
 
-const COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \
-    cb.user, cb.lead_status, cb.entry_time, cb.callback_time, UNIX_TIMESTAMP(cb.modify_date), \
-    l.lead_id, l.list_id, l.status, l.gmt_offset_now, l.state, \
+use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
+use super::{DbResult, RowReader, Session, ids, placeholders};
+use crate::model::{CallbackRow, DncFacts, DncLookups, Lead, Recipient};
+
+/// A callback's own columns, as every scan reads them.
+const CALLBACK_COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \
+    cb.user, cb.lead_status, cb.entry_time, cb.callback_time, UNIX_TIMESTAMP(cb.modify_date), cb.modify_date";
+
+/// Its lead's columns (`l`), whether the lead has a hopper row, and the
+/// lead's version: joined by the pending scans, read by `lead_id` for the
+/// due ones ([`read_leads`]).
+const LEAD_COLUMNS: &str = "l.lead_id, l.list_id, l.status, l.gmt_offset_now, l.state, \
     l.called_since_last_reset, l.last_local_call_time, \
-    EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id), \
-    cb.modify_date, l.modify_date";
+    EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = l.lead_id), l.modify_date";
+
+/// Where [`LEAD_COLUMNS`] start in a joined row (the DNC entries read
+/// ahead follow them).
+const FIRST_LEAD: usize = 12;
 
 /// A callback a scan read.
 #[derive(Clone, Debug)]
@@ -24,64 +34,169 @@ pub struct Scanned {
     pub found: Found,
     /// The row, with its lead.
     pub row: CallbackRow,
-    /// DNC entries read with it ([`DncAhead`]), when any were.
+    /// DNC entries read with it ([`DncAhead`], [`read_leads`]), when any were.
     pub dnc: Option<DncFacts>,
+    /// Its lead is still to read: the due scans read the callbacks alone
+    /// (see [`Scan::joins_leads`]), and [`read_leads`] completes them.
+    pub lead_unread: bool,
 }
 
-/// The columns of a [`Scanned`]: [`COLUMNS`], then the DNC entries read
-/// ahead; and the values those take.
-fn columns(ahead: &DncAhead) -> (String, Vec<Value>) {
-    let (dnc, params) = ahead.columns();
-    (format!("{COLUMNS}, {dnc}"), params)
+/// A lead as a statement read it: [`LEAD_COLUMNS`], and the DNC entries
+/// read with it.
+#[derive(Clone, Default)]
+struct LeadRead {
+    /// The lead; `None` when its row is missing.
+    lead: Option<Lead>,
+    /// It has a hopper row.
+    in_hopper: bool,
+    /// Its `modify_date`.
+    version: Option<NaiveDateTime>,
+    dnc: Option<DncFacts>,
 }
 
-fn read_row(row: mysql_async::Row) -> Scanned {
+impl LeadRead {
+    /// [`LEAD_COLUMNS`] from `first` on, then the DNC entries.
+    fn read(r: &mut RowReader, first: usize) -> LeadRead {
+        let lead = r.uint(first).map(|id| Lead {
+            lead_id: id as u32,
+            list_id: r.uint(first + 1),
+            status: r.text(first + 2),
+            gmt_offset_now: r.opt_text(first + 3),
+            state: r.text(first + 4),
+            called_since_last_reset: r.text(first + 5),
+            last_local_call_time: r.datetime(first + 6),
+        });
+        LeadRead {
+            lead,
+            in_hopper: r.int(first + 7).unwrap_or(0) != 0,
+            version: r.datetime(first + 8),
+            dnc: read_dnc(r, first + 9),
+        }
+    }
+}
+
+/// A row of a scan's statement: [`CALLBACK_COLUMNS`], then, when `joined`,
+/// [`LEAD_COLUMNS`] and the DNC entries read ahead.
+fn read_row(row: mysql_async::Row, joined: bool) -> Scanned {
     let mut r = RowReader::new(row);
     let callback_id = r.uint(0).unwrap_or_default() as u32;
-    let lead_id = r.uint(1).map(|n| n as u32);
-    let list_id = r.uint(2);
-    let campaign_id = r.text(3);
-    let status = r.text(4);
-    let recipient = Recipient::parse(&r.text(5));
-    let user = r.text(6);
-    let lead_status = r.text(7);
-    let entry_time = r.datetime(8);
-    let callback_time = r.datetime(9);
     let modified_utc = r
         .int(10)
         .and_then(|secs| DateTime::from_timestamp(secs, 0))
         .map(|d| d.naive_utc());
-    let lead = r.uint(11).map(|id| Lead {
-        lead_id: id as u32,
-        list_id: r.uint(12),
-        status: r.text(13),
-        gmt_offset_now: r.opt_text(14),
-        state: r.text(15),
-        called_since_last_reset: r.text(16),
-        last_local_call_time: r.datetime(17),
-    });
-    let in_hopper = r.int(18).unwrap_or(0) != 0;
-    let found = Found {
-        callback_id,
-        version: (r.datetime(19), r.datetime(20)),
+    let lead = match joined {
+        true => LeadRead::read(&mut r, FIRST_LEAD),
+        false => LeadRead::default(),
     };
-    let dnc = read_dnc(&mut r, 21);
     let row = CallbackRow {
         callback_id,
-        lead_id,
-        list_id,
-        campaign_id,
-        status,
-        recipient,
-        user,
-        lead_status,
-        entry_time,
-        callback_time,
+        lead_id: r.uint(1).map(|n| n as u32),
+        list_id: r.uint(2),
+        campaign_id: r.text(3),
+        status: r.text(4),
+        recipient: Recipient::parse(&r.text(5)),
+        user: r.text(6),
+        lead_status: r.text(7),
+        entry_time: r.datetime(8),
+        callback_time: r.datetime(9),
         modified_utc,
-        lead,
-        in_hopper,
+        lead: lead.lead,
+        in_hopper: lead.in_hopper,
     };
-    Scanned { found, row, dnc }
+    let found = Found {
+        callback_id,
+        version: (r.datetime(11), lead.version),
+    };
+    Scanned {
+        found,
+        row,
+        dnc: lead.dnc,
+        lead_unread: !joined,
+    }
+}
+
+/// The leads of [`read_leads`] that one part of its statement reads: those
+/// whose DNC entries are looked up in a campaign's lists (the entries and
+/// the campaign id as the callbacks store it), or those looked up alone.
+type LeadGroup<'a> = Option<(DncLookups, &'a str)>;
+
+/// Completes the rows a due scan read ([`Scanned::lead_unread`]): their
+/// leads, read by `lead_id` in one statement that does not touch
+/// `vicidial_callbacks`, so it runs while another connection claims (MyISAM
+/// locks per table). `dnc` gives, per row, the DNC entries its campaign's
+/// policy reads (`engine::rules::dnc_needed`); they are looked up with the
+/// lead, under the same rule as everywhere ([`super::facts`]). A lead whose
+/// row is missing stays `None`, as the joined scans leave it.
+pub async fn read_leads(s: &mut Session, rows: &mut [Scanned], dnc: &[Option<DncLookups>]) -> DbResult<()> {
+    let mut groups: Vec<(LeadGroup, Vec<u32>)> = Vec::new();
+    let mut group_of = vec![None; rows.len()];
+    for (i, (r, lookups)) in rows.iter().zip(dnc).enumerate() {
+        let Some(lead_id) = r.row.lead_id.filter(|_| r.lead_unread) else {
+            continue;
+        };
+        let key = lookups.map(|l| (l, r.row.campaign_id.as_str()));
+        let g = match groups.iter().position(|(k, _)| *k == key) {
+            Some(g) => g,
+            None => {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        groups[g].1.push(lead_id);
+        group_of[i] = Some((g, lead_id));
+    }
+    let mut parts = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    for (g, (key, leads)) in groups.iter().enumerate() {
+        let (from, joins, dnc_columns) = match key {
+            // Looked up only where the campaign's row is found; otherwise
+            // NULL, not looked up, and the batch's own DNC statement runs.
+            // The callbacks' campaign id is bound wherever the rule names
+            // it (`?`), as the joined statements name `cb.campaign_id`.
+            Some((lookups, campaign)) => {
+                let when = lookups_when(*lookups, "c.campaign_id IS NOT NULL");
+                let (joins, columns) = dnc_joins(when, "?");
+                let uses = columns.matches('?').count() + 1 + joins.matches('?').count();
+                params.extend(std::iter::repeat_n(Value::from(*campaign), uses));
+                (
+                    "vicidial_list l LEFT JOIN vicidial_campaigns c ON c.campaign_id = ?",
+                    joins,
+                    columns,
+                )
+            }
+            None => ("vicidial_list l", String::new(), dnc_columns([None; 4], "")),
+        };
+        params.extend(ids(leads));
+        parts.push(format!(
+            "SELECT {g}, {LEAD_COLUMNS}, {dnc_columns} FROM {from} {joins} WHERE l.lead_id IN ({})",
+            placeholders(leads.len())
+        ));
+    }
+    let mut found: HashMap<(usize, u32), LeadRead> = HashMap::new();
+    if !parts.is_empty() {
+        for row in s.select(&parts.join(" UNION ALL "), params).await? {
+            let mut r = RowReader::new(row);
+            let g = r.uint(0).unwrap_or_default() as usize;
+            let read = LeadRead::read(&mut r, 1);
+            if let Some(id) = read.lead.as_ref().map(|l| l.lead_id) {
+                let entry = found.entry((g, id)).or_insert(LeadRead {
+                    dnc: None,
+                    ..read.clone()
+                });
+                entry.dnc = DncFacts::merged(entry.dnc.take(), read.dnc);
+            }
+        }
+    }
+    for (r, key) in rows.iter_mut().zip(group_of) {
+        if let Some(read) = key.and_then(|key| found.get(&key)) {
+            r.row.lead = read.lead.clone();
+            r.row.in_hopper = read.in_hopper;
+            r.found.version.1 = read.version;
+            r.dnc = read.dnc.clone();
+        }
+        r.lead_unread = false;
+    }
+    Ok(())
 }
 
 /// The lead is as the callback's activation left it: in the callback's
@@ -137,6 +252,25 @@ pub enum Scan {
 }
 
 impl Scan {
+    /// Whether the scan's statement joins the leads: the pending scans
+    /// match on them. The due scans read the callbacks alone, so their
+    /// statements lock `vicidial_callbacks` only and as briefly as can be;
+    /// their leads are read by id ([`read_leads`]) on a connection that can
+    /// do so while the other claims.
+    pub fn joins_leads(self) -> bool {
+        matches!(self, Scan::Pending(_) | Scan::TooOld(_))
+    }
+
+    /// The columns a statement of the scan reads ([`read_row`]), with the
+    /// DNC entries of `ahead` where it joins the leads, and their values.
+    fn columns(self, ahead: &DncAhead) -> (String, Vec<Value>) {
+        if !self.joins_leads() {
+            return (CALLBACK_COLUMNS.to_string(), Vec::new());
+        }
+        let (dnc, params) = ahead.columns();
+        (format!("{CALLBACK_COLUMNS}, {LEAD_COLUMNS}, {dnc}"), params)
+    }
+
     /// `FROM ... WHERE ...` and its values; the same text serves the spans,
     /// [`find`] (a row looked at again is read only if it still qualifies),
     /// the sweep's count and [`count`].
@@ -145,16 +279,13 @@ impl Scan {
         match self {
             Scan::Due(now) => (
                 format!(
-                    "FROM vicidial_callbacks cb {hint} LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-                     LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-                     WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
+                    "FROM vicidial_callbacks cb {hint} WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
                 ),
                 vec![now.into()],
             ),
             Scan::DueSince(from, now) => (
                 format!(
-                    "FROM vicidial_callbacks cb {hint} LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
-                     LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+                    "FROM vicidial_callbacks cb {hint} \
                      WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time > ? AND cb.callback_time <= ?"
                 ),
                 vec![from.into(), now.into()],
@@ -236,8 +367,9 @@ pub enum Start {
 
 /// A scan's window, read a statement at a time: the callbacks a scan
 /// matches with `callback_time` from a floor on, oldest first (ties by id),
-/// each statement's rows whole, so the engine can work through them before
-/// the next statement reads on. Rows that stay due for ever (bad data,
+/// each statement's rows whole (a due scan's without their leads, for
+/// [`read_leads`]), so the engine can work through them before the next
+/// statement reads on. Rows that stay due for ever (bad data,
 /// waiting ones) therefore cannot hide newer ones however many there are.
 ///
 /// Spans: the window is read in spans of the `callback_time` index (`hint`,
@@ -259,6 +391,8 @@ pub struct Spans {
     /// The first statement is the optimizer's page ([`Start::FirstPage`]).
     first_page: bool,
     done: bool,
+    /// Rows read ahead ([`Spans::read_ahead`]), handed out by the next [`Spans::next`].
+    read: Option<Vec<Scanned>>,
 }
 
 impl Spans {
@@ -273,15 +407,40 @@ impl Spans {
             span: SPAN_FIRST,
             first_page: start == Start::FirstPage,
             done: false,
+            read: None,
         }
+    }
+
+    /// Whether rows remain: read ahead, or still to read.
+    pub fn more(&self) -> bool {
+        self.read.is_some() || !self.done
+    }
+
+    /// Reads the next statement's rows now, for [`Spans::next`] to hand out,
+    /// so the engine can read while its other connection writes.
+    pub async fn read_ahead(&mut self, s: &mut Session) -> DbResult<()> {
+        if self.read.is_none() {
+            self.read = self.statement(s).await?;
+        }
+        Ok(())
     }
 
     /// The next statement's callbacks, oldest first; `None` once the window is read.
     pub async fn next(&mut self, s: &mut Session) -> DbResult<Option<Vec<Scanned>>> {
+        match self.read.take() {
+            Some(rows) => Ok(Some(rows)),
+            None => self.statement(s).await,
+        }
+    }
+
+    /// Reads the next statement's callbacks; `None` once the window is read.
+    async fn statement(&mut self, s: &mut Session) -> DbResult<Option<Vec<Scanned>>> {
         if self.done {
             return Ok(None);
         }
-        let (columns, mut params) = columns(&self.ahead);
+        let (columns, mut params) = self.scan.columns(&self.ahead);
+        let joined = self.scan.joins_leads();
+        let read = |row| read_row(row, joined);
         let (from_where, values) = self.scan.sql(self.hint);
         let select = format!("SELECT {columns} {from_where}");
         if std::mem::take(&mut self.first_page) {
@@ -299,7 +458,7 @@ impl Spans {
                 )
                 .await?
                 .into_iter()
-                .map(read_row)
+                .map(read)
                 .collect();
             let last = rows
                 .last()
@@ -319,7 +478,7 @@ impl Spans {
                         )
                         .await?
                         .into_iter()
-                        .map(read_row),
+                        .map(read),
                     );
                     self.from = (time, false);
                 }
@@ -381,7 +540,7 @@ impl Spans {
             Some(next) => self.from = next,
             None => self.done = true,
         }
-        Ok(Some(rows.into_iter().map(read_row).collect()))
+        Ok(Some(rows.into_iter().map(read).collect()))
     }
 }
 
@@ -437,9 +596,10 @@ pub async fn sweep(
 }
 
 /// Those of some callbacks that a scan still matches, with their rows (and
-/// the DNC entries of `ahead`).
+/// the DNC entries of `ahead`; a due scan's without their leads, for
+/// [`read_leads`]).
 pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32], ahead: &DncAhead) -> DbResult<Vec<Scanned>> {
-    let (columns, mut params) = columns(ahead);
+    let (columns, mut params) = scan.columns(ahead);
     let (from_where, values) = scan.sql("");
     params.extend(values);
     params.extend(ids(callback_ids));
@@ -447,7 +607,12 @@ pub async fn find(s: &mut Session, scan: Scan, callback_ids: &[u32], ahead: &Dnc
         "SELECT {columns} {from_where} AND cb.callback_id IN ({}) ORDER BY cb.callback_id",
         placeholders(callback_ids.len())
     );
-    Ok(s.select(&sql, params).await?.into_iter().map(read_row).collect())
+    let joined = scan.joins_leads();
+    Ok(s.select(&sql, params)
+        .await?
+        .into_iter()
+        .map(|row| read_row(row, joined))
+        .collect())
 }
 
 /// How many callbacks a scan matches (for the report of old ones left alone).

@@ -68,38 +68,92 @@ async fn per_callback<T>(
 }
 
 /// The campaign whose DNC list applies: `use_other_campaign_dnc` when it has
-/// any length, else the callback's own campaign id (line 709).
-const DNC_LIST: &str =
-    "IF(LENGTH(COALESCE(c.use_other_campaign_dnc, '')) > 0, c.use_other_campaign_dnc, cb.campaign_id)";
+/// any length, else the callback's own campaign id (line 709), `own`: `c`
+/// is the campaign's row.
+fn dnc_list(own: &str) -> String {
+    format!("IF(LENGTH(COALESCE(c.use_other_campaign_dnc, '')) > 0, c.use_other_campaign_dnc, {own})")
+}
 const PHONE: &str = "COALESCE(l.phone_number, '')";
 const AREACODE_ENTRY: &str = "CONCAT(LEFT(COALESCE(l.phone_number, ''), 3), 'XXXXXXX')";
 
-/// The DNC columns of a statement over `cb` (the callbacks), `l` (their
-/// leads) and `c` (their campaigns): per entry, in [`DncLookups`]' order,
-/// `EXISTS` where `when` gives a condition (`None`: never, the column is
-/// NULL, read as not looked up), then the campaign list consulted.
-fn dnc_columns(when: [Option<&str>; 4]) -> String {
-    let internal = |entry| format!("SELECT 1 FROM vicidial_dnc d WHERE d.phone_number = {entry}");
-    let campaign = |entry| {
-        format!("SELECT 1 FROM vicidial_campaign_dnc d WHERE d.phone_number = {entry} AND d.campaign_id = {DNC_LIST}")
-    };
-    let entries = [
-        internal(PHONE),
-        internal(AREACODE_ENTRY),
-        campaign(PHONE),
-        campaign(AREACODE_ENTRY),
-    ];
+/// The DNC entries, in [`DncLookups`]' order, matched against `d`: the
+/// table, and the condition (the lead's number or area code entry; in the
+/// campaign's list, `list`).
+fn entries(d: &str, list: &str) -> [(&'static str, String); 4] {
+    let campaign = |entry| format!("{d}.phone_number = {entry} AND {d}.campaign_id = {list}");
+    [
+        ("vicidial_dnc", format!("{d}.phone_number = {PHONE}")),
+        ("vicidial_dnc", format!("{d}.phone_number = {AREACODE_ENTRY}")),
+        ("vicidial_campaign_dnc", campaign(PHONE)),
+        ("vicidial_campaign_dnc", campaign(AREACODE_ENTRY)),
+    ]
+}
+
+/// The DNC columns of a statement over `l` (the leads) and `c` (their
+/// callbacks' campaign), `own` the callback's own campaign id: per entry,
+/// in [`DncLookups`]' order, `EXISTS` where `when` gives a condition
+/// (`None`: never, the column is NULL, read as not looked up), then the
+/// campaign list consulted. With nothing to look up, all NULL.
+pub(super) fn dnc_columns(when: [Option<&str>; 4], own: &str) -> String {
+    if when.iter().all(Option::is_none) {
+        return ["NULL"; 5].join(", ");
+    }
+    let list = dnc_list(own);
     let mut columns: Vec<String> = when
         .into_iter()
-        .zip(entries)
-        .map(|(when, entry)| match when {
-            None => "NULL".to_string(),
-            Some("") => format!("EXISTS ({entry})"),
-            Some(when) => format!("IF({when}, EXISTS ({entry}), NULL)"),
+        .zip(entries("d", &list))
+        .map(|(when, (table, matches))| {
+            let entry = format!("SELECT 1 FROM {table} d WHERE {matches}");
+            match when {
+                None => "NULL".to_string(),
+                Some("") => format!("EXISTS ({entry})"),
+                Some(when) => format!("IF({when}, EXISTS ({entry}), NULL)"),
+            }
         })
         .collect();
-    columns.push(DNC_LIST.to_string());
+    columns.push(list);
     columns.join(", ")
+}
+
+/// [`dnc_columns`] as joins, cheaper than a subquery per row, for a
+/// statement that merges its rows per lead (an entry matched twice, were
+/// the tables' unique keys gone, only repeats the lead): the `LEFT JOIN`s,
+/// and the columns, in the same form.
+pub(super) fn dnc_joins(when: [Option<&str>; 4], own: &str) -> (String, String) {
+    if when.iter().all(Option::is_none) {
+        return (String::new(), dnc_columns(when, own));
+    }
+    let list = dnc_list(own);
+    let (mut joins, mut columns) = (Vec::new(), Vec::new());
+    for (i, when) in when.into_iter().enumerate() {
+        let d = format!("d{i}");
+        let (table, matches) = &entries(&d, &list)[i];
+        columns.push(match when {
+            None => "NULL".to_string(),
+            Some(when) => {
+                let on = if when.is_empty() { "TRUE" } else { when };
+                joins.push(format!("LEFT JOIN {table} {d} ON {on} AND {matches}"));
+                match when {
+                    "" => format!("{d}.phone_number IS NOT NULL"),
+                    _ => format!("IF({when}, {d}.phone_number IS NOT NULL, NULL)"),
+                }
+            }
+        });
+    }
+    columns.push(list);
+    (joins.join(" "), columns.join(", "))
+}
+
+/// [`dnc_columns`]' conditions for `lookups`: `when` for the entries it
+/// names, never for the others.
+pub(super) fn lookups_when(lookups: DncLookups, when: &str) -> [Option<&str>; 4] {
+    [
+        lookups.internal_number,
+        lookups.internal_areacode,
+        lookups.campaign_number,
+        lookups.campaign_areacode,
+    ]
+    .map(|wanted| wanted.then_some(when))
 }
 
 /// Reads [`dnc_columns`] from column `first` on; `None` when nothing was looked up.
@@ -154,25 +208,22 @@ impl DncAhead {
             })
             .collect();
         let when: Vec<Option<&str>> = when.iter().map(Option::as_deref).collect();
-        (dnc_columns([when[0], when[1], when[2], when[3]]), params)
+        (
+            dnc_columns([when[0], when[1], when[2], when[3]], "cb.campaign_id"),
+            params,
+        )
     }
 }
 
 /// DNC entries found per callback, for the lists and matchings `lookups`
 /// names (`NULL`, read as not looked up, for the others).
 async fn dnc(s: &mut Session, callback_ids: &[u32], lookups: DncLookups) -> DbResult<HashMap<u32, DncFacts>> {
-    let when = |wanted: bool| wanted.then_some("");
     let sql = format!(
         "SELECT cb.callback_id, {} \
          FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
          WHERE cb.callback_id IN ({})",
-        dnc_columns([
-            when(lookups.internal_number),
-            when(lookups.internal_areacode),
-            when(lookups.campaign_number),
-            when(lookups.campaign_areacode),
-        ]),
+        dnc_columns(lookups_when(lookups, ""), "cb.campaign_id"),
         placeholders(callback_ids.len())
     );
     let rows = s.select(&sql, ids(callback_ids)).await?;

@@ -4,7 +4,7 @@
 //! whose affected-row count is checked; a dry run logs and writes nothing.
 //!
 //! The writes after the claim (a batch's [`Tail`]) go on a second
-//! connection while the next batches are read and claimed: the claim locks
+//! connection while the next batch is claimed: the claim locks
 //! `vicidial_callbacks`, the leads' status `vicidial_list`, so MyISAM runs
 //! the two at once. Each batch still writes claim, leads, hopper in order.
 

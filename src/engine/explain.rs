@@ -119,11 +119,12 @@ pub async fn decide_many(
         (Scan::Due(clock.now), Phase::Due),
     ] {
         for chunk in callback_ids.chunks(config.batch_size.max(1)) {
-            let rows: Vec<_> = callbacks::find(s, scan, chunk, &DncAhead::default())
-                .await?
-                .into_iter()
-                .map(|r| r.row)
-                .collect();
+            let mut found = callbacks::find(s, scan, chunk, &DncAhead::default()).await?;
+            // The due scan's rows come without their leads; the DNC entries
+            // are looked up below, with the other facts.
+            let no_dnc = vec![None; found.len()];
+            callbacks::read_leads(s, &mut found, &no_dnc).await?;
+            let rows: Vec<_> = found.into_iter().map(|r| r.row).collect();
             if rows.is_empty() {
                 continue;
             }

@@ -147,6 +147,19 @@ impl Memory {
         )
     }
 
+    /// Whether the standing outcome of a callback found without its lead
+    /// may still stand: [`Memory::still_stands`] with the callback's own
+    /// version alone (the lead's is told once read).
+    pub fn may_stand(&self, found: &Found, settings: Option<u64>, now: NaiveDateTime) -> bool {
+        let lead_as_stood = |s: &Standing| Found {
+            version: (found.version.0, s.version.1),
+            ..*found
+        };
+        self.standing
+            .get(&found.callback_id)
+            .is_some_and(|s| self.still_stands(&lead_as_stood(s), settings, now).is_some())
+    }
+
     /// Takes the versions found for standing outcomes whose rows the engine
     /// itself rewrote after deciding them (see `stand`).
     pub fn adopt(&mut self, found: &[Found]) {

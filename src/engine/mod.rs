@@ -27,8 +27,12 @@
 //! The writes of one batch are ordered so that a crash between any two of
 //! them leaves a state step 2 completes on the next pass: claim LIVE, then
 //! the lead's status, then the hopper row; DNC kills change the lead first.
-//! The writes after a claim go on a second connection while the next batch
-//! is read and claimed; each batch's own writes stay in that order.
+//! A scan's batches go through a pipeline over two connections, split by
+//! table because MyISAM locks whole tables: the first reads callbacks and
+//! claims them (`vicidial_callbacks`), the second reads the next batch's
+//! leads and writes the leads and hopper rows of the batch claimed before
+//! (`vicidial_list`, the hopper), at the same time. Each batch's own writes
+//! stay in that order.
 
 mod apply;
 pub mod explain;
@@ -45,13 +49,13 @@ use tracing::warn;
 
 use crate::clock::PassClock;
 use crate::config::{AvailabilityConfig, EngineConfig, PurgeConfig};
-use crate::db::callbacks::{self, Found, Probe, Scan, Scanned, Start};
+use crate::db::callbacks::{self, Found, Probe, Scan, Scanned, Spans, Start};
 use crate::db::clock::CoveredZone;
 use crate::db::facts::{self, DncAhead};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
 use crate::manage::purge;
-use crate::model::{CallbackRow, Facts, Settings};
+use crate::model::{CallbackRow, DncLookups, Facts, Settings};
 use apply::{Kills, Tail};
 use memory::{Memory, Note, Stands};
 use rules::{Context, Feed, OpeningCache, Outcome, Phase};
@@ -225,14 +229,14 @@ struct Pass<'a> {
     written: (Option<NaiveDateTime>, NaiveDateTime),
 }
 
-/// The batches of a scan whose writes are still in flight on the second
-/// connection: one whose leads are still to write, one whose hopper rows
-/// are; and the DNC kills gathered ([`apply::Kills`]).
+/// The batches of a scan in flight over the two connections: one decided
+/// and still to claim, one claimed whose leads and hopper rows are still to
+/// write; and the DNC kills gathered ([`apply::Kills`]).
 #[derive(Default)]
 struct Pipeline {
     session: Option<Session>,
+    decided: Option<Vec<(CallbackRow, Outcome)>>,
     claimed: Option<Tail>,
-    led: Option<Tail>,
     kills: Kills,
 }
 
@@ -680,7 +684,16 @@ impl Pass<'_> {
             let mut skipped = Vec::new();
             for scanned in rows {
                 seen.insert(scanned.found.callback_id);
-                if self.memory.still_stands(&scanned.found, fingerprint, now).is_some() {
+                if scanned.lead_unread {
+                    // Whether it stands is told once its lead is read
+                    // (`push`); one that may is not counted.
+                    if self.memory.may_stand(&scanned.found, fingerprint, now) {
+                        queue.push(scanned);
+                    } else if taken < limit {
+                        taken += 1;
+                        queue.push(scanned);
+                    }
+                } else if self.memory.still_stands(&scanned.found, fingerprint, now).is_some() {
                     skipped.push(scanned.found);
                 } else if taken < limit {
                     taken += 1;
@@ -690,13 +703,17 @@ impl Pass<'_> {
             self.memory.adopt(&skipped);
             while queue.len() >= self.batch && !stop() {
                 let batch: Vec<_> = queue.drain(..self.batch).collect();
-                self.push(&mut pipeline, phase, batch).await?;
+                // The next span is read with this batch's claim when the
+                // queue will run short of a batch.
+                let short = queue.len() < self.batch && taken < limit;
+                let read = (short && spans.more()).then_some(&mut spans);
+                self.push(&mut pipeline, phase, batch, read).await?;
             }
         };
         if !queue.is_empty() && !stop() {
-            self.push(&mut pipeline, phase, queue).await?;
+            self.push(&mut pipeline, phase, queue, None).await?;
         }
-        self.drain(pipeline).await?;
+        self.drain(pipeline, phase).await?;
         Ok((complete, seen))
     }
 
@@ -720,73 +737,141 @@ impl Pass<'_> {
                 self.memory.forget(*id);
             }
             if !found.is_empty() {
-                self.push(&mut pipeline, phase, found).await?;
+                self.push(&mut pipeline, phase, found, None).await?;
             }
         }
-        self.drain(pipeline).await
+        self.drain(pipeline, phase).await
     }
 
-    /// Decides and applies one batch. The writes after its claim
-    /// ([`apply::Tail`]) go on a second connection, overlapping the next
-    /// batches: the leads' status with the next claim, the hopper rows with
-    /// the reads after it.
-    async fn push(&mut self, pipeline: &mut Pipeline, phase: Phase, batch: Vec<Scanned>) -> DbResult<()> {
+    /// Takes one batch into the pipeline. Its leads are read (the rows of a
+    /// due scan, [`callbacks::read_leads`]) on the second connection,
+    /// followed by the leads' status and hopper rows of the batch claimed
+    /// before, while the first claims the batch decided before it (and then
+    /// reads the scan's next rows, with `read`): the claim and the scan lock
+    /// `vicidial_callbacks`, the rest `vicidial_list` and the hopper, so
+    /// MyISAM runs the two at once. Then the batch is decided, to be
+    /// claimed with the next. Each batch still writes claim, leads, hopper
+    /// in that order.
+    async fn push(
+        &mut self,
+        pipeline: &mut Pipeline,
+        phase: Phase,
+        mut batch: Vec<Scanned>,
+        read: Option<&mut Spans>,
+    ) -> DbResult<()> {
+        let unread: Vec<bool> = batch.iter().map(|r| r.lead_unread).collect();
+        let lookups: Vec<Option<DncLookups>> = match unread.contains(&true) {
+            true => {
+                let settings = self.settings().await?;
+                batch
+                    .iter()
+                    .map(|r| rules::dnc_needed(&r.row, settings).map(|p| p.lookups()))
+                    .collect()
+            }
+            false => Vec::new(),
+        };
         let tails = match &mut pipeline.session {
             Some(s) => s,
             None => pipeline.session.insert(self.db.session().await?),
         };
-        let hopper = async {
-            match &pipeline.led {
-                Some(tail) => tail.write_hopper(tails).await.map(Some),
-                None => Ok(None),
-            }
-        };
-        let (decided, inserted) = tokio::join!(self.decide(phase, batch), hopper);
-        if let (Some(tail), Some(inserted)) = (pipeline.led.take(), inserted?) {
-            self.settle(tail, &inserted);
-        }
         // The kills gathered go with the leads once there are enough.
         let kills = match pipeline.kills.len() >= Kills::BATCH {
             true => std::mem::take(&mut pipeline.kills),
             false => Kills::default(),
         };
-        let dry = self.is_dry();
-        let leads = async {
+        let (dry, claimed, decided) = (self.is_dry(), pipeline.claimed.take(), pipeline.decided.take());
+        let second = async {
+            if !lookups.is_empty() {
+                callbacks::read_leads(tails, &mut batch, &lookups).await?;
+            }
+            let written = match claimed {
+                Some(mut tail) => {
+                    tail.write_leads(tails).await?;
+                    let inserted = tail.write_hopper(tails).await?;
+                    Some((tail, inserted))
+                }
+                None => None,
+            };
             let dead = match kills.len() {
                 0 => 0,
                 _ => kills.write(tails, dry).await?,
             };
-            if let Some(tail) = &mut pipeline.claimed {
-                tail.write_leads(tails).await?;
-            }
-            DbResult::<u64>::Ok(dead)
+            DbResult::Ok((written, dead))
         };
-        let (tail, dead) = tokio::join!(self.apply(decided?, phase), leads);
-        self.settle_kills(kills, dead?);
-        let mut tail = tail?;
-        pipeline.kills.merge(std::mem::take(&mut tail.kills));
-        pipeline.led = pipeline.claimed.take();
-        pipeline.claimed = Some(tail);
+        let first = async {
+            let tail = match decided {
+                Some(decided) => Some(self.apply(decided, phase).await?),
+                None => None,
+            };
+            if let Some(spans) = read {
+                spans.read_ahead(&mut self.session).await?;
+            }
+            DbResult::Ok(tail)
+        };
+        let (tail, second) = tokio::join!(first, second);
+        let (written, dead) = second?;
+        if let Some((tail, inserted)) = written {
+            self.settle(tail, &inserted);
+        }
+        self.settle_kills(kills, dead);
+        if let Some(mut tail) = tail? {
+            pipeline.kills.merge(std::mem::take(&mut tail.kills));
+            pipeline.claimed = Some(tail);
+        }
+        // Rows read whole only now: those whose outcome still stands are left out.
+        let (now, fingerprint) = (self.clock.now, self.fingerprint);
+        let mut skipped = Vec::new();
+        let mut unread = unread.into_iter();
+        batch.retain(|r| {
+            let stands = unread.next() == Some(true) && self.memory.still_stands(&r.found, fingerprint, now).is_some();
+            if stands {
+                skipped.push(r.found);
+            }
+            !stands
+        });
+        self.memory.adopt(&skipped);
+        if !batch.is_empty() {
+            pipeline.decided = Some(self.decide(phase, batch).await?);
+        }
         Ok(())
     }
 
-    /// Writes what the pipeline still holds, in order.
-    async fn drain(&mut self, pipeline: Pipeline) -> DbResult<()> {
-        let Some(mut s) = pipeline.session else {
+    /// Writes what the pipeline still holds, in order: the last batch
+    /// claimed while the leads and hopper rows of the one before it go in.
+    async fn drain(&mut self, mut pipeline: Pipeline, phase: Phase) -> DbResult<()> {
+        let Some(mut s) = pipeline.session.take() else {
             return Ok(());
         };
-        if let Some(tail) = pipeline.led {
+        let (claimed, decided) = (pipeline.claimed.take(), pipeline.decided.take());
+        let second = async {
+            match claimed {
+                Some(mut tail) => {
+                    tail.write_leads(&mut s).await?;
+                    let inserted = tail.write_hopper(&mut s).await?;
+                    DbResult::Ok(Some((tail, inserted)))
+                }
+                None => Ok(None),
+            }
+        };
+        let first = async {
+            match decided {
+                Some(decided) => self.apply(decided, phase).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (tail, written) = tokio::join!(first, second);
+        if let Some((tail, inserted)) = written? {
+            self.settle(tail, &inserted);
+        }
+        if let Some(mut tail) = tail? {
+            pipeline.kills.merge(std::mem::take(&mut tail.kills));
+            tail.write_leads(&mut s).await?;
             let inserted = tail.write_hopper(&mut s).await?;
             self.settle(tail, &inserted);
         }
         if pipeline.kills.len() > 0 {
             let dead = pipeline.kills.write(&mut s, self.is_dry()).await?;
             self.settle_kills(pipeline.kills, dead);
-        }
-        if let Some(mut tail) = pipeline.claimed {
-            tail.write_leads(&mut s).await?;
-            let inserted = tail.write_hopper(&mut s).await?;
-            self.settle(tail, &inserted);
         }
         Ok(())
     }

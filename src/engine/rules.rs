@@ -152,10 +152,20 @@ pub fn needs(row: &CallbackRow, settings: &Settings) -> Needs {
     let calls = (settings.system.call_limit_24hour && campaign.limit_method != LimitMethod::Disabled)
         .then_some(campaign.limit_method);
     Needs {
-        dnc: dnc_policy(campaign),
+        dnc: dnc_needed(row, settings),
         calls,
         place: calls.is_some() && settings.limit_override(campaign).is_some(),
     }
+}
+
+/// The DNC lists a callback is checked against, lead or no lead (a due
+/// scan reads the leads with these entries, [`needs`] asks for them):
+/// an ANYONE one's campaign's ([`dnc_policy`]).
+pub fn dnc_needed(row: &CallbackRow, settings: &Settings) -> Option<DncPolicy> {
+    let campaign = settings.campaign(&row.campaign_id)?;
+    (row.recipient == Some(Recipient::Anyone))
+        .then(|| dnc_policy(campaign))
+        .flatten()
 }
 
 /// The DNC lists an ANYONE callback of this campaign is checked against:
@@ -791,8 +801,9 @@ mod tests {
         );
     }
 
-    /// The DNC entries a scan reads with its rows are the ones `needs` would
-    /// look up: per entry, the campaigns whose policy reads it.
+    /// The DNC entries a scan reads with its rows (or with their leads) are
+    /// the ones `needs` would look up: per entry, the campaigns whose policy
+    /// reads it.
     #[test]
     fn dnc_entries_read_ahead_follow_the_campaigns_policies() {
         let mut c = campaign();
@@ -803,6 +814,13 @@ mod tests {
         };
         let s = settings(c.clone(), SystemSettings::default());
         assert_eq!(needs(&row(Recipient::Anyone), &s).dnc, Some(c.dnc));
+        // A due scan's row, its lead still to read: the entries to read with it.
+        let unread = CallbackRow {
+            lead: None,
+            ..row(Recipient::Anyone)
+        };
+        assert_eq!(dnc_needed(&unread, &s), Some(c.dnc));
+        assert_eq!(dnc_needed(&row(Recipient::UserOnly), &s), None);
         let sales = vec!["SALES".to_string()];
         assert_eq!(
             crate::engine::explain::dnc_ahead(&s).campaigns,
