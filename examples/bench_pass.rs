@@ -69,6 +69,7 @@ async fn main() {
     let server =
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
     println!("callbacks={n} (70% ANYONE) batch={batch} history={history}");
+    server_settings(&server).await;
     let mut passes = Vec::new();
     let only = args.iter().position(|a| a == "--case").and_then(|i| args.get(i + 1));
     for case in [Case::Plain, Case::Dnc, Case::Gated] {
@@ -106,6 +107,23 @@ async fn main() {
              AST_VDhopper.pl on the same data and prints the ratio)"
         ),
     }
+}
+
+/// Prints the server's version and the setting the passes depend on most:
+/// MyISAM caches index blocks only in the key buffer, and a pass reads and
+/// updates the indexes of tables that, with `--scale`, hold a million rows.
+async fn server_settings(server: &str) {
+    let pool = Pool::new(Opts::from_url(server).unwrap());
+    let (version, key_buffer): (String, u64) = pool
+        .get_conn()
+        .await
+        .unwrap()
+        .query_first("SELECT VERSION(), @@key_buffer_size")
+        .await
+        .unwrap()
+        .unwrap();
+    println!("server: MariaDB {version}, key_buffer_size {} MB", key_buffer >> 20);
+    pool.disconnect().await.unwrap();
 }
 
 /// One case on fresh data: the first pass, timed and printed, then (with
