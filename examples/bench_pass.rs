@@ -92,10 +92,6 @@ async fn main() {
             dnc.as_secs_f64()
         );
     }
-    println!(
-        "memory: this process's peak resident set (the engine's passes above, in-process) {:.1} MB (VmHWM)",
-        server::peak_rss_kb(std::process::id()) as f64 / 1024.0
-    );
     match cron_peer {
         Some(dir) => {
             for (case, daemon) in passes.into_iter().filter(|(c, _)| *c != Case::Gated) {
@@ -107,6 +103,13 @@ async fn main() {
              AST_VDhopper.pl on the same data and prints the ratio)"
         ),
     }
+}
+
+/// Starts this process's peak resident set (`VmHWM`) again from its present
+/// size (Linux's `clear_refs`), so the figure read after a pass is the
+/// pass's peak: the process before it generated the data.
+fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("resetting VmHWM through /proc/self/clear_refs");
 }
 
 /// Prints the server's version and the setting the passes depend on most:
@@ -148,6 +151,7 @@ async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after
     let at = Some(chrono::NaiveDateTime::parse_from_str("2026-03-04 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap());
     let mariadb = server::mariadb_pid(&mut pool.get_conn().await.unwrap()).await;
     vicidial_callbackd::db::longest_statement_us(true);
+    reset_peak_rss();
     let cpu = server::cpu_seconds(mariadb);
     let started = Instant::now();
     let s = engine
@@ -156,9 +160,11 @@ async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after
         .unwrap();
     let first = started.elapsed();
     let cpu = server::cpu_seconds(mariadb) - cpu;
+    let peak = server::peak_rss_kb(std::process::id()) as f64 / 1024.0;
     println!(
         "{}{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms, MariaDB busy {:.2} s of CPU \
-         ({:.2} cores) (wall clock around Engine::pass and around each statement, /proc/<mariadbd>/stat): {s}",
+         ({:.2} cores), this process's peak resident set during the pass {peak:.1} MB (wall clock around \
+         Engine::pass and around each statement, /proc/<mariadbd>/stat, VmHWM reset before the pass): {s}",
         case.name(),
         if after {
             String::new()
