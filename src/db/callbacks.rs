@@ -440,7 +440,7 @@ impl Spans {
         }
         let (columns, mut params) = self.scan.columns(&self.ahead);
         let joined = self.scan.joins_leads();
-        let read = |row| read_row(row, joined);
+        let read = move |row| read_row(row, joined);
         let (from_where, values) = self.scan.sql(self.hint);
         let select = format!("SELECT {columns} {from_where}");
         if std::mem::take(&mut self.first_page) {
@@ -449,17 +449,15 @@ impl Spans {
             page.extend(values.clone());
             page.extend([self.from.0.into(), (PAGE as u64).into()]);
             let mut rows: Vec<Scanned> = s
-                .select(
+                .select_map(
                     &format!(
                         "SELECT {columns} {no_hint} AND cb.callback_time >= ? \
                          ORDER BY cb.callback_time, cb.callback_id LIMIT ?"
                     ),
                     page,
+                    read,
                 )
-                .await?
-                .into_iter()
-                .map(read)
-                .collect();
+                .await?;
             let last = rows
                 .last()
                 .and_then(|r| Some((r.row.callback_time?, r.found.callback_id)));
@@ -525,9 +523,10 @@ impl Spans {
         page.extend(range_values.into_iter().map(Value::from));
         let started = std::time::Instant::now();
         let rows = s
-            .select(
+            .select_map(
                 &format!("{select} AND {range} ORDER BY cb.callback_time, cb.callback_id"),
                 page,
+                read,
             )
             .await?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -540,7 +539,7 @@ impl Spans {
             Some(next) => self.from = next,
             None => self.done = true,
         }
-        Ok(Some(rows.into_iter().map(read).collect()))
+        Ok(Some(rows))
     }
 }
 

@@ -156,8 +156,19 @@ impl Session {
 
     /// Runs a SELECT and returns its rows.
     pub async fn select(&mut self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        self.select_map(sql, params, |row| row).await
+    }
+
+    /// Runs a SELECT and returns its rows each made into a `T` by `f` as it
+    /// arrives, so a large answer is never held twice (as rows, then read).
+    pub async fn select_map<T: Send + 'static>(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+        f: impl FnMut(Row) -> T + Send + 'static,
+    ) -> DbResult<Vec<T>> {
         let started = std::time::Instant::now();
-        let rows: Vec<Row> = Self::answer(self.answer_within, self.conn.exec(sql, Params::from(params))).await??;
+        let rows = Self::answer(self.answer_within, self.conn.exec_map(sql, Params::from(params), f)).await??;
         let us = record(started);
         tracing::trace!(us, rows = rows.len(), "{}", statement_name(sql));
         Ok(rows)
