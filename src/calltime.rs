@@ -194,6 +194,38 @@ impl CallTimes {
         Ok(search(&gates, offset, utc, end, server))
     }
 
+    /// The first minute boundary after `utc`, within `limit`, at which
+    /// `allows` turns false: when a lead callable now stops being callable
+    /// (its window's stop, a server midnight bringing a holiday). `utc +
+    /// limit` when it stays callable that long; `utc` when it is not
+    /// callable now. A hopper insert carries it as its deadline, so a
+    /// statement that runs late cannot queue a lead whose window closed.
+    pub fn closes_within(
+        &self,
+        campaign_call_time: &str,
+        list_call_time: Option<&str>,
+        zone: &LeadZone,
+        utc: NaiveDateTime,
+        server: &ServerZone,
+        limit: TimeDelta,
+    ) -> Result<NaiveDateTime, UnknownCallTime> {
+        let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
+        if !open(&gates, zone.gmt_offset, utc, server) {
+            return Ok(utc);
+        }
+        let end = utc + limit;
+        // HHMM changes on minute boundaries (lead offsets are whole quarter
+        // hours, so the lead's minutes and UTC's coincide).
+        let mut t = utc.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(utc) + TimeDelta::minutes(1);
+        while t < end {
+            if !open(&gates, zone.gmt_offset, t, server) {
+                return Ok(t);
+            }
+            t += TimeDelta::minutes(1);
+        }
+        Ok(end)
+    }
+
     /// Every window that must hold for the call: the campaign's, then the list's.
     fn gates(&self, campaign: &str, list: Option<&str>, state: &str) -> Result<Vec<Gate<'_>>, UnknownCallTime> {
         let campaign = self

@@ -119,7 +119,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
             ),
         }
     }
-    let (role_tx, mut role) = watch::channel(false);
+    let (role_tx, mut role) = watch::channel(None);
     let opts = config.database_opts().expect("validated at start");
     helpers.push(tokio::spawn(leader::elect(opts.clone(), role_tx, shutdown.clone())));
     helpers.push(tokio::spawn(notify::supervise(
@@ -130,7 +130,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
     loop {
         // A standby waits to lead; a signal may come first.
         let signal = tokio::select! {
-            _ = role.wait_for(|leading| *leading) => None,
+            _ = role.wait_for(|term| term.is_some()) => None,
             signal = signals.next() => Some(signal),
         };
         match signal {
@@ -141,6 +141,12 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
             }
             None => {}
         }
+        let Some(led) = role.borrow().clone() else {
+            continue;
+        };
+        // Every write of this term carries it (db::fence): once another
+        // daemon opens a term, what this one still sends changes nothing.
+        let db = db.fenced(led.clone());
         // One term of leadership: the loops run until it ends, a stop, or a
         // reload (which starts the next term with the new configuration).
         // The engine runs on this task (its pass is not Send); email alerts
@@ -168,14 +174,23 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 engine_done = true;
                 None
             }
-            _ = role.wait_for(|leading| !*leading) => None,
+            _ = role.wait_for(|now| now.as_ref() != Some(&led)) => None,
             signal = signals.next() => Some(signal),
         };
+        let deposed = signal.is_none() && !engine_done;
         if signal == Some(Signal::Stop) {
             info!("shutdown requested: finishing the current batch");
         }
         end_term.shutdown();
-        if !engine_done {
+        if deposed {
+            // Work in flight was decided on facts another leader may be
+            // changing now: abandoned, not finished (its writes would change
+            // nothing anyway, being of an old term).
+            warn!(term = led.term, "leadership lost: abandoning the work in flight");
+            if let Some(alerts) = &alerts {
+                alerts.abort();
+            }
+        } else if !engine_done {
             engine_loop.await;
         }
         if let Some(alerts) = alerts {
@@ -271,6 +286,20 @@ impl Signals {
 }
 
 async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) -> ExitCode {
+    // A run that writes takes the leader lock and fences its writes, as the
+    // daemon does: it never races a running daemon.
+    let (db, _lock) = if dry_run {
+        (db, None)
+    } else {
+        let opts = config.database_opts().expect("validated at start");
+        match crate::leader::hold_for_once(&opts).await {
+            Ok((lock, term)) => (db.fenced(term), Some(lock)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
     let alerts = if config.email.enabled {
         match Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size) {
             Ok(alerts) => Some(alerts),

@@ -8,9 +8,11 @@
 //! within [`IDLE_LIMIT`] seconds when the leader freezes or its network goes:
 //! the lock connection sets that `wait_timeout`, and a healthy leader talks on
 //! it every [`EVERY`]. A leader that cannot confirm its lock steps down at
-//! once. Nothing is done twice across a failover regardless: every write is
-//! conditional (see [`crate::engine`]), so two leaders for a moment would
-//! still each claim a callback once.
+//! once, by a statement the server itself answers (a proxy in between
+//! answers a ping on its own). Taking the lock opens a new *term*
+//! ([`crate::db::fence`]) that every write of the leader re-checks in the
+//! statement itself, so the statements a deposed leader still had in hand
+//! change nothing, however late they run.
 
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::check::error_text;
+use crate::db::fence::{self, Term};
 use crate::metrics;
 use crate::ops::Shutdown;
 
@@ -41,39 +44,44 @@ pub fn lock_name(opts: &Opts) -> String {
     name
 }
 
-/// Takes part in the election until a shutdown, publishing `true` on `role`
-/// while this daemon leads. Releases the lock on the way out.
-pub async fn elect(opts: Opts, role: watch::Sender<bool>, mut shutdown: Shutdown) {
+/// Takes part in the election until a shutdown, publishing the term on
+/// `role` while this daemon leads (`None` while it does not). Releases the
+/// lock on the way out.
+pub(crate) async fn elect(opts: Opts, role: watch::Sender<Option<Term>>, mut shutdown: Shutdown) {
     let name = lock_name(&opts);
     let mut conn: Option<Conn> = None;
     let mut said_standby = false;
     while !shutdown.is_shutdown() {
-        let leading = *role.borrow();
-        let step = tokio::time::timeout(STEP_LIMIT, step(&mut conn, &opts, &name, leading)).await;
+        let leading = role.borrow().clone();
+        let step = tokio::time::timeout(STEP_LIMIT, step(&mut conn, &opts, &name, leading.as_ref())).await;
         match step {
-            Ok(Ok(now_leading)) => {
-                if now_leading != leading {
-                    if now_leading {
-                        info!(lock = %name, "leader: took the leader lock; working");
-                    } else {
-                        warn!(lock = %name, "standby: the leader lock is no longer ours; stopping work");
+            Ok(Ok(now)) => {
+                if now != leading {
+                    match &now {
+                        Some(t) => info!(lock = %name, term = t.term, "leader: took the leader lock; working"),
+                        None => warn!(lock = %name, "standby: the leader lock is no longer ours; stopping work"),
                     }
-                    role.send_replace(now_leading);
-                } else if !now_leading && !said_standby {
+                    if now.is_none() {
+                        // The lock may be held by nothing now: a new try
+                        // starts from a new connection.
+                        conn = None;
+                    }
+                    role.send_replace(now.clone());
+                } else if now.is_none() && !said_standby {
                     info!(lock = %name, "standby: another daemon holds the leader lock");
                 }
-                said_standby = !now_leading;
-                metrics::global().set_role(now_leading, None);
+                said_standby = now.is_none();
+                metrics::global().set_role(now.is_some(), None);
             }
             failed => {
                 let why = match failed {
-                    Ok(Err(e)) => error_text(&e),
+                    Ok(Err(e)) => e,
                     _ => format!("no answer within {} s", STEP_LIMIT.as_secs()),
                 };
                 conn = None;
-                if leading {
+                if leading.is_some() {
                     warn!("standby: lost the leader lock's connection ({why}); stopping work");
-                    role.send_replace(false);
+                    role.send_replace(None);
                 }
                 metrics::global().set_role(false, Some(why));
             }
@@ -88,27 +96,90 @@ pub async fn elect(opts: Opts, role: watch::Sender<bool>, mut shutdown: Shutdown
         let _ = conn.exec_drop("DO RELEASE_LOCK(?)", (name,)).await;
         let _ = conn.disconnect().await;
     }
-    role.send_replace(false);
+    role.send_replace(None);
 }
 
-/// Connects if needed, then tries the lock (standby) or confirms it (leader).
-async fn step(conn: &mut Option<Conn>, opts: &Opts, name: &str, leading: bool) -> Result<bool, mysql_async::Error> {
+/// Connects if needed, then tries the lock and opens a term (standby) or
+/// confirms the lock and the term (leader): the term led now, if any.
+async fn step(
+    conn: &mut Option<Conn>,
+    opts: &Opts,
+    name: &str,
+    leading: Option<&Term>,
+) -> Result<Option<Term>, String> {
     if conn.is_none() {
-        let mut c = Conn::new(opts.clone()).await?;
-        c.query_drop(format!("SET SESSION wait_timeout = {IDLE_LIMIT}")).await?;
+        let mut c = Conn::new(opts.clone()).await.map_err(|e| error_text(&e))?;
+        c.query_drop(format!("SET SESSION wait_timeout = {IDLE_LIMIT}"))
+            .await
+            .map_err(|e| error_text(&e))?;
         *conn = Some(c);
     }
     let c = conn.as_mut().expect("just connected");
-    if leading {
-        // A named lock is held until its connection ends (or RELEASE_LOCK,
-        // which only this code sends): a live connection is a held lock. A
-        // ping says so without a statement, so the leader's idle cost stays
-        // one probe per poll.
-        c.ping().await?;
-        return Ok(true);
+    match leading {
+        Some(term) => confirm(c, term).await.map_err(|e| error_text(&e)),
+        None => take(c, name).await,
     }
-    let answer: Option<Option<i64>> = c.exec_first("SELECT GET_LOCK(?, 0)", (name,)).await?;
-    Ok(answer.flatten() == Some(1))
+}
+
+/// Whether this connection still holds the lock and its term is still the
+/// current one.
+async fn confirm(c: &mut Conn, term: &Term) -> Result<Option<Term>, mysql_async::Error> {
+    let answer: Option<(Option<i64>, Option<u64>)> = c.exec_first(fence::CONFIRM, (&term.lock, &term.lock)).await?;
+    Ok(match answer {
+        Some((Some(1), Some(current))) if current == term.term => Some(term.clone()),
+        _ => None,
+    })
+}
+
+/// Tries the lock; when this connection gets it, opens a new term. A term
+/// table that cannot be made or written leaves the lock released: a daemon
+/// that cannot fence its writes does not lead.
+async fn take(c: &mut Conn, name: &str) -> Result<Option<Term>, String> {
+    let answer: Option<Option<i64>> = c
+        .exec_first("SELECT GET_LOCK(?, 0)", (name,))
+        .await
+        .map_err(|e| error_text(&e))?;
+    if answer.flatten() != Some(1) {
+        return Ok(None);
+    }
+    match open_term(c, name).await {
+        Ok(term) => Ok(Some(term)),
+        Err(e) => {
+            let _ = c.exec_drop("DO RELEASE_LOCK(?)", (name,)).await;
+            Err(format!(
+                "cannot open a term in the table {} ({}); create it with sql/callbackd.sql or grant CREATE, INSERT, UPDATE on it",
+                fence::TABLE,
+                error_text(&e)
+            ))
+        }
+    }
+}
+
+/// Opens a new term for the lock this connection holds.
+async fn open_term(c: &mut Conn, name: &str) -> Result<Term, mysql_async::Error> {
+    c.query_drop(fence::CREATE).await?;
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let holder = format!("{}:{}", host.trim(), std::process::id());
+    c.exec_drop(fence::BUMP, (name, holder)).await?;
+    let term: Option<u64> = c.query_first("SELECT LAST_INSERT_ID()").await?;
+    Ok(Term {
+        lock: name.to_string(),
+        term: term.unwrap_or_default(),
+    })
+}
+
+/// The lock and a term for one run of `once`, which writes like a leader:
+/// its connection holds the lock until dropped. An error when another
+/// daemon leads (the two would race) or no term can be opened.
+pub async fn hold_for_once(opts: &Opts) -> Result<(Conn, Term), String> {
+    let name = lock_name(opts);
+    let mut c = Conn::new(opts.clone()).await.map_err(|e| error_text(&e))?;
+    match take(&mut c, &name).await? {
+        Some(term) => Ok((c, term)),
+        None => Err(format!(
+            "another daemon holds the leader lock {name}: stop it first, or use --dry-run"
+        )),
+    }
 }
 
 #[cfg(test)]

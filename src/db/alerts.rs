@@ -10,6 +10,7 @@
 use chrono::NaiveDateTime;
 use mysql_async::Value;
 
+use super::fence::HELD;
 use super::{DbResult, RowReader, Session};
 
 /// The `vicidial_list` columns an alert offers as `--A--name--B--` variables,
@@ -256,7 +257,7 @@ const UNCLAIMED: &str = "email_alert IS NULL AND status = 'LIVE' AND recipient =
 pub async fn claim(s: &mut Session, callback_id: u32, at: NaiveDateTime) -> DbResult<bool> {
     let n = s
         .write(
-            &format!("UPDATE vicidial_callbacks SET email_alert = ? WHERE callback_id = ? AND {UNCLAIMED}"),
+            &format!("UPDATE vicidial_callbacks SET email_alert = ? WHERE callback_id = ? AND {UNCLAIMED} AND {HELD}"),
             vec![at.into(), callback_id.into()],
         )
         .await?;
@@ -270,7 +271,7 @@ pub async fn claim_not_available(s: &mut Session, callback_id: u32, at: NaiveDat
         .write(
             &format!(
                 "UPDATE vicidial_callbacks SET email_alert = ?, email_result = ? \
-                 WHERE callback_id = ? AND {UNCLAIMED}"
+                 WHERE callback_id = ? AND {UNCLAIMED} AND {HELD}"
             ),
             vec![at.into(), EmailResult::NotAvailable.as_str().into(), callback_id.into()],
         )
@@ -281,8 +282,10 @@ pub async fn claim_not_available(s: &mut Session, callback_id: u32, at: NaiveDat
 /// Records the outcome of an alert this process claimed.
 pub async fn record(s: &mut Session, callback_id: u32, result: EmailResult) -> DbResult<u64> {
     s.write(
-        "UPDATE vicidial_callbacks SET email_result = ? \
-         WHERE callback_id = ? AND email_alert IS NOT NULL AND email_result IS NULL",
+        &format!(
+            "UPDATE vicidial_callbacks SET email_result = ? \
+             WHERE callback_id = ? AND email_alert IS NOT NULL AND email_result IS NULL AND {HELD}"
+        ),
         vec![Value::from(result.as_str()), callback_id.into()],
     )
     .await

@@ -9,6 +9,7 @@ use mysql_async::Value;
 use std::collections::HashMap;
 
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
+use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
 use crate::model::{CallbackRow, DncFacts, DncLookups, Lead, Recipient};
 
@@ -806,7 +807,7 @@ pub async fn next_due(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<Na
 pub async fn claim_live(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'LIVE' \
-         WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND callback_time <= ?",
+         WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND callback_time <= ? AND {HELD}",
         placeholders(callback_ids.len())
     );
     let mut params = ids(callback_ids);
@@ -834,7 +835,7 @@ pub async fn statuses(s: &mut Session, callback_ids: &[u32]) -> DbResult<Vec<(u3
 pub async fn set_limited(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'TFHCCL' \
-         WHERE callback_id IN ({}) AND status = 'ACTIVE' AND callback_time <= ?",
+         WHERE callback_id IN ({}) AND status = 'ACTIVE' AND callback_time <= ? AND {HELD}",
         placeholders(callback_ids.len())
     );
     let mut params = ids(callback_ids);
@@ -846,54 +847,103 @@ pub async fn set_limited(s: &mut Session, callback_ids: &[u32], now: NaiveDateTi
 pub async fn mark_leads_limited(s: &mut Session, lead_ids: &[u32]) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_list SET called_since_last_reset = 'D' \
-         WHERE lead_id IN ({}) AND called_since_last_reset <> 'D'",
+         WHERE lead_id IN ({}) AND called_since_last_reset <> 'D' AND {HELD}",
         placeholders(lead_ids.len())
     );
     s.write(&sql, ids(lead_ids)).await
 }
 
+/// A lead as the decision read it: what its conditional writes re-check.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LeadAsRead {
+    /// `vicidial_list.status` when read.
+    pub status: String,
+    /// `called_since_last_reset` when read.
+    pub called_since_last_reset: String,
+}
+
+impl LeadAsRead {
+    /// What a lead read says of itself.
+    pub fn of(lead: &Lead) -> LeadAsRead {
+        LeadAsRead {
+            status: lead.status.clone(),
+            called_since_last_reset: lead.called_since_last_reset.clone(),
+        }
+    }
+}
+
+/// Groups leads by what a statement sets and what it re-checks, so one
+/// statement serves each group (a batch has few: `CBHOLD` to `CALLBK`).
+fn by_state<'a, K: Ord>(
+    leads: impl IntoIterator<Item = (K, &'a LeadAsRead, u32)>,
+) -> std::collections::BTreeMap<(K, &'a LeadAsRead), Vec<u32>> {
+    let mut groups = std::collections::BTreeMap::new();
+    for (key, read, lead_id) in leads {
+        groups.entry((key, read)).or_insert_with(Vec::new).push(lead_id);
+    }
+    groups
+}
+
 /// Gives leads their callbacks' status and `called_since_last_reset='N'`
 /// (`AST_VDhopper.pl` line 752 does it per lead, right after the claim), by
-/// `lead_id`: one statement per distinct status, no join. With
+/// `lead_id`, only where the lead is still as the decision read it (status
+/// and `called_since_last_reset`): a lead the dialer dialed meanwhile (it
+/// sets `called_since_last_reset='Y'` as it places the call) or an agent
+/// dispositioned is left alone, and the next pass decides again. With
 /// `only_cbhold`, only leads still in `CBHOLD` (the repair of a half-done
 /// activation, or a claim another process may have made).
-pub async fn set_lead_status(s: &mut Session, leads: &[(u32, &str)], only_cbhold: bool) -> DbResult<u64> {
-    let mut by_status: std::collections::BTreeMap<&str, Vec<u32>> = std::collections::BTreeMap::new();
-    for (lead_id, status) in leads {
-        by_status.entry(status).or_default().push(*lead_id);
-    }
+pub async fn set_lead_status(s: &mut Session, leads: &[(u32, &str, LeadAsRead)], only_cbhold: bool) -> DbResult<u64> {
     let mut changed = 0;
-    for (status, lead_ids) in by_status {
+    for ((status, read), lead_ids) in by_state(leads.iter().map(|(id, st, read)| (*st, read, *id))) {
         let sql = format!(
-            "UPDATE vicidial_list SET status = ?, called_since_last_reset = 'N' WHERE lead_id IN ({}){}",
+            "UPDATE vicidial_list SET status = ?, called_since_last_reset = 'N' WHERE lead_id IN ({}) \
+             AND status = ? AND called_since_last_reset = ?{} AND {HELD}",
             placeholders(lead_ids.len()),
             if only_cbhold { " AND status = 'CBHOLD'" } else { "" }
         );
         let mut params = vec![Value::from(status)];
         params.extend(ids(&lead_ids));
+        params.extend([
+            Value::from(read.status.as_str()),
+            Value::from(read.called_since_last_reset.as_str()),
+        ]);
         changed += s.write(&sql, params).await?;
     }
     Ok(changed)
 }
 
-/// A DNC hit: the leads get `lead_status` (`DNCL` or `DNCC`) first, so a crash
-/// right after can never leave them dialable, then their open callbacks `DEAD`.
+/// A DNC hit: the leads get `lead_status` (`DNCL` or `DNCC`) first, where
+/// still as the decision read them, so a crash right after can never leave
+/// them dialable; then the open callbacks of the leads that got it `DEAD`.
 /// Returns the number of callbacks killed.
-pub async fn kill(s: &mut Session, lead_ids: &[u32], lead_status: &str) -> DbResult<u64> {
-    let list = placeholders(lead_ids.len());
-    let mut params = vec![Value::from(lead_status)];
-    params.extend(ids(lead_ids));
-    s.write(
-        &format!("UPDATE vicidial_list SET status = ? WHERE lead_id IN ({list})"),
-        params,
-    )
-    .await?;
+pub async fn kill(s: &mut Session, leads: &[(u32, LeadAsRead)], lead_status: &str) -> DbResult<u64> {
+    for ((_, read), lead_ids) in by_state(leads.iter().map(|(id, read)| ((), read, *id))) {
+        let mut params = vec![Value::from(lead_status)];
+        params.extend(ids(&lead_ids));
+        params.extend([
+            Value::from(read.status.as_str()),
+            Value::from(read.called_since_last_reset.as_str()),
+        ]);
+        s.write(
+            &format!(
+                "UPDATE vicidial_list SET status = ? WHERE lead_id IN ({}) \
+                 AND status = ? AND called_since_last_reset = ? AND {HELD}",
+                placeholders(lead_ids.len())
+            ),
+            params,
+        )
+        .await?;
+    }
+    let lead_ids: Vec<u32> = leads.iter().map(|(id, _)| *id).collect();
+    let mut params = ids(&lead_ids);
+    params.push(Value::from(lead_status));
     s.write(
         &format!(
-            "UPDATE vicidial_callbacks SET status = 'DEAD' \
-             WHERE lead_id IN ({list}) AND status IN ('ACTIVE','LIVE','TFHCCL')"
+            "UPDATE vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id SET cb.status = 'DEAD' \
+             WHERE cb.lead_id IN ({}) AND cb.status IN ('ACTIVE','LIVE','TFHCCL') AND l.status = ? AND {HELD}",
+            placeholders(lead_ids.len())
         ),
-        ids(lead_ids),
+        params,
     )
     .await
 }
@@ -961,7 +1011,7 @@ pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -
 pub async fn move_to_anyone(s: &mut Session, callback_ids: &[u32]) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
-         WHERE callback_id IN ({}) AND status = 'LIVE' AND recipient = 'USERONLY'",
+         WHERE callback_id IN ({}) AND status = 'LIVE' AND recipient = 'USERONLY' AND {HELD}",
         placeholders(callback_ids.len())
     );
     s.write(&sql, ids(callback_ids)).await

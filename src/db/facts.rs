@@ -115,6 +115,24 @@ pub(super) fn dnc_columns(when: [Option<&str>; 4], own: &str) -> String {
     columns.join(", ")
 }
 
+/// The condition that none of the DNC entries `lookups` names holds the
+/// lead's number (over `l`, and `c` the campaign of `cb`): the same entries,
+/// matched the same way, as [`dnc_columns`] reads, for a write to re-check
+/// in its own statement what the decision read.
+pub(super) fn dnc_clear(lookups: DncLookups) -> String {
+    let list = dnc_list("cb.campaign_id");
+    let clear: Vec<String> = lookups_when(lookups, "")
+        .into_iter()
+        .zip(entries("d", &list))
+        .filter(|(when, _)| when.is_some())
+        .map(|(_, (table, matches))| format!("NOT EXISTS (SELECT 1 FROM {table} d WHERE {matches})"))
+        .collect();
+    match clear.is_empty() {
+        true => "TRUE".into(),
+        false => clear.join(" AND "),
+    }
+}
+
 /// [`dnc_columns`] as joins, cheaper than a subquery per row, for a
 /// statement that merges its rows per lead (an entry matched twice, were
 /// the tables' unique keys gone, only repeats the lead): the `LEFT JOIN`s,

@@ -1,9 +1,13 @@
 //! Inserts into `vicidial_hopper`, the dialer's queue.
 
+use chrono::NaiveDateTime;
 use mysql_async::Value;
 
 use super::callbacks::UNDIALED;
+use super::facts::dnc_clear;
+use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
+use crate::model::DncLookups;
 
 /// Inserts one hopper row per callback, exactly as VICIdial's hopper job does
 /// (`AST_VDhopper.pl` line 759: the callback's campaign and list, the lead's
@@ -14,21 +18,35 @@ use super::{DbResult, RowReader, Session, ids, placeholders};
 /// on it. The statement re-checks, at the moment it runs, that the callback
 /// is still LIVE ANYONE, the lead still undialed and not in the hopper: one
 /// statement under one table lock, so neither the dialer nor a second writer
-/// can slip a duplicate in between. The callbacks must belong to distinct
-/// leads. Returns the callbacks whose lead got a row.
-pub async fn insert(s: &mut Session, callback_ids: &[u32], hopper_status: &str) -> DbResult<Vec<u32>> {
+/// can slip a duplicate in between. It also re-checks what could make the
+/// dial illegal since the decision: the lead's number is on none of the DNC
+/// entries `dnc` names (the campaign's policy), and the lead's call window
+/// is still open (`deadline`, UTC, against the database's clock). The
+/// callbacks must belong to distinct leads. Returns the callbacks whose lead
+/// got a row.
+pub async fn insert(
+    s: &mut Session,
+    callback_ids: &[u32],
+    hopper_status: &str,
+    dnc: DncLookups,
+    deadline: NaiveDateTime,
+) -> DbResult<Vec<u32>> {
     let sql = format!(
         "INSERT INTO vicidial_hopper \
            (lead_id, campaign_id, status, user, list_id, gmt_offset_now, state, alt_dial, priority, source, vendor_lead_code) \
          SELECT l.lead_id, cb.campaign_id, ?, '', cb.list_id, l.gmt_offset_now, COALESCE(l.state, ''), 'NONE', 50, 'C', \
                 COALESCE(l.vendor_lead_code, '') \
          FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+           LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
          WHERE cb.callback_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {UNDIALED} \
-           AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)",
-        placeholders(callback_ids.len())
+           AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id) \
+           AND {} AND UTC_TIMESTAMP() < ? AND {HELD}",
+        placeholders(callback_ids.len()),
+        dnc_clear(dnc),
     );
     let mut params = vec![Value::from(hopper_status)];
     params.extend(ids(callback_ids));
+    params.push(deadline.into());
     let (inserted, first_id) = s.insert(&sql, params).await?;
     if inserted == callback_ids.len() as u64 {
         return Ok(callback_ids.to_vec());

@@ -8,6 +8,7 @@
 use chrono::{DateTime, NaiveDateTime};
 use mysql_async::Value;
 
+use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
 
 /// Statuses of a callback still to be kept: waiting, triggered, or held by the 24-hour limit.
@@ -312,7 +313,8 @@ impl Stmt {
     pub fn shown(&self) -> String {
         let mut values = self.params.iter();
         let mut out = String::with_capacity(self.sql.len() + 16);
-        for c in self.sql.chars() {
+        // The term check is the daemon's, not the change's: left out.
+        for c in self.sql.replace(&format!(" AND {HELD}"), "").chars() {
             match (c, c == '?') {
                 (_, true) => out.push_str(&values.next().map_or_else(|| "?".into(), |v| v.as_sql(true))),
                 (c, false) => out.push(c),
@@ -463,8 +465,11 @@ impl AdminLog {
     /// The INSERT.
     pub fn stmt(&self) -> Stmt {
         Stmt::new(
-            "INSERT INTO vicidial_admin_log (event_date, user, ip_address, event_section, event_type, \
-               record_id, event_code, event_sql, event_notes) VALUES (NOW(), ?, ?, ?, ?, ?, ?, ?, ?)",
+            format!(
+                "INSERT INTO vicidial_admin_log (event_date, user, ip_address, event_section, event_type, \
+                   record_id, event_code, event_sql, event_notes) SELECT NOW(), ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL \
+                 WHERE {HELD}"
+            ),
             vec![
                 self.user.as_str().into(),
                 self.ip_address.as_str().into(),
@@ -572,7 +577,7 @@ pub fn archive(callback_ids: &[u32], scope: &PurgeScope) -> Stmt {
     Stmt::new(
         format!(
             "INSERT IGNORE INTO vicidial_callbacks_archive ({columns}) SELECT {} FROM vicidial_callbacks cb \
-             LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id WHERE cb.callback_id IN ({}) AND {condition}",
+             LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id WHERE cb.callback_id IN ({}) AND {condition} AND {HELD}",
             selected.join(", "),
             placeholders(callback_ids.len())
         ),
@@ -592,7 +597,7 @@ pub fn delete_archived(callback_ids: &[u32]) -> Stmt {
         format!(
             "DELETE cb FROM vicidial_callbacks cb \
              JOIN vicidial_callbacks_archive a ON a.callback_id = cb.callback_id \
-             WHERE cb.callback_id IN ({}) AND {}",
+             WHERE cb.callback_id IN ({}) AND {} AND {HELD}",
             placeholders(callback_ids.len()),
             same.join(" AND ")
         ),
@@ -709,8 +714,10 @@ pub async fn unavailable_owners(
 /// `ADMIN_keepalive_ALL.pl` line 5728), if it is still LIVE USERONLY of the same owner.
 pub fn move_to_anyone(callback_id: u32, user: &str) -> Stmt {
     Stmt::new(
-        "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
-         WHERE callback_id = ? AND status = 'LIVE' AND recipient = 'USERONLY' AND user = ?",
+        format!(
+            "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
+             WHERE callback_id = ? AND status = 'LIVE' AND recipient = 'USERONLY' AND user = ? AND {HELD}"
+        ),
         vec![callback_id.into(), user.into()],
     )
 }

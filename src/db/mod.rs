@@ -10,6 +10,7 @@ pub mod binlog;
 pub mod callbacks;
 pub mod clock;
 pub mod facts;
+pub mod fence;
 pub mod hopper;
 pub mod manage;
 pub mod schema;
@@ -37,6 +38,10 @@ pub enum DbError {
     /// held past the server's own limit): the connection is dropped.
     #[error("database: no answer within {0} s")]
     Timeout(u64),
+    /// A write of a fenced session without the term check: a bug, refused
+    /// rather than run unfenced ([`fence`]).
+    #[error("refused: a leader's write without its term check: {0}")]
+    Unfenced(String),
 }
 
 /// The longest any statement of this process took, in microseconds (for the
@@ -68,6 +73,9 @@ pub struct Db {
     faults: Faults,
     /// Longest wait for any one statement's answer.
     answer_within: std::time::Duration,
+    /// The term of leadership every write is fenced by ([`fence`]); `None`
+    /// for manager commands and dry runs.
+    term: Option<Arc<fence::Term>>,
 }
 
 /// Test hooks between writes: a failure, as if the process died there, or
@@ -100,6 +108,17 @@ impl Db {
             pool: Pool::new(opts),
             faults,
             answer_within: std::time::Duration::from_secs(300),
+            term: None,
+        }
+    }
+
+    /// The same pool, with every write fenced by `term` ([`fence`]): a
+    /// write that does not carry [`fence::HELD`] is refused, and one whose
+    /// term is no longer the current one changes nothing.
+    pub fn fenced(&self, term: fence::Term) -> Db {
+        Db {
+            term: Some(Arc::new(term)),
+            ..self.clone()
         }
     }
 
@@ -130,6 +149,7 @@ impl Db {
             conn,
             faults: self.faults.clone(),
             answer_within: self.answer_within,
+            term: self.term.clone(),
         })
     }
 
@@ -144,6 +164,7 @@ pub struct Session {
     conn: Conn,
     faults: Faults,
     answer_within: std::time::Duration,
+    term: Option<Arc<fence::Term>>,
 }
 
 impl Session {
@@ -181,7 +202,17 @@ impl Session {
 
     /// Runs one write statement and returns the number of rows it changed and
     /// the first AUTO_INCREMENT id it generated (0 when none).
-    pub async fn insert(&mut self, sql: &str, params: Vec<Value>) -> DbResult<(u64, u64)> {
+    pub async fn insert(&mut self, sql: &str, mut params: Vec<Value>) -> DbResult<(u64, u64)> {
+        let fenced;
+        let sql = match &self.term {
+            Some(term) => {
+                fenced = term
+                    .apply(sql, &mut params)
+                    .ok_or_else(|| DbError::Unfenced(statement_name(sql)))?;
+                fenced.as_str()
+            }
+            None => sql,
+        };
         let left = self.faults.write_budget.load(Ordering::SeqCst);
         if left == 0 {
             return Err(DbError::Injected(left));

@@ -10,16 +10,18 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDateTime;
 use tracing::{debug, info, warn};
 
 use super::Pass;
 use super::memory::Note;
-use super::rules::{Feed, Outcome, Phase};
+use super::rules::{self, Context, Feed, Outcome, Phase};
 use crate::config::AvailabilityConfig;
+use crate::db::callbacks::LeadAsRead;
 use crate::db::{DbResult, Session, callbacks, hopper};
 use crate::dnc::DncList;
 use crate::manage::availability::move_unavailable;
-use crate::model::CallbackRow;
+use crate::model::{CallbackRow, DncLookups, Facts};
 
 /// A DNC hit: the callback, and the list its phone is on.
 type Hit = (CallbackRow, DncList);
@@ -31,8 +33,8 @@ type Hit = (CallbackRow, DncList);
 /// statements per batch, each waiting for the claim's lock.
 #[derive(Default)]
 pub(super) struct Kills {
-    /// Per lead status (`DNCL`, `DNCC`): the leads, and per hit the callback and the list.
-    by_status: HashMap<&'static str, (Vec<u32>, Vec<Hit>)>,
+    /// Per lead status (`DNCL`, `DNCC`): the leads as read, and per hit the callback and the list.
+    by_status: HashMap<&'static str, (Vec<(u32, LeadAsRead)>, Vec<Hit>)>,
     /// Hits gathered.
     hits: usize,
 }
@@ -43,7 +45,9 @@ impl Kills {
 
     fn add(&mut self, row: &CallbackRow, list: &DncList) {
         let entry = self.by_status.entry(list.lead_status()).or_default();
-        entry.0.push(row.lead_id_or_zero());
+        if let Some(lead) = &row.lead {
+            entry.0.push((lead.lead_id, LeadAsRead::of(lead)));
+        }
         entry.1.push((row.clone(), list.clone()));
         self.hits += 1;
     }
@@ -85,6 +89,16 @@ where
     if dry { Ok(planned as u64) } else { write(s).await }
 }
 
+/// Callbacks whose leads go into the hopper in one statement: the same
+/// hopper status and DNC entries to re-check, and the earliest deadline of
+/// their call windows (see [`hopper::insert`]).
+pub(super) struct Insert {
+    status: &'static str,
+    dnc: DncLookups,
+    deadline: NaiveDateTime,
+    rows: Vec<CallbackRow>,
+}
+
 /// The writes of a claimed batch that follow its claim: DNC kills (leads
 /// first; gathered over batches, see [`Kills`]), the leads' callback
 /// status, then the hopper rows.
@@ -92,12 +106,12 @@ pub(super) struct Tail {
     /// DNC hits: their leads and callbacks are not claimed, so they are
     /// killed beside the claims, on the writes' connection ([`Kills`]).
     pub(super) kills: Kills,
-    /// ANYONE leads and the status their callback gives them.
-    leads: Vec<(u32, String)>,
+    /// ANYONE leads, the status their callback gives them, and the lead as read.
+    leads: Vec<(u32, String, LeadAsRead)>,
     /// Only leads still in `CBHOLD` get it (see [`Pass::apply`]).
     only_cbhold: bool,
-    /// The callbacks whose lead gets a hopper row, by hopper status.
-    inserts: Vec<(&'static str, Vec<CallbackRow>)>,
+    /// The callbacks whose lead gets a hopper row, by what their insert sets and re-checks.
+    inserts: Vec<Insert>,
     dry: bool,
 }
 
@@ -106,7 +120,11 @@ impl Tail {
     /// (`AST_VDhopper.pl` line 752).
     pub(super) async fn write_leads(&mut self, s: &mut Session) -> DbResult<()> {
         if !self.leads.is_empty() {
-            let leads: Vec<(u32, &str)> = self.leads.iter().map(|(id, st)| (*id, st.as_str())).collect();
+            let leads: Vec<(u32, &str, LeadAsRead)> = self
+                .leads
+                .iter()
+                .map(|(id, st, read)| (*id, st.as_str(), read.clone()))
+                .collect();
             write_on(s, self.dry, leads.len(), async |s| {
                 callbacks::set_lead_status(s, &leads, self.only_cbhold).await
             })
@@ -118,12 +136,12 @@ impl Tail {
     /// Inserts the hopper rows; returns the callbacks whose lead got one.
     pub(super) async fn write_hopper(&self, s: &mut Session) -> DbResult<HashSet<u32>> {
         let mut inserted = HashSet::new();
-        for (status, rows) in &self.inserts {
-            let ids: Vec<u32> = rows.iter().map(|r| r.callback_id).collect();
+        for insert in &self.inserts {
+            let ids: Vec<u32> = insert.rows.iter().map(|r| r.callback_id).collect();
             if self.dry {
                 inserted.extend(ids);
             } else {
-                inserted.extend(hopper::insert(s, &ids, status).await?);
+                inserted.extend(hopper::insert(s, &ids, insert.status, insert.dnc, insert.deadline).await?);
             }
         }
         Ok(inserted)
@@ -222,7 +240,7 @@ impl Pass<'_> {
             .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
             .filter_map(|(r, _)| Some((r.lead.as_ref()?, r.lead_status.as_str())))
             .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
-            .map(|(l, status)| (l.lead_id, status.to_string()))
+            .map(|(l, status)| (l.lead_id, status.to_string(), LeadAsRead::of(l)))
             .collect();
         Ok(Tail {
             kills,
@@ -322,17 +340,39 @@ impl Pass<'_> {
         Ok((live, false))
     }
 
-    /// The hopper rows to insert, one per lead, gates permitting (by hopper
-    /// status); held ones are counted and logged.
-    fn plan_feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> Vec<(&'static str, Vec<CallbackRow>)> {
-        let mut inserts: Vec<(&'static str, Vec<CallbackRow>)> = Vec::new();
+    /// The hopper rows to insert, one per lead, gates permitting (grouped
+    /// as [`Insert`]s); held ones are counted and logged.
+    fn plan_feed(&mut self, claimed: &[(&CallbackRow, &Outcome)]) -> Vec<Insert> {
+        let mut inserts: Vec<Insert> = Vec::new();
         let mut leads_taken = HashSet::new();
         for (row, outcome) in claimed {
             match outcome {
                 Outcome::Anyone(Feed::Insert(status)) if leads_taken.insert(row.lead_id_or_zero()) => {
-                    match inserts.iter_mut().find(|(s, _)| s == status) {
-                        Some((_, rows)) => rows.push((*row).clone()),
-                        None => inserts.push((status, vec![(*row).clone()])),
+                    let Some(settings) = self.settings.as_ref() else {
+                        continue;
+                    };
+                    let dnc = rules::dnc_needed(row, settings)
+                        .map(|p| p.lookups())
+                        .unwrap_or_default();
+                    let cx = Context {
+                        settings,
+                        facts: &Facts::default(),
+                        clock: &self.clock,
+                        horizon_days: self.horizon_days,
+                    };
+                    // On the database's own clock, which the statement reads.
+                    let deadline = self.db_utc + (rules::insert_deadline(row, &cx) - self.clock.utc);
+                    match inserts.iter_mut().find(|i| i.status == *status && i.dnc == dnc) {
+                        Some(insert) => {
+                            insert.deadline = insert.deadline.min(deadline);
+                            insert.rows.push((*row).clone());
+                        }
+                        None => inserts.push(Insert {
+                            status,
+                            dnc,
+                            deadline,
+                            rows: vec![(*row).clone()],
+                        }),
                     }
                 }
                 Outcome::Anyone(Feed::Hold { gate, until }) => {
@@ -376,7 +416,7 @@ impl Pass<'_> {
     /// queued are watched, their standing outcomes forgotten.
     pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
         self.summary.inserted += inserted.len() as u64;
-        for (status, rows) in tail.inserts {
+        for Insert { status, rows, .. } in tail.inserts {
             for r in rows {
                 let (callback_id, lead_id) = (r.callback_id, r.lead_id_or_zero());
                 let list_id = r.list_id.unwrap_or_default();
@@ -385,7 +425,7 @@ impl Pass<'_> {
                     self.memory.forget(callback_id);
                     self.queued.insert(lead_id, callback_id);
                 } else {
-                    warn!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, "hopper: not inserted, the lead was dialed or queued meanwhile");
+                    warn!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, "hopper: not inserted, what it was decided on changed (the lead dialed, queued or put on a DNC list, its call window closed, or leadership lost); decided again next pass");
                 }
             }
         }

@@ -227,6 +227,9 @@ struct Pass<'a> {
     cached: &'a mut Option<(Settings, NaiveDateTime)>,
     /// The probe's `settings_written` and `now`.
     written: (Option<NaiveDateTime>, NaiveDateTime),
+    /// The database's own UTC clock when the pass read it (the pass clock
+    /// may be set to another time, `--now`): inserts' deadlines are on it.
+    db_utc: NaiveDateTime,
 }
 
 /// The batches of a scan in flight over the two connections: one decided
@@ -381,6 +384,7 @@ impl Engine {
             due_start,
             cached: &mut self.settings,
             written: (probe.settings_written, probe.now),
+            db_utc: probe.utc,
         })
     }
 

@@ -388,6 +388,41 @@ fn gate(
     }
 }
 
+/// How long a decision to insert stays good: a hopper insert runs at most
+/// this long after it was decided, or not at all.
+pub const INSERT_DEADLINE: Duration = Duration::minutes(10);
+
+/// Until when (UTC) a callback decided to go into the hopper may still go
+/// in: the first minute its lead's call window is closed (every window
+/// [`gate`] checks), or [`INSERT_DEADLINE`] from now. The insert compares
+/// it with the database's clock in the statement itself. `clock.utc` (no
+/// time at all) when it cannot be told: the insert then waits for the next
+/// pass to decide again.
+pub fn insert_deadline(row: &CallbackRow, cx: &Context) -> NaiveDateTime {
+    let now = cx.clock.utc;
+    let (Some(lead), Some(campaign)) = (&row.lead, cx.settings.campaign(&row.campaign_id)) else {
+        return now;
+    };
+    let Some(offset) = lead.gmt_offset_now.as_deref().and_then(GmtOffset::parse) else {
+        return now;
+    };
+    let zone = LeadZone {
+        gmt_offset: offset,
+        state: lead.state.clone(),
+    };
+    cx.settings
+        .call_times
+        .closes_within(
+            &campaign.local_call_time,
+            list_call_time(row, cx).as_deref(),
+            &zone,
+            now,
+            &cx.clock.zone,
+            INSERT_DEADLINE,
+        )
+        .unwrap_or(now)
+}
+
 /// The list call time VICIdial's hopper job enforces on the callback's hopper
 /// row, if any: it deletes rows by `list_id` outside the call time of each
 /// active, unexpired list of each active campaign it processes
