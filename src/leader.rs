@@ -157,10 +157,19 @@ async fn take(c: &mut Conn, name: &str) -> Result<Option<Term>, String> {
 
 /// Opens a new term for the lock this connection holds.
 async fn open_term(c: &mut Conn, name: &str) -> Result<Term, mysql_async::Error> {
-    c.query_drop(fence::CREATE).await?;
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let holder = format!("{}:{}", host.trim(), std::process::id());
-    c.exec_drop(fence::BUMP, (name, holder)).await?;
+    // The table is made only when missing (error 1146), so a user without
+    // CREATE works once an administrator ran sql/callbackd.sql.
+    if let Err(e) = c.exec_drop(fence::BUMP, (name, &holder)).await {
+        match &e {
+            mysql_async::Error::Server(s) if s.code == 1146 => {
+                c.query_drop(fence::CREATE).await?;
+                c.exec_drop(fence::BUMP, (name, &holder)).await?;
+            }
+            _ => return Err(e),
+        }
+    }
     let term: Option<u64> = c.query_first("SELECT LAST_INSERT_ID()").await?;
     Ok(Term {
         lock: name.to_string(),

@@ -54,6 +54,9 @@ struct State {
     last_pass: Option<Instant>,
     heartbeat: Option<Instant>,
     leader: bool,
+    /// Second hopper rows of a lead removed, by who wrote the second: the
+    /// daemon, or another process.
+    duplicates_removed: [u64; 2],
 }
 
 /// The process's metrics.
@@ -65,6 +68,12 @@ pub fn global() -> &'static Metrics {
 impl Metrics {
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// A second hopper row of a lead was removed; `writer` wrote it
+    /// (`daemon` or `other`).
+    pub fn duplicate_removed(&self, writer: &str) {
+        self.with(|s| s.duplicates_removed[usize::from(writer != "daemon")] += 1);
     }
 
     /// An engine pass starts.
@@ -256,6 +265,17 @@ impl Metrics {
                 .map(|(r, v)| (format!("{{result=\"{r}\"}}"), v.to_string()))
                 .collect();
             metric("callbackd_emails_total", "counter", "Email alerts by result.", &lines);
+            let lines: Vec<_> = ["daemon", "other"]
+                .iter()
+                .zip(s.duplicates_removed)
+                .map(|(w, v)| (format!("{{second_writer=\"{w}\"}}"), v.to_string()))
+                .collect();
+            metric(
+                "callbackd_hopper_duplicates_removed_total",
+                "counter",
+                "Second hopper rows of a lead removed before the dialer took them, by who wrote the second.",
+                &lines,
+            );
             let mut lines: Vec<_> = BUCKETS
                 .iter()
                 .zip(s.pass_buckets)

@@ -644,6 +644,8 @@ pub struct Probe {
     pub callbacks_written: Option<NaiveDateTime>,
     /// `COUNT(*)` and `BIT_XOR(hopper_id)` of the hopper.
     pub hopper: String,
+    /// `MAX(hopper_id)`: rows above the last one seen are new.
+    pub hopper_newest: u64,
     /// When the tables the settings come from were last written (server
     /// time, whole seconds); `None` when a table cannot say (InnoDB may
     /// not), so the settings are read again.
@@ -658,6 +660,7 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
                (SELECT UPDATE_TIME FROM information_schema.TABLES \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'vicidial_callbacks'), \
                (SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(hopper_id), 0)) FROM vicidial_hopper), \
+               (SELECT MAX(hopper_id) FROM vicidial_hopper), \
                (SELECT IF(COUNT(UPDATE_TIME) = COUNT(*) AND COUNT(*) = 7, MAX(UPDATE_TIME), NULL) \
                  FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN \
                  ('system_settings', 'vicidial_campaigns', 'vicidial_lists', 'vicidial_call_times', \
@@ -673,7 +676,8 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
         newest_callback: r.uint(2).unwrap_or(0),
         callbacks_written: r.datetime(3),
         hopper: r.text(4),
-        settings_written: r.datetime(5),
+        hopper_newest: r.uint(5).unwrap_or(0),
+        settings_written: r.datetime(6),
     })
 }
 

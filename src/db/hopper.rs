@@ -23,14 +23,14 @@ use crate::model::DncLookups;
 /// entries `dnc` names (the campaign's policy), and the lead's call window
 /// is still open (`deadline`, UTC, against the database's clock). The
 /// callbacks must belong to distinct leads. Returns the callbacks whose lead
-/// got a row.
+/// got a row, and the ids of the rows (first and last).
 pub async fn insert(
     s: &mut Session,
     callback_ids: &[u32],
     hopper_status: &str,
     dnc: DncLookups,
     deadline: NaiveDateTime,
-) -> DbResult<Vec<u32>> {
+) -> DbResult<(Vec<u32>, Option<(u64, u64)>)> {
     let sql = format!(
         "INSERT INTO vicidial_hopper \
            (lead_id, campaign_id, status, user, list_id, gmt_offset_now, state, alt_dial, priority, source, vendor_lead_code) \
@@ -48,11 +48,15 @@ pub async fn insert(
     params.extend(ids(callback_ids));
     params.push(deadline.into());
     let (inserted, first_id) = s.insert(&sql, params).await?;
+    // One statement's rows have consecutive ids (MyISAM and MEMORY lock the
+    // table; InnoDB allocates a statement's ids together unless
+    // innodb_autoinc_lock_mode=2, where the range only over-covers).
+    let rows = (inserted > 0).then(|| (first_id, first_id + inserted - 1));
     if inserted == callback_ids.len() as u64 {
-        return Ok(callback_ids.to_vec());
+        return Ok((callback_ids.to_vec(), rows));
     }
     if inserted == 0 {
-        return Ok(vec![]);
+        return Ok((vec![], rows));
     }
     // Some leads were dialed or queued meanwhile: which ones got a row? The
     // rows of this statement have ids from its first one on.
@@ -63,9 +67,73 @@ pub async fn insert(
     );
     let mut params = vec![Value::from(first_id)];
     params.extend(ids(callback_ids));
-    Ok(s.select(&sql, params)
+    let callbacks = s
+        .select(&sql, params)
         .await?
         .into_iter()
         .filter_map(|row| RowReader::new(row).uint(0).map(|id| id as u32))
-        .collect())
+        .collect();
+    Ok((callbacks, rows))
+}
+
+/// A waiting callback row of the hopper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HopperRow {
+    /// `hopper_id`.
+    pub hopper_id: u64,
+    /// Its lead.
+    pub lead_id: u32,
+}
+
+/// The callback rows (`source='C'`) still waiting (`READY`/`RHOLD`) with
+/// ids above `after`: a primary-key range.
+pub async fn callback_rows_after(s: &mut Session, after: u64) -> DbResult<Vec<HopperRow>> {
+    Ok(s.select(
+        "SELECT hopper_id, lead_id FROM vicidial_hopper \
+         WHERE hopper_id > ? AND source = 'C' AND status IN ('READY','RHOLD')",
+        vec![after.into()],
+    )
+    .await?
+    .into_iter()
+    .filter_map(|row| {
+        let mut r = RowReader::new(row);
+        Some(HopperRow {
+            hopper_id: r.uint(0)?,
+            lead_id: r.uint(1)? as u32,
+        })
+    })
+    .collect())
+}
+
+/// The first (lowest) `hopper_id` of each of these leads' rows, any status.
+pub async fn first_rows(s: &mut Session, lead_ids: &[u32]) -> DbResult<std::collections::HashMap<u32, u64>> {
+    let mut first = std::collections::HashMap::new();
+    for chunk in lead_ids.chunks(5000) {
+        let sql = format!(
+            "SELECT lead_id, MIN(hopper_id) FROM vicidial_hopper WHERE lead_id IN ({}) GROUP BY lead_id",
+            placeholders(chunk.len())
+        );
+        for row in s.select(&sql, ids(chunk)).await? {
+            let mut r = RowReader::new(row);
+            if let (Some(lead), Some(id)) = (r.uint(0), r.uint(1)) {
+                first.insert(lead as u32, id);
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// Deletes these callback rows where they still wait (not taken by the
+/// dialer); returns how many it deleted.
+pub async fn remove_waiting(s: &mut Session, hopper_ids: &[u64]) -> DbResult<u64> {
+    let mut removed = 0;
+    for chunk in hopper_ids.chunks(5000) {
+        let sql = format!(
+            "DELETE FROM vicidial_hopper WHERE hopper_id IN ({}) AND source = 'C' \
+             AND status IN ('READY','RHOLD') AND {HELD}",
+            placeholders(chunk.len())
+        );
+        removed += s.write(&sql, ids(chunk)).await?;
+    }
+    Ok(removed)
 }

@@ -112,6 +112,8 @@ pub(super) struct Tail {
     only_cbhold: bool,
     /// The callbacks whose lead gets a hopper row, by what their insert sets and re-checks.
     inserts: Vec<Insert>,
+    /// The ids of the hopper rows inserted (first, last), per statement.
+    rows: Vec<(u64, u64)>,
     dry: bool,
 }
 
@@ -134,14 +136,16 @@ impl Tail {
     }
 
     /// Inserts the hopper rows; returns the callbacks whose lead got one.
-    pub(super) async fn write_hopper(&self, s: &mut Session) -> DbResult<HashSet<u32>> {
+    pub(super) async fn write_hopper(&mut self, s: &mut Session) -> DbResult<HashSet<u32>> {
         let mut inserted = HashSet::new();
         for insert in &self.inserts {
             let ids: Vec<u32> = insert.rows.iter().map(|r| r.callback_id).collect();
             if self.dry {
                 inserted.extend(ids);
             } else {
-                inserted.extend(hopper::insert(s, &ids, insert.status, insert.dnc, insert.deadline).await?);
+                let (callbacks, rows) = hopper::insert(s, &ids, insert.status, insert.dnc, insert.deadline).await?;
+                inserted.extend(callbacks);
+                self.rows.extend(rows);
             }
         }
         Ok(inserted)
@@ -247,6 +251,7 @@ impl Pass<'_> {
             leads,
             only_cbhold,
             inserts: self.plan_feed(&claimed),
+            rows: Vec::new(),
             dry: self.is_dry(),
         })
     }
@@ -416,6 +421,18 @@ impl Pass<'_> {
     /// queued are watched, their standing outcomes forgotten.
     pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
         self.summary.inserted += inserted.len() as u64;
+        let queued_leads = tail
+            .inserts
+            .iter()
+            .flat_map(|i| &i.rows)
+            .filter(|r| inserted.contains(&r.callback_id))
+            .map(|r| r.lead_id_or_zero());
+        if !tail.dry {
+            self.coexist.queued(queued_leads, None);
+            for range in &tail.rows {
+                self.coexist.queued([], Some(*range));
+            }
+        }
         for Insert { status, rows, .. } in tail.inserts {
             for r in rows {
                 let (callback_id, lead_id) = (r.callback_id, r.lead_id_or_zero());

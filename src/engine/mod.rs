@@ -35,6 +35,7 @@
 //! stay in that order.
 
 mod apply;
+mod coexist;
 pub mod explain;
 mod memory;
 pub mod rules;
@@ -146,6 +147,8 @@ pub struct Engine {
     hint: Option<&'static str>,
     /// The settings last read, and the database time they were read at.
     settings: Option<(Settings, NaiveDateTime)>,
+    /// What the daemon queued lately, to remove other writers' second rows.
+    coexist: coexist::Coexist,
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -230,6 +233,8 @@ struct Pass<'a> {
     /// The database's own UTC clock when the pass read it (the pass clock
     /// may be set to another time, `--now`): inserts' deadlines are on it.
     db_utc: NaiveDateTime,
+    /// What the daemon queued lately ([`coexist`]).
+    coexist: &'a mut coexist::Coexist,
 }
 
 /// The batches of a scan in flight over the two connections: one decided
@@ -260,6 +265,7 @@ impl Engine {
             purge: Default::default(),
             hint: None,
             settings: None,
+            coexist: coexist::Coexist::default(),
         }
     }
 
@@ -385,6 +391,7 @@ impl Engine {
             cached: &mut self.settings,
             written: (probe.settings_written, probe.now),
             db_utc: probe.utc,
+            coexist: &mut self.coexist,
         })
     }
 
@@ -405,6 +412,8 @@ impl Engine {
         let move_due = self.move_due();
         let availability = self.availability.clone();
         let mut pass = self.start(session, clock, options, &probe).await?;
+        let dry = pass.is_dry();
+        pass.coexist.look(&mut pass.session, probe.hopper_newest, dry).await?;
         // Fresh settings: standing outcomes are compared with them.
         let settings = pass.settings().await?;
         let moving = settings
@@ -492,6 +501,7 @@ impl Engine {
             );
         }
         let mut pass = self.start(session, clock, PassOptions::default(), &probe).await?;
+        pass.coexist.look(&mut pass.session, probe.hopper_newest, false).await?;
         if move_due {
             pass.move_stale_useronly(batch, &availability, stop).await?;
         }

@@ -456,9 +456,11 @@ pub fn sigterm(child: &Child) {
     assert!(status.success());
 }
 
-/// VICIdial's schema as `sql/` ships it.
+/// VICIdial's schema as `sql/` ships it, and the daemon's own table.
 fn schema() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap()
+    let vicidial = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+    let own = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/callbackd.sql")).unwrap();
+    format!("{vicidial}\n{own}")
 }
 
 fn merge<'a>(cols: &mut Vec<(&'a str, String)>, extra: &[(&'a str, &str)]) {
