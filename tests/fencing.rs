@@ -41,7 +41,7 @@ async fn leader_engine(db: &TestDb) -> (mysql_async::Conn, Engine) {
 
 async fn pass(engine: &mut Engine, at: &str) -> vicidial_callbackd::engine::Summary {
     let options = PassOptions {
-        at: Some(at.parse().unwrap()),
+        at: Some(chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap()),
         dry_run: false,
     };
     engine.pass(options, &|| false).await.expect("pass")
@@ -215,7 +215,7 @@ async fn a_frozen_leader_resumed_after_a_takeover_puts_no_dialed_lead_back() {
     db.exec(
         "UPDATE vicidial_list l JOIN vicidial_hopper h ON h.lead_id = l.lead_id \
          SET l.status = 'NA', l.called_since_last_reset = 'Y', l.user = 'VDAD', l.called_count = l.called_count + 1, \
-             l.last_local_call_time = NOW() - INTERVAL 6 HOUR; \
+             l.last_local_call_time = UTC_TIMESTAMP() - INTERVAL 6 HOUR; \
          DELETE FROM vicidial_hopper",
     )
     .await;

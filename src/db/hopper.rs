@@ -40,7 +40,7 @@ pub async fn insert(
            LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
          WHERE cb.callback_id IN ({}) AND cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {UNDIALED} \
            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id) \
-           AND {} AND UTC_TIMESTAMP() < ? AND {HELD}",
+           AND {} AND UTC_TIMESTAMP(6) < ? AND {HELD}",
         placeholders(callback_ids.len()),
         dnc_clear(dnc),
     );

@@ -26,6 +26,9 @@ use crate::model::{CallbackRow, DncLookups, Facts};
 /// A DNC hit: the callback, and the list its phone is on.
 type Hit = (CallbackRow, DncList);
 
+/// Leads to kill, as read, and their hits.
+type Killed = (Vec<(u32, LeadAsRead)>, Vec<Hit>);
+
 /// DNC hits to kill. Their callbacks are not claimed and their leads get
 /// no status and no hopper row, so when they are written does not matter to
 /// the rest of the batch: a pass gathers them over its batches and writes
@@ -34,7 +37,7 @@ type Hit = (CallbackRow, DncList);
 #[derive(Default)]
 pub(super) struct Kills {
     /// Per lead status (`DNCL`, `DNCC`): the leads as read, and per hit the callback and the list.
-    by_status: HashMap<&'static str, (Vec<(u32, LeadAsRead)>, Vec<Hit>)>,
+    by_status: HashMap<&'static str, Killed>,
     /// Hits gathered.
     hits: usize,
 }
