@@ -240,3 +240,26 @@ fn signal(child: &std::process::Child, which: &str) {
         .unwrap();
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn without_a_system_settings_row_every_callback_is_held() {
+    let db = due("no_system_settings", 3, &[]).await;
+    db.exec("DELETE FROM system_settings").await;
+    let mut engine = db.engine(100);
+    let options = PassOptions {
+        at: Some(chrono::NaiveDateTime::parse_from_str(&t("10:00:00"), "%Y-%m-%d %H:%M:%S").unwrap()),
+        dry_run: false,
+    };
+    let err = engine
+        .pass(options, &|| false)
+        .await
+        .expect_err("a pass without system settings");
+    assert!(err.to_string().contains("system_settings has no row"), "{err}");
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'ACTIVE'")
+            .await,
+        3
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 0);
+    db.drop_db().await;
+}

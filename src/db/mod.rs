@@ -38,6 +38,10 @@ pub enum DbError {
     /// held past the server's own limit): the connection is dropped.
     #[error("database: no answer within {0} s")]
     Timeout(u64),
+    /// VICIdial's data cannot be worked on safely (a required row is
+    /// missing): nothing is done until it is fixed.
+    #[error("{0}")]
+    Data(String),
     /// A write of a fenced session without the term check: a bug, refused
     /// rather than run unfenced ([`fence`]).
     #[error("refused: a leader's write without its term check: {0}")]

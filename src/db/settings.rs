@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use mysql_async::Row;
 
-use super::{DbResult, RowReader, Session};
+use super::{DbError, DbResult, RowReader, Session};
 use crate::call_limit::LimitOverride;
 use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
 use crate::collation::{self, Key};
@@ -93,7 +93,10 @@ async fn system(s: &mut Session, h: &mut DefaultHasher) -> DbResult<SystemSettin
                 call_limit_24hour: r.text(2) == "1",
             }
         })
-        .unwrap_or_default())
+        .ok_or_else(|| {
+            // Its defaults would turn the 24-hour limit off: fail closed.
+            DbError::Data("system_settings has no row: VICIdial's system settings are missing; holding every callback until it has one".into())
+        })?)
 }
 
 async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<Key, Campaign>> {
