@@ -242,7 +242,8 @@ pub struct EmailConfig {
     pub smtp_user: Option<String>,
     /// SMTP password, paired with `smtp_user`.
     pub smtp_password: Option<String>,
-    /// Time limit, in seconds, for each SMTP command and for one `sendmail` run.
+    /// Time limit, in seconds, for connecting to the SMTP server and for one
+    /// `sendmail` run; one SMTP exchange gets twice it.
     pub timeout_seconds: u64,
     /// Path of the `sendmail`-compatible binary used when `transport = "sendmail"`.
     pub sendmail_command: String,

@@ -45,6 +45,7 @@ struct State {
     emails_sent: u64,
     emails_failed: u64,
     emails_not_available: u64,
+    emails_unknown: u64,
     pass_buckets: [u64; BUCKETS.len()],
     pass_count: u64,
     pass_sum: f64,
@@ -123,6 +124,7 @@ impl Metrics {
                 s.emails_sent += a.sent;
                 s.emails_failed += a.failed;
                 s.emails_not_available += a.not_available;
+                s.emails_unknown += a.unknown;
             }
             None => s.database_errors += 1,
         });
@@ -259,6 +261,7 @@ impl Metrics {
                 ("sent", s.emails_sent),
                 ("failed", s.emails_failed),
                 ("not_available", s.emails_not_available),
+                ("unknown", s.emails_unknown),
             ];
             let lines: Vec<_> = emails
                 .iter()

@@ -32,9 +32,11 @@ pub(crate) const TABLE: &str = "callbackd_leader";
 pub(crate) const CREATE: &str = include_str!("../../sql/callbackd.sql");
 
 /// Opens a new term for a lock this connection holds; the new term is then
-/// `LAST_INSERT_ID()` on the same connection.
+/// `LAST_INSERT_ID()` on the same connection. A first row starts from the
+/// clock (milliseconds), so terms keep growing even when the table is made
+/// anew (a database restored from a dump), and no old term comes back.
 pub(crate) const BUMP: &str = "INSERT INTO callbackd_leader (lock_name, term, holder, taken_at) \
-    VALUES (?, LAST_INSERT_ID(1), ?, NOW()) \
+    VALUES (?, LAST_INSERT_ID(CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS UNSIGNED)), ?, NOW()) \
     ON DUPLICATE KEY UPDATE term = LAST_INSERT_ID(term + 1), holder = VALUES(holder), taken_at = VALUES(taken_at)";
 
 /// Confirms leadership with a statement the server itself answers (a proxy

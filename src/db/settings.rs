@@ -78,8 +78,7 @@ async fn system(s: &mut Session, h: &mut DefaultHasher) -> DbResult<SystemSettin
         h,
     )
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .next()
         .map(|row| {
             let mut r = RowReader::new(row);
@@ -95,8 +94,12 @@ async fn system(s: &mut Session, h: &mut DefaultHasher) -> DbResult<SystemSettin
         })
         .ok_or_else(|| {
             // Its defaults would turn the 24-hour limit off: fail closed.
-            DbError::Data("system_settings has no row: VICIdial's system settings are missing; holding every callback until it has one".into())
-        })?)
+            DbError::Data(
+                "system_settings has no row: VICIdial's system settings are missing; \
+                 holding every callback until it has one"
+                    .into(),
+            )
+        })
 }
 
 async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<Key, Campaign>> {

@@ -522,6 +522,17 @@ impl Alerts {
                 warn!(callback_id = flight.callback_id, user = %flight.user, to = %flight.to, attempts, "email alert FAILED: {reason}");
                 EmailResult::Failed
             }
+            Ok(Delivery::Unknown { reason }) => {
+                // The claim stays without a result: never sent again by
+                // itself; `alerts resend` can.
+                warn!(
+                    callback_id = flight.callback_id, user = %flight.user, to = %flight.to,
+                    "email alert delivery unknown: {reason}; it will not be sent again"
+                );
+                self.unknown_logged.insert(flight.callback_id);
+                summary.unknown += 1;
+                return Ok(true);
+            }
             Err(error) => {
                 // Mailer::send does not panic; should it, whether the message
                 // left is unknown, so the claim stays without a result.

@@ -46,6 +46,13 @@ pub enum Delivery {
         /// How many attempts were made, the first one included.
         attempts: u32,
     },
+    /// The connection was lost or timed out after it was made: the server
+    /// may have taken the message (a relay that files it and drops the
+    /// connection before its final reply), so it is not sent again.
+    Unknown {
+        /// What happened, for the log.
+        reason: String,
+    },
 }
 
 /// A mailer that cannot be set up or a message that cannot be built.
@@ -101,8 +108,19 @@ fn config_error(key: &'static str, problem: String) -> MailerError {
 
 /// One failed attempt, and whether another one may succeed.
 struct Failure {
-    temporary: bool,
+    outcome: Outcome,
     reason: String,
+}
+
+/// What a failed attempt says of the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Refused or never sent: may be tried again.
+    Temporary,
+    /// Refused for good.
+    Permanent,
+    /// May have been delivered: not tried again.
+    Unknown,
 }
 
 impl Mailer {
@@ -150,7 +168,10 @@ impl Mailer {
                 Ok(()) => return Delivery::Sent,
                 Err(failure) => failure,
             };
-            if !failure.temporary || attempts > self.retries {
+            if failure.outcome == Outcome::Unknown {
+                return Delivery::Unknown { reason: failure.reason };
+            }
+            if failure.outcome == Outcome::Permanent || attempts > self.retries {
                 return Delivery::Failed {
                     reason: failure.reason,
                     attempts,
@@ -169,24 +190,36 @@ impl Mailer {
 
     async fn attempt(&self, envelope: &lettre::address::Envelope, raw: &[u8]) -> Result<(), Failure> {
         match &self.transport {
-            Transport::Smtp(transport) => transport
-                .send_raw(envelope, raw)
-                .await
-                .map(drop)
-                .map_err(|error| Failure {
-                    temporary: smtp_is_temporary(&error),
-                    reason: error.to_string(),
-                }),
+            // lettre bounds only the connect with its timeout; a server
+            // that stops answering mid-exchange is bounded here, the whole
+            // exchange by twice the limit (EHLO, MAIL, RCPT, DATA, the
+            // message). Past it the message may have been taken: unknown.
+            Transport::Smtp(transport) => {
+                match tokio::time::timeout(self.timeout * 2, transport.send_raw(envelope, raw)).await {
+                    Ok(result) => result.map(drop).map_err(|error| Failure {
+                        outcome: smtp_outcome(&error),
+                        reason: error.to_string(),
+                    }),
+                    Err(_) => Err(Failure {
+                        outcome: Outcome::Unknown,
+                        reason: format!("the SMTP server did not finish within {:?}", self.timeout * 2),
+                    }),
+                }
+            }
             // lettre puts no time limit on sendmail; a hung one is killed when
             // the timed-out future drops it.
             Transport::Sendmail(transport) => {
                 match tokio::time::timeout(self.timeout, transport.send_raw(envelope, raw)).await {
                     Ok(result) => result.map_err(|error| Failure {
-                        temporary: sendmail_is_temporary(&error),
+                        outcome: match sendmail_is_temporary(&error) {
+                            true => Outcome::Temporary,
+                            false => Outcome::Permanent,
+                        },
                         reason: format!("sendmail: {}", error.to_string().trim_end()),
                     }),
+                    // A sendmail that hangs may have queued the message already.
                     Err(_) => Err(Failure {
-                        temporary: true,
+                        outcome: Outcome::Unknown,
                         reason: format!("sendmail did not finish within {:?}", self.timeout),
                     }),
                 }
@@ -266,14 +299,27 @@ fn is_host(host: &str) -> bool {
         })
 }
 
-/// 4xx replies and trouble reaching or talking to the server may pass;
-/// 5xx replies, TLS failures and client-side refusals (such as no usable
-/// authentication mechanism) will not.
-fn smtp_is_temporary(error: &smtp::Error) -> bool {
+/// What a failed SMTP attempt says of the message. A 4xx reply, or a
+/// server that could not be reached at all, is temporary: the message was
+/// refused or never left. 5xx replies, TLS failures and client-side refusals
+/// (such as no usable authentication mechanism) are permanent. Anything else
+/// (the connection lost, a timeout, a reply that cannot be read, once the
+/// connection was made) is unknown: lettre does not say whether DATA was
+/// sent, and a relay may have filed the message, so it is never sent again
+/// by itself.
+fn smtp_outcome(error: &smtp::Error) -> Outcome {
     if error.is_transient() {
-        return true;
+        return Outcome::Temporary;
     }
-    !(error.is_permanent() || error.is_tls() || error.is_client() || error.is_transport_shutdown())
+    if error.is_permanent() || error.is_tls() || error.is_client() || error.is_transport_shutdown() {
+        return Outcome::Permanent;
+    }
+    // lettre's connection-kind errors (the server could not be reached)
+    // have no predicate of their own; their text starts so.
+    if error.to_string().starts_with("Connection error") {
+        return Outcome::Temporary;
+    }
+    Outcome::Unknown
 }
 
 /// lettre reports sendmail's exit status only through its stderr, so any

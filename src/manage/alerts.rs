@@ -90,6 +90,12 @@ async fn resend(s: &mut Session, config: &Config, id: u32, actor: &Actor, dry_ru
     let (result, said) = match mailer.send(&message).await {
         Delivery::Sent => ("SENT", format!("sent to {to}")),
         Delivery::Failed { reason, attempts } => ("FAILED", format!("failed after {attempts} attempts: {reason}")),
+        Delivery::Unknown { reason } => {
+            return Err(ManageError::Failed(format!(
+                "callback {id}: delivery to {to} unknown ({reason}): it may have been delivered; \
+                 check with the recipient before resending"
+            )));
+        }
     };
     let record = manage::record_resent(id, result);
     record.run(s).await?;
@@ -141,6 +147,9 @@ async fn test(s: &mut Session, config: &Config, to: &str, from: Option<&str>) ->
         }
         Delivery::Failed { reason, attempts } => Err(ManageError::Failed(format!(
             "not sent from {from} to {to} through {via} after {attempts} attempts: {reason}"
+        ))),
+        Delivery::Unknown { reason } => Err(ManageError::Failed(format!(
+            "from {from} to {to} through {via}: delivery unknown ({reason})"
         ))),
     }
 }

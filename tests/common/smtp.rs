@@ -25,6 +25,10 @@ pub enum SinkMode {
     TempFail(u32),
     /// Answer every `RCPT` with `550 5.1.1`.
     PermFail,
+    /// File each message, then drop the connection before the final reply.
+    DropAfterData,
+    /// File each message, then reply this many seconds later.
+    LateReply(f64),
 }
 
 /// A running sink; killed, and its directory removed, on drop.
@@ -113,6 +117,12 @@ impl SmtpSink {
             }
             SinkMode::PermFail => {
                 command.arg("--perm-fail");
+            }
+            SinkMode::DropAfterData => {
+                command.arg("--drop-after-data");
+            }
+            SinkMode::LateReply(seconds) => {
+                command.arg("--late-reply").arg(seconds.to_string());
             }
         }
         let mut child = command

@@ -2,12 +2,16 @@
 """A real SMTP server on 127.0.0.1 for the email integration tests.
 
 Usage: smtp_sink.py --port N --dir DIR [--temp-fail N] [--perm-fail]
+                    [--drop-after-data | --late-reply SECONDS]
 
 --port 0 lets the system pick a free port. Once listening it prints
 "READY <port>" on stdout and runs until killed.
 
 --temp-fail N answers the first N DATA commands with 451 (then accepts);
---perm-fail answers every RCPT with 550. Each refusal is appended to
+--perm-fail answers every RCPT with 550. --drop-after-data files each
+message, then drops the connection without its final reply (a relay that
+crashes or is cut there); --late-reply files it, then waits SECONDS before
+the reply. Each refusal is appended to
 DIR/rejected.log. Each accepted message N (1, 2, ...) is written as:
   N.eml      the raw bytes received (CRLF line ends, dot-unstuffed)
   N.env      envelope: "from <address>" then one "to <address>" line per recipient
@@ -28,10 +32,12 @@ from aiosmtpd.smtp import SMTP
 
 
 class Handler:
-    def __init__(self, directory, temp_fail, perm_fail):
+    def __init__(self, directory, temp_fail, perm_fail, drop_after_data, late_reply):
         self.directory = directory
         self.temp_fail = temp_fail
         self.perm_fail = perm_fail
+        self.drop_after_data = drop_after_data
+        self.late_reply = late_reply
         self.accepted = 0
 
     def _reject(self, stage, reply):
@@ -61,6 +67,10 @@ class Handler:
         with open(base + ".eml.tmp", "wb") as eml:
             eml.write(raw)
         os.rename(base + ".eml.tmp", base + ".eml")
+        if self.drop_after_data:
+            server.transport.abort()
+        if self.late_reply:
+            await asyncio.sleep(self.late_reply)
         return "250 2.0.0 accepted"
 
 
@@ -78,7 +88,7 @@ def decode(raw):
 
 
 async def serve(args):
-    handler = Handler(args.dir, args.temp_fail, args.perm_fail)
+    handler = Handler(args.dir, args.temp_fail, args.perm_fail, args.drop_after_data, args.late_reply)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="smtp-sink.test", enable_SMTPUTF8=True),
@@ -96,6 +106,8 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--temp-fail", type=int, default=0)
     parser.add_argument("--perm-fail", action="store_true")
+    parser.add_argument("--drop-after-data", action="store_true")
+    parser.add_argument("--late-reply", type=float, default=0)
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     try:
