@@ -58,6 +58,8 @@ struct State {
     /// Second hopper rows of a lead removed, by who wrote the second: the
     /// daemon, or another process.
     duplicates_removed: [u64; 2],
+    /// Failed runs of the duties: the scheduled purge, the availability move.
+    duty_failures: [u64; 2],
 }
 
 /// The process's metrics.
@@ -75,6 +77,11 @@ impl Metrics {
     /// (`daemon` or `other`).
     pub fn duplicate_removed(&self, writer: &str) {
         self.with(|s| s.duplicates_removed[usize::from(writer != "daemon")] += 1);
+    }
+
+    /// A duty (`purge` or `availability`) failed; the engine went on.
+    pub fn duty_failed(&self, duty: &str) {
+        self.with(|s| s.duty_failures[usize::from(duty != "purge")] += 1);
     }
 
     /// An engine pass starts.
@@ -268,6 +275,17 @@ impl Metrics {
                 .map(|(r, v)| (format!("{{result=\"{r}\"}}"), v.to_string()))
                 .collect();
             metric("callbackd_emails_total", "counter", "Email alerts by result.", &lines);
+            let lines: Vec<_> = ["purge", "availability"]
+                .iter()
+                .zip(s.duty_failures)
+                .map(|(d, v)| (format!("{{duty=\"{d}\"}}"), v.to_string()))
+                .collect();
+            metric(
+                "callbackd_duty_failures_total",
+                "counter",
+                "Failed runs of a duty (the scheduled purge, the availability move); activations go on.",
+                &lines,
+            );
             let lines: Vec<_> = ["daemon", "other"]
                 .iter()
                 .zip(s.duplicates_removed)

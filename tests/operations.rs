@@ -118,14 +118,20 @@ struct Daemon {
 
 impl Daemon {
     fn start(db: &TestDb, name: &str, extra: &[&str]) -> Daemon {
+        Daemon::start_as(db, &db.url, name, extra, &[])
+    }
+
+    /// [`Daemon::start`] with another database URL (another user) and environment.
+    fn start_as(db: &TestDb, url: &str, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
         let dir = std::env::temp_dir().join(format!("callbackd-ops-{}-{}", std::process::id(), db.name));
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join(format!("{name}.log"));
         let port = free_port();
         let child = callbackd()
-            .args(["--database-url", &db.url])
+            .args(["--database-url", url])
             .args(extra)
             .arg("run")
+            .envs(env.iter().copied())
             .env("CALLBACKD_EMAIL__ENABLED", "false")
             .env("CALLBACKD_METRICS__LISTEN", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
@@ -336,5 +342,59 @@ async fn a_statement_without_an_answer_is_given_up() {
     backup.query_drop("UNLOCK TABLES").await.unwrap();
     drop(backup);
     pool.disconnect().await.unwrap();
+    db.drop_db().await;
+}
+
+/// A scheduled purge that fails (here: its user may not write the archive)
+/// is logged, counted and retried on its own schedule; activations go on.
+#[tokio::test]
+async fn a_failing_scheduled_purge_does_not_hold_activations() {
+    let db = one_due("purge_denied").await;
+    db.callback(20, 1, "C", 101, &[("status", "INACTIVE")]).await;
+    let user = format!("cbt_nopurge_{}", std::process::id());
+    let name = &db.name;
+    db.exec(&format!(
+        "CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'x'; \
+         GRANT SELECT, UPDATE, DELETE ON `{name}`.* TO '{user}'@'%'; \
+         GRANT INSERT ON `{name}`.`vicidial_hopper` TO '{user}'@'%'; \
+         GRANT INSERT ON `{name}`.`vicidial_admin_log` TO '{user}'@'%'; \
+         GRANT INSERT ON `{name}`.`callbackd_leader` TO '{user}'@'%'"
+    ))
+    .await;
+    let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:x@"), 1);
+    let env = [
+        ("CALLBACKD_PURGE__ENABLED", "true"),
+        ("CALLBACKD_PURGE__AT", "00:00"),
+        ("CALLBACKD_PURGE__OLDER_THAN_DAYS", "0"),
+    ];
+    let d = Daemon::start_as(&db, &url, "p", &[], &env);
+    d.wait_for_log("scheduled purge failed", 15).await;
+    // A callback coming due now is activated within a poll or two.
+    db.lead(3, 101, &[]).await;
+    db.callback(30, 3, "C", 101, &[]).await;
+    db.exec("UPDATE vicidial_callbacks SET callback_time = NOW() WHERE callback_id = 30")
+        .await;
+    let started = std::time::Instant::now();
+    while db.callback_status(30).await != "LIVE" {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "not activated within 3 s:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(db.hopper_rows(3).await, 1);
+    let (_, metrics) = d.get("/metrics").await;
+    assert!(
+        !metrics.contains("callbackd_duty_failures_total{duty=\"purge\"} 0\n"),
+        "{metrics}"
+    );
+    assert_eq!(
+        d.log().matches("scheduled purge failed").count(),
+        1,
+        "retried on its own schedule, not every tick"
+    );
+    assert_eq!(d.stop(), Some(0));
+    db.exec(&format!("DROP USER IF EXISTS '{user}'@'%'")).await;
     db.drop_db().await;
 }

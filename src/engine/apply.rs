@@ -181,7 +181,14 @@ impl Pass<'_> {
         stop: &dyn Fn() -> bool,
     ) -> DbResult<()> {
         let (now, dry) = (self.clock.now, self.is_dry());
-        self.summary.moved += move_unavailable(&mut self.session, now, availability, dry).await?;
+        // The availability move is a duty: its failure is its own.
+        match move_unavailable(&mut self.session, now, availability, dry).await {
+            Ok(moved) => self.summary.moved += moved,
+            Err(e) => {
+                crate::metrics::global().duty_failed("availability");
+                warn!("availability move failed: {e}; tried again on the next look");
+            }
+        }
         let mut seen = HashSet::new();
         while !stop() {
             let stale = callbacks::stale_useronly(&mut self.session, self.clock.now, batch).await?;

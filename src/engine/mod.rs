@@ -333,9 +333,22 @@ impl Engine {
         }
         let summary = result?;
         if self.purge.0.enabled {
-            let mut session = self.db.session().await?;
-            let (config, schedule) = &mut self.purge;
-            schedule.tick(&mut session, summary.at, config).await?;
+            // A duty's failure (a missing grant, a lock wait) is its own: it
+            // is logged, counted and retried on its schedule, and never
+            // fails or delays the activations.
+            let (db, (config, schedule)) = (&self.db, &mut self.purge);
+            let ran = async {
+                let mut session = db.session().await?;
+                schedule.tick(&mut session, summary.at, config).await
+            };
+            if let Err(e) = ran.await {
+                schedule.failed();
+                crate::metrics::global().duty_failed("purge");
+                warn!(
+                    "scheduled purge failed: {e}; tried again in {} s",
+                    purge::RETRY.as_secs()
+                );
+            }
         }
         Ok(summary)
     }

@@ -161,16 +161,26 @@ pub async fn command(s: &mut Session, args: PurgeArgs) -> Result<(), ManageError
     Ok(())
 }
 
-/// The daily purge: remembers the server date it last ran.
+/// How long after a failed scheduled purge it is tried again.
+pub const RETRY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The daily purge: remembers the server date it last ran, and when it last failed.
 #[derive(Clone, Debug, Default)]
 pub struct Schedule {
     last_run: Option<NaiveDate>,
+    failed_at: Option<std::time::Instant>,
 }
 
 impl Schedule {
+    /// The run just tried failed: the next try waits [`RETRY`].
+    pub fn failed(&mut self) {
+        self.failed_at = Some(std::time::Instant::now());
+    }
+
     /// Runs the purge when `[purge]` is enabled, `now` (server time) is past
-    /// its time of day and it has not run today; `None` when it did not run.
-    /// Logged, and written to the admin log as the daemon (`VDAD`).
+    /// its time of day, it has not run today and did not fail within
+    /// [`RETRY`]; `None` when it did not run. Logged, and written to the
+    /// admin log as the daemon (`VDAD`).
     pub async fn tick(
         &mut self,
         s: &mut Session,
@@ -180,7 +190,7 @@ impl Schedule {
         let Some(at) = config.time().filter(|_| config.enabled) else {
             return Ok(None);
         };
-        if now.time() < at || self.last_run == Some(now.date()) {
+        if now.time() < at || self.last_run == Some(now.date()) || self.failed_at.is_some_and(|t| t.elapsed() < RETRY) {
             return Ok(None);
         }
         let scope = PurgeScope {
