@@ -263,3 +263,47 @@ async fn without_a_system_settings_row_every_callback_is_held() {
     assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 0);
     db.drop_db().await;
 }
+
+/// An ANYONE callback of a lead not in CBHOLD (VICIdial's admin page and API
+/// leave it in CALLBK from an earlier call): the activation's lead write
+/// fails after the claim, and the next pass completes it, because nothing
+/// wrote the lead since the callback was made LIVE.
+#[tokio::test]
+async fn a_failed_lead_write_of_a_lead_not_in_cbhold_is_completed_by_the_next_pass() {
+    let db = TestDb::new("owed").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    // Called the day before, left CALLBK; the callback is for 10:00.
+    db.lead(
+        1,
+        101,
+        &[("status", "CALLBK"), ("last_local_call_time", "2026-03-03 12:00:00")],
+    )
+    .await;
+    db.callback(10, 1, "C", 101, &[]).await;
+    // A lead dialed after its callback's time is not made dialable again.
+    db.lead(2, 101, &[("status", "NA"), ("last_local_call_time", &t("23:00:00"))])
+        .await;
+    db.callback(20, 2, "C", 101, &[]).await;
+    db.exec("UPDATE vicidial_list SET modify_date = NOW() - INTERVAL 1 HOUR")
+        .await;
+    let mut engine = db.engine(100);
+    db.db.fail_after_writes(1);
+    let at = chrono::NaiveDateTime::parse_from_str(&t("10:00:00"), "%Y-%m-%d %H:%M:%S").unwrap();
+    let options = PassOptions {
+        at: Some(at),
+        dry_run: false,
+    };
+    assert!(engine.pass(options, &|| false).await.is_err(), "the lead write fails");
+    db.db.fail_after_writes(-1);
+    assert_eq!(db.callback_status(10).await, "LIVE");
+    assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "Y".into()));
+    let s = db.engine(100).pass(options, &|| false).await.unwrap();
+    assert_eq!(s.inserted, 1, "{s}");
+    assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
+    assert_eq!(db.hopper_rows(1).await, 1);
+    // Lead 2 was dialed at 23:00 of its own day (GMT-6), after 10:00 server time.
+    assert_eq!(db.lead_state(2).await, ("NA".into(), "Y".into()));
+    assert_eq!(db.hopper_rows(2).await, 0);
+    db.drop_db().await;
+}

@@ -217,6 +217,15 @@ pub const STRANDED: &str = "l.status = 'CBHOLD' \
          AND o.callback_id <> cb.callback_id \
          AND (o.status IN ('ACTIVE','TFHCCL') OR (o.status = 'LIVE' AND o.recipient = 'USERONLY')))";
 
+/// An activation whose lead write never happened, whatever the lead's status
+/// (VICIdial's admin page and API make ANYONE callbacks of leads left in
+/// `CALLBK` from an earlier call, not `CBHOLD`): nothing has written the
+/// lead since the callback last changed (made LIVE), so neither the dialer
+/// nor an agent touched it. The rules also require that the lead was not
+/// dialed since the callback's time (`engine::rules`), and the lead's
+/// write re-checks the lead as read.
+pub const OWED: &str = "l.modify_date < cb.modify_date";
+
 /// When a LIVE callback could first be dialed: its time, or the end of its
 /// campaign's hours block when later (server time).
 const DIALABLE_FROM: &str = "GREATEST(cb.callback_time, \
@@ -302,7 +311,7 @@ impl Scan {
                         "FROM vicidial_callbacks cb {hint} JOIN vicidial_list l ON l.lead_id = cb.lead_id \
                          LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
                          WHERE cb.status = 'LIVE' AND cb.recipient = 'ANYONE' AND {age} \
-                           AND (({UNDIALED}) OR ({STRANDED})) \
+                           AND (({UNDIALED}) OR ({STRANDED}) OR ({OWED})) \
                            AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
                     ),
                     vec![since.into(), pending_floor(since).into()],

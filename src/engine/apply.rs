@@ -245,16 +245,21 @@ impl Pass<'_> {
         } else {
             (live, false)
         };
-        // A pending callback, or one another process may have activated
-        // (and the dialer dialed since): only a lead still in CBHOLD gets its
-        // status, so a dialed lead is never made dialable again.
-        let only_cbhold = phase == Phase::Pending || contended;
+        // One another process may have activated (and the dialer dialed
+        // since): only a lead still in CBHOLD gets its status, so a dialed
+        // lead is never made dialable again. A pending one: a lead still in
+        // CBHOLD, or one the activation's write never reached
+        // (`rules::owed`); an undialed one needs nothing.
+        let only_cbhold = contended;
         let leads = claimed
             .iter()
             .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .filter_map(|(r, _)| Some((r.lead.as_ref()?, r.lead_status.as_str())))
-            .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
-            .map(|(l, status)| (l.lead_id, status.to_string(), LeadAsRead::of(l)))
+            .filter_map(|(r, _)| Some((r, r.lead.as_ref()?)))
+            .filter(|(r, l)| match phase {
+                Phase::Due => !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"),
+                Phase::Pending => crate::collation::eq(&l.status, "CBHOLD") || rules::owed(r, l),
+            })
+            .map(|(r, l)| (l.lead_id, r.lead_status.clone(), LeadAsRead::of(l)))
             .collect();
         Ok(Tail {
             kills,

@@ -974,7 +974,7 @@ impl Pass<'_> {
                     || row
                         .lead
                         .as_ref()
-                        .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD")));
+                        .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD") || rules::owed(row, l)));
             match standing {
                 Some(stands) => self
                     .memory

@@ -215,7 +215,7 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     if row.lead_status.trim().is_empty() {
         return Outcome::Skip("lead_status is empty".into());
     }
-    if phase == Phase::Pending && dialed_since(row, lead, cx.clock) {
+    if phase == Phase::Pending && (dialed_since(row, lead, cx.clock) || owed_but_dialed(row, lead, cx.clock)) {
         return Outcome::Dialed;
     }
     let needs = needs(row, cx.settings);
@@ -286,6 +286,32 @@ pub fn dialed_since(row: &CallbackRow, lead: &Lead, clock: &PassClock) -> bool {
         Some(clock.to_utc(local))
     });
     dialable_utc.is_some_and(|t| dialed_utc > t)
+}
+
+/// Whether a LIVE ANYONE callback's lead still needs the activation's write
+/// (its callback status and `called_since_last_reset='N'`): neither in
+/// `CBHOLD` nor undialed. The pending scan finds such leads only when
+/// nothing wrote them since the callback was made LIVE (`db::callbacks::OWED`).
+pub fn owed(row: &CallbackRow, lead: &Lead) -> bool {
+    let cbhold = crate::collation::eq(&lead.status, "CBHOLD");
+    let undialed = crate::collation::eq(&lead.status, &row.lead_status) && lead.called_since_last_reset == "N";
+    !(cbhold || undialed)
+}
+
+/// An owed lead dialed after the callback's time: that dial was the
+/// callback's (VICIdial's activation, or a manager's edit of the callback
+/// since, moved `modify_date` past it), so the lead is not made dialable
+/// again. A dial before the callback's time (the call that scheduled it)
+/// does not count.
+fn owed_but_dialed(row: &CallbackRow, lead: &Lead, clock: &PassClock) -> bool {
+    let (Some(llct), Some(offset), Some(time)) = (
+        lead.last_local_call_time,
+        lead.gmt_offset_now.as_deref().and_then(GmtOffset::parse),
+        row.callback_time,
+    ) else {
+        return false;
+    };
+    owed(row, lead) && llct - Duration::seconds(i64::from(offset.0) * 36) > clock.to_utc(time)
 }
 
 fn list_is_inactive(cx: &Context, list_id: u64) -> bool {
