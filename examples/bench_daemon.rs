@@ -135,7 +135,11 @@ async fn setup(server: &str, n: u64) -> Pool {
     c.query_drop(format!("DROP DATABASE IF EXISTS {DB}")).await.unwrap();
     c.query_drop(format!("CREATE DATABASE {DB}")).await.unwrap();
     c.query_drop(format!("USE {DB}")).await.unwrap();
-    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+    let schema = format!(
+        "{}\n{}",
+        include_str!("../sql/vicidial-schema.sql"),
+        include_str!("../sql/callbackd.sql")
+    );
     c.query_drop(schema).await.unwrap();
     for sql in [
         "INSERT INTO vicidial_campaigns (campaign_id, campaign_name, active, local_call_time, scheduled_callbacks) \

@@ -132,7 +132,11 @@ async fn server_settings(server: &str) {
 /// One case on fresh data: the first pass, timed and printed, then (with
 /// `after`) the two passes after it; returns the first pass's time.
 async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after: bool) -> Duration {
-    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+    let schema = format!(
+        "{}\n{}",
+        include_str!("../sql/vicidial-schema.sql"),
+        include_str!("../sql/callbackd.sql")
+    );
     let data = Data {
         db: DB,
         schema,

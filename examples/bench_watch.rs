@@ -110,7 +110,11 @@ async fn measure(
         .unwrap();
     let url = format!("{server}/{name}");
     let mut conn = Conn::new(Opts::from_url(&url).unwrap()).await.unwrap();
-    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/vicidial-schema.sql")).unwrap();
+    let schema = format!(
+        "{}\n{}",
+        include_str!("../sql/vicidial-schema.sql"),
+        include_str!("../sql/callbackd.sql")
+    );
     conn.query_drop(schema).await.unwrap();
     conn.query_drop(
         "INSERT INTO vicidial_campaigns (campaign_id, campaign_name, active, local_call_time, scheduled_callbacks) \

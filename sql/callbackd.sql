@@ -1,9 +1,22 @@
--- vicidial-callbackd's own table: the terms of leadership that fence every
--- write of the daemon (see docs in the README, "Failover"). The daemon
--- creates it when it may; otherwise an administrator runs this file once.
+-- vicidial-callbackd's own tables (the daemon creates them when missing and
+-- it may; otherwise an administrator runs this file once). VICIdial's tables
+-- are never altered.
+--
+-- The terms of leadership: every write of the daemon checks that its term is
+-- still the current one (README, "Failover").
 CREATE TABLE IF NOT EXISTS callbackd_leader (
     lock_name VARCHAR(64) NOT NULL PRIMARY KEY,
     term BIGINT UNSIGNED NOT NULL,
     holder VARCHAR(255) NOT NULL DEFAULT '',
     taken_at DATETIME NOT NULL
+) ENGINE=MyISAM;
+-- The hopper rows the daemon inserted, kept for a day: another writer's row
+-- for a lead the daemon queued lately is a second dial of the same promise
+-- (README, "Beside VICIdial's cron jobs").
+CREATE TABLE IF NOT EXISTS callbackd_queued (
+    hopper_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+    lead_id INT UNSIGNED NOT NULL,
+    queued_at DATETIME NOT NULL,
+    KEY lead_id (lead_id),
+    KEY queued_at (queued_at)
 ) ENGINE=MyISAM;

@@ -147,7 +147,8 @@ async fn take(c: &mut Conn, name: &str) -> Result<Option<Term>, String> {
         Err(e) => {
             let _ = c.exec_drop("DO RELEASE_LOCK(?)", (name,)).await;
             Err(format!(
-                "cannot open a term in the table {} ({}); create it with sql/callbackd.sql or grant CREATE, INSERT, UPDATE on it",
+                "cannot open a term in the table {} ({}); create the daemon's tables with sql/callbackd.sql, \
+                 or grant CREATE (they are made when missing)",
                 fence::TABLE,
                 error_text(&e)
             ))
@@ -159,17 +160,13 @@ async fn take(c: &mut Conn, name: &str) -> Result<Option<Term>, String> {
 async fn open_term(c: &mut Conn, name: &str) -> Result<Term, mysql_async::Error> {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let holder = format!("{}:{}", host.trim(), std::process::id());
-    // The table is made only when missing (error 1146), so a user without
-    // CREATE works once an administrator ran sql/callbackd.sql.
-    if let Err(e) = c.exec_drop(fence::BUMP, (name, &holder)).await {
-        match &e {
-            mysql_async::Error::Server(s) if s.code == 1146 => {
-                c.query_drop(fence::CREATE).await?;
-                c.exec_drop(fence::BUMP, (name, &holder)).await?;
-            }
-            _ => return Err(e),
-        }
+    // The tables are made only when missing, so a user without CREATE
+    // works once an administrator ran sql/callbackd.sql.
+    let own: Option<u64> = c.query_first(fence::COUNT_OWN).await?;
+    if own != Some(fence::OWN_TABLES) {
+        c.query_drop(fence::CREATE).await?;
     }
+    c.exec_drop(fence::BUMP, (name, &holder)).await?;
     let term: Option<u64> = c.query_first("SELECT LAST_INSERT_ID()").await?;
     Ok(Term {
         lock: name.to_string(),

@@ -157,3 +157,137 @@ async fn a_row_the_hopper_job_inserts_after_the_dial_is_removed() {
     drop(daemon);
     db.drop_db().await;
 }
+
+/// A TFHCCL callback (held by the 24-hour limit) is shared with VICIdial's
+/// job, which retries it every run as the daemon does: when both let it
+/// through, the second row is removed the same way.
+#[tokio::test]
+async fn a_tfhccl_callback_let_through_by_both_gets_one_row() {
+    let db = TestDb::new("coexist_tfhccl").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[("called_since_last_reset", "D")]).await;
+    db.callback(10, 1, "C", 101, &[("status", "TFHCCL")]).await;
+    let job = HopperJob::select(&db).await;
+    assert_eq!(job.due.len(), 1, "the job selects the TFHCCL callback");
+    let daemon = common::daemon(&db);
+    queued(&db, 1).await;
+    job.activate(Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(db.hopper_rows(1).await, 1);
+    drop(daemon);
+    db.drop_db().await;
+}
+
+/// The soak: a 20,000-callback backlog at the daemon's start, the job's
+/// minute run 0.4 s later and every 5 s after, new callbacks due at three boundaries with the job
+/// run at that second, the daemon killed and restarted mid-backlog, and a
+/// dialer taking rows as VICIdial's does (by priority then hopper_id,
+/// every row of the lead INCALL then deleted). No lead may be dialed twice,
+/// and at the end every ANYONE lead has one row or was dialed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn soak_beside_the_hopper_job_no_lead_is_dialed_twice() {
+    let db = TestDb::new("coexist_soak").await;
+    db.bulk(20_000).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The daemon starts (an upgrade, a crash restart), the job's minute run
+    // 0.4 s later, then every 5 s.
+    let mut daemon = common::daemon(&db);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let job_db = TestDb::attach(&db);
+    let job_stop = stop.clone();
+    let jobs = tokio::spawn(async move {
+        HopperJob::select(&job_db).await.activate(Duration::ZERO).await;
+        while !job_stop.load(std::sync::atomic::Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            HopperJob::select(&job_db).await.activate(Duration::ZERO).await;
+        }
+    });
+    // The dialer: 50 rows every 50 ms.
+    let dialer_db = TestDb::attach(&db);
+    let dialer_stop = stop.clone();
+    let dialer = tokio::spawn(async move {
+        let mut dialed = std::collections::HashMap::<u32, u32>::new();
+        while !dialer_stop.load(std::sync::atomic::Ordering::Relaxed) {
+            for lead in dialer_db.take_and_dial(50).await {
+                *dialed.entry(lead).or_default() += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        dialed
+    });
+    // A sampler: leads with two rows the dialer could take, and for how long.
+    let sample_db = TestDb::attach(&db);
+    let sample_stop = stop.clone();
+    let sampler = tokio::spawn(async move {
+        let (mut worst, mut since) = (0u64, std::collections::HashMap::<String, std::time::Instant>::new());
+        let mut longest = Duration::ZERO;
+        while !sample_stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let rows = sample_db
+                .rows(
+                    "SELECT lead_id FROM vicidial_hopper WHERE status IN ('READY','RHOLD') \
+                     GROUP BY lead_id HAVING COUNT(*) > 1",
+                )
+                .await;
+            worst = worst.max(rows.len() as u64);
+            let now: std::collections::HashSet<String> = rows.into_iter().map(|r| r[0].clone()).collect();
+            since.retain(|lead, at| {
+                let still = now.contains(lead);
+                if !still {
+                    longest = longest.max(at.elapsed());
+                }
+                still
+            });
+            for lead in now {
+                since.entry(lead).or_insert_with(std::time::Instant::now);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        (worst, longest)
+    });
+    // Restart the daemon mid-backlog.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let _ = daemon.0.kill();
+    let _ = daemon.0.wait();
+    daemon = common::daemon(&db);
+    // Three boundaries: 300 new callbacks due at each, scheduled ahead as
+    // agents schedule them, and the job run in the second they come due.
+    for round in 0..3u32 {
+        let base = 100_000 + round * 1000;
+        db.due_in(base, 300, 3).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        HopperJob::select(&db).await.activate(Duration::ZERO).await;
+    }
+    // Until the backlog is dialed and the hopper empty.
+    for _ in 0..1200 {
+        if db.count("SELECT COUNT(*) FROM vicidial_hopper").await == 0
+            && db
+                .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status IN ('ACTIVE','TFHCCL')")
+                .await
+                == 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    jobs.await.unwrap();
+    let dialed = dialer.await.unwrap();
+    let (worst, longest) = sampler.await.unwrap();
+    let twice: Vec<_> = dialed.iter().filter(|(_, n)| **n > 1).collect();
+    let anyone = db
+        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE recipient = 'ANYONE'")
+        .await;
+    println!(
+        "soak: {} leads dialed, {} twice ({} of the boundaries' callbacks); at most {worst} leads with two waiting rows at once, the longest for {longest:?}",
+        dialed.len(),
+        twice.len(),
+        twice.iter().filter(|(lead, _)| **lead >= 100_000).count()
+    );
+    assert!(twice.is_empty(), "leads dialed twice: {twice:?}");
+    assert_eq!(dialed.len() as u64, anyone, "every ANYONE lead dialed once");
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 0);
+    drop(daemon);
+    db.drop_db().await;
+}

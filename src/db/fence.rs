@@ -27,9 +27,16 @@ use mysql_async::Value;
 /// The daemon's own table of terms (created when missing; `sql/callbackd.sql`).
 pub(crate) const TABLE: &str = "callbackd_leader";
 
-/// The table's definition: the file an administrator runs when the daemon
-/// may not create it (one text, so the two cannot differ).
+/// The daemon's own tables' definitions: the file an administrator runs
+/// when the daemon may not create them (one text, so the two cannot differ).
 pub(crate) const CREATE: &str = include_str!("../../sql/callbackd.sql");
+
+/// How many of the daemon's own tables exist (all of them: `OWN_TABLES`).
+pub(crate) const COUNT_OWN: &str = "SELECT COUNT(*) FROM information_schema.TABLES \
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('callbackd_leader', 'callbackd_queued')";
+
+/// The number of the daemon's own tables.
+pub(crate) const OWN_TABLES: u64 = 2;
 
 /// Opens a new term for a lock this connection holds; the new term is then
 /// `LAST_INSERT_ID()` on the same connection. A first row starts from the

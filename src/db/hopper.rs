@@ -137,3 +137,52 @@ pub async fn remove_waiting(s: &mut Session, hopper_ids: &[u64]) -> DbResult<u64
     }
     Ok(removed)
 }
+
+/// Records the rows the daemon just inserted (`first..=last`, of `leads`),
+/// so that a row another writer adds for one of those leads is known for a
+/// second dial of the same promise, across restarts too.
+pub async fn record_queued(s: &mut Session, rows: (u64, u64), leads: &[u32]) -> DbResult<u64> {
+    let sql = format!(
+        "REPLACE INTO callbackd_queued (hopper_id, lead_id, queued_at) \
+         SELECT hopper_id, lead_id, NOW() FROM vicidial_hopper \
+         WHERE hopper_id BETWEEN ? AND ? AND lead_id IN ({}) AND {HELD}",
+        placeholders(leads.len())
+    );
+    let mut params = vec![Value::from(rows.0), Value::from(rows.1)];
+    params.extend(ids(leads));
+    s.write(&sql, params).await
+}
+
+/// The rows the daemon queued for these leads within the last `seconds`,
+/// as `(hopper_id, lead_id)`.
+pub async fn queued_lately(s: &mut Session, lead_ids: &[u32], seconds: u64) -> DbResult<Vec<HopperRow>> {
+    let mut found = Vec::new();
+    for chunk in lead_ids.chunks(5000) {
+        let sql = format!(
+            "SELECT hopper_id, lead_id FROM callbackd_queued \
+             WHERE lead_id IN ({}) AND queued_at >= NOW() - INTERVAL ? SECOND",
+            placeholders(chunk.len())
+        );
+        let mut params = ids(chunk);
+        params.push(seconds.into());
+        for row in s.select(&sql, params).await? {
+            let mut r = RowReader::new(row);
+            if let (Some(hopper_id), Some(lead)) = (r.uint(0), r.uint(1)) {
+                found.push(HopperRow {
+                    hopper_id,
+                    lead_id: lead as u32,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Forgets records older than a day, a bounded number at a time.
+pub async fn forget_queued(s: &mut Session) -> DbResult<u64> {
+    s.write(
+        &format!("DELETE FROM callbackd_queued WHERE queued_at < NOW() - INTERVAL 1 DAY AND {HELD} LIMIT 10000"),
+        vec![],
+    )
+    .await
+}

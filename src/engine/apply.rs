@@ -115,8 +115,6 @@ pub(super) struct Tail {
     only_cbhold: bool,
     /// The callbacks whose lead gets a hopper row, by what their insert sets and re-checks.
     inserts: Vec<Insert>,
-    /// The ids of the hopper rows inserted (first, last), per statement.
-    rows: Vec<(u64, u64)>,
     dry: bool,
 }
 
@@ -147,8 +145,16 @@ impl Tail {
                 inserted.extend(ids);
             } else {
                 let (callbacks, rows) = hopper::insert(s, &ids, insert.status, insert.dnc, insert.deadline).await?;
+                if let Some(rows) = rows {
+                    let leads: Vec<u32> = insert
+                        .rows
+                        .iter()
+                        .filter(|r| callbacks.contains(&r.callback_id))
+                        .map(|r| r.lead_id_or_zero())
+                        .collect();
+                    hopper::record_queued(s, rows, &leads).await?;
+                }
                 inserted.extend(callbacks);
-                self.rows.extend(rows);
             }
         }
         Ok(inserted)
@@ -266,7 +272,6 @@ impl Pass<'_> {
             leads,
             only_cbhold,
             inserts: self.plan_feed(&claimed),
-            rows: Vec::new(),
             dry: self.is_dry(),
         })
     }
@@ -287,7 +292,7 @@ impl Pass<'_> {
             .map(|l| l.lead_id)
             .collect();
         if !ids.is_empty() {
-            let now = self.clock.now;
+            let now = self.due_until();
             self.summary.limited += self
                 .write(ids.len(), async |s| callbacks::set_limited(s, &ids, now).await)
                 .await?;
@@ -314,7 +319,7 @@ impl Pass<'_> {
             return Ok((live, false));
         }
         let ids: Vec<u32> = live.iter().map(|(r, _)| r.callback_id).collect();
-        let now = self.clock.now;
+        let now = self.due_until();
         let n = self
             .write(ids.len(), async |s| callbacks::claim_live(s, &ids, now).await)
             .await?;
@@ -341,6 +346,8 @@ impl Pass<'_> {
             return Ok((live, true));
         }
         self.summary.activated_useronly += live.iter().filter(|(_, o)| matches!(o, Outcome::Live)).count() as u64;
+        let at = std::time::Instant::now();
+        self.claimed.extend(live.iter().map(|(r, _)| (r.callback_id, at)));
         for (r, outcome) in &live {
             let what = if matches!(outcome, Outcome::Live) {
                 "USERONLY"
@@ -436,18 +443,6 @@ impl Pass<'_> {
     /// queued are watched, their standing outcomes forgotten.
     pub(super) fn settle(&mut self, tail: Tail, inserted: &HashSet<u32>) {
         self.summary.inserted += inserted.len() as u64;
-        let queued_leads = tail
-            .inserts
-            .iter()
-            .flat_map(|i| &i.rows)
-            .filter(|r| inserted.contains(&r.callback_id))
-            .map(|r| r.lead_id_or_zero());
-        if !tail.dry {
-            self.coexist.queued(queued_leads, None);
-            for range in &tail.rows {
-                self.coexist.queued([], Some(*range));
-            }
-        }
         for Insert { status, rows, .. } in tail.inserts {
             for r in rows {
                 let (callback_id, lead_id) = (r.callback_id, r.lead_id_or_zero());

@@ -17,19 +17,19 @@
 //! (`READY`/`RHOLD`), a callback row (`source='C'`) that is either
 //! - a lead's later row, while an earlier one exists (whoever wrote it), or
 //! - written by another process for a lead the daemon queued within
-//!   [`RECENT`]: the promise it keeps was already kept by the daemon's row,
-//!   waiting or dialed.
+//!   [`RECENT`] (its own table `callbackd_queued`, so a restart forgets
+//!   nothing): the promise was kept by the daemon's row, waiting or dialed.
 //!
 //! The dialer takes rows by priority then `hopper_id` and, for the lead it
 //! dials, sets every row of the lead `INCALL` and deletes them all
 //! (`AST_VDauto_dial.pl` lines 1748, 1788, 2077): a second row that waits
 //! behind the first is gone with the dial. What is left is the window
 //! between another writer's insert and the daemon's next look: one poll
-//! interval at most. A row removed that was needed after all (a new
-//! callback of the same lead, activated by VICIdial first) is put back by
-//! the pending rule, which re-inserts any undialed LIVE ANYONE callback.
+//! interval at most (README, "Beside VICIdial's cron jobs", measures it). A
+//! row removed that was needed after all (a new callback of the same lead,
+//! activated by VICIdial first) is put back by the pending rule, which
+//! re-inserts any undialed LIVE ANYONE callback.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use tracing::warn;
@@ -42,56 +42,58 @@ use crate::metrics;
 /// over a backlog of tens of thousands takes tens of seconds.
 pub(super) const RECENT: Duration = Duration::from_secs(600);
 
-/// Most leads and row ranges remembered (older ones are forgotten first).
-const MOST: usize = 200_000;
+/// How often records older than a day are forgotten.
+const FORGET_EVERY: Duration = Duration::from_secs(60);
 
-/// What the daemon queued lately, and how far into the hopper it looked.
+/// How often a long pass looks between its batches.
+pub(super) const DURING_A_PASS: Duration = Duration::from_millis(300);
+
+/// How far into the hopper the daemon looked.
 #[derive(Default)]
 pub(super) struct Coexist {
     /// The newest `hopper_id` looked at.
     seen: u64,
-    /// Leads the daemon queued, and when.
-    recent: HashMap<u32, Instant>,
-    /// The `hopper_id` ranges of the daemon's own inserts, oldest first.
-    own: VecDeque<(u64, u64, Instant)>,
+    /// When old records were last forgotten.
+    forgot: Option<Instant>,
+    /// When the hopper was last looked at.
+    looked: Option<Instant>,
+    /// When a callback row another process wrote was last seen.
+    other_seen: Option<Instant>,
 }
 
+/// How long after another process's callback row was seen it counts as
+/// working through its callbacks.
+const OTHER_ACTIVE: Duration = Duration::from_secs(10);
+
 impl Coexist {
-    /// The daemon queued `leads`, with rows `first..=last`.
-    pub(super) fn queued(&mut self, leads: impl IntoIterator<Item = u32>, rows: Option<(u64, u64)>) {
-        let now = Instant::now();
-        for lead in leads {
-            self.recent.insert(lead, now);
-        }
-        if let Some((first, last)) = rows {
-            self.own.push_back((first, last, now));
-        }
-        self.forget_old(now);
+    /// Whether another process (VICIdial's hopper job) has been writing
+    /// callback rows lately: callbacks it made LIVE are then left to it
+    /// (`rules::activated_elsewhere`), even ones made LIVE before this
+    /// daemon started.
+    pub(super) fn other_writer_active(&self) -> bool {
+        self.other_seen.is_some_and(|t| t.elapsed() < OTHER_ACTIVE)
     }
 
-    fn forget_old(&mut self, now: Instant) {
-        while self
-            .own
-            .front()
-            .is_some_and(|(_, _, at)| now.duration_since(*at) > RECENT || self.own.len() > MOST)
-        {
-            self.own.pop_front();
+    /// A look between a long pass's batches, at most every [`DURING_A_PASS`]:
+    /// another writer's rows come while the daemon works through a backlog.
+    pub(super) async fn look_between(&mut self, s: &mut Session, dry: bool) -> DbResult<u64> {
+        if self.looked.is_some_and(|t| t.elapsed() < DURING_A_PASS) {
+            return Ok(0);
         }
-        if self.recent.len() > MOST || self.recent.values().next().is_some_and(|_| self.own.is_empty()) {
-            self.recent.retain(|_, at| now.duration_since(*at) <= RECENT);
-        }
-    }
-
-    fn ours(&self, hopper_id: u64) -> bool {
-        self.own
-            .iter()
-            .any(|(first, last, _)| (*first..=*last).contains(&hopper_id))
+        // Rows above the last seen: the hopper's ids only grow until it is
+        // emptied, which the tick's probe notices.
+        self.look(s, u64::MAX, dry).await
     }
 
     /// Looks at the hopper rows written since the last look (`newest` is
     /// the hopper's `MAX(hopper_id)`) and removes the second rows; returns
     /// how many it removed.
     pub(super) async fn look(&mut self, s: &mut Session, newest: u64, dry: bool) -> DbResult<u64> {
+        self.looked = Some(Instant::now());
+        if !dry && self.forgot.is_none_or(|t| t.elapsed() >= FORGET_EVERY) {
+            hopper::forget_queued(s).await?;
+            self.forgot = Some(Instant::now());
+        }
         if newest < self.seen {
             // The hopper was emptied (a MEMORY table after a restart, or
             // an admin's reset): its ids start over.
@@ -101,19 +103,27 @@ impl Coexist {
             return Ok(0);
         }
         let came = hopper::callback_rows_after(s, self.seen).await?;
-        self.seen = newest.max(came.iter().map(|r| r.hopper_id).max().unwrap_or(0));
+        let last = came.iter().map(|r| r.hopper_id).max().unwrap_or(self.seen);
+        self.seen = match newest {
+            u64::MAX => last,
+            newest => newest.max(last),
+        };
         if came.is_empty() {
             return Ok(0);
         }
         let leads: Vec<u32> = came.iter().map(|r| r.lead_id).collect();
         let first = hopper::first_rows(s, &leads).await?;
+        let ours = hopper::queued_lately(s, &leads, RECENT.as_secs()).await?;
+        if came.iter().any(|r| !ours.contains(r)) {
+            self.other_seen = Some(Instant::now());
+        }
         let mut second = Vec::new();
         for row in &came {
             let earlier = first.get(&row.lead_id).is_some_and(|f| *f < row.hopper_id);
-            let ours = self.ours(row.hopper_id);
-            let kept_already = !ours && self.recent.get(&row.lead_id).is_some_and(|at| at.elapsed() <= RECENT);
+            let own = ours.contains(row);
+            let kept_already = !own && ours.iter().any(|o| o.lead_id == row.lead_id);
             if earlier || kept_already {
-                second.push((row, ours, earlier));
+                second.push((row, own, earlier));
             }
         }
         if second.is_empty() {
@@ -124,13 +134,12 @@ impl Coexist {
             true => ids.len() as u64,
             false => hopper::remove_waiting(s, &ids).await?,
         };
-        for (row, ours, earlier) in &second {
-            let writer = if *ours { "daemon" } else { "other" };
-            metrics::global().duplicate_removed(writer);
+        for (row, own, earlier) in &second {
+            metrics::global().duplicate_removed(if *own { "daemon" } else { "other" });
             warn!(
                 lead_id = row.lead_id,
                 hopper_id = row.hopper_id,
-                second_writer = if *ours {
+                second_writer = if *own {
                     "the daemon"
                 } else {
                     "another process (VICIdial's hopper job)"

@@ -149,6 +149,10 @@ pub struct Engine {
     settings: Option<(Settings, NaiveDateTime)>,
     /// What the daemon queued lately, to remove other writers' second rows.
     coexist: coexist::Coexist,
+    /// Callbacks this daemon claimed LIVE lately, and when.
+    claimed: HashMap<u32, Instant>,
+    /// When this engine first read the database's clock (UTC).
+    started_utc: Option<NaiveDateTime>,
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -235,6 +239,10 @@ struct Pass<'a> {
     db_utc: NaiveDateTime,
     /// What the daemon queued lately ([`coexist`]).
     coexist: &'a mut coexist::Coexist,
+    /// Callbacks this daemon claimed lately ([`Engine::claimed`]).
+    claimed: &'a mut HashMap<u32, Instant>,
+    /// When the engine first read the database's clock (UTC).
+    started_utc: NaiveDateTime,
 }
 
 /// The batches of a scan in flight over the two connections: one decided
@@ -266,6 +274,8 @@ impl Engine {
             hint: None,
             settings: None,
             coexist: coexist::Coexist::default(),
+            claimed: HashMap::new(),
+            started_utc: None,
         }
     }
 
@@ -362,6 +372,8 @@ impl Engine {
         probe: &Probe,
     ) -> DbResult<Pass<'a>> {
         self.memory.age_reports();
+        let grace = rules::OTHER_WRITER_GRACE.to_std().unwrap_or_default();
+        self.claimed.retain(|_, at| at.elapsed() < grace);
         let hint = match self.hint {
             Some(hint) => hint,
             None => {
@@ -405,6 +417,8 @@ impl Engine {
             written: (probe.settings_written, probe.now),
             db_utc: probe.utc,
             coexist: &mut self.coexist,
+            claimed: &mut self.claimed,
+            started_utc: *self.started_utc.get_or_insert(probe.utc),
         })
     }
 
@@ -444,7 +458,7 @@ impl Engine {
         // here already, and a backlog of them is not read twice.
         for (scan, phase) in [
             (Scan::Pending(oldest), Phase::Pending),
-            (Scan::Due(pass.clock.now), Phase::Due),
+            (Scan::Due(pass.due_until()), Phase::Due),
         ] {
             let (complete, seen) = pass.scan_through(scan, phase, limit, stop).await?;
             if complete {
@@ -452,7 +466,7 @@ impl Engine {
                 pass.memory.keep_only(phase, &seen);
             }
         }
-        let now = pass.clock.now;
+        let now = pass.due_until();
         let next_due = callbacks::next_due(&mut pass.session, now).await?;
         let (summary, fingerprint) = pass.finish(next_due);
         self.watch.settings = fingerprint;
@@ -488,13 +502,13 @@ impl Engine {
         let hopper_unsure = std::mem::take(&mut self.watch.hopper_unsure);
         let hopper_changed =
             (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
-        let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now);
+        let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now + rules::PRECLAIM);
         let (mut due, mut pending) = self.memory.rechecks(clock.now);
         let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
         let availability = self.availability.clone();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
-        let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now);
+        let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now + rules::PRECLAIM);
         let mut explained = std::mem::take(&mut self.watch.own_writes);
         let last_newest = last.as_ref().map_or(0, |l| l.newest_callback);
         let hidden_due = self
@@ -551,7 +565,7 @@ impl Engine {
         }
         pass.work_on(Scan::Pending(oldest), Phase::Pending, pending, stop)
             .await?;
-        let now = pass.clock.now;
+        let now = pass.due_until();
         pass.work_on(Scan::Due(now), Phase::Due, due, stop).await?;
         if came_due || moved {
             let scan = if moved {
@@ -635,6 +649,16 @@ impl Pass<'_> {
         self.options.dry_run
     }
 
+    /// Callbacks due up to this time are claimed: [`rules::PRECLAIM`]
+    /// ahead of the clock, on the database's own clock only (a pass at
+    /// another time, `--now`, claims what is due then).
+    fn due_until(&self) -> NaiveDateTime {
+        match self.options.at {
+            Some(_) => self.clock.now,
+            None => self.clock.now + rules::PRECLAIM,
+        }
+    }
+
     /// The settings: those read before while their tables are unwritten
     /// since (a write in the second they were read at counts as after),
     /// otherwise read now.
@@ -670,7 +694,9 @@ impl Pass<'_> {
         self.summary.pending = counts.held;
         self.summary.errors = counts.skipped;
         self.summary.held_by_gate = counts.by_gate;
-        for t in [counts.next_recheck, next_due].into_iter().flatten() {
+        // A callback coming due is claimed ahead of its time.
+        let next_claim = next_due.map(|t| t - (self.due_until() - self.clock.now));
+        for t in [counts.next_recheck, next_claim].into_iter().flatten() {
             self.summary.wake_at(t);
         }
         (self.summary, self.fingerprint)
@@ -860,6 +886,8 @@ impl Pass<'_> {
         if !batch.is_empty() {
             pipeline.decided = Some(self.decide(phase, batch).await?);
         }
+        let dry = self.is_dry();
+        self.coexist.look_between(&mut self.session, dry).await?;
         Ok(())
     }
 
@@ -928,7 +956,25 @@ impl Pass<'_> {
         let decided: Vec<(CallbackRow, Outcome)> = rows
             .into_iter()
             .map(|row| {
-                let outcome = rules::decide(&row, phase, &cx, &mut self.cache);
+                // On the database's own clock only: a pass at another time
+                // (`--now`) cannot tell "moments ago".
+                let elsewhere = match (phase, &row.lead, self.options.at) {
+                    (Phase::Pending, Some(lead), None) => rules::activated_elsewhere(
+                        &row,
+                        lead,
+                        self.claimed.contains_key(&row.callback_id),
+                        (self.started_utc, self.coexist.other_writer_active()),
+                        &self.clock,
+                    ),
+                    _ => None,
+                };
+                let outcome = match elsewhere {
+                    Some(until) => Outcome::Anyone(Feed::Hold {
+                        gate: rules::Gate::OtherWriter,
+                        until: Some(until),
+                    }),
+                    None => rules::decide(&row, phase, &cx, &mut self.cache),
+                };
                 (row, outcome)
             })
             .collect();

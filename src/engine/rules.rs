@@ -43,6 +43,11 @@ pub enum Gate {
     BadOffset(String),
     /// A fact the rules need was not looked up (a gate fails closed).
     Unchecked(&'static str),
+    /// Another process (VICIdial's hopper job) made it LIVE moments ago and
+    /// is inserting it ([`activated_elsewhere`]).
+    OtherWriter,
+    /// Claimed ahead of its time ([`PRECLAIM`]): it goes in at its time.
+    NotYet,
 }
 
 impl std::fmt::Display for Gate {
@@ -56,13 +61,18 @@ impl std::fmt::Display for Gate {
             Gate::UnknownCallTime(id) => write!(f, "campaign call time {id:?} does not exist"),
             Gate::BadOffset(o) => write!(f, "gmt_offset_now {o:?} is not a valid offset"),
             Gate::Unchecked(what) => write!(f, "{what} not looked up"),
+            Gate::OtherWriter => write!(
+                f,
+                "made LIVE by another process (VICIdial's hopper job), which inserts it"
+            ),
+            Gate::NotYet => write!(f, "callback time not reached"),
         }
     }
 }
 
 impl Gate {
     /// Every [`Gate::name`], for metrics that list each gate.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 10] = [
         "no_hopper_dialing",
         "inactive_list",
         "hours_block",
@@ -71,6 +81,8 @@ impl Gate {
         "unknown_call_time",
         "bad_offset",
         "unchecked",
+        "other_writer",
+        "not_yet",
     ];
 
     /// A short stable name, for counts and metrics.
@@ -84,6 +96,8 @@ impl Gate {
             Gate::UnknownCallTime(_) => "unknown_call_time",
             Gate::BadOffset(_) => "bad_offset",
             Gate::Unchecked(_) => "unchecked",
+            Gate::OtherWriter => "other_writer",
+            Gate::NotYet => "not_yet",
         }
     }
 }
@@ -288,6 +302,44 @@ pub fn dialed_since(row: &CallbackRow, lead: &Lead, clock: &PassClock) -> bool {
     dialable_utc.is_some_and(|t| dialed_utc > t)
 }
 
+/// How long before its time the daemon claims a callback. VICIdial's hopper
+/// job selects the due `ACTIVE` callbacks once a minute, a moment after the
+/// minute starts (`AST_VDhopper.pl`, VICIdial 2.14, line 593, `callback_time
+/// <= '$now_date'` on its host's clock), and inserts each one later without
+/// looking at the hopper: a callback the daemon claims before its time is
+/// never in that select, so the two never queue it both. It still goes in at
+/// its time ([`Gate::NotYet`]); LIVE shows that much early.
+pub const PRECLAIM: Duration = Duration::seconds(2);
+
+/// How long a callback another process made LIVE is left to it.
+/// VICIdial's hopper job sets every due callback LIVE at once, then works
+/// through them one by one (`AST_VDhopper.pl`, VICIdial 2.14, lines 625 and
+/// 632-781): over tens of thousands that takes tens of seconds.
+pub const OTHER_WRITER_GRACE: Duration = Duration::minutes(2);
+
+/// Until when (server time) a stranded callback (LIVE ANYONE, its lead still
+/// `CBHOLD`) is left to the process that made it LIVE: one this daemon did
+/// not claim (`claimed_here`), made LIVE less than [`OTHER_WRITER_GRACE`]
+/// ago, and either since the daemon started (`started_utc`) or while
+/// another process is writing callback rows (`other_active`). Completing it
+/// at once would race that process's own insert; if it died half-way, the
+/// pending rule completes it after the grace. One made LIVE before the
+/// daemon started, with no other writer at work, is a crash's leftover,
+/// completed at once.
+pub fn activated_elsewhere(
+    row: &CallbackRow,
+    lead: &Lead,
+    claimed_here: bool,
+    (started_utc, other_active): (NaiveDateTime, bool),
+    clock: &PassClock,
+) -> Option<NaiveDateTime> {
+    let made_live = row.modified_utc?;
+    let stranded = crate::collation::eq(&lead.status, "CBHOLD");
+    let until = made_live + OTHER_WRITER_GRACE;
+    let elsewhere = made_live >= started_utc || other_active;
+    (stranded && !claimed_here && elsewhere && until > clock.utc).then(|| clock.to_local(until))
+}
+
 /// Whether a LIVE ANYONE callback's lead still needs the activation's write
 /// (its callback status and `called_since_last_reset='N'`): neither in
 /// `CBHOLD` nor undialed. The pending scan finds such leads only when
@@ -368,6 +420,9 @@ fn gate(
     cx: &Context,
     cache: &mut OpeningCache,
 ) -> Option<(Gate, Option<NaiveDateTime>)> {
+    if let Some(time) = row.callback_time.filter(|t| *t > cx.clock.now) {
+        return Some((Gate::NotYet, Some(time)));
+    }
     if campaign.no_hopper_dialing {
         return Some((Gate::NoHopperDialing, None));
     }

@@ -348,6 +348,72 @@ impl TestDb {
         }
     }
 
+    /// Another handle on the same database (for a task of its own); only
+    /// the owner drops the database.
+    pub fn attach(other: &TestDb) -> TestDb {
+        TestDb {
+            name: other.name.clone(),
+            url: other.url.clone(),
+            db: Db::new(Opts::from_url(&other.url).unwrap()),
+            pool: Pool::new(OptsBuilder::from_opts(Opts::from_url(&other.url).unwrap())),
+        }
+    }
+
+    /// `n` leads from `first` on, each with an ANYONE callback due in `seconds`.
+    pub async fn due_in(&self, first: u32, n: u32, seconds: u32) {
+        for lead in first..first + n {
+            self.lead(lead, 101, &[]).await;
+            self.callback(lead, lead, "C", 101, &[]).await;
+        }
+        self.exec(&format!(
+            "UPDATE vicidial_callbacks SET callback_time = NOW() + INTERVAL {seconds} SECOND \
+             WHERE callback_id >= {first} AND callback_id < {}",
+            first + n
+        ))
+        .await;
+    }
+
+    /// One turn of VICIdial's dialer (`AST_VDauto_dial.pl`, VICIdial 2.14:
+    /// line 1748 takes up to `n` READY rows by priority then `hopper_id`;
+    /// per lead, line 1788 sets every row of the lead INCALL, the call marks
+    /// the lead, line 2077 deletes every row of the lead), with the call
+    /// ending at once (status `NA`). Returns the leads dialed.
+    pub async fn take_and_dial(&self, n: u32) -> Vec<u32> {
+        let mut conn = self.pool.get_conn().await.unwrap();
+        conn.query_drop(format!(
+            "UPDATE vicidial_hopper SET status = 'QUEUE', user = 'VDAD_test' WHERE status = 'READY' \
+             ORDER BY priority DESC, hopper_id LIMIT {n}"
+        ))
+        .await
+        .unwrap();
+        let queued: Vec<u32> = conn
+            .query(
+                "SELECT lead_id FROM vicidial_hopper WHERE status = 'QUEUE' AND user = 'VDAD_test' \
+                 ORDER BY priority DESC, hopper_id",
+            )
+            .await
+            .unwrap();
+        let mut dialed = Vec::new();
+        for lead in queued {
+            // The dialer's own check: a lead taken twice in one turn is dialed once.
+            if dialed.contains(&lead) {
+                continue;
+            }
+            conn.query_drop(format!(
+                "UPDATE vicidial_hopper SET status = 'INCALL' WHERE lead_id = {lead}; \
+                 UPDATE vicidial_list SET status = 'NA', called_since_last_reset = 'Y', user = 'VDAD', \
+                   called_count = called_count + 1, \
+                   last_local_call_time = UTC_TIMESTAMP() + INTERVAL ROUND(gmt_offset_now * 60) MINUTE \
+                 WHERE lead_id = {lead}; \
+                 DELETE FROM vicidial_hopper WHERE lead_id = {lead}"
+            ))
+            .await
+            .unwrap();
+            dialed.push(lead);
+        }
+        dialed
+    }
+
     async fn insert(&self, table: &str, cols: Vec<(&str, String)>) {
         let names: Vec<String> = cols.iter().map(|(c, _)| format!("`{c}`")).collect();
         let marks = vec!["?"; cols.len()].join(", ");
