@@ -420,9 +420,6 @@ fn gate(
     cx: &Context,
     cache: &mut OpeningCache,
 ) -> Option<(Gate, Option<NaiveDateTime>)> {
-    if let Some(time) = row.callback_time.filter(|t| *t > cx.clock.now) {
-        return Some((Gate::NotYet, Some(time)));
-    }
     if campaign.no_hopper_dialing {
         return Some((Gate::NoHopperDialing, None));
     }
@@ -464,7 +461,11 @@ fn gate(
         .clone();
     match opening {
         Err(id) => Some((Gate::UnknownCallTime(id), None)),
-        Ok(Some(at)) if at <= cx.clock.utc => None,
+        // Every window open: it goes in at its time (claimed ahead, PRECLAIM).
+        Ok(Some(at)) if at <= cx.clock.utc => row
+            .callback_time
+            .filter(|t| *t > cx.clock.now)
+            .map(|t| (Gate::NotYet, Some(t))),
         Ok(at) => Some((Gate::CallTime, at.map(|t| cx.clock.to_local(t)))),
     }
 }
@@ -834,6 +835,32 @@ mod tests {
         assert_eq!(
             run(&row(Recipient::Anyone), Phase::Due, &s, &Facts::default(), &clock()),
             hold(Gate::HoursBlock, Some(at(12, 0)))
+        );
+    }
+
+    #[test]
+    fn a_callback_claimed_ahead_of_its_time_goes_in_at_its_time() {
+        // Due at 09:59, decided at 09:58 (PRECLAIM): every window open.
+        let s = settings(campaign(), SystemSettings::default());
+        assert_eq!(
+            run(
+                &row(Recipient::Anyone),
+                Phase::Due,
+                &s,
+                &Facts::default(),
+                &clock_at(9, 58)
+            ),
+            hold(Gate::NotYet, Some(at(9, 59)))
+        );
+        assert_eq!(
+            run(
+                &row(Recipient::Anyone),
+                Phase::Due,
+                &s,
+                &Facts::default(),
+                &clock_at(9, 59)
+            ),
+            Outcome::Anyone(Feed::Insert("READY"))
         );
     }
 
