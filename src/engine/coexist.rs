@@ -90,7 +90,9 @@ impl Coexist {
     /// how many it removed.
     pub(super) async fn look(&mut self, s: &mut Session, newest: u64, dry: bool) -> DbResult<u64> {
         self.looked = Some(Instant::now());
-        if !dry && self.forgot.is_none_or(|t| t.elapsed() >= FORGET_EVERY) {
+        // The first forgetting a minute after the start, then every minute.
+        let forgot = *self.forgot.get_or_insert_with(Instant::now);
+        if !dry && forgot.elapsed() >= FORGET_EVERY {
             hopper::forget_queued(s).await?;
             self.forgot = Some(Instant::now());
         }
