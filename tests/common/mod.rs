@@ -3,6 +3,8 @@
 //! loaded with `sql/vicidial-schema.sql`, plus terse inserts with defaults.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -477,9 +479,14 @@ impl TestDb {
 
 /// The real binary running the daemon on `db`, with 200-callback batches and no email.
 pub fn daemon(db: &TestDb) -> Daemon {
+    daemon_at(&db.url)
+}
+
+/// [`daemon`] on a database URL (through a [`proxy::Proxy`], say).
+pub fn daemon_at(url: &str) -> Daemon {
     Daemon(
         Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
-            .args(["--database-url", &db.url, "run"])
+            .args(["--database-url", url, "run"])
             .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
             .env("CALLBACKD_EMAIL__ENABLED", "false")
             .stdout(Stdio::null())
