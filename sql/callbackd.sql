@@ -20,3 +20,11 @@ CREATE TABLE IF NOT EXISTS callbackd_queued (
     KEY lead_id (lead_id),
     KEY queued_at (queued_at)
 ) ENGINE=MyISAM;
+-- The callbacks the daemon claimed LIVE, kept for a day: a LIVE callback
+-- whose lead is still CBHOLD and that is not here was made LIVE by another
+-- process (VICIdial's hopper job), which inserts it itself.
+CREATE TABLE IF NOT EXISTS callbackd_claimed (
+    callback_id INT UNSIGNED NOT NULL PRIMARY KEY,
+    claimed_at DATETIME NOT NULL,
+    KEY claimed_at (claimed_at)
+) ENGINE=MyISAM;

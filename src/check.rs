@@ -114,6 +114,16 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
         Status::Ok,
         format!("connected to {target}, server {version}"),
     );
+    report.add(
+        "change detection",
+        Status::Ok,
+        if db::caches_table_stats(&version) {
+            "MySQL 8 caches information_schema.TABLES.UPDATE_TIME: each session sets \
+             information_schema_stats_expiry = 0, so settings changes are seen at once"
+        } else {
+            "information_schema.TABLES.UPDATE_TIME is current on this server: settings changes are seen at once"
+        },
+    );
     schema(&mut session, &mut report).await;
     let grants = match grants(&mut session).await {
         Ok(g) => g,

@@ -51,10 +51,11 @@ async fn pass(engine: &mut Engine, at: &str) -> vicidial_callbackd::engine::Summ
 async fn a_leader_whose_term_ended_after_its_claim_writes_nothing_more() {
     let db = due("fence_term", 20, &[]).await;
     let (lock, mut engine) = leader_engine(&db).await;
-    // Another daemon opens a term between the claim (write 0) and the
-    // leads' status (write 1): from then on this leader's statements are stale.
+    // Another daemon opens a term between the claim (writes 0 and 1: its
+    // record, then the claim) and the leads' status (write 2): from then on
+    // this leader's statements are stale.
     db.db
-        .interleave_before_write(1, "UPDATE callbackd_leader SET term = term + 1");
+        .interleave_before_write(2, "UPDATE callbackd_leader SET term = term + 1");
     let s = pass(&mut engine, &t("10:00:00")).await;
     assert_eq!((s.activated, s.inserted), (20, 0), "{s}");
     assert_eq!(
@@ -88,7 +89,7 @@ async fn a_lead_dialed_between_the_claim_and_its_status_write_is_left_as_the_dia
     // The dialer dials leads 1-5 (called_since_last_reset='Y' as it places
     // the call, the status at hangup) after the decision, before the write.
     db.db.interleave_before_write(
-        1,
+        2,
         "UPDATE vicidial_list SET status = 'NA', called_since_last_reset = 'Y', user = 'VDAD' WHERE lead_id <= 5",
     );
     let s = pass(&mut engine, &t("10:00:00")).await;
@@ -113,9 +114,9 @@ async fn a_number_put_on_the_dnc_list_between_the_decision_and_the_insert_is_not
     )
     .await;
     let (_lock, mut engine) = leader_engine(&db).await;
-    // Writes: the claim, the leads' status, then the hopper insert.
+    // Writes: the claim's record, the claim, the leads' status, then the hopper insert.
     db.db
-        .interleave_before_write(2, "INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550003 ')");
+        .interleave_before_write(3, "INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550003 ')");
     let s = pass(&mut engine, &t("10:00:00")).await;
     assert_eq!((s.activated, s.inserted), (10, 9), "{s}");
     assert_eq!(db.hopper_rows(3).await, 0);
@@ -142,7 +143,7 @@ async fn an_insert_that_runs_after_the_leads_call_window_closed_is_not_made() {
         + chrono::Duration::minutes(minutes))
     .to_string();
     let (_lock, mut engine) = leader_engine(&db).await;
-    db.db.interleave_before_write(2, "DO SLEEP(1.5)");
+    db.db.interleave_before_write(3, "DO SLEEP(1.5)");
     let s = pass(&mut engine, &at).await;
     assert_eq!((s.activated, s.inserted), (1, 0), "{s}");
     assert_eq!(db.hopper_rows(1).await, 0);
@@ -288,7 +289,7 @@ async fn a_failed_lead_write_of_a_lead_not_in_cbhold_is_completed_by_the_next_pa
     db.exec("UPDATE vicidial_list SET modify_date = NOW() - INTERVAL 1 HOUR")
         .await;
     let mut engine = db.engine(100);
-    db.db.fail_after_writes(1);
+    db.db.fail_after_writes(2);
     let at = chrono::NaiveDateTime::parse_from_str(&t("10:00:00"), "%Y-%m-%d %H:%M:%S").unwrap();
     let options = PassOptions {
         at: Some(at),

@@ -1029,3 +1029,44 @@ pub async fn move_to_anyone(s: &mut Session, callback_ids: &[u32]) -> DbResult<u
     );
     s.write(&sql, ids(callback_ids)).await
 }
+
+/// Records callbacks this daemon is about to claim LIVE (kept a day), so
+/// that one made LIVE by another process can be told from its own across
+/// restarts. Written before the claim: a crash between the two leaves a
+/// record of a callback still due, which the next pass claims.
+pub async fn record_claimed(s: &mut Session, callback_ids: &[u32]) -> DbResult<u64> {
+    s.write(
+        &format!(
+            "REPLACE INTO callbackd_claimed (callback_id, claimed_at) \
+             SELECT callback_id, NOW() FROM vicidial_callbacks \
+             WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND {HELD}",
+            placeholders(callback_ids.len())
+        ),
+        ids(callback_ids),
+    )
+    .await
+}
+
+/// Which of these callbacks this daemon claimed within the last `seconds`.
+pub async fn claimed_lately(s: &mut Session, callback_ids: &[u32], seconds: u64) -> DbResult<Vec<u32>> {
+    let sql = format!(
+        "SELECT callback_id FROM callbackd_claimed WHERE callback_id IN ({}) AND claimed_at >= NOW() - INTERVAL ? SECOND",
+        placeholders(callback_ids.len())
+    );
+    let mut params = ids(callback_ids);
+    params.push(seconds.into());
+    Ok(s.select(&sql, params)
+        .await?
+        .into_iter()
+        .filter_map(|row| RowReader::new(row).uint(0).map(|id| id as u32))
+        .collect())
+}
+
+/// Forgets claims older than a day, a bounded number at a time.
+pub async fn forget_claimed(s: &mut Session) -> DbResult<u64> {
+    s.write(
+        &format!("DELETE FROM callbackd_claimed WHERE claimed_at < NOW() - INTERVAL 1 DAY AND {HELD} LIMIT 10000"),
+        vec![],
+    )
+    .await
+}

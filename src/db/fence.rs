@@ -33,10 +33,10 @@ pub(crate) const CREATE: &str = include_str!("../../sql/callbackd.sql");
 
 /// How many of the daemon's own tables exist (all of them: `OWN_TABLES`).
 pub(crate) const COUNT_OWN: &str = "SELECT COUNT(*) FROM information_schema.TABLES \
-    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('callbackd_leader', 'callbackd_queued')";
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('callbackd_leader', 'callbackd_queued', 'callbackd_claimed')";
 
 /// The number of the daemon's own tables.
-pub(crate) const OWN_TABLES: u64 = 2;
+pub(crate) const OWN_TABLES: u64 = 3;
 
 /// Opens a new term for a lock this connection holds; the new term is then
 /// `LAST_INSERT_ID()` on the same connection. A first row starts from the

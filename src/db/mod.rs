@@ -80,6 +80,21 @@ pub struct Db {
     /// The term of leadership every write is fenced by ([`fence`]); `None`
     /// for manager commands and dry runs.
     term: Option<Arc<fence::Term>>,
+    /// Whether the server caches table statistics (MySQL 8), once known.
+    server: Arc<std::sync::OnceLock<bool>>,
+}
+
+/// Whether a server of this `VERSION()` caches
+/// `information_schema.TABLES.UPDATE_TIME` (MySQL 8.0 on; MariaDB never).
+pub fn caches_table_stats(version: &str) -> bool {
+    if version.to_ascii_lowercase().contains("mariadb") {
+        return false;
+    }
+    version
+        .split('.')
+        .next()
+        .and_then(|major| major.parse::<u32>().ok())
+        .is_some_and(|major| major >= 8)
 }
 
 /// Test hooks between writes: a failure, as if the process died there, or
@@ -113,6 +128,7 @@ impl Db {
             faults,
             answer_within: std::time::Duration::from_secs(300),
             term: None,
+            server: Arc::default(),
         }
     }
 
@@ -148,7 +164,23 @@ impl Db {
 
     /// Takes a connection from the pool for one pass.
     pub async fn session(&self) -> DbResult<Session> {
-        let conn = self.pool.get_conn().await?;
+        let mut conn = self.pool.get_conn().await?;
+        // MySQL 8 caches information_schema.TABLES.UPDATE_TIME for
+        // information_schema_stats_expiry seconds (a day by default), which
+        // would hide settings changes from the probe; MariaDB keeps it
+        // current and has no such variable.
+        let version = &self.server;
+        let mysql8 = match version.get() {
+            Some(v) => *v,
+            None => {
+                let v: Option<String> = conn.query_first("SELECT VERSION()").await?;
+                *version.get_or_init(|| caches_table_stats(v.as_deref().unwrap_or_default()))
+            }
+        };
+        if mysql8 {
+            conn.query_drop("SET SESSION information_schema_stats_expiry = 0")
+                .await?;
+        }
         Ok(Session {
             conn,
             faults: self.faults.clone(),
@@ -267,4 +299,17 @@ pub fn placeholders(n: usize) -> String {
 /// Binds a list of ids.
 pub fn ids<T: Into<Value> + Copy>(ids: &[T]) -> Vec<Value> {
     ids.iter().map(|&id| id.into()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_mysql_8_on_caches_table_statistics() {
+        assert!(super::caches_table_stats("8.0.36"));
+        assert!(super::caches_table_stats("8.4.0-commercial"));
+        assert!(super::caches_table_stats("9.1.0"));
+        assert!(!super::caches_table_stats("5.7.44-log"));
+        assert!(!super::caches_table_stats("10.11.6-MariaDB-0+deb12u1-log"));
+        assert!(!super::caches_table_stats("11.4.2-MariaDB"));
+    }
 }

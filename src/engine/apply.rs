@@ -320,6 +320,9 @@ impl Pass<'_> {
         }
         let ids: Vec<u32> = live.iter().map(|(r, _)| r.callback_id).collect();
         let now = self.due_until();
+        // Recorded as this daemon's own first (README, "Beside VICIdial's cron jobs").
+        self.write(ids.len(), async |s| callbacks::record_claimed(s, &ids).await)
+            .await?;
         let n = self
             .write(ids.len(), async |s| callbacks::claim_live(s, &ids, now).await)
             .await?;
@@ -346,8 +349,6 @@ impl Pass<'_> {
             return Ok((live, true));
         }
         self.summary.activated_useronly += live.iter().filter(|(_, o)| matches!(o, Outcome::Live)).count() as u64;
-        let at = std::time::Instant::now();
-        self.claimed.extend(live.iter().map(|(r, _)| (r.callback_id, at)));
         for (r, outcome) in &live {
             let what = if matches!(outcome, Outcome::Live) {
                 "USERONLY"

@@ -149,10 +149,6 @@ pub struct Engine {
     settings: Option<(Settings, NaiveDateTime)>,
     /// What the daemon queued lately, to remove other writers' second rows.
     coexist: coexist::Coexist,
-    /// Callbacks this daemon claimed LIVE lately, and when.
-    claimed: HashMap<u32, Instant>,
-    /// When this engine first read the database's clock (UTC).
-    started_utc: Option<NaiveDateTime>,
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -239,10 +235,6 @@ struct Pass<'a> {
     db_utc: NaiveDateTime,
     /// What the daemon queued lately ([`coexist`]).
     coexist: &'a mut coexist::Coexist,
-    /// Callbacks this daemon claimed lately ([`Engine::claimed`]).
-    claimed: &'a mut HashMap<u32, Instant>,
-    /// When the engine first read the database's clock (UTC).
-    started_utc: NaiveDateTime,
 }
 
 /// The batches of a scan in flight over the two connections: one decided
@@ -274,8 +266,6 @@ impl Engine {
             hint: None,
             settings: None,
             coexist: coexist::Coexist::default(),
-            claimed: HashMap::new(),
-            started_utc: None,
         }
     }
 
@@ -372,8 +362,6 @@ impl Engine {
         probe: &Probe,
     ) -> DbResult<Pass<'a>> {
         self.memory.age_reports();
-        let grace = rules::OTHER_WRITER_GRACE.to_std().unwrap_or_default();
-        self.claimed.retain(|_, at| at.elapsed() < grace);
         let hint = match self.hint {
             Some(hint) => hint,
             None => {
@@ -417,8 +405,6 @@ impl Engine {
             written: (probe.settings_written, probe.now),
             db_utc: probe.utc,
             coexist: &mut self.coexist,
-            claimed: &mut self.claimed,
-            started_utc: *self.started_utc.get_or_insert(probe.utc),
         })
     }
 
@@ -946,6 +932,7 @@ impl Pass<'_> {
         let settings = self.settings().await?;
         let wanted = explain::wanted(&rows, settings, &known);
         let facts = facts::gather(&mut self.session, self.clock.now, &wanted, known).await?;
+        let claimed_here = self.claimed_here(phase, &rows).await?;
         let settings = self.settings.as_ref().expect("loaded above");
         let cx = Context {
             settings,
@@ -956,16 +943,10 @@ impl Pass<'_> {
         let decided: Vec<(CallbackRow, Outcome)> = rows
             .into_iter()
             .map(|row| {
-                // On the database's own clock only: a pass at another time
-                // (`--now`) cannot tell "moments ago".
-                let elsewhere = match (phase, &row.lead, self.options.at) {
-                    (Phase::Pending, Some(lead), None) => rules::activated_elsewhere(
-                        &row,
-                        lead,
-                        self.claimed.contains_key(&row.callback_id),
-                        (self.started_utc, self.coexist.other_writer_active()),
-                        &self.clock,
-                    ),
+                let elsewhere = match (&row.lead, &claimed_here) {
+                    (Some(lead), Some(claimed)) => {
+                        rules::activated_elsewhere(&row, lead, claimed.contains(&row.callback_id), &self.clock)
+                    }
                     _ => None,
                 };
                 let outcome = match elsewhere {
@@ -980,6 +961,38 @@ impl Pass<'_> {
             .collect();
         self.remember(&decided, phase, &found);
         Ok(decided)
+    }
+
+    /// For a pending batch on the database's own clock, the callbacks of its
+    /// stranded rows made LIVE within [`rules::OTHER_WRITER_GRACE`] that this
+    /// daemon claimed (the others are left to whoever made them LIVE);
+    /// `None` when there is nothing to tell (a pass at another time,
+    /// `--now`, cannot tell "moments ago").
+    async fn claimed_here(&mut self, phase: Phase, rows: &[CallbackRow]) -> DbResult<Option<HashSet<u32>>> {
+        if phase != Phase::Pending || self.options.at.is_some() {
+            return Ok(None);
+        }
+        let since = self.clock.utc - rules::OTHER_WRITER_GRACE;
+        let recent: Vec<u32> = rows
+            .iter()
+            .filter(|r| r.modified_utc.is_some_and(|t| t > since))
+            .filter(|r| {
+                r.lead
+                    .as_ref()
+                    .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD"))
+            })
+            .map(|r| r.callback_id)
+            .collect();
+        if recent.is_empty() {
+            return Ok(Some(HashSet::new()));
+        }
+        let grace = rules::OTHER_WRITER_GRACE.num_seconds() as u64;
+        Ok(Some(
+            callbacks::claimed_lately(&mut self.session, &recent, grace)
+                .await?
+                .into_iter()
+                .collect(),
+        ))
     }
 
     /// Remembers the outcomes that stand until their gate may open or their rows change.

@@ -319,25 +319,20 @@ pub const OTHER_WRITER_GRACE: Duration = Duration::minutes(2);
 
 /// Until when (server time) a stranded callback (LIVE ANYONE, its lead still
 /// `CBHOLD`) is left to the process that made it LIVE: one this daemon did
-/// not claim (`claimed_here`), made LIVE less than [`OTHER_WRITER_GRACE`]
-/// ago, and either since the daemon started (`started_utc`) or while
-/// another process is writing callback rows (`other_active`). Completing it
-/// at once would race that process's own insert; if it died half-way, the
-/// pending rule completes it after the grace. One made LIVE before the
-/// daemon started, with no other writer at work, is a crash's leftover,
-/// completed at once.
+/// not claim (`claimed_here`, from its own table `callbackd_claimed`, so a
+/// restart forgets none), made LIVE less than [`OTHER_WRITER_GRACE`] ago.
+/// Completing it at once would race that process's own insert; if it died
+/// half-way, the pending rule completes it after the grace.
 pub fn activated_elsewhere(
     row: &CallbackRow,
     lead: &Lead,
     claimed_here: bool,
-    (started_utc, other_active): (NaiveDateTime, bool),
     clock: &PassClock,
 ) -> Option<NaiveDateTime> {
     let made_live = row.modified_utc?;
     let stranded = crate::collation::eq(&lead.status, "CBHOLD");
     let until = made_live + OTHER_WRITER_GRACE;
-    let elsewhere = made_live >= started_utc || other_active;
-    (stranded && !claimed_here && elsewhere && until > clock.utc).then(|| clock.to_local(until))
+    (stranded && !claimed_here && until > clock.utc).then(|| clock.to_local(until))
 }
 
 /// Whether a LIVE ANYONE callback's lead still needs the activation's write
