@@ -137,7 +137,7 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
         }
     };
     let database = target.opts.db_name().unwrap_or_default();
-    privileges(&grants, database, &mut report);
+    privileges(&grants, database, config, &mut report);
     clock(&mut session, &mut report).await;
     if config.email.enabled {
         container(&mut session, &mut report).await;
@@ -178,30 +178,30 @@ async fn schema(session: &mut Session, report: &mut Report) {
     }
 }
 
-/// The writes the daemon makes, by table (see `db::callbacks`, `db::hopper`, `db::alerts`).
-const WRITES: &[(&str, &str)] = &[
-    ("UPDATE", "vicidial_callbacks"),
-    ("UPDATE", "vicidial_list"),
-    ("INSERT", "vicidial_hopper"),
-];
-
-fn privileges(grants: &Grants, database: &str, report: &mut Report) {
+/// The privileges the daemon's statements need for the features the
+/// configuration turns on ([`db::privileges`]), plus `SELECT` on every
+/// VICIdial table it reads.
+fn privileges(grants: &Grants, database: &str, config: &Config, report: &mut Report) {
     let mut missing = Vec::new();
     for (table, _) in db::schema::REQUIRED {
         if !grants.allows("SELECT", database, table) {
             missing.push(format!("SELECT on {table}"));
         }
     }
-    for (privilege, table) in WRITES {
-        if !grants.allows(privilege, database, table) {
-            missing.push(format!("{privilege} on {table}"));
+    let needs = db::privileges::needed(config.purge.enabled, config.availability.any());
+    for need in &needs {
+        if !grants.allows(need.privilege, database, need.table) {
+            missing.push(format!("{} on {} ({})", need.privilege, need.table, need.why));
         }
     }
     if missing.is_empty() {
         report.add(
             "privileges",
             Status::Ok,
-            "SELECT on every table used, UPDATE on vicidial_callbacks and vicidial_list, INSERT on vicidial_hopper",
+            format!(
+                "SELECT on every table used, and the {} privileges the enabled features' statements need",
+                needs.len()
+            ),
         );
     } else {
         report.add("privileges", Status::Fail, format!("missing: {}", missing.join(", ")));

@@ -95,6 +95,40 @@ async fn check_names_what_it_checked_and_speaks_json() {
     db.drop_db().await;
 }
 
+/// The privileges of an enabled duty are checked too: a scheduled purge
+/// whose user may not write the archive fails the check, not the daemon.
+#[tokio::test]
+async fn check_looks_for_the_privileges_of_enabled_duties() {
+    let db = TestDb::new("check_duties").await;
+    let user = format!("cbt_duty_{}", std::process::id());
+    let name = &db.name;
+    db.exec(&format!(
+        "CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'pw'; \
+         GRANT SELECT, INSERT, UPDATE ON `{name}`.* TO '{user}'@'%'; \
+         GRANT DELETE ON `{name}`.`vicidial_hopper` TO '{user}'@'%'; \
+         GRANT DELETE ON `{name}`.`callbackd_claimed` TO '{user}'@'%'; \
+         GRANT DELETE ON `{name}`.`callbackd_queued` TO '{user}'@'%'"
+    ))
+    .await;
+    let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:pw@"), 1);
+    let plain = callbackd(&["--database-url", &url, "check"]);
+    let purging = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args(["--database-url", &url, "check"])
+        .env_remove("CALLBACKD_DATABASE_URL")
+        .env("CALLBACKD_PURGE__ENABLED", "true")
+        .output()
+        .unwrap();
+    db.exec(&format!("DROP USER '{user}'@'%'")).await;
+    assert!(text(&plain).contains("ok   privileges:"), "{}", text(&plain));
+    assert_eq!(purging.status.code(), Some(1), "{}", text(&purging));
+    let err = String::from_utf8_lossy(&purging.stderr);
+    assert!(
+        err.contains("FAIL privileges: missing: DELETE on vicidial_callbacks (the scheduled purge)"),
+        "{err}"
+    );
+    db.drop_db().await;
+}
+
 #[tokio::test]
 async fn check_fails_on_a_missing_privilege() {
     let db = TestDb::new("check_grants").await;

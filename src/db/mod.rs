@@ -13,6 +13,7 @@ pub mod facts;
 pub mod fence;
 pub mod hopper;
 pub mod manage;
+pub mod privileges;
 pub mod schema;
 pub mod settings;
 mod value;
