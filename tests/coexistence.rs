@@ -183,7 +183,7 @@ async fn a_tfhccl_callback_let_through_by_both_gets_one_row() {
 /// minute run 0.4 s later and every 5 s after, new callbacks due at three boundaries with the job
 /// run at that second, the daemon killed and restarted mid-backlog, and a
 /// dialer taking rows as VICIdial's does (by priority then hopper_id,
-/// every row of the lead INCALL then deleted). No lead may be dialed twice,
+/// every row of the lead INCALL then deleted), a turn a second. No lead may be dialed twice,
 /// and at the end every ANYONE lead has one row or was dialed once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn soak_beside_the_hopper_job_no_lead_is_dialed_twice() {
@@ -203,16 +203,17 @@ async fn soak_beside_the_hopper_job_no_lead_is_dialed_twice() {
             HopperJob::select(&job_db).await.activate(Duration::ZERO).await;
         }
     });
-    // The dialer: 50 rows every 50 ms.
+    // The dialer: a turn every second (VICIdial's loop waits 2.5 s by
+    // default, `AST_VDauto_dial.pl` line 224), 600 lines at a time.
     let dialer_db = TestDb::attach(&db);
     let dialer_stop = stop.clone();
     let dialer = tokio::spawn(async move {
         let mut dialed = std::collections::HashMap::<u32, u32>::new();
         while !dialer_stop.load(std::sync::atomic::Ordering::Relaxed) {
-            for lead in dialer_db.take_and_dial(50).await {
+            for lead in dialer_db.take_and_dial(600).await {
                 *dialed.entry(lead).or_default() += 1;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
         dialed
     });
