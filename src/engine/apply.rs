@@ -213,6 +213,9 @@ impl Pass<'_> {
         } else {
             (live, false)
         };
+        if phase == Phase::Due {
+            self.log_empty_lead_status(&claimed);
+        }
         // A pending callback, or one another process may have activated
         // (and the dialer dialed since): only a lead still in CBHOLD gets its
         // status, so a dialed lead is never made dialable again.
@@ -220,7 +223,7 @@ impl Pass<'_> {
         let leads = claimed
             .iter()
             .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .filter_map(|(r, _)| Some((r.lead.as_ref()?, r.lead_status.as_str())))
+            .filter_map(|(r, _)| Some((r.lead.as_ref()?, super::rules::lead_status(r))))
             .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
             .map(|(l, status)| (l.lead_id, status.to_string()))
             .collect();
@@ -231,6 +234,24 @@ impl Pass<'_> {
             inserts: self.plan_feed(&claimed),
             dry: self.is_dry(),
         })
+    }
+
+    /// Says, once per callback (at its claim), that an ANYONE callback
+    /// with an empty or NULL `lead_status` gives its lead `CALLBK`
+    /// ([`super::rules::lead_status`] says why).
+    fn log_empty_lead_status(&self, claimed: &[(&CallbackRow, &Outcome)]) {
+        for (r, _) in claimed.iter().filter(|(_, o)| matches!(o, Outcome::Anyone(_))) {
+            if super::rules::lead_status_is_empty(&r.lead_status) {
+                warn!(
+                    callback_id = r.callback_id,
+                    lead_id = r.lead_id_or_zero(),
+                    campaign = %r.campaign_id,
+                    dry_run = self.is_dry(),
+                    "lead_status is empty: the lead gets {} (VICIdial would give it an empty status)",
+                    super::rules::DEFAULT_LEAD_STATUS
+                );
+            }
+        }
     }
 
     /// The 24-hour limit at activation: TFHCCL, retried when the oldest

@@ -212,9 +212,6 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     if recipient == Recipient::UserOnly {
         return Outcome::Live;
     }
-    if row.lead_status.trim().is_empty() {
-        return Outcome::Skip("lead_status is empty".into());
-    }
     if phase == Phase::Pending && dialed_since(row, lead, cx.clock) {
         return Outcome::Dialed;
     }
@@ -256,6 +253,44 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
             },
         ),
     })
+}
+
+/// The status a callback gives its lead when it triggers: its `lead_status`,
+/// or `CALLBK` when that is empty or NULL.
+///
+/// VICIdial's activation writes the column as it is (`status='$CA_status'`,
+/// `AST_VDhopper.pl` line 752, VICIdial 2.14 build 250224-1641; a NULL
+/// reads as undef and goes in as `''`) and inserts the hopper row: the
+/// customer is called, but the lead is left in a status no dial status, no
+/// report and no callback status matches. If its hopper row is lost
+/// (VICIdial's own call-time clean-up, a MySQL restart) nothing dials it
+/// again, and `AST_DB_dead_cb_purge.pl --purge-non-cb` (lines 135-203)
+/// archives the still-undialed callback, as its lead is in no
+/// `scheduled_callback` status. `CALLBK` is the column's default
+/// (`MySQL_AST_CREATE_tables.sql` line 1605) and what a callback gives
+/// its lead when nothing overrides it, so the promise is kept and the lead
+/// looks as every other triggered callback's (README, "Differences from
+/// VICIdial"). Blank means empty as MySQL compares it (trailing spaces
+/// ignored), as [`crate::db::callbacks::CALLBACK_STATUS`] says it in SQL.
+pub(crate) fn lead_status(row: &CallbackRow) -> &str {
+    callback_lead_status(&row.lead_status)
+}
+
+/// [`lead_status`] of a stored `lead_status` value.
+pub(crate) fn callback_lead_status(stored: &str) -> &str {
+    if lead_status_is_empty(stored) {
+        DEFAULT_LEAD_STATUS
+    } else {
+        stored
+    }
+}
+
+/// The status a callback gives its lead when its `lead_status` is empty.
+pub(crate) const DEFAULT_LEAD_STATUS: &str = "CALLBK";
+
+/// Whether a stored `lead_status` is empty or NULL (read as empty).
+pub(crate) fn lead_status_is_empty(stored: &str) -> bool {
+    stored.trim_end_matches(' ').is_empty()
 }
 
 /// Whether the lead was dialed after the callback was made dialable. The
@@ -593,9 +628,23 @@ mod tests {
         let mut r = row(Recipient::Anyone);
         r.campaign_id = "GONE".into();
         assert!(matches!(default_run(&r), Outcome::Skip(m) if m.contains("GONE")));
+    }
+
+    /// An empty or NULL `lead_status` (read as empty) keeps the promise:
+    /// the callback goes in, and its lead gets `CALLBK`.
+    #[test]
+    fn an_empty_lead_status_is_dialed_with_callbk() {
+        for empty in ["", "  "] {
+            let mut r = row(Recipient::Anyone);
+            r.lead_status = empty.into();
+            assert_eq!(default_run(&r), Outcome::Anyone(Feed::Insert("READY")));
+            assert_eq!(lead_status(&r), "CALLBK");
+        }
         let mut r = row(Recipient::Anyone);
-        r.lead_status = String::new();
-        assert!(matches!(default_run(&r), Outcome::Skip(_)));
+        r.lead_status = "CBXYZ".into();
+        assert_eq!(lead_status(&r), "CBXYZ");
+        r.lead_status = " X".into();
+        assert_eq!(lead_status(&r), " X");
     }
 
     #[test]

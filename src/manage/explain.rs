@@ -17,7 +17,7 @@ use crate::db::manage::{self, Detail};
 use crate::db::settings;
 use crate::dnc::DncList;
 use crate::engine::explain::{self as decision, Decided};
-use crate::engine::rules::{Feed, Gate, Outcome, Phase};
+use crate::engine::rules::{Feed, Gate, Outcome, Phase, callback_lead_status};
 use crate::model::{LimitScope, Settings};
 
 /// Why a callback is or is not being dialed.
@@ -123,7 +123,8 @@ fn undecided(d: &Detail, clock: &PassClock) -> Verdict {
     if let Some(status) = &d.hopper_status {
         return Verdict::InHopper(status.clone());
     }
-    let undialed = collation::eq(&lead.status, &d.lead_status) && lead.called_since_last_reset == "N";
+    let undialed =
+        collation::eq(&lead.status, callback_lead_status(&d.lead_status)) && lead.called_since_last_reset == "N";
     if undialed || collation::eq(&lead.status, "CBHOLD") {
         Verdict::TooOld
     } else {
