@@ -27,7 +27,7 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// `AST_VDhopper.pl` (2.14, build 250224-1641) line 752 gives the lead the
+/// `AST_VDhopper.pl` (2.14, build 250224-1641) line 759 gives the lead the
 /// callback's `lead_status` as it is, empty included, and inserts it: the
 /// customer is called. The daemon calls too, and gives the lead `CALLBK`,
 /// so a lost hopper row is put back (the pending rule knows the lead as
@@ -84,5 +84,166 @@ async fn an_empty_or_null_lead_status_is_dialed_with_callbk_and_counted() {
     for lead in [1, 2, 3] {
         assert_eq!(db.hopper_rows(lead).await, 1, "lead {lead} back in the hopper");
     }
+    db.drop_db().await;
+}
+
+/// Everything a pass may change: callbacks, leads and the hopper.
+async fn snapshot(db: &TestDb) -> (Vec<Vec<String>>, Vec<Vec<String>>, Vec<Vec<String>>) {
+    (
+        db.rows("SELECT callback_id, status, recipient, modify_date FROM vicidial_callbacks ORDER BY 1")
+            .await,
+        db.rows("SELECT lead_id, status, called_since_last_reset, modify_date FROM vicidial_list ORDER BY 1")
+            .await,
+        db.rows("SELECT lead_id, campaign_id, list_id, status, source FROM vicidial_hopper ORDER BY 1, 2")
+            .await,
+    )
+}
+
+/// Two LIVE-to-be ANYONE callbacks of one lead in different campaigns,
+/// one on an inactive list (held) and one not, in both id orders: the first
+/// pass activates both and queues the lead once, for the open one; a second
+/// pass (`once` after `once`) changes nothing.
+#[tokio::test]
+async fn several_open_callbacks_of_one_lead_are_done_in_one_pass() {
+    for held_first in [true, false] {
+        let db = TestDb::new("odd_multi").await;
+        db.campaign("A", &[]).await;
+        db.campaign("B", &[]).await;
+        db.list(101, "A", &[]).await;
+        db.list(201, "B", &[("active", "N")]).await;
+        db.lead(1, 101, &[]).await;
+        let (held, open) = if held_first { (10, 20) } else { (20, 10) };
+        db.callback(held, 1, "B", 201, &[]).await;
+        db.callback(open, 1, "A", 101, &[]).await;
+        let s = db.pass_at(Some(&t("10:00:00"))).await;
+        assert_eq!((s.activated, s.inserted), (2, 1), "held first {held_first}: {s}");
+        assert_eq!(db.callback_status(10).await, "LIVE");
+        assert_eq!(db.callback_status(20).await, "LIVE");
+        assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
+        assert_eq!(
+            db.rows("SELECT campaign_id, list_id FROM vicidial_hopper").await,
+            vec![vec!["A".to_string(), "101".to_string()]],
+            "held first {held_first}"
+        );
+        let before = snapshot(&db).await;
+        let s = db.pass_at(Some(&t("10:00:01"))).await;
+        assert_eq!((s.activated, s.inserted), (0, 0), "held first {held_first}: {s}");
+        assert_eq!(snapshot(&db).await, before, "held first {held_first}");
+        db.drop_db().await;
+    }
+}
+
+/// The campaigns and lists of [`once_twice_changes_nothing_on_several_callbacks_of_a_lead`].
+async fn two_campaigns(tag: &str) -> TestDb {
+    let db = TestDb::new(tag).await;
+    db.campaign("A", &[]).await;
+    db.campaign("B", &[]).await;
+    db.list(101, "A", &[]).await;
+    db.list(201, "B", &[("active", "N")]).await;
+    db
+}
+
+/// The other shapes of several open callbacks of one lead, each run as
+/// `once` runs it, twice: the second changes nothing.
+/// - A LIVE ANYONE callback whose lead is still `CBHOLD` (a manager's
+///   conversion) is not stranded while the lead has a due `ACTIVE` one; that
+///   one's activation (held: inactive list) gives the lead its status, and
+///   the LIVE one goes in within the same pass.
+/// - Two due ones with different `lead_status`: the lead gets the status of
+///   the one queued, so the hopper insert's re-check passes.
+/// - The same, both LIVE and stranded in `CBHOLD`.
+#[tokio::test]
+async fn once_twice_changes_nothing_on_several_callbacks_of_a_lead() {
+    let db = two_campaigns("odd_fixed_point").await;
+    // Lead 1: LIVE ANYONE for A, lead CBHOLD; due ACTIVE ANYONE for B (held).
+    db.lead(1, 101, &[]).await;
+    db.callback(
+        10,
+        1,
+        "A",
+        101,
+        &[("status", "LIVE"), ("callback_time", &t("09:00:00"))],
+    )
+    .await;
+    db.callback(11, 1, "B", 201, &[]).await;
+    // Lead 2: due for A with a custom status, due for B with CALLBK.
+    db.lead(2, 101, &[]).await;
+    db.callback(20, 2, "A", 101, &[("lead_status", "CBXYZ")]).await;
+    db.callback(21, 2, "A", 101, &[]).await;
+    // Lead 3: the same, both LIVE, lead stranded in CBHOLD.
+    db.lead(3, 101, &[]).await;
+    for (id, status) in [(30, "CBXYZ"), (31, "CALLBK")] {
+        db.callback(
+            id,
+            3,
+            "A",
+            101,
+            &[
+                ("status", "LIVE"),
+                ("lead_status", status),
+                ("callback_time", &t("09:00:00")),
+            ],
+        )
+        .await;
+    }
+    let now = t("10:00:00");
+    let once = || callbackd(&["--database-url", &db.url, "once", "--now", &now, "--force"]);
+    let out = once();
+    assert!(out.status.success(), "{}", text(&out));
+    for lead in [1, 2, 3] {
+        assert_eq!(db.hopper_rows(lead).await, 1, "lead {lead}: {}", text(&out));
+    }
+    assert_eq!(db.lead_state(1).await, ("CALLBK".into(), "N".into()));
+    let before = snapshot(&db).await;
+    let out = once();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(snapshot(&db).await, before, "{}", text(&out));
+    // The lead's status is the queued callback's.
+    for lead in [2, 3] {
+        let queued = db
+            .value(&format!(
+                "SELECT COUNT(*) FROM vicidial_list l JOIN vicidial_callbacks cb ON cb.lead_id = l.lead_id \
+                 WHERE l.lead_id = {lead} AND cb.lead_status = l.status"
+            ))
+            .await;
+        assert_eq!(queued, "1", "lead {lead}");
+    }
+    db.drop_db().await;
+}
+
+/// The daemon's ticks between full passes: a due callback's activation
+/// makes its lead's other LIVE ANYONE callback pending, and the same tick
+/// puts it in (nothing else signals it before the next full pass).
+#[tokio::test]
+async fn a_tick_that_activates_a_callback_puts_its_pending_sibling_in() {
+    let db = two_campaigns("odd_tick_sibling").await;
+    db.lead(1, 101, &[]).await;
+    db.callback(10, 1, "A", 101, &[("status", "LIVE")]).await;
+    db.callback(11, 1, "B", 201, &[]).await;
+    db.exec(
+        "UPDATE vicidial_callbacks SET entry_time = NOW() - INTERVAL 1 HOUR, \
+         callback_time = IF(callback_id = 10, NOW() - INTERVAL 10 MINUTE, NOW() + INTERVAL 2 SECOND)",
+    )
+    .await;
+    let mut engine = vicidial_callbackd::engine::Engine::new(
+        db.db.clone(),
+        vicidial_callbackd::config::EngineConfig {
+            full_scan_seconds: 3600,
+            ..Default::default()
+        },
+    );
+    let s = engine.tick(&|| false).await.unwrap();
+    assert_eq!(
+        (s.activated, s.inserted),
+        (0, 0),
+        "the full pass: nothing due, 10 not stranded: {s}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let s = engine.tick(&|| false).await.unwrap();
+    assert_eq!((s.activated, s.inserted), (1, 1), "{s}");
+    assert_eq!(
+        db.rows("SELECT campaign_id FROM vicidial_hopper").await,
+        vec![vec!["A".to_string()]]
+    );
     db.drop_db().await;
 }

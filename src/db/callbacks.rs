@@ -780,6 +780,23 @@ pub async fn queued(s: &mut Session, since: NaiveDateTime) -> DbResult<Vec<(u32,
     Ok(queued)
 }
 
+/// The LIVE ANYONE callbacks of some leads (by the `lead_id` index): the
+/// siblings of callbacks just activated, to look at as pending.
+pub async fn live_anyone_of_leads(s: &mut Session, lead_ids: &[u32]) -> DbResult<Vec<u32>> {
+    let mut found = Vec::new();
+    for chunk in lead_ids.chunks(PAGE) {
+        let sql = format!(
+            "SELECT callback_id FROM vicidial_callbacks \
+             WHERE lead_id IN ({}) AND status = 'LIVE' AND recipient = 'ANYONE'",
+            placeholders(chunk.len())
+        );
+        for row in s.select(&sql, ids(chunk)).await? {
+            found.extend(RowReader::new(row).uint(0).map(|id| id as u32));
+        }
+    }
+    Ok(found)
+}
+
 /// Which of these leads still have a hopper row (MEMORY table, hashed on lead_id).
 pub async fn in_hopper(s: &mut Session, lead_ids: &[u32]) -> DbResult<std::collections::HashSet<u32>> {
     let mut found = std::collections::HashSet::new();

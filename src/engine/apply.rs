@@ -130,6 +130,39 @@ impl Tail {
     }
 }
 
+/// The status each ANYONE lead of a claimed batch gets, one per lead: that
+/// of the callback whose hopper row goes in ([`Pass::plan_feed`] takes the
+/// first per lead), else of its first callback. With several open callbacks
+/// of one lead and different `lead_status`, the lead so matches the queued
+/// callback, whose hopper insert re-checks it, and the batch is done in one
+/// pass. With `only_cbhold`, only leads still in `CBHOLD`.
+fn lead_statuses(claimed: &[(&CallbackRow, &Outcome)], only_cbhold: bool) -> Vec<(u32, String)> {
+    let mut leads: Vec<(u32, String)> = Vec::new();
+    let mut chosen: HashMap<u32, (usize, bool)> = HashMap::new();
+    for (r, outcome) in claimed {
+        let (Some(lead), Outcome::Anyone(feed)) = (r.lead.as_ref(), outcome) else {
+            continue;
+        };
+        if only_cbhold && !crate::collation::eq(&lead.status, "CBHOLD") {
+            continue;
+        }
+        let status = super::rules::lead_status(r).to_string();
+        let inserts = matches!(feed, Feed::Insert(_));
+        match chosen.get(&lead.lead_id) {
+            None => {
+                chosen.insert(lead.lead_id, (leads.len(), inserts));
+                leads.push((lead.lead_id, status));
+            }
+            Some(&(i, false)) if inserts => {
+                chosen.insert(lead.lead_id, (i, true));
+                leads[i].1 = status;
+            }
+            Some(_) => {}
+        }
+    }
+    leads
+}
+
 impl Pass<'_> {
     /// Runs a write on the pass's connection unless this is a dry run.
     async fn write<F>(&mut self, planned: usize, write: F) -> DbResult<u64>
@@ -215,18 +248,20 @@ impl Pass<'_> {
         };
         if phase == Phase::Due {
             self.log_empty_lead_status(&claimed);
+            if let Some(activated) = &mut self.activated {
+                activated.extend(
+                    claimed
+                        .iter()
+                        .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
+                        .filter_map(|(r, _)| Some((r.lead.as_ref()?.lead_id, r.callback_id))),
+                );
+            }
         }
         // A pending callback, or one another process may have activated
         // (and the dialer dialed since): only a lead still in CBHOLD gets its
         // status, so a dialed lead is never made dialable again.
         let only_cbhold = phase == Phase::Pending || contended;
-        let leads = claimed
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .filter_map(|(r, _)| Some((r.lead.as_ref()?, super::rules::lead_status(r))))
-            .filter(|(l, _)| !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"))
-            .map(|(l, status)| (l.lead_id, status.to_string()))
-            .collect();
+        let leads = lead_statuses(&claimed, only_cbhold);
         Ok(Tail {
             kills,
             leads,

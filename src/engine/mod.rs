@@ -2,19 +2,21 @@
 //!
 //! A pass runs three steps, each in bounded batches:
 //! 1. **Move**: LIVE USERONLY callbacks older than their campaign's
-//!    `callback_useronly_move_minutes` become ACTIVE ANYONE (step 3 takes them).
-//! 2. **Pending**: LIVE ANYONE callbacks whose lead is undialed and out of the
+//!    `callback_useronly_move_minutes` become ACTIVE ANYONE (step 2 takes them).
+//! 2. **Due**: ACTIVE/TFHCCL callbacks whose time has come are claimed LIVE
+//!    (by `callback_id`), their ANYONE leads get their callback status, and
+//!    they go through the gates into the hopper.
+//! 3. **Pending**: LIVE ANYONE callbacks whose lead is undialed and out of the
 //!    hopper go in when every gate is open. This one rule repairs everything
 //!    that leaves a promise out of the hopper: a held callback whose gate
 //!    opened, a crash half-way through an activation, a MySQL restart emptying
 //!    the MEMORY hopper, VICIdial's clean-ups, a manager's conversion. Only
 //!    callbacks that became dialable within `repair_max_age_days` are
-//!    repaired; older ones are reported once at start and left alone.
-//! 3. **Due**: ACTIVE/TFHCCL callbacks whose time has come are claimed LIVE
-//!    (by `callback_id`), their ANYONE leads get their callback status, and
-//!    they go through the same gates into the hopper.
+//!    repaired; older ones are reported once at start and left alone. It
+//!    runs after step 2, whose activations can make a lead's other LIVE
+//!    ANYONE callbacks pending, so one pass reaches the state a second keeps.
 //!
-//! Steps 2 and 3 page `callback_time` from the repair age on (step 2 from
+//! Steps 2 and 3 page `callback_time` from the repair age on (step 3 from
 //! the longest hours block before it). What lies before those windows is
 //! `sweep`'s: the whole table in short primary-key ranges, one every ten
 //! seconds while the daemon runs, for callbacks overdue by more than the repair age
@@ -227,6 +229,10 @@ struct Pass<'a> {
     cached: &'a mut Option<(Settings, NaiveDateTime)>,
     /// The probe's `settings_written` and `now`.
     written: (Option<NaiveDateTime>, NaiveDateTime),
+    /// The ANYONE callbacks the due scans claimed, with their leads: their
+    /// leads' other LIVE ANYONE callbacks may be pending now ([`Pass::siblings`]).
+    /// `None` in a full pass, whose pending scan runs after its due one.
+    activated: Option<Vec<(u32, u32)>>,
 }
 
 /// The batches of a scan in flight over the two connections: one decided
@@ -380,6 +386,7 @@ impl Engine {
             hint,
             due_start,
             cached: &mut self.settings,
+            activated: None,
             written: (probe.settings_written, probe.now),
         })
     }
@@ -414,11 +421,15 @@ impl Engine {
             .await?
             .into_iter()
             .collect();
-        // Pending ones first: the due ones this pass makes LIVE are decided
-        // here already, and a backlog of them is not read twice.
+        // Due ones first: an activation gives the lead its callback status,
+        // which can make the lead's other LIVE ANYONE callbacks pending (a
+        // sibling in another campaign, one stranded in CBHOLD behind this
+        // ACTIVE one); the pending scan after it finds them, so one pass
+        // reaches the state a second keeps. The due ones it made LIVE and
+        // held are read again there, and left out as standing.
         for (scan, phase) in [
-            (Scan::Pending(oldest), Phase::Pending),
             (Scan::Due(pass.clock.now), Phase::Due),
+            (Scan::Pending(oldest), Phase::Pending),
         ] {
             let (complete, seen) = pass.scan_through(scan, phase, limit, stop).await?;
             if complete {
@@ -488,6 +499,7 @@ impl Engine {
             );
         }
         let mut pass = self.start(session, clock, PassOptions::default(), &probe).await?;
+        pass.activated = Some(Vec::new());
         if move_due {
             pass.move_stale_useronly(batch, &availability, stop).await?;
         }
@@ -534,6 +546,7 @@ impl Engine {
             };
             pass.scan_through(scan, Phase::Due, limit, stop).await?;
         }
+        pass.siblings(oldest, stop).await?;
         if newest_changed || edit_scan || came_due {
             next_due = callbacks::next_due(&mut pass.session, now).await?;
         }
@@ -606,6 +619,32 @@ impl Engine {
 impl Pass<'_> {
     fn is_dry(&self) -> bool {
         self.options.dry_run
+    }
+
+    /// Works, as pending, on the other LIVE ANYONE callbacks of the leads
+    /// this tick's due scans activated: the activation gave the lead its
+    /// callback status, so one of them may now be pending (a sibling in
+    /// another campaign, one stranded in CBHOLD behind the ACTIVE one), and
+    /// nothing else signals it before the next full pass (which runs its
+    /// pending scan after its due one for the same reason).
+    async fn siblings(&mut self, oldest: NaiveDateTime, stop: &dyn Fn() -> bool) -> DbResult<()> {
+        let activated = self.activated.take().unwrap_or_default();
+        if activated.is_empty() || stop() {
+            return Ok(());
+        }
+        let claimed: HashSet<u32> = activated.iter().map(|(_, id)| *id).collect();
+        let mut leads: Vec<u32> = activated.into_iter().map(|(lead, _)| lead).collect();
+        leads.sort_unstable();
+        leads.dedup();
+        let ids: Vec<u32> = callbacks::live_anyone_of_leads(&mut self.session, &leads)
+            .await?
+            .into_iter()
+            .filter(|id| !claimed.contains(id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.work_on(Scan::Pending(oldest), Phase::Pending, ids, stop).await
     }
 
     /// The settings: those read before while their tables are unwritten

@@ -259,7 +259,7 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
 /// or `CALLBK` when that is empty or NULL.
 ///
 /// VICIdial's activation writes the column as it is (`status='$CA_status'`,
-/// `AST_VDhopper.pl` line 752, VICIdial 2.14 build 250224-1641; a NULL
+/// `AST_VDhopper.pl` line 759, VICIdial 2.14 build 250224-1641; a NULL
 /// reads as undef and goes in as `''`) and inserts the hopper row: the
 /// customer is called, but the lead is left in a status no dial status, no
 /// report and no callback status matches. If its hopper row is lost
