@@ -247,3 +247,53 @@ async fn a_tick_that_activates_a_callback_puts_its_pending_sibling_in() {
     );
     db.drop_db().await;
 }
+
+/// A callback whose campaign row is missing: VICIdial's activation does not
+/// check the campaign (`AST_VDhopper.pl` lines 588-625) and queues a hopper
+/// row for it; the daemon skips it (fail closed), due or LIVE, says so in
+/// `explain`, and counts it by kind for the metrics.
+#[tokio::test]
+async fn a_callback_whose_campaign_is_missing_is_skipped_explained_and_counted() {
+    use vicidial_callbackd::config::Config;
+    use vicidial_callbackd::engine::rules::{Outcome, Phase};
+    use vicidial_callbackd::manage::explain::{Verdict, explain};
+    let db = TestDb::new("odd_no_campaign").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[]).await;
+    db.callback(10, 1, "GONE", 101, &[]).await;
+    db.lead(2, 101, &[("status", "CALLBK"), ("called_since_last_reset", "N")])
+        .await;
+    db.callback(20, 2, "GONE", 101, &[("status", "LIVE")]).await;
+    let at = chrono::NaiveDateTime::parse_from_str(&t("10:00:00"), "%Y-%m-%d %H:%M:%S").unwrap();
+    let mut s = db.db.session().await.unwrap();
+    for (id, phase) in [(10, Phase::Due), (20, Phase::Pending)] {
+        let e = explain(&mut s, &Config::default(), id, Some(at)).await.unwrap();
+        assert!(
+            matches!(&e.verdict, Verdict::Decided { phase: p, outcome: Outcome::Skip(why) }
+                if *p == phase && why.contains("campaign \"GONE\" does not exist")),
+            "{:?}",
+            e.verdict
+        );
+        let said = e.lines.join("\n");
+        assert!(said.contains("the daemon skips it"), "{said}");
+        assert!(
+            said.contains("VICIdial's cron would make it LIVE and queue a hopper row"),
+            "{said}"
+        );
+    }
+    drop(s);
+    let s = db.pass_at(Some(&t("10:00:00"))).await;
+    assert_eq!((s.activated, s.inserted, s.errors), (0, 0, 2), "{s}");
+    assert_eq!(s.skipped_by_kind.get("unknown_campaign"), Some(&2), "{s:?}");
+    assert_eq!(db.callback_status(10).await, "ACTIVE");
+    assert_eq!(db.callback_status(20).await, "LIVE");
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 0);
+    let out = callbackd(&["--database-url", &db.url, "check"]);
+    let said = text(&out);
+    assert!(
+        said.contains("warn callbacks: 2 open callbacks name a campaign that does not exist"),
+        "{said}"
+    );
+    db.drop_db().await;
+}

@@ -87,6 +87,8 @@ pub struct Summary {
     pub noted: u64,
     /// Held callbacks by gate name (`rules::Gate::name`), for metrics.
     pub held_by_gate: HashMap<&'static str, u64>,
+    /// Skipped callbacks by kind (`rules::bad_row_kind`), for metrics.
+    pub skipped_by_kind: HashMap<&'static str, u64>,
     /// The database time the pass worked at.
     pub at: NaiveDateTime,
     /// When the pass should run again at the latest for a known event (server time).
@@ -682,6 +684,7 @@ impl Pass<'_> {
         self.summary.pending = counts.held;
         self.summary.errors = counts.skipped;
         self.summary.held_by_gate = counts.by_gate;
+        self.summary.skipped_by_kind = counts.skipped_by_kind;
         for t in [counts.next_recheck, next_due].into_iter().flatten() {
             self.summary.wake_at(t);
         }
@@ -966,7 +969,13 @@ impl Pass<'_> {
                 Outcome::Anyone(Feed::Hold { gate, until }) => Some(stands(Note::Held, Some(gate.name()), *until)),
                 Outcome::Limited { until } => Some(stands(Note::Waiting, None, *until)),
                 Outcome::StayActive(_) => Some(stands(Note::Waiting, None, None)),
-                Outcome::Skip(_) => Some(stands(Note::Skipped, None, None)),
+                Outcome::Skip(_) => Some(stands(
+                    Note::Skipped,
+                    self.settings
+                        .as_ref()
+                        .and_then(|settings| rules::bad_row_kind(row, settings)),
+                    None,
+                )),
                 Outcome::Dialed => Some(stands(Note::Dialed, None, None)),
                 Outcome::Kill(_) | Outcome::Live | Outcome::Anyone(_) => None,
             };

@@ -293,6 +293,25 @@ pub(crate) fn lead_status_is_empty(stored: &str) -> bool {
     stored.trim_end_matches(' ').is_empty()
 }
 
+/// Why [`decide`] skips a bad row, as a short stable name (for counts and
+/// metrics), in the order `decide` checks: the lead row is gone, the
+/// `recipient` is unusable, the campaign row does not exist. `None` when
+/// the row is not one of those.
+pub(crate) fn bad_row_kind(row: &CallbackRow, settings: &Settings) -> Option<&'static str> {
+    if row.lead.is_none() {
+        Some("lead_gone")
+    } else if row.recipient.is_none() {
+        Some("bad_recipient")
+    } else if settings.campaign(&row.campaign_id).is_none() {
+        Some("unknown_campaign")
+    } else {
+        None
+    }
+}
+
+/// Every [`bad_row_kind`], for metrics that list each.
+pub(crate) const BAD_ROW_KINDS: [&str; 3] = ["lead_gone", "bad_recipient", "unknown_campaign"];
+
 /// Whether the lead was dialed after the callback was made dialable. The
 /// markers the scan already checked (`called_since_last_reset='N'`, the
 /// status) are what a dial changes at once; this is the check behind them,
@@ -645,6 +664,28 @@ mod tests {
         assert_eq!(lead_status(&r), "CBXYZ");
         r.lead_status = " X".into();
         assert_eq!(lead_status(&r), " X");
+    }
+
+    /// Each bad row is skipped, and named by [`bad_row_kind`].
+    #[test]
+    fn bad_rows_are_named_by_kind() {
+        let settings = settings(campaign(), SystemSettings::default());
+        let mut gone = row(Recipient::Anyone);
+        gone.lead = None;
+        let mut recipient = row(Recipient::Anyone);
+        recipient.recipient = None;
+        let mut campaign = row(Recipient::UserOnly);
+        campaign.campaign_id = "GONE".into();
+        for (r, kind) in [
+            (gone, "lead_gone"),
+            (recipient, "bad_recipient"),
+            (campaign, "unknown_campaign"),
+        ] {
+            assert!(matches!(default_run(&r), Outcome::Skip(_)), "{kind}");
+            assert_eq!(bad_row_kind(&r, &settings), Some(kind));
+            assert!(BAD_ROW_KINDS.contains(&kind));
+        }
+        assert_eq!(bad_row_kind(&row(Recipient::Anyone), &settings), None);
     }
 
     #[test]
