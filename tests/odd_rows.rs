@@ -297,3 +297,84 @@ async fn a_callback_whose_campaign_is_missing_is_skipped_explained_and_counted()
     );
     db.drop_db().await;
 }
+
+/// The settings cache across the autumn's repeated hour, with the zone the
+/// test server (America/New_York) reports for 2026-11-01: settings read at
+/// 01:50 EDT, then a campaign written at 01:10 EST (20 minutes later), which
+/// `information_schema.TABLES.UPDATE_TIME` shows as `01:10:00` in the
+/// server's local time. Compared as local times, 01:10 is before 01:50 and
+/// the change was hidden for up to an hour; compared on UTC, with the stamp
+/// taken as the latest instant it may name, the settings are read again.
+#[tokio::test]
+async fn a_settings_change_in_the_repeated_hour_is_seen() {
+    use chrono::NaiveDateTime;
+    use vicidial_callbackd::db::{clock::CoveredZone, settings::unwritten_since};
+    let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    let db = TestDb::new("odd_fall_back").await;
+    // The server's own clock shows 01:10 EDT and 01:10 EST alike.
+    let (first, second) = (
+        at("2026-11-01 05:10:00").and_utc().timestamp(),
+        at("2026-11-01 06:10:00").and_utc().timestamp(),
+    );
+    let shown = db
+        .rows(&format!("SELECT FROM_UNIXTIME({first}), FROM_UNIXTIME({second})"))
+        .await;
+    assert_eq!(shown[0], vec!["2026-11-01 01:10:00".to_string(); 2]);
+    let mut s = db.db.session().await.unwrap();
+    let zone = CoveredZone::read(&mut s, at("2026-11-01 05:30:00"), 8)
+        .await
+        .unwrap()
+        .zone;
+    drop(s);
+    assert_eq!(
+        zone.to_local(at("2026-11-01 05:50:00")),
+        at("2026-11-01 01:50:00"),
+        "the server runs in New York"
+    );
+    assert_eq!(zone.to_local(at("2026-11-01 06:10:00")), at("2026-11-01 01:10:00"));
+    let read_at = at("2026-11-01 05:50:00");
+    let written = Some(at("2026-11-01 01:10:00"));
+    assert!(
+        at("2026-11-01 01:10:00") < zone.to_local(read_at),
+        "as local times the write looks older than the read"
+    );
+    assert!(!unwritten_since(written, read_at, &zone), "the change is seen");
+    // Read again at 01:30 EST: the cache holds until the next write.
+    assert!(unwritten_since(written, at("2026-11-01 06:30:00"), &zone));
+    // A write at 00:59:59 EDT, before the repeated hour, is older than a read at 01:50 EDT.
+    assert!(unwritten_since(Some(at("2026-11-01 00:59:59")), read_at, &zone));
+    db.drop_db().await;
+}
+
+/// The cache of settings on the real clock: kept while the settings' tables
+/// are unwritten, read again after a write (the server's local stamp,
+/// compared with the UTC read time through the server's zone).
+#[tokio::test]
+async fn the_settings_cache_sees_a_write_on_the_real_clock() {
+    use vicidial_callbackd::engine::PassOptions;
+    let db = TestDb::new("odd_settings_cache").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[("active", "N")]).await;
+    db.lead(1, 101, &[]).await;
+    db.callback(10, 1, "C", 101, &[]).await;
+    db.exec(
+        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 1 MINUTE, entry_time = NOW() - INTERVAL 1 HOUR",
+    )
+    .await;
+    let mut engine = db.engine(500);
+    let s = engine.pass(PassOptions::default(), &|| false).await.unwrap();
+    assert_eq!(
+        (s.activated, s.inserted, s.pending),
+        (1, 0, 1),
+        "held: list inactive: {s}"
+    );
+    // UPDATE_TIME has whole seconds: a write in the second the settings were read counts as after.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let s = engine.pass(PassOptions::default(), &|| false).await.unwrap();
+    assert_eq!((s.inserted, s.pending), (0, 1), "{s}");
+    db.exec("UPDATE vicidial_lists SET active = 'Y' WHERE list_id = 101")
+        .await;
+    let s = engine.pass(PassOptions::default(), &|| false).await.unwrap();
+    assert_eq!((s.inserted, s.pending), (1, 0), "the list's change is seen: {s}");
+    db.drop_db().await;
+}

@@ -5,16 +5,35 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
+use chrono::{Duration, NaiveDateTime};
 use mysql_async::Row;
 
 use super::{DbResult, RowReader, Session};
 use crate::call_limit::LimitOverride;
 use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
+use crate::clock::ServerZone;
 use crate::collation::{self, Key};
 use crate::dnc::{DncMode, DncPolicy};
 use crate::model::{
     Campaign, Expiry, InactiveLists, LimitMethod, LimitScope, List, ListActive, Settings, SystemSettings,
 };
+
+/// Whether settings read at the UTC instant `read_at` are still current:
+/// the settings' tables were last written (`written`, from
+/// `information_schema.TABLES.UPDATE_TIME`: server-local time, whole
+/// seconds; `None` when a table cannot say) before that second.
+///
+/// `UPDATE_TIME` is a local wall time, and in the autumn one local hour
+/// happens twice: a write during the second 01:xx shows a stamp that, read
+/// as the first, looks older than settings read late in the first. So the
+/// stamp is taken as the latest instant it may name
+/// ([`ServerZone::to_utc_latest`]) and compared on UTC, a clock that does
+/// not repeat: a write in the repeated hour is never missed; the cost is
+/// that settings are read again on each pass while a write of the first
+/// 01:xx could still be one of the second (at most an hour, once a year).
+pub fn unwritten_since(written: Option<NaiveDateTime>, read_at: NaiveDateTime, zone: &ServerZone) -> bool {
+    written.is_some_and(|w| zone.to_utc_latest(w) + Duration::seconds(1) <= read_at)
+}
 
 /// Loads every setting the rules read.
 pub async fn load(s: &mut Session) -> DbResult<Settings> {
@@ -275,5 +294,49 @@ mod tests {
         let cols = day_columns("sct_");
         assert!(cols.starts_with("sct_default_start, sct_default_stop, sct_sunday_start"));
         assert!(cols.ends_with("sct_saturday_stop"));
+    }
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    /// New York's autumn change, 2026-11-01 06:00 UTC: EDT (-4) before, EST (-5) after.
+    fn new_york() -> ServerZone {
+        ServerZone::new(-4 * 3600, vec![(at("2026-11-01 06:00:00"), -5 * 3600)])
+    }
+
+    #[test]
+    fn a_write_in_the_repeated_hour_is_not_taken_as_older() {
+        let z = new_york();
+        // Read at 01:50 EDT; written at 01:10 EST, 20 minutes later, shown as 01:10.
+        assert!(!unwritten_since(
+            Some(at("2026-11-01 01:10:00")),
+            at("2026-11-01 05:50:00"),
+            &z
+        ));
+        // Read again at 01:30 EST: that write is before it.
+        assert!(unwritten_since(
+            Some(at("2026-11-01 01:10:00")),
+            at("2026-11-01 06:30:00"),
+            &z
+        ));
+        // Outside the repeated hour: a stamp before the read second is current, one in it is not.
+        assert!(unwritten_since(
+            Some(at("2026-11-01 00:40:00")),
+            at("2026-11-01 05:50:00"),
+            &z
+        ));
+        assert!(!unwritten_since(
+            Some(at("2026-11-01 03:00:00")),
+            at("2026-11-01 08:00:00"),
+            &z
+        ));
+        assert!(unwritten_since(
+            Some(at("2026-11-01 02:59:59")),
+            at("2026-11-01 08:00:00"),
+            &z
+        ));
+        // A table that cannot say: read again.
+        assert!(!unwritten_since(None, at("2026-11-01 08:00:00"), &z));
     }
 }

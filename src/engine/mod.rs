@@ -148,7 +148,7 @@ pub struct Engine {
     purge: (PurgeConfig, purge::Schedule),
     /// The index hint of the scans, once read ([`callbacks::time_hint`]).
     hint: Option<&'static str>,
-    /// The settings last read, and the database time they were read at.
+    /// The settings last read, and the database time they were read at (UTC).
     settings: Option<(Settings, NaiveDateTime)>,
 }
 
@@ -229,7 +229,8 @@ struct Pass<'a> {
     /// The engine's settings as last read and when; used again while the
     /// probe shows their tables unwritten since (`written`).
     cached: &'a mut Option<(Settings, NaiveDateTime)>,
-    /// The probe's `settings_written` and `now`.
+    /// The probe's `settings_written` (server local) and `utc` (the
+    /// settings' read time is kept in UTC: see [`settings::unwritten_since`]).
     written: (Option<NaiveDateTime>, NaiveDateTime),
     /// The ANYONE callbacks the due scans claimed, with their leads: their
     /// leads' other LIVE ANYONE callbacks may be pending now ([`Pass::siblings`]).
@@ -389,7 +390,7 @@ impl Engine {
             due_start,
             cached: &mut self.settings,
             activated: None,
-            written: (probe.settings_written, probe.now),
+            written: (probe.settings_written, probe.utc),
         })
     }
 
@@ -656,7 +657,7 @@ impl Pass<'_> {
         let (written, now) = self.written;
         if self.settings.is_none()
             && let Some((cached, at)) = &*self.cached
-            && written.is_some_and(|w| w + Duration::seconds(1) <= *at)
+            && settings::unwritten_since(written, *at, &self.clock.zone)
         {
             self.fingerprint = Some(cached.fingerprint);
             self.settings = Some(cached.clone());
