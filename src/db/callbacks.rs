@@ -206,16 +206,12 @@ pub async fn read_leads(s: &mut Session, rows: &mut [Scanned], dnc: &[Option<Dnc
 /// lead's own clock) is after the callback was made dialable is decided in
 /// Rust (`engine::rules::dialed_since`), where the clocks are converted.
 /// The same markers guard the hopper insert, so they are written once, here.
-pub const UNDIALED: &str = concat!(
-    "l.status = COALESCE(NULLIF(cb.lead_status, ''), 'CALLBK')",
-    " AND l.called_since_last_reset = 'N'"
-);
-
-/// The status a callback gives its lead, in SQL: its `lead_status`, or
-/// `CALLBK` when that is empty or NULL (`engine::rules::lead_status`, which
-/// says why). `NULLIF` compares as the column's collation does, so a
-/// `lead_status` of spaces is empty too.
-pub const CALLBACK_STATUS: &str = "COALESCE(NULLIF(cb.lead_status, ''), 'CALLBK')";
+/// The callback's status is its `lead_status`, or `CALLBK` when that is
+/// empty or NULL (`engine::rules::lead_status`, which says why); `NULLIF`
+/// compares as the column's collation does, so a `lead_status` of spaces is
+/// empty too.
+pub const UNDIALED: &str =
+    "l.status = COALESCE(NULLIF(cb.lead_status, ''), 'CALLBK') AND l.called_since_last_reset = 'N'";
 
 /// A half-done activation (or a USERONLY callback converted to ANYONE): the
 /// lead is still `CBHOLD` and no other open callback (other than LIVE ANYONE

@@ -271,7 +271,7 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
 /// its lead when nothing overrides it, so the promise is kept and the lead
 /// looks as every other triggered callback's (README, "Differences from
 /// VICIdial"). Blank means empty as MySQL compares it (trailing spaces
-/// ignored), as [`crate::db::callbacks::CALLBACK_STATUS`] says it in SQL.
+/// ignored), as [`crate::db::callbacks::UNDIALED`] says it in SQL.
 pub(crate) fn lead_status(row: &CallbackRow) -> &str {
     callback_lead_status(&row.lead_status)
 }
