@@ -77,22 +77,6 @@ impl ServerZone {
             .unwrap_or(local - Duration::seconds(self.base.into()))
     }
 
-    /// The latest UTC instant whose server-local time is `local`: in the
-    /// autumn's repeated hour, the second one. A time that never happens
-    /// (spring) gives the instant the clock jumped past it, as [`to_utc`](Self::to_utc).
-    /// For a local stamp that must not be taken as older than it may be
-    /// (when a table was last written).
-    pub fn to_utc_latest(&self, local: NaiveDateTime) -> NaiveDateTime {
-        let mut offsets = vec![self.base];
-        offsets.extend(self.changes.iter().map(|(_, o)| *o));
-        offsets
-            .iter()
-            .map(|o| local - Duration::seconds((*o).into()))
-            .filter(|utc| self.to_local(*utc) == local)
-            .max()
-            .unwrap_or_else(|| self.to_utc(local))
-    }
-
     /// The server's date at a UTC instant (holidays and list expiry use it).
     pub fn date_at(&self, utc: NaiveDateTime) -> NaiveDate {
         self.to_local(utc).date()
@@ -182,16 +166,6 @@ mod tests {
             ServerZone::fixed(0).to_utc(at("2026-07-04 12:00:00")),
             at("2026-07-04 12:00:00")
         );
-    }
-
-    #[test]
-    fn local_to_latest_utc_takes_the_second_of_a_repeated_hour() {
-        let z = new_york();
-        assert_eq!(z.to_utc_latest(at("2026-11-01 01:30:00")), at("2026-11-01 06:30:00"));
-        assert_eq!(z.to_utc_latest(at("2026-11-01 00:59:59")), at("2026-11-01 04:59:59"));
-        assert_eq!(z.to_utc_latest(at("2026-11-01 02:00:00")), at("2026-11-01 07:00:00"));
-        assert_eq!(z.to_utc_latest(at("2026-03-08 02:30:00")), at("2026-03-08 07:00:00"));
-        assert_eq!(z.to_utc_latest(at("2026-07-04 12:00:00")), at("2026-07-04 16:00:00"));
     }
 
     #[test]

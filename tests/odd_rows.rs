@@ -298,9 +298,9 @@ async fn a_callback_whose_campaign_is_missing_is_skipped_explained_and_counted()
     db.drop_db().await;
 }
 
-/// The settings cache across the autumn's repeated hour, with the zone the
-/// test server (America/New_York) reports for 2026-11-01: settings read at
-/// 01:50 EDT, then a campaign written at 01:10 EST (20 minutes later), which
+/// The settings cache across the autumn's repeated hour, with the clock of
+/// the test server (America/New_York) on 2026-11-01: settings read at 01:50
+/// EDT, then a campaign written at 01:10 EST (20 minutes later), which
 /// `information_schema.TABLES.UPDATE_TIME` shows as `01:10:00` in the
 /// server's local time. Compared as local times, 01:10 is before 01:50 and
 /// the change was hidden for up to an hour; compared on UTC, with the stamp
@@ -308,41 +308,36 @@ async fn a_callback_whose_campaign_is_missing_is_skipped_explained_and_counted()
 #[tokio::test]
 async fn a_settings_change_in_the_repeated_hour_is_seen() {
     use chrono::NaiveDateTime;
-    use vicidial_callbackd::db::{clock::CoveredZone, settings::unwritten_since};
+    use vicidial_callbackd::db::settings::{ReadAt, unwritten_since};
     let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
     let db = TestDb::new("odd_fall_back").await;
-    // The server's own clock shows 01:10 EDT and 01:10 EST alike.
-    let (first, second) = (
-        at("2026-11-01 05:10:00").and_utc().timestamp(),
-        at("2026-11-01 06:10:00").and_utc().timestamp(),
-    );
-    let shown = db
-        .rows(&format!("SELECT FROM_UNIXTIME({first}), FROM_UNIXTIME({second})"))
-        .await;
-    assert_eq!(shown[0], vec!["2026-11-01 01:10:00".to_string(); 2]);
-    let mut s = db.db.session().await.unwrap();
-    let zone = CoveredZone::read(&mut s, at("2026-11-01 05:30:00"), 8)
-        .await
-        .unwrap()
-        .zone;
-    drop(s);
-    assert_eq!(
-        zone.to_local(at("2026-11-01 05:50:00")),
-        at("2026-11-01 01:50:00"),
-        "the server runs in New York"
-    );
-    assert_eq!(zone.to_local(at("2026-11-01 06:10:00")), at("2026-11-01 01:10:00"));
-    let read_at = at("2026-11-01 05:50:00");
-    let written = Some(at("2026-11-01 01:10:00"));
+    // The server's own clock at an instant, as the probe reads it (local and UTC).
+    let server = async |utc: &str| {
+        let epoch = at(utc).and_utc().timestamp();
+        let local = db.value(&format!("SELECT FROM_UNIXTIME({epoch})")).await;
+        ReadAt::new(at(&local), at(utc))
+    };
+    let read = server("2026-11-01 05:50:00").await;
+    let now = server("2026-11-01 06:15:00").await;
+    assert_eq!(read.offset, -4 * 3600, "the server runs in New York: EDT at 01:50");
+    assert_eq!(now.offset, -5 * 3600, "and EST at the second 01:15");
+    // It shows 01:10 EDT and 01:10 EST alike.
+    let first = server("2026-11-01 05:10:00").await;
+    let second = server("2026-11-01 06:10:00").await;
+    let shown = |r: ReadAt| r.utc + chrono::Duration::seconds(r.offset);
+    assert_eq!(shown(first), shown(second));
+    let written = Some(shown(second));
+    assert_eq!(written, Some(at("2026-11-01 01:10:00")));
     assert!(
-        at("2026-11-01 01:10:00") < zone.to_local(read_at),
+        written < Some(shown(read)),
         "as local times the write looks older than the read"
     );
-    assert!(!unwritten_since(written, read_at, &zone), "the change is seen");
-    // Read again at 01:30 EST: the cache holds until the next write.
-    assert!(unwritten_since(written, at("2026-11-01 06:30:00"), &zone));
-    // A write at 00:59:59 EDT, before the repeated hour, is older than a read at 01:50 EDT.
-    assert!(unwritten_since(Some(at("2026-11-01 00:59:59")), read_at, &zone));
+    assert!(!unwritten_since(written, read, now), "the change is seen");
+    // Read again at 01:15 EST: kept until the next write.
+    assert!(unwritten_since(written, now, now));
+    // Before the change, a write at 01:10 EDT is older than a read at 01:50 EDT.
+    let before = server("2026-11-01 05:55:00").await;
+    assert!(unwritten_since(Some(shown(first)), read, before));
     db.drop_db().await;
 }
 

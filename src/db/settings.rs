@@ -11,28 +11,54 @@ use mysql_async::Row;
 use super::{DbResult, RowReader, Session};
 use crate::call_limit::LimitOverride;
 use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
-use crate::clock::ServerZone;
 use crate::collation::{self, Key};
 use crate::dnc::{DncMode, DncPolicy};
 use crate::model::{
     Campaign, Expiry, InactiveLists, LimitMethod, LimitScope, List, ListActive, Settings, SystemSettings,
 };
 
-/// Whether settings read at the UTC instant `read_at` are still current:
-/// the settings' tables were last written (`written`, from
+/// An instant as the probe reads it: in UTC, with the server's offset from
+/// UTC then (its local time minus UTC, whole seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadAt {
+    /// The instant, in UTC.
+    pub utc: NaiveDateTime,
+    /// The server's offset from UTC at that instant, in seconds.
+    pub offset: i64,
+}
+
+impl ReadAt {
+    /// From the server's local time and UTC of one instant (`NOW()` and
+    /// `UTC_TIMESTAMP()` read together).
+    pub fn new(local: NaiveDateTime, utc: NaiveDateTime) -> ReadAt {
+        ReadAt {
+            utc,
+            offset: (local - utc).num_seconds(),
+        }
+    }
+}
+
+/// Whether settings read at `read` are still current at `now`: the
+/// settings' tables were last written (`written`, from
 /// `information_schema.TABLES.UPDATE_TIME`: server-local time, whole
-/// seconds; `None` when a table cannot say) before that second.
+/// seconds; `None` when a table cannot say) before the second they were
+/// read in.
 ///
 /// `UPDATE_TIME` is a local wall time, and in the autumn one local hour
 /// happens twice: a write during the second 01:xx shows a stamp that, read
 /// as the first, looks older than settings read late in the first. So the
-/// stamp is taken as the latest instant it may name
-/// ([`ServerZone::to_utc_latest`]) and compared on UTC, a clock that does
-/// not repeat: a write in the repeated hour is never missed; the cost is
-/// that settings are read again on each pass while a write of the first
-/// 01:xx could still be one of the second (at most an hour, once a year).
-pub fn unwritten_since(written: Option<NaiveDateTime>, read_at: NaiveDateTime, zone: &ServerZone) -> bool {
-    written.is_some_and(|w| zone.to_utc_latest(w) + Duration::seconds(1) <= read_at)
+/// comparison is on UTC, a clock that does not repeat, with the stamp taken
+/// as the latest instant it may name: the server's offset changes at most
+/// once between a read and the next pass, so the write happened under the
+/// offset of the read or that of now, and the later of the two readings is
+/// taken. A write in the repeated hour is never missed; the cost is a
+/// fresh read of the settings on each pass until they are read under the
+/// new offset (the first pass after the change).
+pub fn unwritten_since(written: Option<NaiveDateTime>, read: ReadAt, now: ReadAt) -> bool {
+    written.is_some_and(|w| {
+        let latest = w - Duration::seconds(read.offset.min(now.offset));
+        latest + Duration::seconds(1) <= read.utc
+    })
 }
 
 /// Loads every setting the rules read.
@@ -300,43 +326,34 @@ mod tests {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
     }
 
-    /// New York's autumn change, 2026-11-01 06:00 UTC: EDT (-4) before, EST (-5) after.
-    fn new_york() -> ServerZone {
-        ServerZone::new(-4 * 3600, vec![(at("2026-11-01 06:00:00"), -5 * 3600)])
+    /// New York on 2026-11-01: EDT (-4) until 06:00 UTC, EST (-5) after.
+    fn new_york(utc: &str) -> ReadAt {
+        let utc = at(utc);
+        let offset = if utc < at("2026-11-01 06:00:00") { -4 } else { -5 };
+        ReadAt::new(utc + Duration::hours(offset), utc)
     }
 
     #[test]
     fn a_write_in_the_repeated_hour_is_not_taken_as_older() {
-        let z = new_york();
+        let written = |local: &str| Some(at(local));
         // Read at 01:50 EDT; written at 01:10 EST, 20 minutes later, shown as 01:10.
-        assert!(!unwritten_since(
-            Some(at("2026-11-01 01:10:00")),
-            at("2026-11-01 05:50:00"),
-            &z
-        ));
-        // Read again at 01:30 EST: that write is before it.
-        assert!(unwritten_since(
-            Some(at("2026-11-01 01:10:00")),
-            at("2026-11-01 06:30:00"),
-            &z
-        ));
-        // Outside the repeated hour: a stamp before the read second is current, one in it is not.
-        assert!(unwritten_since(
-            Some(at("2026-11-01 00:40:00")),
-            at("2026-11-01 05:50:00"),
-            &z
-        ));
-        assert!(!unwritten_since(
-            Some(at("2026-11-01 03:00:00")),
-            at("2026-11-01 08:00:00"),
-            &z
-        ));
-        assert!(unwritten_since(
-            Some(at("2026-11-01 02:59:59")),
-            at("2026-11-01 08:00:00"),
-            &z
-        ));
+        let read = new_york("2026-11-01 05:50:00");
+        assert_eq!(read.offset, -4 * 3600);
+        let now = new_york("2026-11-01 06:15:00");
+        assert!(!unwritten_since(written("2026-11-01 01:10:00"), read, now));
+        // Read again at 01:15 EST: that write is before it.
+        let read = now;
+        assert!(unwritten_since(written("2026-11-01 01:10:00"), read, now));
+        assert!(!unwritten_since(written("2026-11-01 01:15:00"), read, now));
+        // A write of the first 01:10, seen before the change, is older than a read at 01:50 EDT.
+        let (read, now) = (new_york("2026-11-01 05:50:00"), new_york("2026-11-01 05:55:00"));
+        assert!(unwritten_since(written("2026-11-01 01:10:00"), read, now));
+        assert!(!unwritten_since(written("2026-11-01 01:50:00"), read, now));
+        // Away from any change.
+        let (read, now) = (new_york("2026-11-02 15:00:00"), new_york("2026-11-02 15:00:30"));
+        assert!(unwritten_since(written("2026-11-02 09:59:59"), read, now));
+        assert!(!unwritten_since(written("2026-11-02 10:00:00"), read, now));
         // A table that cannot say: read again.
-        assert!(!unwritten_since(None, at("2026-11-01 08:00:00"), &z));
+        assert!(!unwritten_since(None, read, now));
     }
 }

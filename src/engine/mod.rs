@@ -148,8 +148,8 @@ pub struct Engine {
     purge: (PurgeConfig, purge::Schedule),
     /// The index hint of the scans, once read ([`callbacks::time_hint`]).
     hint: Option<&'static str>,
-    /// The settings last read, and the database time they were read at (UTC).
-    settings: Option<(Settings, NaiveDateTime)>,
+    /// The settings last read, and the database time they were read at.
+    settings: Option<(Settings, settings::ReadAt)>,
 }
 
 /// What the engine watches between full passes, so that an idle tick costs
@@ -228,10 +228,10 @@ struct Pass<'a> {
     due_start: Start,
     /// The engine's settings as last read and when; used again while the
     /// probe shows their tables unwritten since (`written`).
-    cached: &'a mut Option<(Settings, NaiveDateTime)>,
-    /// The probe's `settings_written` (server local) and `utc` (the
-    /// settings' read time is kept in UTC: see [`settings::unwritten_since`]).
-    written: (Option<NaiveDateTime>, NaiveDateTime),
+    cached: &'a mut Option<(Settings, settings::ReadAt)>,
+    /// The probe's `settings_written` (server local) and its instant (see
+    /// [`settings::unwritten_since`]).
+    written: (Option<NaiveDateTime>, settings::ReadAt),
     /// The ANYONE callbacks the due scans claimed, with their leads: their
     /// leads' other LIVE ANYONE callbacks may be pending now ([`Pass::siblings`]).
     /// `None` in a full pass, whose pending scan runs after its due one.
@@ -390,7 +390,7 @@ impl Engine {
             due_start,
             cached: &mut self.settings,
             activated: None,
-            written: (probe.settings_written, probe.utc),
+            written: (probe.settings_written, settings::ReadAt::new(probe.now, probe.utc)),
         })
     }
 
@@ -657,7 +657,7 @@ impl Pass<'_> {
         let (written, now) = self.written;
         if self.settings.is_none()
             && let Some((cached, at)) = &*self.cached
-            && settings::unwritten_since(written, *at, &self.clock.zone)
+            && settings::unwritten_since(written, *at, now)
         {
             self.fingerprint = Some(cached.fingerprint);
             self.settings = Some(cached.clone());
