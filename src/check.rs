@@ -139,6 +139,7 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
     let database = target.opts.db_name().unwrap_or_default();
     privileges(&grants, database, config, &mut report);
     clock(&mut session, &mut report).await;
+    odd_rows(&mut session, &mut report).await;
     if config.email.enabled {
         container(&mut session, &mut report).await;
     }
@@ -239,6 +240,58 @@ async fn clock(session: &mut Session, report: &mut Report) {
             format!("cannot read the database clock: {}", error_text(&e)),
         ),
     }
+}
+
+/// Open callbacks the daemon treats differently from VICIdial on purpose
+/// (README, "Differences from VICIdial"): worth an operator's look, as the
+/// rows came from somewhere.
+async fn odd_rows(session: &mut Session, report: &mut Report) {
+    let odd = match db::manage::odd_rows(session).await {
+        Ok(odd) => odd,
+        Err(e) => {
+            report.add(
+                "callbacks",
+                Status::Fail,
+                format!("cannot read vicidial_callbacks: {}", error_text(&e)),
+            );
+            return;
+        }
+    };
+    for (status, line) in odd_rows_lines(odd) {
+        report.add("callbacks", status, line);
+    }
+}
+
+/// The `callbacks` lines of the report for these counts.
+fn odd_rows_lines(odd: db::manage::OddRows) -> Vec<(Status, String)> {
+    let mut lines = Vec::new();
+    if odd.empty_lead_status > 0 {
+        lines.push((
+            Status::Warn,
+            format!(
+                "{} open callbacks have an empty or NULL lead_status: their leads get CALLBK when they trigger \
+                 (VICIdial would give them an empty status)",
+                odd.empty_lead_status
+            ),
+        ));
+    }
+    if odd.unknown_campaign > 0 {
+        lines.push((
+            Status::Warn,
+            format!(
+                "{} open callbacks name a campaign that does not exist: the daemon skips them and logs each \
+                 (VICIdial would queue a hopper row no dialer takes)",
+                odd.unknown_campaign
+            ),
+        ));
+    }
+    if lines.is_empty() {
+        lines.push((
+            Status::Ok,
+            "no open callback has an empty lead_status or a campaign that does not exist".to_string(),
+        ));
+    }
+    lines
 }
 
 async fn container(session: &mut Session, report: &mut Report) {
@@ -505,6 +558,30 @@ fn server_gmt_warnings(servers: &[(String, String)], db_offset_secs: i32) -> Vec
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn odd_rows_warn_with_their_counts_and_none_is_ok() {
+        use crate::db::manage::OddRows;
+        let lines = odd_rows_lines(OddRows::default());
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].0, Status::Ok);
+        let lines = odd_rows_lines(OddRows {
+            empty_lead_status: 2,
+            unknown_campaign: 3,
+        });
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|(s, _)| *s == Status::Warn));
+        assert!(
+            lines[0]
+                .1
+                .starts_with("2 open callbacks have an empty or NULL lead_status")
+        );
+        assert!(
+            lines[1]
+                .1
+                .starts_with("3 open callbacks name a campaign that does not exist")
+        );
+    }
 
     #[test]
     fn clocks_that_agree_give_no_warning() {

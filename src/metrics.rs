@@ -20,7 +20,7 @@ use crate::config::MetricsConfig;
 use crate::db::{Db, DbError, DbResult, RowReader};
 use crate::email::alerts::AlertSummary;
 use crate::engine::Summary;
-use crate::engine::rules::Gate;
+use crate::engine::rules::{BAD_ROW_KINDS, Gate};
 use crate::ops::Shutdown;
 
 /// Upper bounds of the pass-duration histogram, in seconds.
@@ -42,6 +42,7 @@ struct State {
     skipped: u64,
     pending: u64,
     held_by_gate: HashMap<&'static str, u64>,
+    skipped_by_kind: HashMap<&'static str, u64>,
     emails_sent: u64,
     emails_failed: u64,
     emails_not_available: u64,
@@ -105,6 +106,7 @@ impl Metrics {
                     s.skipped += summary.errors;
                     s.pending = summary.pending;
                     s.held_by_gate = summary.held_by_gate.clone();
+                    s.skipped_by_kind = summary.skipped_by_kind.clone();
                     s.last_pass = Some(now);
                     s.last_error = None;
                     let secs = elapsed.as_secs_f64();
@@ -262,6 +264,22 @@ impl Metrics {
                 "callbackd_callbacks_held_by_gate",
                 "gauge",
                 "LIVE ANYONE callbacks held at the end of the last pass, by the gate that holds them.",
+                &lines,
+            );
+            let lines: Vec<_> = BAD_ROW_KINDS
+                .iter()
+                .map(|k| {
+                    (
+                        format!("{{reason=\"{k}\"}}"),
+                        s.skipped_by_kind.get(k).copied().unwrap_or(0).to_string(),
+                    )
+                })
+                .collect();
+            metric(
+                "callbackd_callbacks_bad_rows",
+                "gauge",
+                "Open callbacks skipped as bad data at the end of the last pass, by reason \
+                 (lead_gone, bad_recipient, unknown_campaign: a campaign row that does not exist).",
                 &lines,
             );
             let emails = [
@@ -467,6 +485,24 @@ mod tests {
         );
         assert!(
             text.contains("callbackd_due_backlog 4\n") && text.contains("callbackd_leader 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_callbacks_bad_rows{reason=\"unknown_campaign\"} 0\n"),
+            "{text}"
+        );
+        let summary = Summary {
+            skipped_by_kind: [("unknown_campaign", 2)].into(),
+            ..Summary::default()
+        };
+        m.engine_pass(Ok(&summary), Duration::from_millis(30));
+        let text = m.render(None);
+        assert!(
+            text.contains("callbackd_callbacks_bad_rows{reason=\"unknown_campaign\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_callbacks_bad_rows{reason=\"lead_gone\"} 0\n"),
             "{text}"
         );
         assert_eq!(m.health(Duration::from_secs(60)), Ok(()));

@@ -117,12 +117,13 @@ async fn a_number_put_on_the_dnc_list_between_the_decision_and_the_insert_is_not
     // Writes: the claim's record, the claim, the leads' status, then the hopper insert.
     db.db
         .interleave_before_write(3, "INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550003 ')");
-    let s = pass(&mut engine, &t("10:00:00")).await;
-    assert_eq!((s.activated, s.inserted), (10, 9), "{s}");
+    let first = pass(&mut engine, &t("10:00:00")).await;
+    assert_eq!((first.activated, first.inserted), (10, 9), "{first}");
     assert_eq!(db.hopper_rows(3).await, 0);
-    // The next pass decides again on the entry and kills it, as VICIdial would.
-    let s = pass(&mut engine, &t("10:00:01")).await;
-    assert_eq!(s.dead, 1, "{s}");
+    // Decided again on the entry (by the same pass's pending scan, or the
+    // next pass), it is killed, as VICIdial would.
+    let next = pass(&mut engine, &t("10:00:01")).await;
+    assert_eq!(first.dead + next.dead, 1, "{first} / {next}");
     assert_eq!(db.callback_status(30).await, "DEAD");
     assert_eq!(db.lead_state(3).await.0, "DNCL");
     assert_eq!(db.hopper_rows(3).await, 0);

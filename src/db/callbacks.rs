@@ -207,7 +207,12 @@ pub async fn read_leads(s: &mut Session, rows: &mut [Scanned], dnc: &[Option<Dnc
 /// lead's own clock) is after the callback was made dialable is decided in
 /// Rust (`engine::rules::dialed_since`), where the clocks are converted.
 /// The same markers guard the hopper insert, so they are written once, here.
-pub const UNDIALED: &str = "l.status = cb.lead_status AND l.called_since_last_reset = 'N'";
+/// The callback's status is its `lead_status`, or `CALLBK` when that is
+/// empty or NULL (`engine::rules::lead_status`, which says why); `NULLIF`
+/// compares as the column's collation does, so a `lead_status` of spaces is
+/// empty too.
+pub const UNDIALED: &str =
+    "l.status = COALESCE(NULLIF(cb.lead_status, ''), 'CALLBK') AND l.called_since_last_reset = 'N'";
 
 /// A half-done activation (or a USERONLY callback converted to ANYONE): the
 /// lead is still `CBHOLD` and no other open callback (other than LIVE ANYONE
@@ -783,6 +788,23 @@ pub async fn queued(s: &mut Session, since: NaiveDateTime) -> DbResult<Vec<(u32,
         }
     }
     Ok(queued)
+}
+
+/// The LIVE ANYONE callbacks of some leads (by the `lead_id` index): the
+/// siblings of callbacks just activated, to look at as pending.
+pub async fn live_anyone_of_leads(s: &mut Session, lead_ids: &[u32]) -> DbResult<Vec<u32>> {
+    let mut found = Vec::new();
+    for chunk in lead_ids.chunks(PAGE) {
+        let sql = format!(
+            "SELECT callback_id FROM vicidial_callbacks \
+             WHERE lead_id IN ({}) AND status = 'LIVE' AND recipient = 'ANYONE'",
+            placeholders(chunk.len())
+        );
+        for row in s.select(&sql, ids(chunk)).await? {
+            found.extend(RowReader::new(row).uint(0).map(|id| id as u32));
+        }
+    }
+    Ok(found)
 }
 
 /// Which of these leads still have a hopper row (MEMORY table, hashed on lead_id).

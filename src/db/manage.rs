@@ -412,9 +412,12 @@ pub fn remove(callback_id: u32) -> Stmt {
 /// callback's status (undialed).
 pub fn lead_back_to_cbhold(callback_id: u32) -> Stmt {
     Stmt::new(
-        "UPDATE vicidial_list l JOIN vicidial_callbacks cb ON cb.lead_id = l.lead_id \
-         SET l.status = 'CBHOLD' \
-         WHERE cb.callback_id = ? AND l.status = cb.lead_status AND l.called_since_last_reset = 'N'",
+        format!(
+            "UPDATE vicidial_list l JOIN vicidial_callbacks cb ON cb.lead_id = l.lead_id \
+             SET l.status = 'CBHOLD' \
+             WHERE cb.callback_id = ? AND {}",
+            super::callbacks::UNDIALED
+        ),
         vec![callback_id.into()],
     )
 }
@@ -851,4 +854,35 @@ pub fn record_resent(callback_id: u32, result: &str) -> Stmt {
          WHERE callback_id = ? AND email_alert IS NOT NULL AND (email_result IS NULL OR email_result = 'FAILED')",
         vec![result.into(), callback_id.into()],
     )
+}
+
+/// Open callbacks whose rows VICIdial and the daemon treat differently on
+/// purpose, counted for `check`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OddRows {
+    /// With an empty or NULL `lead_status`: their leads get `CALLBK`
+    /// (`engine::rules::lead_status`).
+    pub empty_lead_status: u64,
+    /// Whose campaign row does not exist: skipped (fail closed).
+    pub unknown_campaign: u64,
+}
+
+/// Counts [`OddRows`] among the open callbacks (one statement, for `check`).
+pub async fn odd_rows(s: &mut Session) -> DbResult<OddRows> {
+    let rows = s
+        .select(
+            &format!(
+                "SELECT COALESCE(SUM(COALESCE(cb.lead_status, '') = ''), 0), \
+                        COALESCE(SUM(c.campaign_id IS NULL), 0) \
+                 FROM vicidial_callbacks cb LEFT JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+                 WHERE cb.status IN {OPEN}"
+            ),
+            vec![],
+        )
+        .await?;
+    let mut r = RowReader::new(rows.into_iter().next().expect("SELECT returns one row"));
+    Ok(OddRows {
+        empty_lead_status: r.uint(0).unwrap_or(0),
+        unknown_campaign: r.uint(1).unwrap_or(0),
+    })
 }

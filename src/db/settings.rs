@@ -5,6 +5,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
+use chrono::{Duration, NaiveDateTime};
 use mysql_async::Row;
 
 use super::{DbError, DbResult, RowReader, Session};
@@ -15,6 +16,50 @@ use crate::dnc::{DncMode, DncPolicy};
 use crate::model::{
     Campaign, Expiry, InactiveLists, LimitMethod, LimitScope, List, ListActive, Settings, SystemSettings,
 };
+
+/// An instant as the probe reads it: in UTC, with the server's offset from
+/// UTC then (its local time minus UTC, whole seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadAt {
+    /// The instant, in UTC.
+    pub utc: NaiveDateTime,
+    /// The server's offset from UTC at that instant, in seconds.
+    pub offset: i64,
+}
+
+impl ReadAt {
+    /// From the server's local time and UTC of one instant (`NOW()` and
+    /// `UTC_TIMESTAMP()` read together).
+    pub fn new(local: NaiveDateTime, utc: NaiveDateTime) -> ReadAt {
+        ReadAt {
+            utc,
+            offset: (local - utc).num_seconds(),
+        }
+    }
+}
+
+/// Whether settings read at `read` are still current at `now`: the
+/// settings' tables were last written (`written`, from
+/// `information_schema.TABLES.UPDATE_TIME`: server-local time, whole
+/// seconds; `None` when a table cannot say) before the second they were
+/// read in.
+///
+/// `UPDATE_TIME` is a local wall time, and in the autumn one local hour
+/// happens twice: a write during the second 01:xx shows a stamp that, read
+/// as the first, looks older than settings read late in the first. So the
+/// comparison is on UTC, a clock that does not repeat, with the stamp taken
+/// as the latest instant it may name: the server's offset changes at most
+/// once between a read and the next pass, so the write happened under the
+/// offset of the read or that of now, and the later of the two readings is
+/// taken. A write in the repeated hour is never missed; the cost is a
+/// fresh read of the settings on each pass until they are read under the
+/// new offset (the first pass after the change).
+pub fn unwritten_since(written: Option<NaiveDateTime>, read: ReadAt, now: ReadAt) -> bool {
+    written.is_some_and(|w| {
+        let latest = w - Duration::seconds(read.offset.min(now.offset));
+        latest + Duration::seconds(1) <= read.utc
+    })
+}
 
 /// Loads every setting the rules read.
 pub async fn load(s: &mut Session) -> DbResult<Settings> {
@@ -281,5 +326,40 @@ mod tests {
         let cols = day_columns("sct_");
         assert!(cols.starts_with("sct_default_start, sct_default_stop, sct_sunday_start"));
         assert!(cols.ends_with("sct_saturday_stop"));
+    }
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    /// New York on 2026-11-01: EDT (-4) until 06:00 UTC, EST (-5) after.
+    fn new_york(utc: &str) -> ReadAt {
+        let utc = at(utc);
+        let offset = if utc < at("2026-11-01 06:00:00") { -4 } else { -5 };
+        ReadAt::new(utc + Duration::hours(offset), utc)
+    }
+
+    #[test]
+    fn a_write_in_the_repeated_hour_is_not_taken_as_older() {
+        let written = |local: &str| Some(at(local));
+        // Read at 01:50 EDT; written at 01:10 EST, 20 minutes later, shown as 01:10.
+        let read = new_york("2026-11-01 05:50:00");
+        assert_eq!(read.offset, -4 * 3600);
+        let now = new_york("2026-11-01 06:15:00");
+        assert!(!unwritten_since(written("2026-11-01 01:10:00"), read, now));
+        // Read again at 01:15 EST: that write is before it.
+        let read = now;
+        assert!(unwritten_since(written("2026-11-01 01:10:00"), read, now));
+        assert!(!unwritten_since(written("2026-11-01 01:15:00"), read, now));
+        // A write of the first 01:10, seen before the change, is older than a read at 01:50 EDT.
+        let (read, now) = (new_york("2026-11-01 05:50:00"), new_york("2026-11-01 05:55:00"));
+        assert!(unwritten_since(written("2026-11-01 01:10:00"), read, now));
+        assert!(!unwritten_since(written("2026-11-01 01:50:00"), read, now));
+        // Away from any change.
+        let (read, now) = (new_york("2026-11-02 15:00:00"), new_york("2026-11-02 15:00:30"));
+        assert!(unwritten_since(written("2026-11-02 09:59:59"), read, now));
+        assert!(!unwritten_since(written("2026-11-02 10:00:00"), read, now));
+        // A table that cannot say: read again.
+        assert!(!unwritten_since(None, read, now));
     }
 }

@@ -161,6 +161,49 @@ impl Tail {
     }
 }
 
+/// The status each ANYONE lead of a claimed batch gets, one per lead: that
+/// of the callback whose hopper row goes in ([`Pass::plan_feed`] takes the
+/// first per lead), else of its first callback. With several open callbacks
+/// of one lead and different `lead_status`, the lead so matches the queued
+/// callback, whose hopper insert re-checks it, and the batch is done in one
+/// pass. Due: with `only_cbhold`, only leads still in `CBHOLD`; pending:
+/// leads in `CBHOLD` or owed the activation's write (`rules::owed`).
+fn lead_statuses(
+    claimed: &[(&CallbackRow, &Outcome)],
+    phase: Phase,
+    only_cbhold: bool,
+) -> Vec<(u32, String, LeadAsRead)> {
+    let mut leads: Vec<(u32, String, LeadAsRead)> = Vec::new();
+    let mut chosen: HashMap<u32, (usize, bool)> = HashMap::new();
+    for (r, outcome) in claimed {
+        let (Some(lead), Outcome::Anyone(feed)) = (r.lead.as_ref(), outcome) else {
+            continue;
+        };
+        let cbhold = crate::collation::eq(&lead.status, "CBHOLD");
+        let wanted = match phase {
+            Phase::Due => !only_cbhold || cbhold,
+            Phase::Pending => cbhold || super::rules::owed(r, lead),
+        };
+        if !wanted {
+            continue;
+        }
+        let status = super::rules::lead_status(r).to_string();
+        let inserts = matches!(feed, Feed::Insert(_));
+        match chosen.get(&lead.lead_id) {
+            None => {
+                chosen.insert(lead.lead_id, (leads.len(), inserts));
+                leads.push((lead.lead_id, status, LeadAsRead::of(lead)));
+            }
+            Some(&(i, false)) if inserts => {
+                chosen.insert(lead.lead_id, (i, true));
+                leads[i].1 = status;
+            }
+            Some(_) => {}
+        }
+    }
+    leads
+}
+
 impl Pass<'_> {
     /// Runs a write on the pass's connection unless this is a dry run.
     async fn write<F>(&mut self, planned: usize, write: F) -> DbResult<u64>
@@ -251,22 +294,24 @@ impl Pass<'_> {
         } else {
             (live, false)
         };
+        if phase == Phase::Due {
+            self.log_empty_lead_status(&claimed);
+            if let Some(activated) = &mut self.activated {
+                activated.extend(
+                    claimed
+                        .iter()
+                        .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
+                        .filter_map(|(r, _)| Some((r.lead.as_ref()?.lead_id, r.callback_id))),
+                );
+            }
+        }
         // One another process may have activated (and the dialer dialed
         // since): only a lead still in CBHOLD gets its status, so a dialed
         // lead is never made dialable again. A pending one: a lead still in
         // CBHOLD, or one the activation's write never reached
         // (`rules::owed`); an undialed one needs nothing.
         let only_cbhold = contended;
-        let leads = claimed
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::Anyone(_)))
-            .filter_map(|(r, _)| Some((r, r.lead.as_ref()?)))
-            .filter(|(r, l)| match phase {
-                Phase::Due => !only_cbhold || crate::collation::eq(&l.status, "CBHOLD"),
-                Phase::Pending => crate::collation::eq(&l.status, "CBHOLD") || rules::owed(r, l),
-            })
-            .map(|(r, l)| (l.lead_id, r.lead_status.clone(), LeadAsRead::of(l)))
-            .collect();
+        let leads = lead_statuses(&claimed, phase, only_cbhold);
         Ok(Tail {
             kills,
             leads,
@@ -274,6 +319,24 @@ impl Pass<'_> {
             inserts: self.plan_feed(&claimed),
             dry: self.is_dry(),
         })
+    }
+
+    /// Says, once per callback (at its claim), that an ANYONE callback
+    /// with an empty or NULL `lead_status` gives its lead `CALLBK`
+    /// ([`super::rules::lead_status`] says why).
+    fn log_empty_lead_status(&self, claimed: &[(&CallbackRow, &Outcome)]) {
+        for (r, _) in claimed.iter().filter(|(_, o)| matches!(o, Outcome::Anyone(_))) {
+            if super::rules::lead_status_is_empty(&r.lead_status) {
+                warn!(
+                    callback_id = r.callback_id,
+                    lead_id = r.lead_id_or_zero(),
+                    campaign = %r.campaign_id,
+                    dry_run = self.is_dry(),
+                    "lead_status is empty: the lead gets {} (VICIdial would give it an empty status)",
+                    super::rules::DEFAULT_LEAD_STATUS
+                );
+            }
+        }
     }
 
     /// The 24-hour limit at activation: TFHCCL, retried when the oldest

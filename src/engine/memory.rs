@@ -37,7 +37,8 @@ struct Standing {
     /// When to decide it again (its gate's opening, or a recheck).
     recheck_at: NaiveDateTime,
     note: Note,
-    /// The gate that holds it (`Gate::name`), for a held one.
+    /// The gate that holds it (`Gate::name`), for a held one; the kind of
+    /// bad row (`rules::bad_row_kind`), for a skipped one.
     gate: Option<&'static str>,
     /// The scan that found it.
     phase: Phase,
@@ -56,6 +57,8 @@ pub struct Counts {
     pub skipped: u64,
     /// Held callbacks by gate name.
     pub by_gate: HashMap<&'static str, u64>,
+    /// Skipped callbacks by kind (`rules::bad_row_kind`).
+    pub skipped_by_kind: HashMap<&'static str, u64>,
     /// The earliest time one is to be decided again.
     pub next_recheck: Option<NaiveDateTime>,
 }
@@ -126,7 +129,10 @@ impl Memory {
                     counts.held += 1;
                     *counts.by_gate.entry(s.gate.unwrap_or("unchecked")).or_default() += 1;
                 }
-                Note::Skipped => counts.skipped += 1,
+                Note::Skipped => {
+                    counts.skipped += 1;
+                    *counts.skipped_by_kind.entry(s.gate.unwrap_or("other")).or_default() += 1;
+                }
                 Note::Waiting | Note::Dialed => {}
             }
             counts.next_recheck = Some(counts.next_recheck.map_or(s.recheck_at, |t| t.min(s.recheck_at)));

@@ -2,19 +2,21 @@
 //!
 //! A pass runs three steps, each in bounded batches:
 //! 1. **Move**: LIVE USERONLY callbacks older than their campaign's
-//!    `callback_useronly_move_minutes` become ACTIVE ANYONE (step 3 takes them).
-//! 2. **Pending**: LIVE ANYONE callbacks whose lead is undialed and out of the
+//!    `callback_useronly_move_minutes` become ACTIVE ANYONE (step 2 takes them).
+//! 2. **Due**: ACTIVE/TFHCCL callbacks whose time has come are claimed LIVE
+//!    (by `callback_id`), their ANYONE leads get their callback status, and
+//!    they go through the gates into the hopper.
+//! 3. **Pending**: LIVE ANYONE callbacks whose lead is undialed and out of the
 //!    hopper go in when every gate is open. This one rule repairs everything
 //!    that leaves a promise out of the hopper: a held callback whose gate
 //!    opened, a crash half-way through an activation, a MySQL restart emptying
 //!    the MEMORY hopper, VICIdial's clean-ups, a manager's conversion. Only
 //!    callbacks that became dialable within `repair_max_age_days` are
-//!    repaired; older ones are reported once at start and left alone.
-//! 3. **Due**: ACTIVE/TFHCCL callbacks whose time has come are claimed LIVE
-//!    (by `callback_id`), their ANYONE leads get their callback status, and
-//!    they go through the same gates into the hopper.
+//!    repaired; older ones are reported once at start and left alone. It
+//!    runs after step 2, whose activations can make a lead's other LIVE
+//!    ANYONE callbacks pending, so one pass reaches the state a second keeps.
 //!
-//! Steps 2 and 3 page `callback_time` from the repair age on (step 2 from
+//! Steps 2 and 3 page `callback_time` from the repair age on (step 3 from
 //! the longest hours block before it). What lies before those windows is
 //! `sweep`'s: the whole table in short primary-key ranges, one every ten
 //! seconds while the daemon runs, for callbacks overdue by more than the repair age
@@ -86,6 +88,8 @@ pub struct Summary {
     pub noted: u64,
     /// Held callbacks by gate name (`rules::Gate::name`), for metrics.
     pub held_by_gate: HashMap<&'static str, u64>,
+    /// Skipped callbacks by kind (`rules::bad_row_kind`), for metrics.
+    pub skipped_by_kind: HashMap<&'static str, u64>,
     /// The database time the pass worked at.
     pub at: NaiveDateTime,
     /// When the pass should run again at the latest for a known event (server time).
@@ -146,7 +150,7 @@ pub struct Engine {
     /// The index hint of the scans, once read ([`callbacks::time_hint`]).
     hint: Option<&'static str>,
     /// The settings last read, and the database time they were read at.
-    settings: Option<(Settings, NaiveDateTime)>,
+    settings: Option<(Settings, settings::ReadAt)>,
     /// What the daemon queued lately, to remove other writers' second rows.
     coexist: coexist::Coexist,
 }
@@ -227,9 +231,14 @@ struct Pass<'a> {
     due_start: Start,
     /// The engine's settings as last read and when; used again while the
     /// probe shows their tables unwritten since (`written`).
-    cached: &'a mut Option<(Settings, NaiveDateTime)>,
-    /// The probe's `settings_written` and `now`.
-    written: (Option<NaiveDateTime>, NaiveDateTime),
+    cached: &'a mut Option<(Settings, settings::ReadAt)>,
+    /// The probe's `settings_written` (server local) and its instant (see
+    /// [`settings::unwritten_since`]).
+    written: (Option<NaiveDateTime>, settings::ReadAt),
+    /// The ANYONE callbacks the due scans claimed, with their leads: their
+    /// leads' other LIVE ANYONE callbacks may be pending now ([`Pass::siblings`]).
+    /// `None` in a full pass, whose pending scan runs after its due one.
+    activated: Option<Vec<(u32, u32)>>,
     /// The database's own UTC clock when the pass read it (the pass clock
     /// may be set to another time, `--now`): inserts' deadlines are on it.
     db_utc: NaiveDateTime,
@@ -402,7 +411,8 @@ impl Engine {
             hint,
             due_start,
             cached: &mut self.settings,
-            written: (probe.settings_written, probe.now),
+            activated: None,
+            written: (probe.settings_written, settings::ReadAt::new(probe.now, probe.utc)),
             db_utc: probe.utc,
             coexist: &mut self.coexist,
         })
@@ -440,11 +450,15 @@ impl Engine {
             .await?
             .into_iter()
             .collect();
-        // Pending ones first: the due ones this pass makes LIVE are decided
-        // here already, and a backlog of them is not read twice.
+        // Due ones first: an activation gives the lead its callback status,
+        // which can make the lead's other LIVE ANYONE callbacks pending (a
+        // sibling in another campaign, one stranded in CBHOLD behind this
+        // ACTIVE one); the pending scan after it finds them, so one pass
+        // reaches the state a second keeps. The due ones it made LIVE and
+        // held are read again there, and left out as standing.
         for (scan, phase) in [
-            (Scan::Pending(oldest), Phase::Pending),
             (Scan::Due(pass.due_until()), Phase::Due),
+            (Scan::Pending(oldest), Phase::Pending),
         ] {
             let (complete, seen) = pass.scan_through(scan, phase, limit, stop).await?;
             if complete {
@@ -515,6 +529,7 @@ impl Engine {
         }
         let mut pass = self.start(session, clock, PassOptions::default(), &probe).await?;
         pass.coexist.look(&mut pass.session, probe.hopper_newest, false).await?;
+        pass.activated = Some(Vec::new());
         if move_due {
             pass.move_stale_useronly(batch, &availability, stop).await?;
         }
@@ -561,6 +576,7 @@ impl Engine {
             };
             pass.scan_through(scan, Phase::Due, limit, stop).await?;
         }
+        pass.siblings(oldest, stop).await?;
         if newest_changed || edit_scan || came_due {
             next_due = callbacks::next_due(&mut pass.session, now).await?;
         }
@@ -645,6 +661,32 @@ impl Pass<'_> {
         }
     }
 
+    /// Works, as pending, on the other LIVE ANYONE callbacks of the leads
+    /// this tick's due scans activated: the activation gave the lead its
+    /// callback status, so one of them may now be pending (a sibling in
+    /// another campaign, one stranded in CBHOLD behind the ACTIVE one), and
+    /// nothing else signals it before the next full pass (which runs its
+    /// pending scan after its due one for the same reason).
+    async fn siblings(&mut self, oldest: NaiveDateTime, stop: &dyn Fn() -> bool) -> DbResult<()> {
+        let activated = self.activated.take().unwrap_or_default();
+        if activated.is_empty() || stop() {
+            return Ok(());
+        }
+        let claimed: HashSet<u32> = activated.iter().map(|(_, id)| *id).collect();
+        let mut leads: Vec<u32> = activated.into_iter().map(|(lead, _)| lead).collect();
+        leads.sort_unstable();
+        leads.dedup();
+        let ids: Vec<u32> = callbacks::live_anyone_of_leads(&mut self.session, &leads)
+            .await?
+            .into_iter()
+            .filter(|id| !claimed.contains(id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.work_on(Scan::Pending(oldest), Phase::Pending, ids, stop).await
+    }
+
     /// The settings: those read before while their tables are unwritten
     /// since (a write in the second they were read at counts as after),
     /// otherwise read now.
@@ -652,7 +694,7 @@ impl Pass<'_> {
         let (written, now) = self.written;
         if self.settings.is_none()
             && let Some((cached, at)) = &*self.cached
-            && written.is_some_and(|w| w + Duration::seconds(1) <= *at)
+            && settings::unwritten_since(written, *at, now)
         {
             self.fingerprint = Some(cached.fingerprint);
             self.settings = Some(cached.clone());
@@ -680,6 +722,7 @@ impl Pass<'_> {
         self.summary.pending = counts.held;
         self.summary.errors = counts.skipped;
         self.summary.held_by_gate = counts.by_gate;
+        self.summary.skipped_by_kind = counts.skipped_by_kind;
         // A callback coming due is claimed ahead of its time.
         let next_claim = next_due.map(|t| t - (self.due_until() - self.clock.now));
         for t in [counts.next_recheck, next_claim].into_iter().flatten() {
@@ -1013,7 +1056,13 @@ impl Pass<'_> {
                 Outcome::Anyone(Feed::Hold { gate, until }) => Some(stands(Note::Held, Some(gate.name()), *until)),
                 Outcome::Limited { until } => Some(stands(Note::Waiting, None, *until)),
                 Outcome::StayActive(_) => Some(stands(Note::Waiting, None, None)),
-                Outcome::Skip(_) => Some(stands(Note::Skipped, None, None)),
+                Outcome::Skip(_) => Some(stands(
+                    Note::Skipped,
+                    self.settings
+                        .as_ref()
+                        .and_then(|settings| rules::bad_row_kind(row, settings)),
+                    None,
+                )),
                 Outcome::Dialed => Some(stands(Note::Dialed, None, None)),
                 Outcome::Kill(_) | Outcome::Live | Outcome::Anyone(_) => None,
             };

@@ -226,9 +226,6 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
     if recipient == Recipient::UserOnly {
         return Outcome::Live;
     }
-    if row.lead_status.trim().is_empty() {
-        return Outcome::Skip("lead_status is empty".into());
-    }
     if phase == Phase::Pending && (dialed_since(row, lead, cx.clock) || owed_but_dialed(row, lead, cx.clock)) {
         return Outcome::Dialed;
     }
@@ -271,6 +268,63 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
         ),
     })
 }
+
+/// The status a callback gives its lead when it triggers: its `lead_status`,
+/// or `CALLBK` when that is empty or NULL.
+///
+/// VICIdial's activation writes the column as it is (`status='$CA_status'`,
+/// `AST_VDhopper.pl` line 759, VICIdial 2.14 build 250224-1641; a NULL
+/// reads as undef and goes in as `''`) and inserts the hopper row: the
+/// customer is called, but the lead is left in a status no dial status, no
+/// report and no callback status matches. If its hopper row is lost
+/// (VICIdial's own call-time clean-up, a MySQL restart) nothing dials it
+/// again, and `AST_DB_dead_cb_purge.pl --purge-non-cb` (lines 135-203)
+/// archives the still-undialed callback, as its lead is in no
+/// `scheduled_callback` status. `CALLBK` is the column's default
+/// (`MySQL_AST_CREATE_tables.sql` line 1605) and what a callback gives
+/// its lead when nothing overrides it, so the promise is kept and the lead
+/// looks as every other triggered callback's (README, "Differences from
+/// VICIdial"). Blank means empty as MySQL compares it (trailing spaces
+/// ignored), as [`crate::db::callbacks::UNDIALED`] says it in SQL.
+pub(crate) fn lead_status(row: &CallbackRow) -> &str {
+    callback_lead_status(&row.lead_status)
+}
+
+/// [`lead_status`] of a stored `lead_status` value.
+pub(crate) fn callback_lead_status(stored: &str) -> &str {
+    if lead_status_is_empty(stored) {
+        DEFAULT_LEAD_STATUS
+    } else {
+        stored
+    }
+}
+
+/// The status a callback gives its lead when its `lead_status` is empty.
+pub(crate) const DEFAULT_LEAD_STATUS: &str = "CALLBK";
+
+/// Whether a stored `lead_status` is empty or NULL (read as empty).
+pub(crate) fn lead_status_is_empty(stored: &str) -> bool {
+    stored.trim_end_matches(' ').is_empty()
+}
+
+/// Why [`decide`] skips a bad row, as a short stable name (for counts and
+/// metrics), in the order `decide` checks: the lead row is gone, the
+/// `recipient` is unusable, the campaign row does not exist. `None` when
+/// the row is not one of those.
+pub(crate) fn bad_row_kind(row: &CallbackRow, settings: &Settings) -> Option<&'static str> {
+    if row.lead.is_none() {
+        Some("lead_gone")
+    } else if row.recipient.is_none() {
+        Some("bad_recipient")
+    } else if settings.campaign(&row.campaign_id).is_none() {
+        Some("unknown_campaign")
+    } else {
+        None
+    }
+}
+
+/// Every [`bad_row_kind`], for metrics that list each.
+pub(crate) const BAD_ROW_KINDS: [&str; 3] = ["lead_gone", "bad_recipient", "unknown_campaign"];
 
 /// Whether the lead was dialed after the callback was made dialable. The
 /// markers the scan already checked (`called_since_last_reset='N'`, the
@@ -341,7 +395,7 @@ pub fn activated_elsewhere(
 /// nothing wrote them since the callback was made LIVE (`db::callbacks::OWED`).
 pub fn owed(row: &CallbackRow, lead: &Lead) -> bool {
     let cbhold = crate::collation::eq(&lead.status, "CBHOLD");
-    let undialed = crate::collation::eq(&lead.status, &row.lead_status) && lead.called_since_last_reset == "N";
+    let undialed = crate::collation::eq(&lead.status, lead_status(row)) && lead.called_since_last_reset == "N";
     !(cbhold || undialed)
 }
 
@@ -705,9 +759,45 @@ mod tests {
         let mut r = row(Recipient::Anyone);
         r.campaign_id = "GONE".into();
         assert!(matches!(default_run(&r), Outcome::Skip(m) if m.contains("GONE")));
+    }
+
+    /// An empty or NULL `lead_status` (read as empty) keeps the promise:
+    /// the callback goes in, and its lead gets `CALLBK`.
+    #[test]
+    fn an_empty_lead_status_is_dialed_with_callbk() {
+        for empty in ["", "  "] {
+            let mut r = row(Recipient::Anyone);
+            r.lead_status = empty.into();
+            assert_eq!(default_run(&r), Outcome::Anyone(Feed::Insert("READY")));
+            assert_eq!(lead_status(&r), "CALLBK");
+        }
         let mut r = row(Recipient::Anyone);
-        r.lead_status = String::new();
-        assert!(matches!(default_run(&r), Outcome::Skip(_)));
+        r.lead_status = "CBXYZ".into();
+        assert_eq!(lead_status(&r), "CBXYZ");
+        r.lead_status = " X".into();
+        assert_eq!(lead_status(&r), " X");
+    }
+
+    /// Each bad row is skipped, and named by [`bad_row_kind`].
+    #[test]
+    fn bad_rows_are_named_by_kind() {
+        let settings = settings(campaign(), SystemSettings::default());
+        let mut gone = row(Recipient::Anyone);
+        gone.lead = None;
+        let mut recipient = row(Recipient::Anyone);
+        recipient.recipient = None;
+        let mut campaign = row(Recipient::UserOnly);
+        campaign.campaign_id = "GONE".into();
+        for (r, kind) in [
+            (gone, "lead_gone"),
+            (recipient, "bad_recipient"),
+            (campaign, "unknown_campaign"),
+        ] {
+            assert!(matches!(default_run(&r), Outcome::Skip(_)), "{kind}");
+            assert_eq!(bad_row_kind(&r, &settings), Some(kind));
+            assert!(BAD_ROW_KINDS.contains(&kind));
+        }
+        assert_eq!(bad_row_kind(&row(Recipient::Anyone), &settings), None);
     }
 
     #[test]

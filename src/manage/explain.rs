@@ -17,7 +17,7 @@ use crate::db::manage::{self, Detail};
 use crate::db::settings;
 use crate::dnc::DncList;
 use crate::engine::explain::{self as decision, Decided};
-use crate::engine::rules::{Feed, Gate, Outcome, Phase};
+use crate::engine::rules::{Feed, Gate, Outcome, Phase, bad_row_kind, callback_lead_status};
 use crate::model::{LimitScope, Settings};
 
 /// Why a callback is or is not being dialed.
@@ -123,7 +123,8 @@ fn undecided(d: &Detail, clock: &PassClock) -> Verdict {
     if let Some(status) = &d.hopper_status {
         return Verdict::InHopper(status.clone());
     }
-    let undialed = collation::eq(&lead.status, &d.lead_status) && lead.called_since_last_reset == "N";
+    let undialed =
+        collation::eq(&lead.status, callback_lead_status(&d.lead_status)) && lead.called_since_last_reset == "N";
     if undialed || collation::eq(&lead.status, "CBHOLD") {
         Verdict::TooOld
     } else {
@@ -146,7 +147,18 @@ impl Words<'_> {
             Phase::Pending => "it is LIVE and undialed: the next pass takes it",
         };
         match &d.outcome {
-            Outcome::Skip(why) => vec![format!("bad data: {why}; the daemon skips it (and logs it hourly)")],
+            Outcome::Skip(why) => {
+                let mut lines = vec![format!("bad data: {why}; the daemon skips it (and logs it hourly)")];
+                if bad_row_kind(&d.row, self.settings) == Some("unknown_campaign") {
+                    lines.push(
+                        "  VICIdial's cron would make it LIVE and queue a hopper row no dialer takes; \
+                         the daemon leaves it as it is until the campaign exists or the callback is moved \
+                         to one that does"
+                            .to_string(),
+                    );
+                }
+                lines
+            }
             Outcome::StayActive(why) => vec![format!(
                 "due, but left ACTIVE: {why}; VICIdial's rule, it is activated once the list is active again"
             )],

@@ -223,7 +223,13 @@ pub(super) async fn show(s: &mut Session, config: &Config, id: u32) -> Result<()
                 .unwrap_or_else(|| "NULL".into()),
         ),
         ("last change", time(d.modify_date.map(|utc| clock.to_local(utc)))),
-        ("lead status", format!("{} when it triggers", d.lead_status)),
+        (
+            "lead status",
+            match crate::engine::rules::lead_status_is_empty(&d.lead_status) {
+                true => "CALLBK when it triggers (its lead_status is empty)".to_string(),
+                false => format!("{} when it triggers", d.lead_status),
+            },
+        ),
         ("comments", d.comments.clone()),
         (
             "email alert",
