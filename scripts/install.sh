@@ -7,7 +7,11 @@
 #
 # It installs the binary (PREFIX/bin), the documented configuration
 # (/etc/vicidial-callbackd/config.toml, only when there is none), the systemd
-# unit, the README (PREFIX/share/doc) and the system user vicidial-callbackd;
+# unit with the hardening drop-ins this host's systemd knows (the base unit
+# needs only systemd 219; hardening-N.conf needs N: systemd/DIRECTIVES.md),
+# binlog mode's state directory /var/lib/vicidial-callbackd (and a tmpfiles.d
+# line that keeps it), the README (PREFIX/share/doc) and the system user
+# vicidial-callbackd;
 # runs `vicidial-callbackd check`, which reads the database settings from
 # VICIdial's /etc/astguiclient.conf, and stops with the reason when it fails;
 # then enables and starts the service, or restarts it on an upgrade: the
@@ -19,6 +23,8 @@
 #                             configuration names; a new configuration file
 #                             names it
 #   --no-check                install only: no check, no start (packaging)
+#   --systemd-version N       install the drop-ins for systemd N (default: the
+#                             host's `systemctl --version`; none without systemd)
 #   --uninstall               stop and remove what it installed; the
 #                             configuration and the system user stay
 # Environment: DESTDIR=DIR stages every file under DIR, as packages are built;
@@ -31,6 +37,7 @@ prefix=/usr/local
 astguiclient_conf=
 check=1
 uninstall=0
+systemd_version=
 destdir=${DESTDIR:-}
 
 die() { echo "install: $*" >&2; exit 1; }
@@ -41,6 +48,7 @@ while [ $# -gt 0 ]; do
     --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
     --astguiclient-conf) astguiclient_conf=${2:?--astguiclient-conf needs a file}; shift 2 ;;
     --no-check) check=0; shift ;;
+    --systemd-version) systemd_version=${2:?--systemd-version needs a number}; shift 2 ;;
     --uninstall) uninstall=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -49,6 +57,12 @@ done
 case "$prefix" in /*) ;; *) die "--prefix must be an absolute path: $prefix" ;; esac
 prefix=${prefix%/}
 case "$astguiclient_conf" in "" | /*) ;; *) die "--astguiclient-conf must be an absolute path: $astguiclient_conf" ;; esac
+if [ -z "$systemd_version" ]; then
+  # "systemd 252 (252.38-1~deb12u1)", "systemd 219": the number after the name.
+  systemd_version=$(systemctl --version 2>/dev/null | awk 'NR == 1 { print $2 + 0 }') || true
+  systemd_version=${systemd_version:-0}
+fi
+case "$systemd_version" in *[!0-9]* | "") die "--systemd-version must be a number: $systemd_version" ;; esac
 if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
   die "run it as root (sudo $0), or set DESTDIR to stage the files"
 fi
@@ -57,6 +71,9 @@ bin=$destdir$prefix/bin/$name
 etc=$destdir/etc/$name
 config=$etc/config.toml
 unit=$destdir/etc/systemd/system/$name.service
+dropins=$unit.d
+tmpfiles=$destdir/etc/tmpfiles.d/$name.conf
+state=$destdir/var/lib/$name
 doc=$destdir$prefix/share/doc/$name
 
 # systemd is there to drive only on a live install on a host that runs it.
@@ -70,9 +87,11 @@ if [ "$uninstall" = 1 ]; then
     systemctl disable --now "$name" >/dev/null 2>&1 || true
     say "stopped and disabled the service"
   fi
-  for path in "$unit" "$bin"; do
+  for path in "$unit" "$bin" "$tmpfiles" "$dropins"/hardening-*.conf; do
     if [ -e "$path" ]; then rm -f "$path" && say "removed $path"; fi
   done
+  if [ -d "$dropins" ]; then rmdir "$dropins" 2>/dev/null || say "kept $dropins (it holds other files)"; fi
+  if [ -d "$state" ]; then say "kept $state (binlog mode's position)"; fi
   if [ -d "$doc" ]; then rm -rf "$doc" && say "removed $doc"; fi
   if [ "$systemd" = 1 ]; then systemctl daemon-reload; fi
   if [ -e "$config" ]; then say "kept $config (yours)"; fi
@@ -84,7 +103,7 @@ fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 new=$here/$name
-for file in "$new" "$here/config/$name.toml" "$here/systemd/$name.service" "$here/README.md"; do
+for file in "$new" "$here/config/$name.toml" "$here/systemd/$name.service" "$here/systemd/$name.tmpfiles" "$here/README.md"; do
   [ -f "$file" ] || die "$file is missing: run install.sh from the unpacked release (scripts/release.sh builds one)"
 done
 # A binary this host cannot run (too old a glibc, another architecture) stops here, before anything changes.
@@ -137,6 +156,31 @@ sed -e "s|/usr/local/bin/$name|$prefix/bin/$name|g" -e "s|/usr/share/doc/$name/|
 chmod 0644 "$unit.new"
 mv -f "$unit.new" "$unit"
 say "installed $unit"
+# The hardening this systemd knows; drop-ins of an earlier run go first, in
+# case systemd was downgraded or the file names changed.
+install -d -m 0755 "$dropins"
+rm -f "$dropins"/hardening-*.conf
+applied=
+for dropin in "$here/systemd/$name.service.d"/hardening-*.conf; do
+  [ -e "$dropin" ] || continue
+  needs=${dropin##*/hardening-}
+  needs=${needs%.conf}
+  if [ "$needs" -le "$systemd_version" ]; then
+    install -m 0644 "$dropin" "$dropins/"
+    applied="$applied ${dropin##*/}"
+  fi
+done
+if [ -n "$applied" ]; then
+  say "installed the hardening for systemd $systemd_version in $dropins:$applied"
+else
+  say "systemd $systemd_version: the base unit only (its hardening drop-ins need 232 or later)"
+fi
+# binlog mode's state directory, whatever systemd does (StateDirectory= needs 235).
+install -d -m 0755 "$(dirname "$tmpfiles")"
+install -m 0644 "$here/systemd/$name.tmpfiles" "$tmpfiles"
+install -d -m 0750 "$state"
+if [ -z "$destdir" ]; then chown "$name:$name" "$state"; fi
+say "installed $tmpfiles; state directory $state"
 install -m 0644 "$here/README.md" "$doc/README.md"
 say "installed $doc/README.md"
 

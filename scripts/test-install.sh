@@ -145,7 +145,21 @@ grep -qx "Documentation=file:///usr/local/share/doc/vicidial-callbackd/README.md
   "$root/etc/systemd/system/vicidial-callbackd.service" || fail "the unit does not name the installed README"
 grep -qx "astguiclient_conf = \"$tmp/astguiclient.conf\"" "$root/etc/vicidial-callbackd/config.toml" \
   || fail "the new configuration does not name --astguiclient-conf"
-pass "first install: files, modes, passing check, systemd skipped"
+mode /var/lib/vicidial-callbackd 750
+mode /etc/tmpfiles.d/vicidial-callbackd.conf 644
+# This host's systemd gets every drop-in its version reaches.
+host_systemd=$(systemctl --version | awk 'NR == 1 { print $2 + 0 }')
+for dropin in "$release"/systemd/vicidial-callbackd.service.d/hardening-*.conf; do
+  needs=${dropin##*/hardening-}
+  needs=${needs%.conf}
+  installed=$root/etc/systemd/system/vicidial-callbackd.service.d/${dropin##*/}
+  if [ "$needs" -le "$host_systemd" ]; then
+    cmp -s "$dropin" "$installed" || fail "systemd $host_systemd: ${dropin##*/} not installed"
+  else
+    [ ! -e "$installed" ] || fail "systemd $host_systemd: ${dropin##*/} installed"
+  fi
+done
+pass "first install: files, modes, passing check, systemd skipped, the drop-ins for systemd $host_systemd"
 
 commit=$(git rev-parse --short=12 HEAD)
 "$root/usr/local/bin/vicidial-callbackd" --version | grep -q "(commit $commit" || fail "--version does not name $commit"
@@ -177,9 +191,24 @@ grep -qx "ExecStart=/opt/callbackd/bin/vicidial-callbackd run" "$tmp/opt/etc/sys
 grep -q "not checked and not started" "$tmp/out" || { cat "$tmp/out"; fail "--no-check said nothing"; }
 pass "--prefix and --no-check"
 
+# The drop-ins follow the systemd version: 219 (CentOS 7) gets the base unit
+# only, 239 (EL 8) the drop-ins for 232 and 235; a later run removes what no
+# longer applies.
+dropins=$tmp/opt/etc/systemd/system/vicidial-callbackd.service.d
+DESTDIR=$tmp/opt "$release/install.sh" --prefix /opt/callbackd --no-check --systemd-version 239 > "$tmp/out" 2>&1 \
+  || { cat "$tmp/out"; fail "--systemd-version 239"; }
+[ "$(cd "$dropins" && echo *)" = "hardening-232.conf hardening-235.conf" ] || fail "systemd 239: $(ls "$dropins")"
+DESTDIR=$tmp/opt "$release/install.sh" --prefix /opt/callbackd --no-check --systemd-version 219 > "$tmp/out" 2>&1 \
+  || { cat "$tmp/out"; fail "--systemd-version 219"; }
+[ -z "$(ls "$dropins")" ] || fail "systemd 219: drop-ins left: $(ls "$dropins")"
+grep -q "systemd 219: the base unit only" "$tmp/out" || { cat "$tmp/out"; fail "systemd 219 said nothing"; }
+[ -d "$tmp/opt/var/lib/vicidial-callbackd" ] || fail "systemd 219: no state directory"
+pass "the drop-ins follow the systemd version (219: none; 239: 232, 235); the state directory exists on 219"
+
 # Uninstall: everything but the configuration goes.
 installer --uninstall || { cat "$tmp/out"; fail "--uninstall"; }
-for path in /usr/local/bin/vicidial-callbackd /etc/systemd/system/vicidial-callbackd.service /usr/local/share/doc/vicidial-callbackd; do
+for path in /usr/local/bin/vicidial-callbackd /etc/systemd/system/vicidial-callbackd.service /usr/local/share/doc/vicidial-callbackd \
+  /etc/systemd/system/vicidial-callbackd.service.d /etc/tmpfiles.d/vicidial-callbackd.conf; do
   [ ! -e "$root$path" ] || fail "--uninstall left $path"
 done
 cmp -s "$tmp/config.before" "$root/etc/vicidial-callbackd/config.toml" || fail "--uninstall touched the configuration"
