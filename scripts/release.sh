@@ -81,6 +81,8 @@ install -m 0644 config/vicidial-callbackd.toml "$stage/config/"
 install -m 0644 systemd/vicidial-callbackd.service systemd/vicidial-callbackd.tmpfiles systemd/DIRECTIVES.md "$stage/systemd/"
 install -m 0644 systemd/vicidial-callbackd.service.d/hardening-*.conf "$stage/systemd/vicidial-callbackd.service.d/"
 install -m 0644 README.md "$stage/README.md"
+install -d "$stage/monitoring"
+install -m 0644 monitoring/alerts.yml monitoring/alerts.test.yml monitoring/grafana-dashboard.json "$stage/monitoring/"
 # The same tree gives the same bytes: sorted names, no owner, the commit's time.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --format=%ct)" \
   -C target/dist -czf "$stage.tar.gz" "$name"
