@@ -106,6 +106,9 @@ if [ "$uninstall" = 1 ]; then
   if [ -d "$dropins" ]; then rmdir "$dropins" 2>/dev/null || say "kept $dropins (it holds other files)"; fi
   if [ -d "$state" ]; then say "kept $state (binlog mode's position)"; fi
   if [ -d "$doc" ]; then rm -rf "$doc" && say "removed $doc"; fi
+  for path in "$destdir$prefix/share/man/man1/$name.1" "$destdir$prefix/share/bash-completion/completions/$name"; do
+    if [ -e "$path" ]; then rm -f "$path" && say "removed $path"; fi
+  done
   if [ "$systemd" = 1 ]; then $systemctl daemon-reload; fi
   if [ -e "$config" ]; then say "kept $config (yours)"; fi
   if [ -z "$destdir" ] && getent passwd "$name" >/dev/null; then
@@ -239,6 +242,15 @@ if [ -z "$destdir" ]; then chown "$name:$name" "$state"; fi
 say "installed $tmpfiles; state directory $state"
 install -m 0644 "$here/README.md" "$doc/README.md"
 say "installed $doc/README.md"
+# The man page and completions, where the release has them.
+if [ -f "$here/man/$name.1" ]; then
+  install -d -m 0755 "$destdir$prefix/share/man/man1"
+  install -m 0644 "$here/man/$name.1" "$destdir$prefix/share/man/man1/$name.1"
+fi
+if [ -f "$here/completions/$name.bash" ]; then
+  install -d -m 0755 "$destdir$prefix/share/bash-completion/completions"
+  install -m 0644 "$here/completions/$name.bash" "$destdir$prefix/share/bash-completion/completions/$name"
+fi
 
 if [ "$check" = 0 ]; then
   say "not checked and not started (--no-check)"

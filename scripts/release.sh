@@ -81,6 +81,8 @@ install -m 0644 config/vicidial-callbackd.toml "$stage/config/"
 install -m 0644 systemd/vicidial-callbackd.service systemd/vicidial-callbackd.tmpfiles systemd/DIRECTIVES.md "$stage/systemd/"
 install -m 0644 systemd/vicidial-callbackd.service.d/hardening-*.conf "$stage/systemd/vicidial-callbackd.service.d/"
 install -m 0644 README.md "$stage/README.md"
+# The man page and shell completions, from the clap definitions.
+cargo run --quiet --locked --example gen_docs -- "$stage"
 install -d "$stage/monitoring"
 install -m 0644 monitoring/alerts.yml monitoring/alerts.test.yml monitoring/grafana-dashboard.json "$stage/monitoring/"
 # The same tree gives the same bytes: sorted names, no owner, the commit's time.
@@ -88,4 +90,6 @@ tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --for
   -C target/dist -czf "$stage.tar.gz" "$name"
 (cd target/dist && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 say "$version: $(du -h "$stage.tar.gz" | cut -f1) (binary $(du -h "$stage/vicidial-callbackd" | cut -f1))"
+# The .deb and the .rpm from the same files, beside the tarball.
+scripts/packages.sh "$stage" >&2
 echo "$stage.tar.gz"

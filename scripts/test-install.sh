@@ -304,5 +304,6 @@ if ! command -v shellcheck >/dev/null; then
   echo "test-install: installing shellcheck with apt" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
 fi
-shellcheck scripts/release.sh scripts/install.sh scripts/test-install.sh tests/support/systemctl-stand-in.sh
+shellcheck scripts/release.sh scripts/install.sh scripts/test-install.sh scripts/packages.sh scripts/test-packages.sh \
+  tests/support/systemctl-stand-in.sh packaging/hardening.sh packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm
 pass "shellcheck on the release and install scripts"
