@@ -40,6 +40,12 @@ fn cli(db: &TestDb, args: &[&str]) -> Output {
         .expect("run the binary")
 }
 
+/// The name of the user running the tests, as `id -un` says.
+fn unix_user() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -504,6 +510,42 @@ async fn list_filters_and_speaks_table_csv_and_json() {
     let csv = stdout(&out);
     assert!(csv.starts_with("id,lead,phone,name,list,campaign,callback,owner,recipient,status,last_call,held\n"));
     assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert_eq!(stderr(&out), "", "all three fit the default limit");
+    // A limit that cuts the list short says so; one that does not, says nothing.
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "list",
+            "--campaign",
+            "c",
+            "--format",
+            "csv",
+            "--limit",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("list: stopped at --limit 2: more callbacks match"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "list",
+            "--campaign",
+            "c",
+            "--format",
+            "csv",
+            "--limit",
+            "3",
+        ],
+    );
+    assert_eq!((stdout(&out).lines().count(), stderr(&out)), (4, String::new()));
     let out = cli(
         &db,
         &[
@@ -593,10 +635,43 @@ async fn reassign_one_callback_logs_as_the_lead_page_does_and_dry_run_changes_no
             "2",
             "ADMIN MODIFY LEAD CALLBACK",
             "UPDATE vicidial_callbacks SET user = '1002' WHERE callback_id = 11 AND status IN ('ACTIVE','LIVE','TFHCCL')|",
-            "callback 11 reassigned from 1001 to 1002",
+            // --as names the VICIdial user; who really ran it is in the notes.
+            &format!("callback 11 reassigned from 1001 to 1002|Unix user: {}", unix_user()),
             "---ALL---",
             "1",
         ])]
+    );
+    // Behind sudo, the sudo user too; without --as, the notes stay VICIdial's.
+    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args([
+            "--database-url",
+            &db.url,
+            "callbacks",
+            "reassign",
+            "11",
+            "--to",
+            "1001",
+            "--as",
+            "6666",
+        ])
+        .env_remove("CALLBACKD_DATABASE_URL")
+        .env("SUDO_USER", "alice")
+        .env("CALLBACKD_EMAIL__ENABLED", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&db, &["callbacks", "reassign", "11", "--to", "1002"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let notes: Vec<String> = admin_log(&db).await.iter().map(|r| r[7].clone()).collect();
+    assert_eq!(
+        notes[1..],
+        [
+            format!(
+                "callback 11 reassigned from 1002 to 1001|Unix user: alice via sudo as {}",
+                unix_user()
+            ),
+            "callback 11 reassigned from 1001 to 1002".to_owned(),
+        ]
     );
     db.drop_db().await;
 }
@@ -857,7 +932,10 @@ async fn purge_archives_then_deletes_and_never_loses_an_id_already_archived() {
     );
     assert_eq!(
         log[0][7],
-        "callbacks archived: 2|callbacks deleted: 3|kept, already archived with other contents: 1|INACTIVE, lead gone"
+        format!(
+            "callbacks archived: 2|callbacks deleted: 3|kept, already archived with other contents: 1|INACTIVE, lead gone|Unix user: {}",
+            unix_user()
+        )
     );
     db.drop_db().await;
 }

@@ -100,7 +100,7 @@ async fn resend(s: &mut Session, config: &Config, id: u32, actor: &Actor, dry_ru
         event_type: "OTHER",
         record_id: detail.lead_id.to_string(),
         code: "CALLBACK EMAIL RESEND",
-        notes: format!("callback {id}: email alert resent to {to}: {result}"),
+        notes: actor.noted(format!("callback {id}: email alert resent to {to}: {result}")),
         statements: vec![record],
     }
     .stmt()

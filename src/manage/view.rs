@@ -66,7 +66,15 @@ pub(super) async fn list(s: &mut Session, config: &Config, args: ListArgs) -> Re
     } else {
         HashMap::new()
     };
-    let rows = manage::list(s, &filter, args.limit).await?;
+    // One more than the limit, to know whether it cut the list short.
+    let mut rows = manage::list(s, &filter, args.limit.saturating_add(1)).await?;
+    if rows.len() > args.limit {
+        rows.truncate(args.limit);
+        eprintln!(
+            "list: stopped at --limit {}: more callbacks match (raise --limit, or narrow with --campaign, --user, --status ...)",
+            args.limit
+        );
+    }
     let held = if args.held {
         held
     } else {
