@@ -466,6 +466,29 @@ async fn explain_by_the_binary_prints_the_answer_and_an_unknown_id_is_exit_2() {
         "{}",
         stdout(&out)
     );
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "explain",
+            "10",
+            "--now",
+            &t("10:00:00"),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["callback_id"], 10);
+    assert!(
+        doc["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("inserts it into the hopper as READY")),
+        "{doc}"
+    );
     let out = cli(&db, &["callbacks", "explain", "404"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr(&out), "error: there is no callback 404\n");
@@ -596,6 +619,37 @@ async fn show_and_status_tell_everything() {
         text.contains("stale undialed LIVE ANYONE callbacks left alone"),
         "{text}"
     );
+    // The same as JSON: show gives list's object, status one document.
+    let out = cli(&db, &["callbacks", "show", "11", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (doc["callback_id"].as_u64(), doc["recipient"].as_str()),
+        (Some(11), Some("USERONLY"))
+    );
+    assert_eq!(doc["lead"]["phone_number"], "3125550002");
+    let out = cli(&db, &["callbacks", "list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let same = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["callback_id"] == 11)
+        .unwrap();
+    assert_eq!(same, &doc, "show's object is list's");
+    let out = cli(&db, &["callbacks", "status", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["by_status"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({ "status": "LIVE", "recipient": "ANYONE", "count": 1 })),
+        "{doc}"
+    );
+    assert_eq!(doc["due_backlog"]["count"], 1, "{doc}");
+    assert_eq!(doc["emails_today"], serde_json::json!([]), "{doc}");
+    assert!(doc["stale_left_alone"]["count"].is_u64(), "{doc}");
     let out = cli(&db, &["callbacks", "show", "404"]);
     assert_eq!(out.status.code(), Some(2));
     db.drop_db().await;
@@ -1140,6 +1194,23 @@ email_subject=Due: --A--first_name--B--\nemail_body_begin=Call --A--phone_number
         stdout(&out).contains("\n11       2        1001") && stdout(&out).contains("FAILED"),
         "{}",
         stdout(&out)
+    );
+    let out = cli_mail(&db, &sink, &["alerts", "list", "--failed", "--format", "json"]);
+    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(docs.as_array().unwrap().len(), 1, "{docs}");
+    assert_eq!(
+        (
+            &docs[0]["callback_id"],
+            &docs[0]["lead_id"],
+            &docs[0]["user"],
+            &docs[0]["result"]
+        ),
+        (
+            &serde_json::json!(11),
+            &serde_json::json!(2),
+            &serde_json::json!("1001"),
+            &serde_json::json!("FAILED")
+        )
     );
     let out = cli_mail(&db, &sink, &["alerts", "resend", "11", "--as", "6666"]);
     assert!(out.status.success(), "{}", stderr(&out));

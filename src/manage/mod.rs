@@ -197,11 +197,22 @@ async fn run_callbacks(db: &Db, config: &Config, command: CallbacksCommand) -> R
     let mut s = db.session().await?;
     match command {
         CallbacksCommand::List(args) => view::list(&mut s, config, args).await,
-        CallbacksCommand::Status => view::status(&mut s, config).await,
-        CallbacksCommand::Show { id } => view::show(&mut s, config, id).await,
-        CallbacksCommand::Explain { id, now } => {
+        CallbacksCommand::Status { format } => view::status(&mut s, config, format).await,
+        CallbacksCommand::Show { id, format } => view::show(&mut s, config, id, format).await,
+        CallbacksCommand::Explain { id, now, format } => {
             let at = now.as_deref().map(parse_time).transpose()?;
             let e = explain::explain(&mut s, config, id, at).await?;
+            if format == crate::cli::DataFormat::Json {
+                let doc = serde_json::json!({
+                    "callback_id": id,
+                    "lead_id": e.detail.lead_id,
+                    "status": e.detail.status,
+                    "recipient": e.detail.recipient,
+                    "lines": e.lines,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                return Ok(());
+            }
             println!(
                 "callback {} (lead {}, {} {}):",
                 id, e.detail.lead_id, e.detail.status, e.detail.recipient
