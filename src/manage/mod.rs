@@ -12,6 +12,7 @@ pub mod availability;
 pub mod change;
 pub mod explain;
 pub mod purge;
+mod table;
 mod view;
 
 use std::process::ExitCode;

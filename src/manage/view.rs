@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::{ManageError, format_in, parse_time};
+use super::{ManageError, format_in, parse_time, table};
 use crate::cli::{DataFormat, ListArgs, ListFormat};
 use crate::config::Config;
 use crate::db::callbacks::{self, Scan};
@@ -151,10 +151,7 @@ const HEADERS: [&str; 12] = [
 fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
     // The last call (lead-local) is in csv and json; the table keeps to a terminal's width.
     let shown = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11];
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(120usize);
+    let width = table::terminal_width();
     let cells: Vec<[String; 12]> = rows.iter().map(|d| columns(d, held)).collect();
     let cap = |i: usize| if i == 3 { 18 } else { 40 };
     let widths: Vec<usize> = shown
@@ -162,7 +159,7 @@ fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
         .map(|&i| {
             cells
                 .iter()
-                .map(|c| c[i].chars().count().min(cap(i)))
+                .map(|c| table::width(&c[i]).min(cap(i)))
                 .chain([HEADERS[i].len()])
                 .max()
                 .unwrap_or(0)
@@ -171,11 +168,10 @@ fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
     let line = |texts: Vec<String>| {
         let mut out = String::new();
         for (text, w) in texts.iter().zip(&widths) {
-            let cut: String = text.chars().take(*w).collect();
-            out.push_str(&format!("{cut:<w$} "));
+            out.push_str(&table::fit(text, *w));
+            out.push(' ');
         }
-        let out: String = out.trim_end().chars().take(width).collect();
-        println!("{out}");
+        println!("{}", table::fit(out.trim_end(), width).trim_end());
     };
     line(shown.iter().map(|&i| HEADERS[i].to_string()).collect());
     for c in &cells {
@@ -185,17 +181,8 @@ fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
 }
 
 fn print_csv(rows: &[Detail], held: &HashMap<u32, Held>) {
-    let quote = |v: &str| {
-        if v.contains([',', '"', '\n']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_string()
-        }
-    };
-    println!("{}", HEADERS.map(|h| h.to_lowercase().replace(' ', "_")).join(","));
-    for d in rows {
-        println!("{}", columns(d, held).map(|v| quote(&v)).join(","));
-    }
+    let headers = HEADERS.map(|h| h.to_lowercase().replace(' ', "_"));
+    print!("{}", table::csv(&headers, rows.iter().map(|d| columns(d, held))));
 }
 
 pub(super) async fn show(s: &mut Session, config: &Config, id: u32, format: DataFormat) -> Result<(), ManageError> {
