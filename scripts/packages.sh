@@ -9,7 +9,10 @@
 # %config(noreplace), the README, the man page and shell completions when
 # STAGE/man and STAGE/completions exist, and the monitoring files.
 #
-#   scripts/packages.sh STAGE    prints the two packages' paths
+#   scripts/packages.sh STAGE [OUTDIR]    prints the two packages' paths
+#
+# RELEASE=N sets the package release (default 1): the deb's revision, the
+# rpm's Release (scripts/test-packages.sh builds a 2 to upgrade to).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +29,8 @@ fi
 
 version=$("$stage/$name" --version | cut -d' ' -f2)
 commit=$("$stage/$name" --version | sed 's/.*commit \(.*\))/\1/')
-out=$(cd "$stage/.." && pwd)
+out=$(cd "${2:-$stage/..}" && pwd)
+release=${RELEASE:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 epoch=$(git log -1 --format=%ct)
@@ -66,7 +70,7 @@ tree "$deb" /lib/systemd/system /usr/share/zsh/vendor-completions
 install -d -m 0755 "$deb/DEBIAN" "$deb/usr/share/lintian/overrides"
 install -m 0644 packaging/deb/copyright "$deb/usr/share/doc/$name/copyright"
 {
-  echo "$name ($version-1) unstable; urgency=medium"
+  echo "$name ($version-${release}) unstable; urgency=medium"
   echo
   echo "  * Release $version (commit $commit)."
   echo
@@ -79,7 +83,7 @@ echo "/etc/$name/config.toml" > "$deb/DEBIAN/conffiles"
 (cd "$deb" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$deb/DEBIAN/md5sums"
 cat > "$deb/DEBIAN/control" <<CONTROL
 Package: $name
-Version: $version-1
+Version: $version-${release}
 Architecture: amd64
 Maintainer: $packager
 Installed-Size: $(du -sk --exclude=DEBIAN "$deb" | cut -f1)
@@ -94,7 +98,7 @@ Description: scheduled-callback daemon for VICIdial
  moves stale agent-only callbacks to ANYONE, and sends the agents' alert
  emails.
 CONTROL
-deb_file=$out/${name}_$version-1_amd64.deb
+deb_file=$out/${name}_$version-${release}_amd64.deb
 SOURCE_DATE_EPOCH=$epoch dpkg-deb --root-owner-group -Zxz --build "$deb" "$deb_file" >/dev/null
 say "built $deb_file"
 
@@ -104,13 +108,13 @@ tree "$rpmroot" /usr/lib/systemd/system /usr/share/zsh/site-functions
 defines=(--define "_topdir $work/rpmbuild" --define "version $version" --define "stage $rpmroot"
   --define "_rpmdir $work/rpms" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm"
   --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1"
-  --define "packager $packager" --define "commit $commit"
+  --define "packager $packager" --define "commit $commit" --define "pkgrelease $release"
   --define "changelog_date $(LC_ALL=C date -u -d "@$epoch" '+%a %b %d %Y')")
 if [ -d "$stage/man" ]; then defines+=(--define "with_man 1"); fi
 if [ -d "$stage/completions" ]; then defines+=(--define "with_completions 1"); fi
 SOURCE_DATE_EPOCH=$epoch rpmbuild --quiet -bb --target x86_64 "${defines[@]}" packaging/rpm/$name.spec >&2
-rpm_file=$out/$name-$version-1.x86_64.rpm
-mv "$work/rpms/$name-$version-1.x86_64.rpm" "$rpm_file"
+rpm_file=$out/$name-$version-${release}.x86_64.rpm
+mv "$work/rpms/$name-$version-${release}.x86_64.rpm" "$rpm_file"
 say "built $rpm_file"
 echo "$deb_file"
 echo "$rpm_file"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The native packages, for real: builds the release (scripts/release.sh,
 # which builds the .deb and the .rpm beside the tarball), then
-#   the rpm: rpm -qip, -qlp, --configfiles, --scripts, and rpmlint (errors fail);
+#   the rpm: rpm -qip, -qlp, --configfiles, --scripts, rpmlint (errors and
+#   warnings fail), and its payload installed, verified, upgraded to a
+#   release 2 and erased by rpm in a root of its own (without its scripts,
+#   which need the target's systemd and shadow tools);
 #   the deb: dpkg-deb -I and -c, and lintian (errors and warnings fail);
 #   the deb installed, upgraded and removed on this host with apt and dpkg:
 #   the system user, the configuration's group and mode, the state directory,
@@ -59,6 +62,31 @@ rpmlint -c packaging/rpm/rpmlint.toml -r packaging/rpm/$name.rpmlintrc "$rpm" > 
 grep -q " 0 errors, 0 warnings" "$tmp/rpmlint" || { cat "$tmp/rpmlint"; fail "rpmlint warns"; }
 pass "rpm: rpm -qip, -qlp, %config(noreplace), %pre user, rpmlint ($(grep -o '[0-9]* errors, [0-9]* warnings' "$tmp/rpmlint"))"
 
+# The rpm's payload installed, upgraded and erased by rpm itself, in a root of
+# its own (its scripts need the target's systemd and shadow tools, so they do
+# not run here): rpm -V, an edited configuration kept through the upgrade and
+# saved as .rpmsave on erase.
+stage=$dist/$(basename "$tarball" .tar.gz)
+RELEASE=2 scripts/packages.sh "$stage" "$tmp" >/dev/null 2>&1 || fail "building the release-2 packages"
+root=$tmp/rpmroot
+rpmi() { rpm --root "$root" --dbpath /var/lib/rpm --nodeps --noscripts "$@" > "$tmp/rpmout" 2>&1 || { cat "$tmp/rpmout"; fail "rpm $*"; }; }
+mkdir -p "$root"
+rpm --root "$root" --dbpath /var/lib/rpm --initdb
+rpmi -i "$rpm"
+[ -x "$root/usr/bin/$name" ] || fail "rpm -i: no binary"
+rpm --root "$root" --dbpath /var/lib/rpm -V --nodeps --nogroup --nouser $name > "$tmp/verify" 2>&1 || { cat "$tmp/verify"; fail "rpm -V after install"; }
+echo "# the admin's own edit" >> "$root/etc/$name/config.toml"
+rpm --root "$root" --dbpath /var/lib/rpm -V --nodeps --nogroup --nouser $name > "$tmp/verify" 2>&1 || true
+grep -q "^S.5.*c /etc/$name/config.toml$" "$tmp/verify" || { cat "$tmp/verify"; fail "rpm -V does not show the edited configuration"; }
+cp "$root/etc/$name/config.toml" "$tmp/rpm-config"
+rpmi -U "$tmp/$name-$version-2.x86_64.rpm"
+[ "$(rpm --root "$root" --dbpath /var/lib/rpm -q --qf '%{RELEASE}' $name)" = 2 ] || fail "rpm -U: not at release 2"
+cmp -s "$tmp/rpm-config" "$root/etc/$name/config.toml" || fail "rpm -U replaced the edited configuration"
+rpmi -e $name
+[ ! -e "$root/usr/bin/$name" ] || fail "rpm -e: the binary stayed"
+cmp -s "$tmp/rpm-config" "$root/etc/$name/config.toml.rpmsave" || fail "rpm -e: the edited configuration was not saved as .rpmsave"
+pass "rpm -i, -V, -U (the edited configuration kept), -e (saved as config.toml.rpmsave), in a root of its own"
+
 # The deb.
 dpkg-deb -I "$deb" > "$tmp/info" || fail "dpkg-deb -I"
 grep -q "^ Version: $version-1$" "$tmp/info" || { cat "$tmp/info"; fail "dpkg-deb -I: version"; }
@@ -98,10 +126,8 @@ trap cleanup EXIT
 sql -e "CREATE DATABASE $db_name CHARACTER SET utf8mb4"
 sql "$db_name" < sql/vicidial-schema.sql
 
-# The upgrade: the same files as version -2.
-dpkg-deb -R "$deb" "$tmp/next"
-sed -i "s/^Version: .*/Version: $version-2/" "$tmp/next/DEBIAN/control"
-dpkg-deb --root-owner-group --build "$tmp/next" "$tmp/next.deb" >/dev/null
+# The upgrade: release 2 of the same files (built above).
+cp "$tmp/${name}_$version-2_amd64.deb" "$tmp/next.deb"
 
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$deb" > "$tmp/out" 2>&1 \
   || { cat "$tmp/out"; fail "apt-get install $deb"; }
