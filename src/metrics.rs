@@ -3,7 +3,7 @@
 //! `/readyz` (a leader, or a standby ready to take over), on `[metrics] listen`
 //! (127.0.0.1:9477 by default), plus the state systemd's watchdog and
 //! `STATUS=` line read. Counts come from each pass's summary; the due backlog
-//! is read from the database at each scrape.
+//! is read from the database for a scrape, at most once a second.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -393,6 +393,27 @@ pub async fn serve(listener: TcpListener, db: Db, config: MetricsConfig, mut shu
     }
 }
 
+/// How long one reading of the backlog serves every scrape.
+const BACKLOG_FRESH: Duration = Duration::from_secs(1);
+
+/// The backlog for a scrape: one database reading at most every
+/// [`BACKLOG_FRESH`], shared by the scrapes meanwhile (several Prometheus
+/// servers, a dashboard refreshing), so scrapes never hold a connection each.
+async fn shared_backlog(db: &Db) -> Option<Backlog> {
+    static LAST: tokio::sync::Mutex<Option<(Instant, Option<Backlog>)>> = tokio::sync::Mutex::const_new(None);
+    let mut last = LAST.lock().await;
+    if let Some((at, reading)) = *last
+        && at.elapsed() < BACKLOG_FRESH
+    {
+        return reading;
+    }
+    // A scrape never waits long on a locked or unreachable database.
+    let read = tokio::time::timeout(Duration::from_secs(2), backlog(db)).await;
+    let reading = read.ok().and_then(Result::ok);
+    *last = Some((Instant::now(), reading));
+    reading
+}
+
 async fn answer(
     req: Request<hyper::body::Incoming>,
     db: Db,
@@ -400,9 +421,7 @@ async fn answer(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, body) = match req.uri().path() {
         "/metrics" => {
-            // A scrape never waits long on a locked or unreachable database.
-            let read = tokio::time::timeout(Duration::from_secs(2), backlog(&db)).await;
-            let mut text = global().render(read.ok().and_then(Result::ok));
+            let mut text = global().render(shared_backlog(&db).await);
             text.push_str(&crate::ops::monitor::render());
             (StatusCode::OK, text)
         }

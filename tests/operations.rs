@@ -319,7 +319,16 @@ async fn metrics_and_health_after_a_pass_and_with_the_database_down() {
     assert!(body.starts_with("database unreachable: "), "{body}");
     let (code, body) = d.get("/readyz").await;
     assert_eq!(code, 503, "{body}");
-    let (_, metrics) = d.get("/metrics").await;
+    // Scrapes share one database reading a second, so the outage shows
+    // within a second or so.
+    let mut metrics = String::new();
+    for _ in 0..30 {
+        metrics = d.get("/metrics").await.1;
+        if metrics.contains("callbackd_database_up 0\n") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(metrics.contains("callbackd_database_up 0\n"), "{metrics}");
     assert!(!metrics.contains("callbackd_database_errors_total 0\n"), "{metrics}");
     db.outage(true).await;
