@@ -7,11 +7,20 @@
 #
 # It installs the binary (PREFIX/bin), the documented configuration
 # (/etc/vicidial-callbackd/config.toml, only when there is none), the systemd
-# unit, the README (PREFIX/share/doc) and the system user vicidial-callbackd;
-# runs `vicidial-callbackd check`, which reads the database settings from
-# VICIdial's /etc/astguiclient.conf, and stops with the reason when it fails;
-# then enables and starts the service, or restarts it on an upgrade: the
-# running daemon finishes its batch, the new one picks up what was in flight.
+# unit with the hardening drop-ins this host's systemd knows (the base unit
+# needs only systemd 219; hardening-N.conf needs N: systemd/DIRECTIVES.md),
+# binlog mode's state directory /var/lib/vicidial-callbackd (and a tmpfiles.d
+# line that keeps it), the README (PREFIX/share/doc) and the system user
+# vicidial-callbackd;
+# runs the new binary's `vicidial-callbackd check` before anything is
+# replaced, as the service user with the configuration and environment file
+# the service runs with (the database settings come from VICIdial's
+# /etc/astguiclient.conf), and stops with the reason when it fails, replacing
+# nothing; then replaces the binary and enables and starts the service, or
+# restarts it on an upgrade: the running daemon finishes its batch, the new
+# one picks up what was in flight. When the restarted service is not healthy
+# within --health-timeout seconds, the previous binary, unit and drop-ins are
+# put back and restarted.
 #
 # Options:
 #   --prefix DIR              install under DIR (default /usr/local)
@@ -19,6 +28,11 @@
 #                             configuration names; a new configuration file
 #                             names it
 #   --no-check                install only: no check, no start (packaging)
+#   --systemd-version N       install the drop-ins for systemd N (default: the
+#                             host's `systemctl --version`; none without systemd)
+#   --health-timeout N        seconds the restarted service has to become
+#                             healthy before the previous binary is put back
+#                             (default 30)
 #   --uninstall               stop and remove what it installed; the
 #                             configuration and the system user stay
 # Environment: DESTDIR=DIR stages every file under DIR, as packages are built;
@@ -31,7 +45,12 @@ prefix=/usr/local
 astguiclient_conf=
 check=1
 uninstall=0
+systemd_version=
+health_timeout=30
 destdir=${DESTDIR:-}
+# systemctl, or a stand-in that drives the unit where systemd is not PID 1
+# (scripts/test-install.sh uses one): SYSTEMCTL=PATH.
+systemctl=${SYSTEMCTL:-systemctl}
 
 die() { echo "install: $*" >&2; exit 1; }
 say() { echo "install: $*"; }
@@ -41,6 +60,8 @@ while [ $# -gt 0 ]; do
     --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
     --astguiclient-conf) astguiclient_conf=${2:?--astguiclient-conf needs a file}; shift 2 ;;
     --no-check) check=0; shift ;;
+    --systemd-version) systemd_version=${2:?--systemd-version needs a number}; shift 2 ;;
+    --health-timeout) health_timeout=${2:?--health-timeout needs seconds}; shift 2 ;;
     --uninstall) uninstall=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -49,6 +70,12 @@ done
 case "$prefix" in /*) ;; *) die "--prefix must be an absolute path: $prefix" ;; esac
 prefix=${prefix%/}
 case "$astguiclient_conf" in "" | /*) ;; *) die "--astguiclient-conf must be an absolute path: $astguiclient_conf" ;; esac
+if [ -z "$systemd_version" ]; then
+  # "systemd 252 (252.38-1~deb12u1)", "systemd 219": the number after the name.
+  systemd_version=$($systemctl --version 2>/dev/null | awk 'NR == 1 { print $2 + 0 }') || true
+  systemd_version=${systemd_version:-0}
+fi
+case "$systemd_version" in *[!0-9]* | "") die "--systemd-version must be a number: $systemd_version" ;; esac
 if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
   die "run it as root (sudo $0), or set DESTDIR to stage the files"
 fi
@@ -57,24 +84,32 @@ bin=$destdir$prefix/bin/$name
 etc=$destdir/etc/$name
 config=$etc/config.toml
 unit=$destdir/etc/systemd/system/$name.service
+dropins=$unit.d
+tmpfiles=$destdir/etc/tmpfiles.d/$name.conf
+state=$destdir/var/lib/$name
 doc=$destdir$prefix/share/doc/$name
 
 # systemd is there to drive only on a live install on a host that runs it.
 systemd=0
-if [ -z "$destdir" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+if [ -z "$destdir" ] && { [ -n "${SYSTEMCTL:-}" ] || { [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }; }; then
   systemd=1
 fi
 
 if [ "$uninstall" = 1 ]; then
   if [ "$systemd" = 1 ] && [ -e "$unit" ]; then
-    systemctl disable --now "$name" >/dev/null 2>&1 || true
+    $systemctl disable --now "$name" >/dev/null 2>&1 || true
     say "stopped and disabled the service"
   fi
-  for path in "$unit" "$bin"; do
+  for path in "$unit" "$bin" "$tmpfiles" "$dropins"/hardening-*.conf; do
     if [ -e "$path" ]; then rm -f "$path" && say "removed $path"; fi
   done
+  if [ -d "$dropins" ]; then rmdir "$dropins" 2>/dev/null || say "kept $dropins (it holds other files)"; fi
+  if [ -d "$state" ]; then say "kept $state (binlog mode's position)"; fi
   if [ -d "$doc" ]; then rm -rf "$doc" && say "removed $doc"; fi
-  if [ "$systemd" = 1 ]; then systemctl daemon-reload; fi
+  for path in "$destdir$prefix/share/man/man1/$name.1" "$destdir$prefix/share/bash-completion/completions/$name"; do
+    if [ -e "$path" ]; then rm -f "$path" && say "removed $path"; fi
+  done
+  if [ "$systemd" = 1 ]; then $systemctl daemon-reload; fi
   if [ -e "$config" ]; then say "kept $config (yours)"; fi
   if [ -z "$destdir" ] && getent passwd "$name" >/dev/null; then
     say "kept the system user $name (its group reads the configuration); remove it with: userdel $name"
@@ -84,7 +119,7 @@ fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 new=$here/$name
-for file in "$new" "$here/config/$name.toml" "$here/systemd/$name.service" "$here/README.md"; do
+for file in "$new" "$here/config/$name.toml" "$here/systemd/$name.service" "$here/systemd/$name.tmpfiles" "$here/README.md"; do
   [ -f "$file" ] || die "$file is missing: run install.sh from the unpacked release (scripts/release.sh builds one)"
 done
 # A binary this host cannot run (too old a glibc, another architecture) stops here, before anything changes.
@@ -126,8 +161,51 @@ fi
 install -d -m 0755 "$(dirname "$bin")" "$(dirname "$unit")" "$doc"
 previous=
 if [ -x "$bin" ]; then previous=$("$bin" --version 2>/dev/null || echo "an unknown version"); fi
-# Into place with one rename, so a running daemon's binary is never half-written.
+# The new binary goes beside the installed one first, replacing nothing, so
+# it can be checked where it will run from.
 install -m 0755 "$new" "$bin.new"
+
+if [ "$check" = 1 ]; then
+  # Checked before anything is replaced: as the service user, with the
+  # configuration and the environment file the service will run with, so a
+  # file only root can read fails here and not after the restart.
+  envs=()
+  if [ -n "$astguiclient_conf" ]; then envs+=("CALLBACKD_DATABASE__ASTGUICLIENT_CONF=$astguiclient_conf"); fi
+  if [ -r "$etc/env" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      case "$line" in "" | "#"* | ";"*) continue ;; esac
+      line=${line#export }
+      value=${line#*=}
+      case "$value" in \"*\") value=${value:1:${#value}-2} ;; \'*\') value=${value:1:${#value}-2} ;; esac
+      envs+=("${line%%=*}=$value")
+    done < "$etc/env"
+  fi
+  as=()
+  if [ -z "$destdir" ]; then
+    as=(runuser -u "$name" --)
+    say "checking the new binary as $name: $name --config ${config#"$destdir"} check"
+  else
+    say "checking the new binary: $name --config $config check"
+  fi
+  if ! ${as[@]+"${as[@]}"} env ${envs[@]+"${envs[@]}"} "$bin.new" --config "$config" check 2>&1 | sed 's/^/    /'; then
+    rm -f "$bin.new"
+    what="nothing was installed"
+    if [ -n "$previous" ]; then what="nothing was replaced: $previous stays installed"; fi
+    if [ "$systemd" = 1 ] && $systemctl is-active --quiet "$name"; then what="$what and keeps running"; fi
+    die "the check failed (above), so $what. Fix the database settings (in ${astguiclient_conf:-/etc/astguiclient.conf}, readable by the group $name, or [database] in $config) and run install.sh again."
+  fi
+fi
+
+# What an unhealthy upgrade is rolled back to.
+backup=
+if [ -n "$previous" ] && [ "$systemd" = 1 ] && [ "$check" = 1 ]; then
+  backup=$(mktemp -d "${TMPDIR:-/tmp}/$name-previous.XXXXXX")
+  cp -p "$bin" "$backup/bin"
+  if [ -e "$unit" ]; then cp -p "$unit" "$backup/unit"; fi
+  if [ -d "$dropins" ]; then cp -pr "$dropins" "$backup/dropins"; fi
+fi
+
+# Into place with one rename, so a running daemon's binary is never half-written.
 mv -f "$bin.new" "$bin"
 if [ -n "$previous" ]; then say "replaced $bin (was $previous)"; else say "installed $bin"; fi
 
@@ -137,24 +215,47 @@ sed -e "s|/usr/local/bin/$name|$prefix/bin/$name|g" -e "s|/usr/share/doc/$name/|
 chmod 0644 "$unit.new"
 mv -f "$unit.new" "$unit"
 say "installed $unit"
+# The hardening this systemd knows; drop-ins of an earlier run go first, in
+# case systemd was downgraded or the file names changed.
+install -d -m 0755 "$dropins"
+rm -f "$dropins"/hardening-*.conf
+applied=
+for dropin in "$here/systemd/$name.service.d"/hardening-*.conf; do
+  [ -e "$dropin" ] || continue
+  needs=${dropin##*/hardening-}
+  needs=${needs%.conf}
+  if [ "$needs" -le "$systemd_version" ]; then
+    install -m 0644 "$dropin" "$dropins/"
+    applied="$applied ${dropin##*/}"
+  fi
+done
+if [ -n "$applied" ]; then
+  say "installed the hardening for systemd $systemd_version in $dropins:$applied"
+else
+  say "systemd $systemd_version: the base unit only (its hardening drop-ins need 232 or later)"
+fi
+# binlog mode's state directory, whatever systemd does (StateDirectory= needs 235).
+install -d -m 0755 "$(dirname "$tmpfiles")"
+install -m 0644 "$here/systemd/$name.tmpfiles" "$tmpfiles"
+install -d -m 0750 "$state"
+if [ -z "$destdir" ]; then chown "$name:$name" "$state"; fi
+say "installed $tmpfiles; state directory $state"
 install -m 0644 "$here/README.md" "$doc/README.md"
 say "installed $doc/README.md"
+# The man page and completions, where the release has them.
+if [ -f "$here/man/$name.1" ]; then
+  install -d -m 0755 "$destdir$prefix/share/man/man1"
+  install -m 0644 "$here/man/$name.1" "$destdir$prefix/share/man/man1/$name.1"
+fi
+if [ -f "$here/completions/$name.bash" ]; then
+  install -d -m 0755 "$destdir$prefix/share/bash-completion/completions"
+  install -m 0644 "$here/completions/$name.bash" "$destdir$prefix/share/bash-completion/completions/$name"
+fi
 
 if [ "$check" = 0 ]; then
   say "not checked and not started (--no-check)"
   exit 0
 fi
-say "checking: $name check"
-env_override=()
-if [ -n "$astguiclient_conf" ]; then env_override=("CALLBACKD_DATABASE__ASTGUICLIENT_CONF=$astguiclient_conf"); fi
-if ! env ${env_override[@]+"${env_override[@]}"} "$bin" --config "$config" check 2>&1 | sed 's/^/    /'; then
-  what="not started"
-  if [ "$systemd" = 1 ] && systemctl is-active --quiet "$name"; then
-    what="not restarted: the previous version keeps running"
-  fi
-  die "the check failed (above), so the service was $what. Fix the database settings (in ${astguiclient_conf:-/etc/astguiclient.conf}, or [database] in $config) and run install.sh again."
-fi
-
 if [ "$systemd" = 0 ]; then
   if [ -n "$destdir" ]; then
     say "DESTDIR: systemd not touched; on the server: systemctl enable --now $name; journalctl -u $name -f"
@@ -163,20 +264,57 @@ if [ "$systemd" = 0 ]; then
   fi
   exit 0
 fi
-systemctl daemon-reload
-systemctl enable --quiet "$name"
-if systemctl is-active --quiet "$name"; then
+
+# Healthy: active (Type=notify: READY=1 came, so it connected and, as the
+# leader, finished a pass) within the time allowed, and still active a few
+# seconds later (not exiting and being restarted).
+healthy() {
+  local waited=0
+  while [ "$waited" -lt "$health_timeout" ]; do
+    if $systemctl is-active --quiet "$name"; then
+      sleep 3
+      $systemctl is-active --quiet "$name" && return 0
+      waited=$((waited + 3))
+    else
+      sleep 1
+      waited=$((waited + 1))
+    fi
+  done
+  return 1
+}
+last_lines() { journalctl -u "$name" -n 20 --no-pager >&2 2>/dev/null || true; }
+
+$systemctl daemon-reload
+$systemctl enable --quiet "$name"
+if $systemctl is-active --quiet "$name"; then
   # stop (SIGTERM: the current batch finishes) then start; the new daemon
   # completes whatever was in flight by the pending rule.
-  systemctl restart "$name"
+  $systemctl restart "$name"
   say "restarted the service on the new version"
 else
-  systemctl start "$name"
+  $systemctl start "$name"
   say "enabled and started the service"
 fi
-sleep 3
-if ! systemctl is-active --quiet "$name"; then
-  journalctl -u "$name" -n 20 --no-pager >&2 || true
-  die "the service is not running (its last log lines above)"
+if healthy; then
+  if [ -n "$backup" ]; then rm -rf "$backup"; fi
+  say "running. Watch the logs: journalctl -u $name -f"
+  exit 0
 fi
-say "running. Watch the logs: journalctl -u $name -f"
+last_lines
+if [ -z "$backup" ]; then
+  die "the service is not running after ${health_timeout} s (its last log lines above)"
+fi
+# Back to the previous binary, unit and drop-ins, and start that.
+say "the service is not healthy after ${health_timeout} s: rolling back to $previous"
+cp -p "$backup/bin" "$bin.new" && mv -f "$bin.new" "$bin"
+if [ -e "$backup/unit" ]; then cp -p "$backup/unit" "$unit"; fi
+rm -rf "$dropins"
+if [ -d "$backup/dropins" ]; then cp -pr "$backup/dropins" "$dropins"; fi
+rm -rf "$backup"
+$systemctl daemon-reload
+$systemctl restart "$name"
+if healthy; then
+  die "the new version did not become healthy (its log above); rolled back: $previous is running again"
+fi
+last_lines
+die "the new version did not become healthy, and $previous, put back, is not running either (its log above)"

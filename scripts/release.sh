@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The release: one binary for every VICIdial server (x86_64 Linux with glibc
 # 2.17 or later: CentOS 7 on, AlmaLinux/Rocky, ViciBox, Debian/Ubuntu), packed
-# with install.sh, the documented configuration, the systemd unit and the
-# README into target/dist/vicidial-callbackd-VERSION-x86_64-linux-gnu.tar.gz.
+# with install.sh, the documented configuration, the systemd unit with its
+# hardening drop-ins and tmpfiles.d line, and the README into target/dist/vicidial-callbackd-VERSION-x86_64-linux-gnu.tar.gz.
 #
 #   scripts/release.sh    build, verify, pack; prints the tarball's path last
 #
@@ -70,7 +70,7 @@ number=$(echo "$version" | cut -d' ' -f2)
 name=vicidial-callbackd-$number-x86_64-linux-gnu
 stage=target/dist/$name
 rm -rf "$stage" "$stage.tar.gz" "$stage.debug"
-mkdir -p "$stage/config" "$stage/systemd"
+mkdir -p "$stage/config" "$stage/systemd/vicidial-callbackd.service.d"
 # Shipped without the debug sections (a quarter of the size; symbols stay, so a
 # backtrace still names functions); they are kept beside the tarball.
 objcopy --only-keep-debug "$binary" "$stage.debug" && chmod 0644 "$stage.debug"
@@ -78,11 +78,18 @@ objcopy --strip-debug --add-gnu-debuglink="$stage.debug" "$binary" "$stage/vicid
 chmod 0755 "$stage/vicidial-callbackd"
 install -m 0755 scripts/install.sh "$stage/install.sh"
 install -m 0644 config/vicidial-callbackd.toml "$stage/config/"
-install -m 0644 systemd/vicidial-callbackd.service "$stage/systemd/"
+install -m 0644 systemd/vicidial-callbackd.service systemd/vicidial-callbackd.tmpfiles systemd/DIRECTIVES.md "$stage/systemd/"
+install -m 0644 systemd/vicidial-callbackd.service.d/hardening-*.conf "$stage/systemd/vicidial-callbackd.service.d/"
 install -m 0644 README.md "$stage/README.md"
+# The man page and shell completions, from the clap definitions.
+cargo run --quiet --locked --example gen_docs -- "$stage"
+install -d "$stage/monitoring"
+install -m 0644 monitoring/alerts.yml monitoring/alerts.test.yml monitoring/grafana-dashboard.json "$stage/monitoring/"
 # The same tree gives the same bytes: sorted names, no owner, the commit's time.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --format=%ct)" \
   -C target/dist -czf "$stage.tar.gz" "$name"
 (cd target/dist && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 say "$version: $(du -h "$stage.tar.gz" | cut -f1) (binary $(du -h "$stage/vicidial-callbackd" | cut -f1))"
+# The .deb and the .rpm from the same files, beside the tarball.
+scripts/packages.sh "$stage" >&2
 echo "$stage.tar.gz"

@@ -145,7 +145,21 @@ grep -qx "Documentation=file:///usr/local/share/doc/vicidial-callbackd/README.md
   "$root/etc/systemd/system/vicidial-callbackd.service" || fail "the unit does not name the installed README"
 grep -qx "astguiclient_conf = \"$tmp/astguiclient.conf\"" "$root/etc/vicidial-callbackd/config.toml" \
   || fail "the new configuration does not name --astguiclient-conf"
-pass "first install: files, modes, passing check, systemd skipped"
+mode /var/lib/vicidial-callbackd 750
+mode /etc/tmpfiles.d/vicidial-callbackd.conf 644
+# This host's systemd gets every drop-in its version reaches.
+host_systemd=$(systemctl --version | awk 'NR == 1 { print $2 + 0 }')
+for dropin in "$release"/systemd/vicidial-callbackd.service.d/hardening-*.conf; do
+  needs=${dropin##*/hardening-}
+  needs=${needs%.conf}
+  installed=$root/etc/systemd/system/vicidial-callbackd.service.d/${dropin##*/}
+  if [ "$needs" -le "$host_systemd" ]; then
+    cmp -s "$dropin" "$installed" || fail "systemd $host_systemd: ${dropin##*/} not installed"
+  else
+    [ ! -e "$installed" ] || fail "systemd $host_systemd: ${dropin##*/} installed"
+  fi
+done
+pass "first install: files, modes, passing check, systemd skipped, the drop-ins for systemd $host_systemd"
 
 commit=$(git rev-parse --short=12 HEAD)
 "$root/usr/local/bin/vicidial-callbackd" --version | grep -q "(commit $commit" || fail "--version does not name $commit"
@@ -177,17 +191,119 @@ grep -qx "ExecStart=/opt/callbackd/bin/vicidial-callbackd run" "$tmp/opt/etc/sys
 grep -q "not checked and not started" "$tmp/out" || { cat "$tmp/out"; fail "--no-check said nothing"; }
 pass "--prefix and --no-check"
 
+# The drop-ins follow the systemd version: 219 (CentOS 7) gets the base unit
+# only, 239 (EL 8) the drop-ins for 232 and 235; a later run removes what no
+# longer applies.
+dropins=$tmp/opt/etc/systemd/system/vicidial-callbackd.service.d
+DESTDIR=$tmp/opt "$release/install.sh" --prefix /opt/callbackd --no-check --systemd-version 239 > "$tmp/out" 2>&1 \
+  || { cat "$tmp/out"; fail "--systemd-version 239"; }
+[ "$(cd "$dropins" && echo *)" = "hardening-232.conf hardening-235.conf" ] || fail "systemd 239: $(ls "$dropins")"
+DESTDIR=$tmp/opt "$release/install.sh" --prefix /opt/callbackd --no-check --systemd-version 219 > "$tmp/out" 2>&1 \
+  || { cat "$tmp/out"; fail "--systemd-version 219"; }
+[ -z "$(ls "$dropins")" ] || fail "systemd 219: drop-ins left: $(ls "$dropins")"
+grep -q "systemd 219: the base unit only" "$tmp/out" || { cat "$tmp/out"; fail "systemd 219 said nothing"; }
+[ -d "$tmp/opt/var/lib/vicidial-callbackd" ] || fail "systemd 219: no state directory"
+pass "the drop-ins follow the systemd version (219: none; 239: 232, 235); the state directory exists on 219"
+
 # Uninstall: everything but the configuration goes.
 installer --uninstall || { cat "$tmp/out"; fail "--uninstall"; }
-for path in /usr/local/bin/vicidial-callbackd /etc/systemd/system/vicidial-callbackd.service /usr/local/share/doc/vicidial-callbackd; do
+for path in /usr/local/bin/vicidial-callbackd /etc/systemd/system/vicidial-callbackd.service /usr/local/share/doc/vicidial-callbackd \
+  /etc/systemd/system/vicidial-callbackd.service.d /etc/tmpfiles.d/vicidial-callbackd.conf; do
   [ ! -e "$root$path" ] || fail "--uninstall left $path"
 done
 cmp -s "$tmp/config.before" "$root/etc/vicidial-callbackd/config.toml" || fail "--uninstall touched the configuration"
 pass "--uninstall removes what it installed and keeps the configuration"
 
+# A live install on this host, as root, for what a staged one cannot show:
+# the check as the service user, and an upgrade whose new binary fails after
+# the swap. systemd is not PID 1 here, so tests/support/systemctl-stand-in.sh
+# runs the installed unit's command for real. It creates the system user and
+# /etc/vicidial-callbackd, and removes them afterwards; it is skipped when
+# either exists already (a real installation).
+live_test() {
+  local prefix=/opt/callbackd-test live=$tmp/live standin first
+  standin=$PWD/tests/support/systemctl-stand-in.sh
+  if getent passwd vicidial-callbackd >/dev/null || [ -e /etc/vicidial-callbackd ]; then
+    echo "test-install: skipped the live install: vicidial-callbackd is installed on this host" >&2
+    return 0
+  fi
+  live_cleanup() {
+    if [ -x "$prefix/bin/vicidial-callbackd" ] || [ -e /etc/systemd/system/vicidial-callbackd.service ]; then
+      SYSTEMCTL=$standin STANDIN_DIR=$live "$release/install.sh" --prefix "$prefix" --uninstall >/dev/null 2>&1 || true
+    fi
+    rm -rf "$prefix" /etc/vicidial-callbackd /var/lib/vicidial-callbackd
+    userdel vicidial-callbackd 2>/dev/null || true
+    if getent group vicidial-callbackd >/dev/null; then groupdel vicidial-callbackd 2>/dev/null || true; fi
+  }
+  trap 'live_cleanup; cleanup' EXIT
+  mkdir -p "$live"
+  chmod 0711 "$tmp" "$live"
+  astguiclient "$live/astguiclient.conf" "$db_pass"
+  chmod 0644 "$live/astguiclient.conf"
+  live_install() { SYSTEMCTL=$standin STANDIN_DIR=$live "$1/install.sh" --prefix "$prefix" "${@:2}" > "$tmp/out" 2>&1; }
+  pid() { cat "$live/vicidial-callbackd.pid"; }
+
+  # Files and user first, then a port of its own for the metrics.
+  live_install "$release" --no-check --astguiclient-conf "$live/astguiclient.conf" || { cat "$tmp/out"; fail "live: staging"; }
+  sed -i 's|^listen = "127.0.0.1:9477"|listen = "127.0.0.1:0"|' /etc/vicidial-callbackd/config.toml
+  live_install "$release" --astguiclient-conf "$live/astguiclient.conf" || { cat "$tmp/out"; fail "live: first install"; }
+  grep -q "checking the new binary as vicidial-callbackd" "$tmp/out" || { cat "$tmp/out"; fail "live: the check did not run as the service user"; }
+  [ "$(stat -c %U "/proc/$(pid)")" = vicidial-callbackd ] || fail "live: the service does not run as vicidial-callbackd"
+  first=$(pid)
+  pass "live install: checked as vicidial-callbackd, started, healthy"
+
+  # A configuration the service user cannot read: root's check would pass,
+  # the service user's fails, and nothing is replaced or restarted.
+  chmod 0600 "$live/astguiclient.conf"
+  "$release/vicidial-callbackd" --config /etc/vicidial-callbackd/config.toml check > /dev/null 2>&1 \
+    || fail "live: root's check fails too, so this branch proves nothing"
+  cp "$prefix/bin/vicidial-callbackd" "$tmp/installed.before"
+  if live_install "$release"; then cat "$tmp/out"; fail "live: a check failing as the service user did not stop the upgrade"; fi
+  grep -q "nothing was replaced" "$tmp/out" || { cat "$tmp/out"; fail "live: no word that nothing was replaced"; }
+  grep -qi "permission denied" "$tmp/out" || { cat "$tmp/out"; fail "live: the reason (permission denied) is not given"; }
+  cmp -s "$tmp/installed.before" "$prefix/bin/vicidial-callbackd" || fail "live: the binary was replaced after a failed check"
+  [ ! -e "$prefix/bin/vicidial-callbackd.new" ] || fail "live: the checked binary was left behind"
+  { [ "$(pid)" = "$first" ] && kill -0 "$first"; } || fail "live: the running service was touched"
+  chmod 0644 "$live/astguiclient.conf"
+  pass "live: a check failing as the service user (unreadable astguiclient.conf) replaces nothing and leaves the service running"
+
+  # A new binary that passes the check but does not stay up: rolled back.
+  mkdir -p "$live/broken"
+  cp -r "$release"/. "$live/broken/"
+  install -m 0755 "$release/vicidial-callbackd" "$live/real-callbackd"
+  {
+    echo '#!/bin/sh'
+    echo '# Passes --version and check, exits at once when run as the service.'
+    echo 'case " $* " in'
+    echo '  *" --version "*) echo "vicidial-callbackd 9.9.9 (commit broken)" ;;'
+    echo "  *\" check \"*) exec $live/real-callbackd \"\$@\" ;;"
+    echo '  *) echo "broken: exiting" >&2; exit 1 ;;'
+    echo 'esac'
+  } > "$live/broken/vicidial-callbackd"
+  chmod 0755 "$live/broken/vicidial-callbackd"
+  if live_install "$live/broken" --health-timeout 8; then cat "$tmp/out"; fail "live: an unhealthy upgrade reported success"; fi
+  grep -q "rolling back to vicidial-callbackd" "$tmp/out" || { cat "$tmp/out"; fail "live: no rollback"; }
+  grep -q "is running again" "$tmp/out" || { cat "$tmp/out"; fail "live: the previous version is not running again"; }
+  cmp -s "$tmp/installed.before" "$prefix/bin/vicidial-callbackd" || fail "live: the previous binary is not back"
+  { kill -0 "$(pid)" && [ "$(pid)" != "$first" ]; } || fail "live: the previous binary was not restarted"
+  pass "live: a new binary that fails after the swap is rolled back and the previous one restarted"
+
+  live_install "$release" --uninstall || { cat "$tmp/out"; fail "live: --uninstall"; }
+  [ ! -e "$live/vicidial-callbackd.pid" ] || fail "live: --uninstall did not stop the service"
+  live_cleanup
+  trap cleanup EXIT
+  pass "live: --uninstall stops the service"
+}
+if [ "$(id -u)" = 0 ]; then
+  live_test
+else
+  echo "test-install: skipped the live install: not root" >&2
+fi
+
 if ! command -v shellcheck >/dev/null; then
   echo "test-install: installing shellcheck with apt" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
 fi
-shellcheck scripts/release.sh scripts/install.sh scripts/test-install.sh
+shellcheck scripts/release.sh scripts/install.sh scripts/test-install.sh scripts/packages.sh scripts/test-packages.sh \
+  tests/support/systemctl-stand-in.sh packaging/hardening.sh packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm
 pass "shellcheck on the release and install scripts"

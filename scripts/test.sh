@@ -18,6 +18,21 @@ if ! "$venv/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
   "$venv/bin/pip" install -q aiosmtpd==1.4.6
 fi
 
+# promtool (tests/monitoring.rs) from Debian's prometheus package: unpacked
+# under .local/ with apt-get download, so no Prometheus server is installed
+# or started.
+promtool=$(command -v promtool || true)
+if [ -z "$promtool" ]; then
+  promtool=$PWD/.local/prometheus/root/usr/bin/promtool
+  if ! "$promtool" --version >/dev/null 2>&1; then
+    echo "test: unpacking promtool from Debian's prometheus package under .local/prometheus" >&2
+    rm -rf .local/prometheus && mkdir -p .local/prometheus
+    (cd .local/prometheus && apt-get download -q prometheus >/dev/null 2>&1) \
+      || { apt-get update -qq && (cd .local/prometheus && apt-get download -q prometheus >/dev/null); }
+    dpkg-deb -x .local/prometheus/prometheus_*.deb .local/prometheus/root
+  fi
+fi
+export CALLBACKD_PROMTOOL="$promtool"
 export CALLBACKD_PYTHON="$PWD/$venv/bin/python"
 export CALLBACKD_TEST_SERVER="$(scripts/db.sh url)"
 export CALLBACKD_BINLOG_TEST_SERVER="$(scripts/binlog-db.sh url)"

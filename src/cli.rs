@@ -87,11 +87,18 @@ pub enum CallbacksCommand {
     List(ListArgs),
     /// One screen: counts by status and recipient, held by gate, due backlog,
     /// next wake, email results today, stale undialed callbacks left alone.
-    Status,
+    Status {
+        /// `text` or `json` (one document; README, "For managers").
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
     /// Everything about one callback.
     Show {
         /// `callback_id`.
         id: u32,
+        /// `text` or `json` (the object `list --format json` gives for it).
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
     },
     /// Why a callback is (not) being dialed, decided by the engine's own rules.
     Explain {
@@ -100,6 +107,9 @@ pub enum CallbacksCommand {
         /// As if the database clock read this (server time, "YYYY-MM-DD HH:MM:SS").
         #[arg(long)]
         now: Option<String>,
+        /// `text` or `json` (the callback and the answer's lines).
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
     },
     /// Give one callback, or all open USERONLY callbacks of one agent, to another agent.
     Reassign {
@@ -246,6 +256,9 @@ pub enum AlertsCommand {
         /// Every alert claimed without a recorded result (delivery unknown).
         #[arg(long)]
         unknown: bool,
+        /// `text` or `json` (one array).
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
     },
     /// Send a FAILED or delivery-unknown alert again, now.
     Resend {
@@ -263,6 +276,15 @@ pub enum AlertsCommand {
         #[arg(long)]
         from: Option<String>,
     },
+}
+
+/// How `status`, `show`, `explain` and `alerts list` print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// For people.
+    Text,
+    /// One JSON document on stdout, its shape documented in the README.
+    Json,
 }
 
 /// How `check` prints its report.

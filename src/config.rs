@@ -351,6 +351,11 @@ choice! {
         Text = "text",
         /// One JSON object per line, the same fields as keys.
         Json = "json",
+        /// Straight to journald with each field as a journal field
+        /// (`CALLBACK_ID`, `LEAD_ID`, `CAMPAIGN`, ...), so
+        /// `journalctl CALLBACK_ID=501` finds one callback's lines; text on
+        /// stderr where journald does not run.
+        Journald = "journald",
     }
 }
 
@@ -358,7 +363,7 @@ choice! {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
-    /// `"text"` or `"json"`; read at start only.
+    /// `"text"`, `"json"` or `"journald"`; read at start only.
     pub format: LogFormat,
     /// A pass or a statement running longer than this many seconds is
     /// logged as a warning, saying what it waits on.

@@ -1,8 +1,9 @@
-//! What ops people watch: `/metrics` in Prometheus' text format and
-//! `/health` (200, or 503 with the reason), on `[metrics] listen`
+//! What ops people watch: `/metrics` in Prometheus' text format,
+//! `/health` (200, or 503 with the reason), `/livez` (the process works) and
+//! `/readyz` (a leader, or a standby ready to take over), on `[metrics] listen`
 //! (127.0.0.1:9477 by default), plus the state systemd's watchdog and
 //! `STATUS=` line read. Counts come from each pass's summary; the due backlog
-//! is read from the database at each scrape.
+//! is read from the database for a scrape, at most once a second.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -109,6 +110,7 @@ impl Metrics {
                     s.skipped_by_kind = summary.skipped_by_kind.clone();
                     s.last_pass = Some(now);
                     s.last_error = None;
+                    crate::ops::monitor::pass_finished();
                     let secs = elapsed.as_secs_f64();
                     s.pass_count += 1;
                     s.pass_sum += secs;
@@ -203,6 +205,24 @@ impl Metrics {
                 }
                 Some(_) => Ok(()),
             }
+        })
+    }
+
+    /// `/readyz`: `Ok` with the role when this daemon can act (a healthy
+    /// leader, or a standby in touch with the database, ready to take over),
+    /// else the reason for the 503.
+    pub fn readiness(&self, max_pass_age: Duration) -> Result<&'static str, String> {
+        if self.with(|s| s.leader) {
+            return self.health(max_pass_age).map(|()| "leader");
+        }
+        self.with(|s| match (&s.last_error, s.heartbeat) {
+            (Some(e), _) => Err(format!("standby: database unreachable: {e}")),
+            (None, None) => Err("not connected yet".to_owned()),
+            (None, Some(t)) if t.elapsed() > max_pass_age => Err(format!(
+                "standby: no word from the leader lock for {} s",
+                t.elapsed().as_secs()
+            )),
+            (None, Some(_)) => Ok("standby: ready to take over"),
         })
     }
 
@@ -401,7 +421,10 @@ async fn backlog(db: &Db) -> DbResult<Backlog> {
     })
 }
 
-/// Serves `/metrics` and `/health` on `listener` until a shutdown.
+/// `/livez` fails once nothing has reported for this long: the unit's `WatchdogSec`.
+const LIVE_LIMIT: Duration = Duration::from_secs(120);
+
+/// Serves `/metrics`, `/health`, `/livez` and `/readyz` on `listener` until a shutdown.
 pub async fn serve(listener: TcpListener, db: Db, config: MetricsConfig, mut shutdown: Shutdown) {
     let max_age = Duration::from_secs(config.max_pass_age_seconds);
     loop {
@@ -429,6 +452,27 @@ pub async fn serve(listener: TcpListener, db: Db, config: MetricsConfig, mut shu
     }
 }
 
+/// How long one reading of the backlog serves every scrape.
+const BACKLOG_FRESH: Duration = Duration::from_secs(1);
+
+/// The backlog for a scrape: one database reading at most every
+/// [`BACKLOG_FRESH`], shared by the scrapes meanwhile (several Prometheus
+/// servers, a dashboard refreshing), so scrapes never hold a connection each.
+async fn shared_backlog(db: &Db) -> Option<Backlog> {
+    static LAST: tokio::sync::Mutex<Option<(Instant, Option<Backlog>)>> = tokio::sync::Mutex::const_new(None);
+    let mut last = LAST.lock().await;
+    if let Some((at, reading)) = *last
+        && at.elapsed() < BACKLOG_FRESH
+    {
+        return reading;
+    }
+    // A scrape never waits long on a locked or unreachable database.
+    let read = tokio::time::timeout(Duration::from_secs(2), backlog(db)).await;
+    let reading = read.ok().and_then(Result::ok);
+    *last = Some((Instant::now(), reading));
+    reading
+}
+
 async fn answer(
     req: Request<hyper::body::Incoming>,
     db: Db,
@@ -436,15 +480,25 @@ async fn answer(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, body) = match req.uri().path() {
         "/metrics" => {
-            // A scrape never waits long on a locked or unreachable database.
-            let read = tokio::time::timeout(Duration::from_secs(2), backlog(&db)).await;
-            (StatusCode::OK, global().render(read.ok().and_then(Result::ok)))
+            let mut text = global().render(shared_backlog(&db).await);
+            text.push_str(&crate::ops::monitor::render());
+            (StatusCode::OK, text)
         }
+        // The process works: its loops report within the limit (as systemd's watchdog sees it).
+        "/livez" if global().alive(max_age.max(LIVE_LIMIT)) => (StatusCode::OK, "ok\n".to_owned()),
+        "/livez" => (StatusCode::SERVICE_UNAVAILABLE, "stuck: no progress\n".to_owned()),
+        "/readyz" => match global().readiness(max_age) {
+            Ok(role) => (StatusCode::OK, format!("ok: {role}\n")),
+            Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
+        },
         "/health" => match global().health(max_age) {
             Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
             Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
         },
-        _ => (StatusCode::NOT_FOUND, "not found: try /metrics or /health\n".to_owned()),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "not found: try /metrics, /health, /livez or /readyz\n".to_owned(),
+        ),
     };
     let response = Response::builder()
         .status(status)

@@ -27,14 +27,27 @@ struct Daemon {
 
 impl Daemon {
     fn start(url: &str, state_dir: &std::path::Path, poll_ms: u64) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        Daemon::start_with(url, state_dir, poll_ms, None)
+    }
+
+    /// With `/metrics` on `metrics_port` when given.
+    fn start_with(url: &str, state_dir: &std::path::Path, poll_ms: u64, metrics_port: Option<u16>) -> Daemon {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"));
+        if let Some(port) = metrics_port {
+            command
+                .env("CALLBACKD_METRICS__ENABLED", "true")
+                .env("CALLBACKD_METRICS__LISTEN", format!("127.0.0.1:{port}"))
+                .env("CALLBACKD_METRICS__MAX_PASS_AGE_SECONDS", "120");
+        } else {
+            command.env("CALLBACKD_METRICS__ENABLED", "false");
+        }
+        let mut child = command
             .args(["--database-url", url, "run"])
             .env("CALLBACKD_ENGINE__WATCH", "binlog")
             .env("CALLBACKD_ENGINE__POLL_INTERVAL_MS", poll_ms.to_string())
             .env("CALLBACKD_BINLOG__SAFETY_PASS_SECONDS", "60")
             .env("CALLBACKD_BINLOG__STATE_DIR", state_dir)
             .env("CALLBACKD_EMAIL__ENABLED", "false")
-            .env("CALLBACKD_METRICS__ENABLED", "false")
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -378,6 +391,54 @@ async fn a_gate_opened_by_a_settings_change_lets_a_held_callback_in_at_once() {
         .await;
     let took = until_delivered(&db, 1, Duration::from_secs(5)).await;
     assert!(took < BOUND, "the list's reactivation took {took:?}");
+    daemon.stop();
+    db.drop_db().await;
+}
+
+/// A free port on loopback, for a daemon's `/metrics`.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The `callbackd_watch_mode` line set to 1 in the daemon's `/metrics`.
+fn watch_mode(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let on: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("callbackd_watch_mode{") && l.ends_with(" 1"))
+        .collect();
+    assert_eq!(on.len(), 1, "{text}");
+    on[0].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_mode_gauge_says_following_or_polling() {
+    let db = call_center("bl_gauge", 1).await;
+    let dir = state_dir("gauge");
+    let port = free_port();
+    let daemon = Daemon::start_with(&db.url, &dir, 200, Some(port));
+    daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
+    assert_eq!(watch_mode(port), "callbackd_watch_mode{mode=\"binlog\"} 1");
+    daemon.stop();
+    db.drop_db().await;
+
+    // The main test server writes no binary log: binlog mode polls meanwhile.
+    let db = TestDb::single("bl_gauge_off", &[], &[], &[]).await;
+    let port = free_port();
+    let daemon = Daemon::start_with(&db.url, &dir, 200, Some(port));
+    daemon
+        .wait_log("binlog mode unavailable", 0, Duration::from_secs(20))
+        .await;
+    assert_eq!(watch_mode(port), "callbackd_watch_mode{mode=\"binlog_polling\"} 1");
     daemon.stop();
     db.drop_db().await;
 }

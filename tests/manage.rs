@@ -40,6 +40,12 @@ fn cli(db: &TestDb, args: &[&str]) -> Output {
         .expect("run the binary")
 }
 
+/// The name of the user running the tests, as `id -un` says.
+fn unix_user() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -460,6 +466,29 @@ async fn explain_by_the_binary_prints_the_answer_and_an_unknown_id_is_exit_2() {
         "{}",
         stdout(&out)
     );
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "explain",
+            "10",
+            "--now",
+            &t("10:00:00"),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["callback_id"], 10);
+    assert!(
+        doc["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("inserts it into the hopper as READY")),
+        "{doc}"
+    );
     let out = cli(&db, &["callbacks", "explain", "404"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr(&out), "error: there is no callback 404\n");
@@ -504,6 +533,42 @@ async fn list_filters_and_speaks_table_csv_and_json() {
     let csv = stdout(&out);
     assert!(csv.starts_with("id,lead,phone,name,list,campaign,callback,owner,recipient,status,last_call,held\n"));
     assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert_eq!(stderr(&out), "", "all three fit the default limit");
+    // A limit that cuts the list short says so; one that does not, says nothing.
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "list",
+            "--campaign",
+            "c",
+            "--format",
+            "csv",
+            "--limit",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("list: stopped at --limit 2: more callbacks match"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "list",
+            "--campaign",
+            "c",
+            "--format",
+            "csv",
+            "--limit",
+            "3",
+        ],
+    );
+    assert_eq!((stdout(&out).lines().count(), stderr(&out)), (4, String::new()));
     let out = cli(
         &db,
         &[
@@ -554,6 +619,37 @@ async fn show_and_status_tell_everything() {
         text.contains("stale undialed LIVE ANYONE callbacks left alone"),
         "{text}"
     );
+    // The same as JSON: show gives list's object, status one document.
+    let out = cli(&db, &["callbacks", "show", "11", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (doc["callback_id"].as_u64(), doc["recipient"].as_str()),
+        (Some(11), Some("USERONLY"))
+    );
+    assert_eq!(doc["lead"]["phone_number"], "3125550002");
+    let out = cli(&db, &["callbacks", "list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let same = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["callback_id"] == 11)
+        .unwrap();
+    assert_eq!(same, &doc, "show's object is list's");
+    let out = cli(&db, &["callbacks", "status", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["by_status"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({ "status": "LIVE", "recipient": "ANYONE", "count": 1 })),
+        "{doc}"
+    );
+    assert_eq!(doc["due_backlog"]["count"], 1, "{doc}");
+    assert_eq!(doc["emails_today"], serde_json::json!([]), "{doc}");
+    assert!(doc["stale_left_alone"]["count"].is_u64(), "{doc}");
     let out = cli(&db, &["callbacks", "show", "404"]);
     assert_eq!(out.status.code(), Some(2));
     db.drop_db().await;
@@ -593,10 +689,43 @@ async fn reassign_one_callback_logs_as_the_lead_page_does_and_dry_run_changes_no
             "2",
             "ADMIN MODIFY LEAD CALLBACK",
             "UPDATE vicidial_callbacks SET user = '1002' WHERE callback_id = 11 AND status IN ('ACTIVE','LIVE','TFHCCL')|",
-            "callback 11 reassigned from 1001 to 1002",
+            // --as names the VICIdial user; who really ran it is in the notes.
+            &format!("callback 11 reassigned from 1001 to 1002|Unix user: {}", unix_user()),
             "---ALL---",
             "1",
         ])]
+    );
+    // Behind sudo, the sudo user too; without --as, the notes stay VICIdial's.
+    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args([
+            "--database-url",
+            &db.url,
+            "callbacks",
+            "reassign",
+            "11",
+            "--to",
+            "1001",
+            "--as",
+            "6666",
+        ])
+        .env_remove("CALLBACKD_DATABASE_URL")
+        .env("SUDO_USER", "alice")
+        .env("CALLBACKD_EMAIL__ENABLED", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&db, &["callbacks", "reassign", "11", "--to", "1002"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let notes: Vec<String> = admin_log(&db).await.iter().map(|r| r[7].clone()).collect();
+    assert_eq!(
+        notes[1..],
+        [
+            format!(
+                "callback 11 reassigned from 1002 to 1001|Unix user: alice via sudo as {}",
+                unix_user()
+            ),
+            "callback 11 reassigned from 1001 to 1002".to_owned(),
+        ]
     );
     db.drop_db().await;
 }
@@ -857,7 +986,10 @@ async fn purge_archives_then_deletes_and_never_loses_an_id_already_archived() {
     );
     assert_eq!(
         log[0][7],
-        "callbacks archived: 2|callbacks deleted: 3|kept, already archived with other contents: 1|INACTIVE, lead gone"
+        format!(
+            "callbacks archived: 2|callbacks deleted: 3|kept, already archived with other contents: 1|INACTIVE, lead gone|Unix user: {}",
+            unix_user()
+        )
     );
     db.drop_db().await;
 }
@@ -1062,6 +1194,23 @@ email_subject=Due: --A--first_name--B--\nemail_body_begin=Call --A--phone_number
         stdout(&out).contains("\n11       2        1001") && stdout(&out).contains("FAILED"),
         "{}",
         stdout(&out)
+    );
+    let out = cli_mail(&db, &sink, &["alerts", "list", "--failed", "--format", "json"]);
+    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(docs.as_array().unwrap().len(), 1, "{docs}");
+    assert_eq!(
+        (
+            &docs[0]["callback_id"],
+            &docs[0]["lead_id"],
+            &docs[0]["user"],
+            &docs[0]["result"]
+        ),
+        (
+            &serde_json::json!(11),
+            &serde_json::json!(2),
+            &serde_json::json!("1001"),
+            &serde_json::json!("FAILED")
+        )
     );
     let out = cli_mail(&db, &sink, &["alerts", "resend", "11", "--as", "6666"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -225,6 +225,10 @@ async fn two_daemons_one_leader_kill_9_and_the_standby_finishes_the_work_once() 
         (code, body.trim()),
         (503, "standby: another daemon holds the leader lock")
     );
+    // ... but it is ready to take over and alive: a probe on every server passes.
+    let (code, body) = b.get("/readyz").await;
+    assert_eq!((code, body.trim()), (200, "ok: standby: ready to take over"));
+    assert_eq!(b.get("/livez").await, (200, "ok\n".to_owned()));
     // Work arrives; the leader alone does it.
     db.bulk(3000).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -260,9 +264,38 @@ async fn metrics_and_health_after_a_pass_and_with_the_database_down() {
     d.wait_for_log("pass: activated=1", 10).await;
     let (code, body) = d.get("/health").await;
     assert_eq!((code, body.as_str()), (200, "ok\n"));
+    assert_eq!(d.get("/readyz").await, (200, "ok: leader\n".to_owned()));
+    assert_eq!(d.get("/livez").await, (200, "ok\n".to_owned()));
     let (code, metrics) = d.get("/metrics").await;
     assert_eq!(code, 200);
+    let value = |name: &str| -> f64 {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .unwrap_or_else(|| panic!("no {name} in:\n{metrics}"));
+        line[name.len()..].trim().parse().unwrap()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let last = value("callbackd_last_pass_timestamp_seconds");
+    assert!(last > now - 60.0 && last <= now + 1.0, "last pass at {last}, now {now}");
+    let started = value("process_start_time_seconds");
+    assert!(
+        started > now - 60.0 && started <= now,
+        "started at {started}, now {now}"
+    );
+    assert!(value("process_resident_memory_bytes") > 1e6, "{metrics}");
+    assert!(value("process_open_fds") >= 3.0, "{metrics}");
     for line in [
+        "callbackd_watch_mode{mode=\"poll\"} 1\n",
+        "callbackd_watch_mode{mode=\"binlog\"} 0\n",
+        concat!(
+            "callbackd_build_info{version=\"",
+            env!("CARGO_PKG_VERSION"),
+            "\",commit=\""
+        ),
         "callbackd_callbacks_activated_total 1\n",
         "callbackd_callbacks_inserted_total 1\n",
         "callbackd_leader 1\n",
@@ -272,6 +305,19 @@ async fn metrics_and_health_after_a_pass_and_with_the_database_down() {
     ] {
         assert!(metrics.contains(line), "{line:?} missing:\n{metrics}");
     }
+    // Every metric the shipped alert rules and Grafana dashboard name is exported.
+    let exported: std::collections::BTreeSet<&str> = metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for file in ["monitoring/alerts.yml", "monitoring/grafana-dashboard.json"] {
+        let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let named = metric_names(&text);
+        assert!(named.len() >= 10, "{file}: {named:?}");
+        let unknown: Vec<_> = named.iter().filter(|n| !exported.contains(n.as_str())).collect();
+        assert!(unknown.is_empty(), "{file} names {unknown:?}, not exported:\n{metrics}");
+    }
     db.outage(false).await;
     // Leadership cannot be confirmed without the database: the daemon stops
     // working at once (fenced writes would change nothing anyway).
@@ -279,7 +325,18 @@ async fn metrics_and_health_after_a_pass_and_with_the_database_down() {
     let (code, body) = d.get("/health").await;
     assert_eq!(code, 503, "{body}");
     assert!(body.starts_with("database unreachable: "), "{body}");
-    let (_, metrics) = d.get("/metrics").await;
+    let (code, body) = d.get("/readyz").await;
+    assert_eq!(code, 503, "{body}");
+    // Scrapes share one database reading a second, so the outage shows
+    // within a second or so.
+    let mut metrics = String::new();
+    for _ in 0..30 {
+        metrics = d.get("/metrics").await.1;
+        if metrics.contains("callbackd_database_up 0\n") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(metrics.contains("callbackd_database_up 0\n"), "{metrics}");
     assert!(metrics.contains("callbackd_leader 0\n"), "{metrics}");
     db.outage(true).await;
@@ -398,4 +455,19 @@ async fn a_failing_scheduled_purge_does_not_hold_activations() {
     assert_eq!(d.stop(), Some(0));
     db.exec(&format!("DROP USER IF EXISTS '{user}'@'%'")).await;
     db.drop_db().await;
+}
+
+/// The metric names a rules or dashboard file mentions (words starting
+/// `callbackd_` or `process_`), histogram series folded into their metric.
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("callbackd_") || w.starts_with("process_"))
+        .map(|w| {
+            ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| w.strip_suffix(s).filter(|m| m.ends_with("_seconds")))
+                .unwrap_or(w)
+                .to_string()
+        })
+        .collect()
 }

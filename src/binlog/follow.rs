@@ -261,6 +261,7 @@ impl Watcher {
         while !shutdown.is_shutdown() {
             let ended = self.follow(&mut shutdown, &mut retry).await;
             self.following.send_replace(false);
+            crate::ops::monitor::set_watch(crate::ops::monitor::Watch::FellBack);
             self.save(true);
             let wait = match ended {
                 Ended::Shutdown => break,
@@ -333,6 +334,7 @@ impl Watcher {
                 retry.succeeded();
                 self.said = None;
                 self.following.send_replace(true);
+                crate::ops::monitor::set_watch(crate::ops::monitor::Watch::Following);
                 let at = self.position.as_ref().map(|p| p.to_string()).unwrap_or_default();
                 info!(
                     server_id = self.server_id,

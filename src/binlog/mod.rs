@@ -119,8 +119,10 @@ impl Changes {
 /// why once). Returns the engine's end and the task.
 pub fn start(config: &Config, opts: mysql_async::Opts, shutdown: Shutdown) -> (Changes, Option<JoinHandle<()>>) {
     if config.engine.watch == WatchMode::Poll {
+        crate::ops::monitor::set_watch(crate::ops::monitor::Watch::Poll);
         return (Changes::polling(), None);
     }
+    crate::ops::monitor::set_watch(crate::ops::monitor::Watch::FellBack);
     let (tx, rx) = mpsc::channel(CHANNEL);
     let (following_tx, following) = watch::channel(false);
     let watcher = follow::Watcher::new(config, opts, tx, following_tx);

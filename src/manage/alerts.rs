@@ -5,7 +5,7 @@
 use chrono::Duration;
 
 use super::{Actor, ManageError};
-use crate::cli::AlertsCommand;
+use crate::cli::{AlertsCommand, DataFormat};
 use crate::config::{Config, TransportKind};
 use crate::db::alerts as db_alerts;
 use crate::db::manage::{self, AdminLog};
@@ -17,7 +17,11 @@ use crate::email::transport::{Delivery, Mailer, build_message};
 pub async fn run(db: &Db, config: &Config, command: AlertsCommand) -> Result<(), ManageError> {
     let mut s = db.session().await?;
     match command {
-        AlertsCommand::List { failed, unknown } => list(&mut s, failed, unknown).await,
+        AlertsCommand::List {
+            failed,
+            unknown,
+            format,
+        } => list(&mut s, failed, unknown, format).await,
         AlertsCommand::Resend { id, change } => {
             let actor = Actor::of_command(change.as_user.as_deref());
             resend(&mut s, config, id, &actor, change.dry_run).await
@@ -26,9 +30,27 @@ pub async fn run(db: &Db, config: &Config, command: AlertsCommand) -> Result<(),
     }
 }
 
-async fn list(s: &mut Session, failed: bool, unknown: bool) -> Result<(), ManageError> {
+async fn list(s: &mut Session, failed: bool, unknown: bool, format: DataFormat) -> Result<(), ManageError> {
     let (now, _) = clock::now(s).await?;
     let alerts = manage::alerts(s, now - Duration::hours(24), failed, unknown, 1000).await?;
+    if format == DataFormat::Json {
+        let docs: Vec<serde_json::Value> = alerts
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "callback_id": a.callback_id,
+                    "lead_id": a.lead_id,
+                    "user": a.user,
+                    "email": a.email,
+                    "status": a.status,
+                    "claimed": a.email_alert.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    "result": if a.email_result.is_empty() { None } else { Some(&a.email_result) },
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&docs).unwrap_or_default());
+        return Ok(());
+    }
     println!(
         "{:<8} {:<8} {:<8} {:<19} {:<13} EMAIL",
         "ID", "LEAD", "OWNER", "CLAIMED", "RESULT"
@@ -106,7 +128,7 @@ async fn resend(s: &mut Session, config: &Config, id: u32, actor: &Actor, dry_ru
         event_type: "OTHER",
         record_id: detail.lead_id.to_string(),
         code: "CALLBACK EMAIL RESEND",
-        notes: format!("callback {id}: email alert resent to {to}: {result}"),
+        notes: actor.noted(format!("callback {id}: email alert resent to {to}: {result}")),
         statements: vec![record],
     }
     .stmt()

@@ -121,6 +121,7 @@ async fn active_user(s: &mut Session, name: &str) -> Result<Owner, ManageError> 
 fn lead_page_log(d: &Detail, args: &ChangeArgs, notes: String) -> AdminLog {
     let actor = Actor::of_command(args.as_user.as_deref());
     AdminLog {
+        notes: actor.noted(notes),
         user: actor.user,
         ip_address: actor.ip,
         section: "LEADS",
@@ -128,7 +129,6 @@ fn lead_page_log(d: &Detail, args: &ChangeArgs, notes: String) -> AdminLog {
         record_id: d.lead_id.to_string(),
         code: "ADMIN MODIFY LEAD CALLBACK",
         statements: vec![],
-        notes,
     }
 }
 
@@ -201,14 +201,14 @@ async fn reassign_all(
         first: manage::set_user_bulk(&ids, from, &to.user),
         then: vec![],
         log: AdminLog {
-            user: actor.user,
-            ip_address: actor.ip,
+            user: actor.user.clone(),
+            ip_address: actor.ip.clone(),
             section: "USERS",
             event_type: "MODIFY",
             record_id: to.user.clone(),
             code: "ADMIN CALLBACK BULK CHANGE",
             statements: vec![],
-            notes: format!("Old user: {from}|callbacks: {}", listed.join(",")),
+            notes: actor.noted(format!("Old user: {from}|callbacks: {}", listed.join(","))),
         },
     }))
 }

@@ -12,6 +12,7 @@ pub mod availability;
 pub mod change;
 pub mod explain;
 pub mod purge;
+mod table;
 mod view;
 
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ pub struct Actor {
     pub user: String,
     /// The SSH client's address when the shell is remote, else 127.0.0.1.
     pub ip: String,
+    /// With `--as`: who really ran the command ("alice via sudo", "root"),
+    /// for the admin log's notes; `--as` alone would leave no trace of it.
+    pub ran_by: Option<String>,
 }
 
 impl Actor {
@@ -68,7 +72,19 @@ impl Actor {
             .and_then(|v| v.split_whitespace().next().map(str::to_owned))
             .filter(|ip| ip.parse::<std::net::Ipv4Addr>().is_ok())
             .unwrap_or_else(|| "127.0.0.1".into());
-        Actor { user, ip }
+        let ran_by = as_user.map(|_| unix_user(env("SUDO_USER")));
+        Actor { user, ip, ran_by }
+    }
+
+    /// `notes` for `vicidial_admin_log.event_notes`, with `|Unix user: NAME`
+    /// after them when `--as` named the user.
+    pub fn noted(&self, notes: impl Into<String>) -> String {
+        let notes = notes.into();
+        match &self.ran_by {
+            Some(who) if notes.is_empty() => format!("Unix user: {who}"),
+            Some(who) => format!("{notes}|Unix user: {who}"),
+            None => notes,
+        }
     }
 
     /// The daemon itself, as VICIdial's background jobs write the admin log
@@ -77,7 +93,31 @@ impl Actor {
         Actor {
             user: "VDAD".into(),
             ip: "1.1.1.1".into(),
+            ran_by: None,
         }
+    }
+}
+
+/// The name of the process's real user, from the password database (NSS:
+/// local, LDAP, ...), not from `$USER`, which anyone can set; with the
+/// `sudo` user in front when there is one ("alice via sudo as root").
+fn unix_user(sudo_user: Option<String>) -> String {
+    // SAFETY: getuid cannot fail; getpwuid_r writes only into the buffers we own.
+    let uid = unsafe { libc::getuid() };
+    let mut name = format!("uid {uid}");
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc == 0 && !found.is_null() {
+        // SAFETY: on success pw_name points into buf, NUL-terminated.
+        name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) }
+            .to_string_lossy()
+            .into_owned();
+    }
+    match sudo_user {
+        Some(s) if s != name => format!("{s} via sudo as {name}"),
+        _ => name,
     }
 }
 
@@ -158,11 +198,22 @@ async fn run_callbacks(db: &Db, config: &Config, command: CallbacksCommand) -> R
     let mut s = db.session().await?;
     match command {
         CallbacksCommand::List(args) => view::list(&mut s, config, args).await,
-        CallbacksCommand::Status => view::status(&mut s, config).await,
-        CallbacksCommand::Show { id } => view::show(&mut s, config, id).await,
-        CallbacksCommand::Explain { id, now } => {
+        CallbacksCommand::Status { format } => view::status(&mut s, config, format).await,
+        CallbacksCommand::Show { id, format } => view::show(&mut s, config, id, format).await,
+        CallbacksCommand::Explain { id, now, format } => {
             let at = now.as_deref().map(parse_time).transpose()?;
             let e = explain::explain(&mut s, config, id, at).await?;
+            if format == crate::cli::DataFormat::Json {
+                let doc = serde_json::json!({
+                    "callback_id": id,
+                    "lead_id": e.detail.lead_id,
+                    "status": e.detail.status,
+                    "recipient": e.detail.recipient,
+                    "lines": e.lines,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                return Ok(());
+            }
             println!(
                 "callback {} (lead {}, {} {}):",
                 id, e.detail.lead_id, e.detail.status, e.detail.recipient

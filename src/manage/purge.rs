@@ -89,13 +89,13 @@ pub async fn purge(s: &mut Session, scope: &PurgeScope, actor: &Actor, dry_run: 
             statements,
             notes: String::new(),
         };
-        log.notes = format!(
+        log.notes = actor.noted(format!(
             "callbacks archived: {}|callbacks deleted: {}|kept, already archived with other contents: {}|{}",
             report.archived,
             report.deleted,
             report.kept.len(),
             scope_words(scope)
-        );
+        ));
         if log.event_sql().len() > MAX_EVENT_SQL {
             let total = log.statements.len();
             while log.statements.len() > 1 && log.event_sql().len() > MAX_EVENT_SQL {

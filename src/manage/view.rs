@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::{ManageError, format_in, parse_time};
-use crate::cli::{ListArgs, ListFormat};
+use super::{ManageError, format_in, parse_time, table};
+use crate::cli::{DataFormat, ListArgs, ListFormat};
 use crate::config::Config;
 use crate::db::callbacks::{self, Scan};
 use crate::db::manage::{self, Detail, Filter};
@@ -66,7 +66,15 @@ pub(super) async fn list(s: &mut Session, config: &Config, args: ListArgs) -> Re
     } else {
         HashMap::new()
     };
-    let rows = manage::list(s, &filter, args.limit).await?;
+    // One more than the limit, to know whether it cut the list short.
+    let mut rows = manage::list(s, &filter, args.limit.saturating_add(1)).await?;
+    if rows.len() > args.limit {
+        rows.truncate(args.limit);
+        eprintln!(
+            "list: stopped at --limit {}: more callbacks match (raise --limit, or narrow with --campaign, --user, --status ...)",
+            args.limit
+        );
+    }
     let held = if args.held {
         held
     } else {
@@ -143,10 +151,7 @@ const HEADERS: [&str; 12] = [
 fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
     // The last call (lead-local) is in csv and json; the table keeps to a terminal's width.
     let shown = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11];
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(120usize);
+    let width = table::terminal_width();
     let cells: Vec<[String; 12]> = rows.iter().map(|d| columns(d, held)).collect();
     let cap = |i: usize| if i == 3 { 18 } else { 40 };
     let widths: Vec<usize> = shown
@@ -154,7 +159,7 @@ fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
         .map(|&i| {
             cells
                 .iter()
-                .map(|c| c[i].chars().count().min(cap(i)))
+                .map(|c| table::width(&c[i]).min(cap(i)))
                 .chain([HEADERS[i].len()])
                 .max()
                 .unwrap_or(0)
@@ -163,11 +168,10 @@ fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
     let line = |texts: Vec<String>| {
         let mut out = String::new();
         for (text, w) in texts.iter().zip(&widths) {
-            let cut: String = text.chars().take(*w).collect();
-            out.push_str(&format!("{cut:<w$} "));
+            out.push_str(&table::fit(text, *w));
+            out.push(' ');
         }
-        let out: String = out.trim_end().chars().take(width).collect();
-        println!("{out}");
+        println!("{}", table::fit(out.trim_end(), width).trim_end());
     };
     line(shown.iter().map(|&i| HEADERS[i].to_string()).collect());
     for c in &cells {
@@ -177,23 +181,22 @@ fn print_table(rows: &[Detail], held: &HashMap<u32, Held>) {
 }
 
 fn print_csv(rows: &[Detail], held: &HashMap<u32, Held>) {
-    let quote = |v: &str| {
-        if v.contains([',', '"', '\n']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
-        } else {
-            v.to_string()
-        }
-    };
-    println!("{}", HEADERS.map(|h| h.to_lowercase().replace(' ', "_")).join(","));
-    for d in rows {
-        println!("{}", columns(d, held).map(|v| quote(&v)).join(","));
-    }
+    let headers = HEADERS.map(|h| h.to_lowercase().replace(' ', "_"));
+    print!("{}", table::csv(&headers, rows.iter().map(|d| columns(d, held))));
 }
 
-pub(super) async fn show(s: &mut Session, config: &Config, id: u32) -> Result<(), ManageError> {
+pub(super) async fn show(s: &mut Session, config: &Config, id: u32, format: DataFormat) -> Result<(), ManageError> {
     let Some(d) = manage::detail(s, id).await? else {
         return Err(ManageError::usage(format!("there is no callback {id}")));
     };
+    if format == DataFormat::Json {
+        let mut doc = serde_json::to_value(&d).unwrap_or_default();
+        if let Some((gate, until)) = holds(s, config, &[id]).await?.get(&id) {
+            doc["held"] = serde_json::json!({ "gate": gate, "opens": time(*until) });
+        }
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(());
+    }
     let clock = decision::pass_clock(s, None, config.engine.call_time_horizon_days).await?;
     let mut out = vec![
         ("callback", format!("{} ({} {})", d.callback_id, d.status, d.recipient)),
@@ -279,13 +282,20 @@ pub(super) async fn show(s: &mut Session, config: &Config, id: u32) -> Result<()
     Ok(())
 }
 
-pub(super) async fn status(s: &mut Session, config: &Config) -> Result<(), ManageError> {
+pub(super) async fn status(s: &mut Session, config: &Config, format: DataFormat) -> Result<(), ManageError> {
     let (now, _) = crate::db::clock::now(s).await?;
     let counts = manage::counts(s, now).await?;
-    println!("at {} (database clock)", now.format("%Y-%m-%d %H:%M:%S"));
-    println!("callbacks by status and recipient:");
+    let text = format == DataFormat::Text;
+    // Text lines as they are made; the JSON document at the end.
+    let say = |line: String| {
+        if text {
+            println!("{line}");
+        }
+    };
+    say(format!("at {} (database clock)", now.format("%Y-%m-%d %H:%M:%S")));
+    say("callbacks by status and recipient:".into());
     for (status, recipient, n) in &counts.by_status {
-        println!("  {status:<9} {recipient:<9} {n:>7}");
+        say(format!("  {status:<9} {recipient:<9} {n:>7}"));
     }
     let ids = pending_ids(s, config, now).await?;
     let held = holds(s, config, &ids).await?;
@@ -298,47 +308,75 @@ pub(super) async fn status(s: &mut Session, config: &Config) -> Result<(), Manag
             (a, b) => a.or(b),
         };
     }
-    println!("held out of the hopper (LIVE ANYONE, undialed): {}", held.len());
+    say(format!(
+        "held out of the hopper (LIVE ANYONE, undialed): {}",
+        held.len()
+    ));
     for (gate, (n, first)) in &by_gate {
         let opens = first
             .map(|t| format!("; first opens {}", time(Some(t))))
             .unwrap_or_default();
-        println!("  {n:>5}  {gate}{opens}");
+        say(format!("  {n:>5}  {gate}{opens}"));
     }
-    println!(
+    say(format!(
         "due backlog: {} ACTIVE/TFHCCL past their time{}",
         counts.due_backlog,
         counts
             .oldest_due
             .map(|t| format!(" (oldest {}, {})", time(Some(t)), format_in(t - now)))
             .unwrap_or_default()
-    );
+    ));
     let next_due = callbacks::next_due(s, now).await?;
     let next_open = held.values().filter_map(|(_, t)| *t).min();
     let next = [next_due, next_open].into_iter().flatten().min();
-    println!(
+    say(format!(
         "next wake: {}",
         next.map_or("nothing scheduled".into(), |t| format!(
             "{} ({})",
             time(Some(t)),
             format_in(t - now)
         ))
-    );
+    ));
     let emails: Vec<String> = counts.emails_today.iter().map(|(r, n)| format!("{r} {n}")).collect();
-    println!(
+    say(format!(
         "email alerts today: {}",
         if emails.is_empty() {
             "none".into()
         } else {
             emails.join(", ")
         }
-    );
+    ));
     let oldest = now - Duration::days(config.engine.repair_max_age_days.into());
     let too_old = callbacks::count(s, Scan::TooOld(oldest)).await?;
-    println!(
+    say(format!(
         "stale undialed LIVE ANYONE callbacks left alone (dialable before {}, engine.repair_max_age_days {}): {too_old}",
         time(Some(oldest)),
         config.engine.repair_max_age_days
-    );
+    ));
+    if !text {
+        let doc = serde_json::json!({
+            "at": time(Some(now)),
+            "by_status": counts.by_status.iter()
+                .map(|(status, recipient, n)| serde_json::json!({ "status": status, "recipient": recipient, "count": n }))
+                .collect::<Vec<_>>(),
+            "held": {
+                "count": held.len(),
+                "by_gate": by_gate.iter()
+                    .map(|(gate, (n, first))| serde_json::json!({ "gate": gate, "count": n, "first_opens": first.map(|t| time(Some(t))) }))
+                    .collect::<Vec<_>>(),
+            },
+            "due_backlog": { "count": counts.due_backlog, "oldest": counts.oldest_due.map(|t| time(Some(t))) },
+            "next_wake": next.map(|t| time(Some(t))),
+            "emails_today": counts.emails_today.iter()
+                .map(|(result, n)| serde_json::json!({ "result": result, "count": n }))
+                .collect::<Vec<_>>(),
+            "stale_left_alone": {
+                "count": too_old,
+                "dialable_before": time(Some(oldest)),
+                "repair_max_age_days": config.engine.repair_max_age_days,
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! alerts: a pass, then a wait that a shutdown cuts short, with backoff while
 //! the database is unreachable.
 
+pub mod monitor;
 pub mod notify;
 
 use std::time::Duration;
