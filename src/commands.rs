@@ -108,7 +108,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 info!(listen = %config.metrics.listen, "serving /metrics and /health");
                 helpers.push(tokio::spawn(metrics::serve(
                     listener,
-                    db.clone(),
+                    db.own_pool(1),
                     config.metrics.clone(),
                     shutdown.clone(),
                 )));
@@ -120,6 +120,8 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         }
     }
     let (role_tx, mut role) = watch::channel(None);
+    // Email alerts (and their SMTP retries) have connections of their own.
+    let email_db = db.own_pool(1);
     let opts = config.database_opts().expect("validated at start");
     helpers.push(tokio::spawn(leader::elect(opts.clone(), role_tx, shutdown.clone())));
     helpers.push(tokio::spawn(notify::supervise(
@@ -154,8 +156,12 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         let (end_term, term) = Shutdown::new();
         let wake_alerts = std::sync::Arc::new(tokio::sync::Notify::new());
         let alerts = config.email.enabled.then(|| {
-            let alerts = Alerts::new(db.clone(), config.email.clone(), config.engine.batch_size)
-                .expect("validated at start and on reload");
+            let alerts = Alerts::new(
+                email_db.fenced(led.clone()),
+                config.email.clone(),
+                config.engine.batch_size,
+            )
+            .expect("validated at start and on reload");
             tokio::spawn(email::alerts::run(
                 alerts,
                 config.engine.clone(),

@@ -626,8 +626,11 @@ impl Config {
                 ),
             );
         }
-        if self.database.max_connections == 0 {
-            return fail("database.max_connections", "must be at least 1");
+        if self.database.max_connections < 2 {
+            return fail(
+                "database.max_connections",
+                "must be at least 2: a pass works on two connections at once (email alerts and /metrics have one each of their own)",
+            );
         }
         if self.database.statement_timeout_seconds == 0 {
             return fail("database.statement_timeout_seconds", "must be at least 1");
@@ -688,7 +691,7 @@ impl Config {
         };
         let timeout = self.database.statement_timeout_seconds;
         let constraints =
-            mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 1");
+            mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 2");
         let opts: mysql_async::Opts = builder
             .pool_opts(mysql_async::PoolOpts::default().with_constraints(constraints))
             // Probes an idle or waiting connection, so a peer that vanished

@@ -233,6 +233,12 @@ fn bad_configuration_is_one_line_naming_file_and_key_with_exit_2() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(&format!("engine.{key}: must be from 1 to")), "{err}");
     }
+    // A pass works on two connections at once: one would wait on itself.
+    std::fs::write(&file, "[database]\nmax_connections = 1\n").unwrap();
+    let out = callbackd(&["--config", file.to_str().unwrap(), "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("database.max_connections: must be at least 2"), "{err}");
     std::fs::write(&file, "[email]\nsmtp_tls = \"sometimes\"\n").unwrap();
     let out = callbackd(&["--config", file.to_str().unwrap(), "check"]);
     assert_eq!(out.status.code(), Some(2));

@@ -471,3 +471,56 @@ fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
         })
         .collect()
 }
+
+/// With the smallest pool allowed and a client scraping /metrics in a loop,
+/// callbacks coming due are activated within a second: /metrics and email
+/// alerts have connections of their own, never the engine's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_loop_on_the_smallest_pool_does_not_delay_activations() {
+    let db = one_due("scrape_loop").await;
+    let d = Daemon::start_as(&db, &db.url, "s", &[], &[("CALLBACKD_DATABASE__MAX_CONNECTIONS", "2")]);
+    d.wait_for_log("pass: activated=1", 10).await;
+    let port = d.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let scraping = stop.clone();
+    let scraper = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut scrapes = 0u32;
+        while !scraping.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                let _ = s
+                    .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .await;
+                let mut body = Vec::new();
+                let _ = s.read_to_end(&mut body).await;
+                scrapes += 1;
+            }
+        }
+        scrapes
+    });
+    for lead in 2..=21u32 {
+        db.lead(lead, 101, &[]).await;
+        db.callback(lead * 10, lead, "C", 101, &[]).await;
+    }
+    db.exec("UPDATE vicidial_callbacks SET callback_time = NOW() WHERE callback_id >= 20")
+        .await;
+    let started = std::time::Instant::now();
+    while db
+        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status = 'LIVE'")
+        .await
+        < 21
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "not all activated within 1 s under a scrape loop:\n{}",
+            d.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let scrapes = scraper.await.unwrap();
+    assert!(scrapes > 10, "the loop scraped {scrapes} times");
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 21);
+    assert_eq!(d.stop(), Some(0));
+    db.drop_db().await;
+}

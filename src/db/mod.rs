@@ -75,6 +75,8 @@ pub type DbResult<T> = Result<T, DbError>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// The options the pool was made with (for [`Db::own_pool`]).
+    opts: mysql_async::Opts,
     faults: Faults,
     /// Longest wait for any one statement's answer.
     answer_within: std::time::Duration,
@@ -121,11 +123,13 @@ impl Db {
         // VICIdial's columns hold zero dates and odd values; strict mode would
         // turn its own data into errors on our writes.
         setup.push("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'".to_string());
-        let opts = mysql_async::OptsBuilder::from_opts(opts)
+        let opts: mysql_async::Opts = mysql_async::OptsBuilder::from_opts(opts)
             .pool_opts(pool_opts)
-            .setup(setup);
+            .setup(setup)
+            .into();
         Db {
-            pool: Pool::new(opts),
+            pool: Pool::new(opts.clone()),
+            opts,
             faults,
             answer_within: std::time::Duration::from_secs(300),
             term: None,
@@ -163,9 +167,28 @@ impl Db {
         *self.faults.interleave.lock().expect("not poisoned") = Some((writes, sql.to_string()));
     }
 
-    /// Takes a connection from the pool for one pass.
+    /// The same database through a pool of its own of at most `size`
+    /// connections: a part that must never wait for another's connections
+    /// (email alerts, `/metrics`) gets one, so a slow mail server or a
+    /// scrape storm never holds up an activation.
+    pub fn own_pool(&self, size: usize) -> Db {
+        let constraints = mysql_async::PoolConstraints::new(0, size.max(1)).expect("0 <= max");
+        let pool_opts = self.opts.pool_opts().clone().with_constraints(constraints);
+        let opts: mysql_async::Opts = mysql_async::OptsBuilder::from_opts(self.opts.clone())
+            .pool_opts(pool_opts)
+            .into();
+        Db {
+            pool: Pool::new(opts.clone()),
+            opts,
+            ..self.clone()
+        }
+    }
+
+    /// Takes a connection from the pool for one pass; waits at most the
+    /// statement limit for one (a pool whose connections are all busy
+    /// or stuck is an error, not a hang).
     pub async fn session(&self) -> DbResult<Session> {
-        let mut conn = self.pool.get_conn().await?;
+        let mut conn = Session::answer(self.answer_within, self.pool.get_conn()).await??;
         // MySQL 8 caches information_schema.TABLES.UPDATE_TIME for
         // information_schema_stats_expiry seconds (a day by default), which
         // would hide settings changes from the probe; MariaDB keeps it
