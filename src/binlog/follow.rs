@@ -365,6 +365,10 @@ enum Handled {
     Again,
 }
 
+/// Most leads remembered as having an open callback before they are read
+/// anew (a few tens of megabytes).
+const MOST_LEADS: usize = 2_000_000;
+
 impl Watcher {
     /// Connects, checks the server, reads the tables' layouts and the leads
     /// with open callbacks, and starts the stream at the kept position (or at
@@ -486,6 +490,13 @@ impl Watcher {
                     && !self.send(change)
                 {
                     return Handled::Stop;
+                }
+                // Every new callback adds its lead: a stream followed for
+                // weeks reads the leads with open callbacks anew instead of
+                // growing without bound: a new stream from the last
+                // transaction boundary (its changes come again: harmless).
+                if self.leads.len() > MOST_LEADS {
+                    return Handled::Again;
                 }
             }
         }

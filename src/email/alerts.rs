@@ -364,6 +364,10 @@ impl Alerts {
             return Ok(());
         }
         let before = p.now - chrono::Duration::minutes(UNKNOWN_AFTER_MINUTES);
+        // Bounded: past this many, each is logged once more.
+        if self.unknown_logged.len() > 100_000 {
+            self.unknown_logged.clear();
+        }
         for row in alerts::unrecorded(&mut p.session, before, 10_000).await? {
             if self.unknown_logged.insert(row.callback_id) {
                 p.summary.unknown += 1;
