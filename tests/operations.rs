@@ -416,7 +416,8 @@ async fn a_failing_scheduled_purge_does_not_hold_activations() {
          GRANT INSERT ON `{name}`.`vicidial_hopper` TO '{user}'@'%'; \
          GRANT INSERT ON `{name}`.`vicidial_admin_log` TO '{user}'@'%'; \
          GRANT INSERT ON `{name}`.`callbackd_leader` TO '{user}'@'%'; \
-         GRANT INSERT ON `{name}`.`callbackd_queued` TO '{user}'@'%'"
+         GRANT INSERT ON `{name}`.`callbackd_queued` TO '{user}'@'%'; \
+         GRANT INSERT ON `{name}`.`callbackd_claimed` TO '{user}'@'%'"
     ))
     .await;
     let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:x@"), 1);
