@@ -12,6 +12,7 @@ pub mod clock;
 pub mod facts;
 pub mod hopper;
 pub mod manage;
+pub(crate) mod report;
 pub mod schema;
 pub mod settings;
 mod value;

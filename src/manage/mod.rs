@@ -173,6 +173,7 @@ async fn run_callbacks(db: &Db, config: &Config, command: CallbacksCommand) -> R
             Ok(())
         }
         CallbacksCommand::Purge(args) => purge::command(&mut s, args).await,
+        CallbacksCommand::Report(args) => crate::report::command(&mut s, config, args).await,
         other => change::command(&mut s, other).await,
     }
 }

@@ -1,0 +1,372 @@
+//! The promise report (`callbacks report`) on a real MariaDB, through the
+//! binary: callbacks with known dial times in `vicidial_log` (a dial before
+//! the callback's time, a dial by another campaign, a lead dialed twice, a
+//! lead deleted, a callback over the spring daylight-saving change, a
+//! purged one, a dial after the report's clock), and the counts and
+//! lateness compared with values worked out by hand. The server runs in
+//! America/New_York: on 2026-03-08 its clocks go from 02:00 EST to 03:00 EDT.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::TestDb;
+use serde_json::Value;
+
+/// The binary on `db`, email off.
+fn cli(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args(["--database-url", &db.url])
+        .args(args)
+        .env_remove("CALLBACKD_DATABASE_URL")
+        .env("CALLBACKD_EMAIL__ENABLED", "false")
+        .output()
+        .expect("run the binary")
+}
+
+fn report(db: &TestDb, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "callbacks",
+        "report",
+        "--from",
+        "2026-03-07",
+        "--to",
+        "2026-03-08",
+        "--now",
+        "2026-03-09 08:00:00",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = cli(db, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
+async fn dial(db: &TestDb, uniqueid: &str, lead: u32, campaign: &str, when: &str, status: &str, user: &str) {
+    db.exec(&format!(
+        "INSERT INTO vicidial_log (uniqueid, lead_id, list_id, campaign_id, call_date, status, phone_code, \
+         phone_number, user, processed) VALUES ('{uniqueid}', {lead}, 101, '{campaign}', '{when}', '{status}', '1', \
+         '3125550000', '{user}', 'N')"
+    ))
+    .await;
+}
+
+/// The call center of the test; see the module comment.
+async fn setup() -> TestDb {
+    let db = TestDb::new("report").await;
+    db.campaign("C", &[]).await;
+    db.campaign("D", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.list(201, "D", &[]).await;
+    for lead in [1, 2, 3, 5, 6, 7, 8, 9, 10, 13, 14] {
+        db.lead(lead, 101, &[]).await;
+    }
+    db.lead(12, 201, &[]).await;
+    db.exec("UPDATE vicidial_list SET status = 'DNCL' WHERE lead_id = 6")
+        .await;
+    let cb = |time: &'static str| {
+        vec![
+            ("callback_time", time),
+            ("entry_time", "2026-03-06 12:00:00"),
+            ("status", "LIVE"),
+        ]
+    };
+    // 1: dialed 10 minutes before its time (not it), then 3 minutes after: on time, 180 s.
+    db.callback(1, 1, "C", 101, &cb("2026-03-07 10:00:00")).await;
+    dial(&db, "1.1", 1, "C", "2026-03-07 09:50:00", "NA", "VDAD").await;
+    dial(&db, "1.2", 1, "C", "2026-03-07 10:03:00", "NA", "VDAD").await;
+    // 2: another campaign dials a minute after (not it), its own 40 minutes after: late < 1 h, 2400 s.
+    db.callback(2, 2, "C", 101, &cb("2026-03-07 10:00:00")).await;
+    dial(&db, "2.1", 2, "D", "2026-03-07 10:01:00", "SALE", "VDAD").await;
+    dial(&db, "2.2", 2, "c", "2026-03-07 10:40:00", "B", "VDAD").await;
+    // 3: dialed twice, the first 2 h 30 min late: late < 1 d, 9000 s, status B.
+    db.callback(3, 3, "C", 101, &cb("2026-03-07 11:00:00")).await;
+    dial(&db, "3.1", 3, "C", "2026-03-07 13:30:00", "B", "VDAD").await;
+    dial(&db, "3.2", 3, "C", "2026-03-07 14:00:00", "NA", "VDAD").await;
+    // 4: its lead is deleted: never.
+    db.callback(4, 4, "C", 101, &cb("2026-03-07 12:00:00")).await;
+    // 5: 01:50 EST, dialed 03:02 EDT: 12 minutes (72 on the wall clock): late < 1 h, 720 s.
+    db.callback(5, 5, "C", 101, &cb("2026-03-08 01:50:00")).await;
+    dial(&db, "5.1", 5, "C", "2026-03-08 03:02:00", "A", "VDAD").await;
+    // 6: killed for DNC (lead DNCL); a dial before its time does not count: never.
+    db.callback(
+        6,
+        6,
+        "C",
+        101,
+        &[("callback_time", "2026-03-07 16:00:00"), ("status", "DEAD")],
+    )
+    .await;
+    dial(&db, "6.1", 6, "C", "2026-03-07 07:00:00", "NA", "VDAD").await;
+    // 7: removed by a manager on the lead page: never.
+    db.callback(
+        7,
+        7,
+        "C",
+        101,
+        &[("callback_time", "2026-03-07 17:00:00"), ("status", "INACTIVE")],
+    )
+    .await;
+    db.exec(
+        "INSERT INTO vicidial_admin_log (event_date, user, ip_address, event_section, event_type, record_id, \
+         event_code, event_sql, event_notes) VALUES ('2026-03-07 12:00:00', '6666', '10.0.0.9', 'LEADS', 'MODIFY', \
+         '7', 'ADMIN MODIFY LEAD', 'UPDATE vicidial_list set status=''NI'' where lead_id=''7''|UPDATE \
+         vicidial_callbacks set status=''INACTIVE'' where lead_id=''7'' and status=''ACTIVE''|', '')",
+    )
+    .await;
+    // 8: INACTIVE, no dial, no admin log entry: never.
+    db.callback(
+        8,
+        8,
+        "C",
+        101,
+        &[("callback_time", "2026-03-07 18:00:00"), ("status", "INACTIVE")],
+    )
+    .await;
+    // 9: still ACTIVE at the report's clock; its dial comes after that clock: not yet.
+    db.callback(9, 9, "C", 101, &[("callback_time", "2026-03-08 23:00:00")])
+        .await;
+    dial(&db, "9.1", 9, "C", "2026-03-09 09:00:00", "NA", "VDAD").await;
+    // 10: USERONLY, dialed by hand by its agent at 17:00 EDT the next day: 25 hours
+    // (26 on the wall clock; 16:00 would be exactly 24 h, still late < 1 d): later, 90000 s.
+    db.callback(
+        10,
+        10,
+        "C",
+        101,
+        &[
+            ("callback_time", "2026-03-07 15:00:00"),
+            ("status", "LIVE"),
+            ("recipient", "USERONLY"),
+        ],
+    )
+    .await;
+    dial(&db, "10.1", 10, "C", "2026-03-08 17:00:00", "SALE", "1001").await;
+    // 12 (campaign D, list 201): set at 09:30 for 09:00, dialed 09:31: on time, 60 s.
+    db.callback(
+        12,
+        12,
+        "D",
+        201,
+        &[
+            ("callback_time", "2026-03-07 09:00:00"),
+            ("entry_time", "2026-03-07 09:30:00"),
+        ],
+    )
+    .await;
+    dial(&db, "12.1", 12, "D", "2026-03-07 09:31:00", "NA", "VDAD").await;
+    // 13: outside the period.
+    db.callback(13, 13, "C", 101, &[("callback_time", "2026-03-09 10:00:00")])
+        .await;
+    // 14: purged into the archive; dialed 2 minutes late: on time, 120 s.
+    db.exec(
+        "INSERT INTO vicidial_callbacks_archive (callback_id, lead_id, list_id, campaign_id, status, entry_time, \
+         callback_time, user, recipient, user_group, lead_status) VALUES (14, 14, 101, 'C', 'INACTIVE', \
+         '2026-03-06 12:00:00', '2026-03-07 19:00:00', '1001', 'ANYONE', 'AGENTS', 'CALLBK')",
+    )
+    .await;
+    dial(&db, "14.1", 14, "C", "2026-03-07 19:02:00", "NA", "VDAD").await;
+    db
+}
+
+fn counts(t: &Value) -> [u64; 7] {
+    [
+        "total",
+        "on_time",
+        "late_hour",
+        "late_day",
+        "late_later",
+        "not_yet",
+        "never",
+    ]
+    .map(|k| t[k].as_u64().unwrap())
+}
+
+fn lateness(t: &Value) -> [Option<i64>; 3] {
+    ["p50_seconds", "p90_seconds", "max_seconds"].map(|k| t[k].as_i64())
+}
+
+fn callback(doc: &Value, id: u64) -> &Value {
+    doc["callbacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["callback_id"] == id)
+        .unwrap_or_else(|| panic!("callback {id} in the report"))
+}
+
+#[tokio::test]
+async fn counts_and_lateness_match_the_hand_computed_values() {
+    let db = setup().await;
+    let doc = report(&db, &[]);
+    assert_eq!(
+        (doc["from"].as_str(), doc["to"].as_str()),
+        (Some("2026-03-07 00:00:00"), Some("2026-03-09 00:00:00"))
+    );
+    // Worked out by hand from the dials above (lateness in seconds):
+    // on time 1 (180), 12 (60), 14 (120); late < 1 h 2 (2400), 5 (720);
+    // late < 1 d 3 (9000); later 10 (90000); not yet 9; never 4, 6, 7, 8.
+    assert_eq!(counts(&doc["all"]), [12, 3, 2, 1, 1, 1, 4]);
+    // Nearest rank over [60, 120, 180, 720, 2400, 9000, 90000]: p50 is the 4th, p90 the 7th.
+    assert_eq!(lateness(&doc["all"]), [Some(720), Some(90000), Some(90000)]);
+    let groups = doc["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["group"], "C");
+    assert_eq!(counts(&groups[0]), [11, 2, 2, 1, 1, 1, 4]);
+    assert_eq!(lateness(&groups[0]), [Some(720), Some(90000), Some(90000)]);
+    assert_eq!(groups[1]["group"], "D");
+    assert_eq!(counts(&groups[1]), [1, 1, 0, 0, 0, 0, 0]);
+    assert_eq!(lateness(&groups[1]), [Some(60), Some(60), Some(60)]);
+
+    let expect = [
+        (1, "on_time", Some(180), Some("2026-03-07 10:03:00")),
+        (2, "late_hour", Some(2400), Some("2026-03-07 10:40:00")),
+        (3, "late_day", Some(9000), Some("2026-03-07 13:30:00")),
+        (4, "never", None, None),
+        (5, "late_hour", Some(720), Some("2026-03-08 03:02:00")),
+        (6, "never", None, None),
+        (7, "never", None, None),
+        (8, "never", None, None),
+        (9, "not_yet", None, None),
+        (10, "late_later", Some(90000), Some("2026-03-08 17:00:00")),
+        (12, "on_time", Some(60), Some("2026-03-07 09:31:00")),
+        (14, "on_time", Some(120), Some("2026-03-07 19:02:00")),
+    ];
+    for (id, bucket, late, dial) in expect {
+        let c = callback(&doc, id);
+        assert_eq!(c["bucket"], bucket, "callback {id}");
+        assert_eq!(c["late_seconds"].as_i64(), late, "callback {id}");
+        assert_eq!(c["first_dial"]["call_date"].as_str(), dial, "callback {id}");
+    }
+    assert_eq!(callback(&doc, 3)["first_dial"]["status"], "B");
+    assert_eq!(callback(&doc, 10)["first_dial"]["user"], "1001");
+    assert_eq!(callback(&doc, 12)["dialable_at"], "2026-03-07 09:30:00");
+    assert_eq!(callback(&doc, 14)["purged"], true);
+    let reasons: Vec<(&str, &str)> = [4, 6, 7, 8, 9]
+        .map(|id| {
+            let c = callback(&doc, id);
+            (c["reason"].as_str().unwrap(), c["detail"].as_str().unwrap())
+        })
+        .to_vec();
+    assert_eq!(reasons[0].0, "lead deleted");
+    assert_eq!(
+        reasons[1],
+        ("killed: internal DNC list", "DEAD without a dial; its lead is DNCL")
+    );
+    assert_eq!(
+        reasons[2],
+        (
+            "removed by a manager",
+            "ADMIN MODIFY LEAD by 6666 at 2026-03-07 12:00:00"
+        )
+    );
+    assert_eq!(reasons[3].0, "INACTIVE without a dial");
+    // What `callbacks explain 9 --now ...` says first.
+    let explain = cli(&db, &["callbacks", "explain", "9", "--now", "2026-03-09 08:00:00"]);
+    let explained = String::from_utf8_lossy(&explain.stdout);
+    assert_eq!(Some(reasons[4].1), explained.lines().nth(1), "{explained}");
+    assert_eq!(reasons[4].0, "due: the next pass puts it in the hopper");
+    assert!(
+        doc["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["bucket"] == "never" && r["reason"] == "lead deleted" && r["count"] == 1)
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn filters_groups_formats_and_the_default_period() {
+    let db = setup().await;
+    // Filters match as VICIdial's SQL does (case-insensitive).
+    let doc = report(&db, &["--campaign", "d"]);
+    assert_eq!(counts(&doc["all"]), [1, 1, 0, 0, 0, 0, 0]);
+    let doc = report(&db, &["--list", "201"]);
+    assert_eq!(counts(&doc["all"])[0], 1);
+    let doc = report(&db, &["--user", "1001", "--by", "day"]);
+    let days: Vec<(&str, u64)> = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["group"].as_str().unwrap(), g["total"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(days, [("2026-03-07", 10), ("2026-03-08", 2)]);
+    // A grace of 2 minutes moves 180 s out of on time.
+    let doc = report(&db, &["--grace", "2m"]);
+    assert_eq!(counts(&doc["all"])[1..3], [2, 3]);
+
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "report",
+            "--from",
+            "2026-03-07",
+            "--to",
+            "2026-03-08",
+            "--now",
+            "2026-03-09 08:00:00",
+        ],
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    let all = table
+        .lines()
+        .find(|l| l.starts_with("all "))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = all.split_whitespace().collect();
+    assert_eq!(
+        cells[..9],
+        ["all", "12", "3", "2", "1", "1", "1", "4", "25.0"],
+        "{table}"
+    );
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "report",
+            "--from",
+            "2026-03-07",
+            "--to",
+            "2026-03-08",
+            "--now",
+            "2026-03-09 08:00:00",
+            "--format",
+            "csv",
+            "--by",
+            "agent",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "agent,total,on_time,late_hour,late_day,late_later,not_yet,never,on_time_pct,p50_seconds,p90_seconds,max_seconds\n\
+         1001,12,3,2,1,1,1,4,25.0,720,90000,90000\n\
+         all,12,3,2,1,1,1,4,25.0,720,90000,90000\n"
+    );
+    // Without --from/--to: yesterday, by the (given) clock.
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "report",
+            "--now",
+            "2026-03-08 08:00:00",
+            "--format",
+            "json",
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (doc["from"].as_str(), doc["to"].as_str()),
+        (Some("2026-03-07 00:00:00"), Some("2026-03-08 00:00:00"))
+    );
+    assert_eq!(doc["all"]["total"], 10);
+    // A bad argument is one line and exit 2.
+    let out = cli(
+        &db,
+        &["callbacks", "report", "--from", "2026-03-08", "--to", "2026-03-07"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    db.drop_db().await;
+}
