@@ -370,3 +370,113 @@ async fn filters_groups_formats_and_the_default_period() {
     assert_eq!(out.status.code(), Some(2));
     db.drop_db().await;
 }
+
+/// Headless Chromium (Debian's `chromium`, which `scripts/test.sh` installs)
+/// on a page, with a fresh profile and nothing that calls out.
+fn chromium(profile: &std::path::Path, args: &[&str]) -> Output {
+    let bin = std::env::var("CALLBACKD_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    Command::new(&bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{bin}: {e} (scripts/test.sh installs chromium)"))
+}
+
+#[tokio::test]
+async fn the_html_report_renders_in_a_browser_with_its_charts_and_totals() {
+    let db = setup().await;
+    let out = cli(
+        &db,
+        &[
+            "callbacks",
+            "report",
+            "--from",
+            "2026-03-07",
+            "--to",
+            "2026-03-08",
+            "--now",
+            "2026-03-09 08:00:00",
+            "--format",
+            "html",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = String::from_utf8(out.stdout).unwrap();
+    // Self-contained: nothing to fetch (the only URL is SVG's namespace name).
+    for outside in ["<script", "src=", "href=", "url(", "@import"] {
+        assert!(!html.contains(outside), "{outside} in the page");
+    }
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("http://www.w3.org/2000/svg").count()
+    );
+    let dir = std::env::temp_dir().join(format!("callbackd-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let url = format!("file://{}", page.display());
+
+    let dom = chromium(&dir.join("profile-dom"), &["--dump-dom", &url]);
+    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    // The browser parsed the three charts and the totals.
+    for id in [
+        "lateness-histogram",
+        "on-time-by-group",
+        "reasons",
+        "totals",
+        "groups",
+        "undialed",
+    ] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "{id} not in the rendered page");
+    }
+    assert!(dom.contains("data-total=\"12\" data-on-time=\"3\" data-late=\"4\" data-not-yet=\"1\" data-never=\"4\""));
+    let histogram = &dom[dom.find("id=\"lateness-histogram\"").unwrap()..];
+    let histogram = &histogram[..histogram.find("</svg>").unwrap()];
+    // Lateness 60, 120, 180 (<= 5 min), 720 (<= 15 min), 2400 (<= 1 h), 9000 (<= 4 h), 90000 (> 1 day).
+    let bars: Vec<&str> = histogram
+        .match_indices("data-count=\"")
+        .map(|(i, m)| {
+            let rest = &histogram[i + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(bars, ["3", "1", "0", "1", "0", "1", "0", "1"]);
+    let on_time = &dom[dom.find("id=\"on-time-by-group\"").unwrap()..];
+    assert!(on_time.contains("18.2% (2 of 11)") && on_time.contains("100.0% (1 of 1)"));
+    let reasons = &dom[dom.find("id=\"reasons\"").unwrap()..];
+    assert!(reasons.contains("never: lead deleted"));
+    assert!(dom.contains("<th>all</th><td>12</td><td>3</td><td>2</td><td>1</td><td>1</td><td>1</td><td>4</td>"));
+
+    let shot = dir.join("report.png");
+    let out = chromium(
+        &dir.join("profile-shot"),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1024,2000",
+            "--hide-scrollbars",
+            &url,
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(png[..8], *b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1024, 2000));
+    // A blank page of that size compresses to a few kilobytes; charts and text do not.
+    assert!(png.len() > 40_000, "screenshot of {} bytes", png.len());
+    let _ = std::fs::remove_dir_all(&dir);
+    db.drop_db().await;
+}

@@ -130,7 +130,7 @@ pub(crate) fn table(r: &Report, details: bool) -> String {
             .iter()
             .map(|(b, reason, n)| {
                 vec![
-                    format!("  {}", b.heading().to_lowercase()),
+                    format!("  {}:", b.heading().to_lowercase()),
                     reason.clone(),
                     n.to_string(),
                 ]
