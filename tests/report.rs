@@ -480,3 +480,73 @@ async fn the_html_report_renders_in_a_browser_with_its_charts_and_totals() {
     let _ = std::fs::remove_dir_all(&dir);
     db.drop_db().await;
 }
+
+fn explained(db: &TestDb, id: &str) -> String {
+    let out = cli(db, &["callbacks", "explain", id, "--now", "2026-03-09 08:00:00"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn explain_says_why_a_closed_callback_is_closed_and_by_whom() {
+    let db = setup().await;
+    db.exec("INSERT INTO vicidial_dnc (phone_number) VALUES ('3125550006')")
+        .await;
+    // 15: USERONLY, dialed by hand by its agent 4 minutes after its time, then INACTIVE.
+    db.lead(15, 101, &[]).await;
+    db.callback(
+        15,
+        15,
+        "C",
+        101,
+        &[
+            ("callback_time", "2026-03-07 20:00:00"),
+            ("status", "INACTIVE"),
+            ("recipient", "USERONLY"),
+        ],
+    )
+    .await;
+    dial(&db, "15.1", 15, "C", "2026-03-07 20:04:00", "SALE", "1002").await;
+
+    let e = explained(&db, "6");
+    assert!(
+        e.contains("DEAD: killed by the DNC filter: the phone 3125550006 was on the internal DNC list (lead DNCL)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("entries now: internal DNC list: 3125550006; campaign C: none"),
+        "{e}"
+    );
+    let e = explained(&db, "7");
+    assert!(
+        e.contains("INACTIVE: removed by a manager: ADMIN MODIFY LEAD by 6666 at 2026-03-07 12:00:00"),
+        "{e}"
+    );
+    let e = explained(&db, "8");
+    assert!(e.contains("INACTIVE without a dial of its campaign"), "{e}");
+    let e = explained(&db, "15");
+    assert!(
+        e.contains("INACTIVE after a dial: agent 1002 called its lead at 2026-03-07 20:04:00 (SALE)"),
+        "{e}"
+    );
+    // 14 is only in the archive, purged by something that left no entry.
+    let e = explained(&db, "14");
+    assert!(
+        e.contains("purged: in vicidial_callbacks_archive, no longer in vicidial_callbacks"),
+        "{e}"
+    );
+    assert!(
+        e.contains("INACTIVE after a dial: the dialer called its lead at 2026-03-07 19:02:00 (NA)"),
+        "{e}"
+    );
+    // Purged by the daemon's own purge: its admin log entry names who.
+    let out = cli(&db, &["callbacks", "purge", "--as", "6666"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let e = explained(&db, "8");
+    assert!(
+        e.contains("purged: archived into vicidial_callbacks_archive and deleted by the CALLBACK PURGE of 6666"),
+        "{e}"
+    );
+    assert!(e.contains("INACTIVE without a dial of its campaign"), "{e}");
+    db.drop_db().await;
+}

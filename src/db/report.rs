@@ -176,3 +176,43 @@ pub(crate) async fn removals(s: &mut Session, leads: &[u32], since: NaiveDateTim
         .await?;
     Ok(rows.into_iter().flatten().collect())
 }
+
+/// Whether `phone` (or its area code entry, `NPAXXXXXXX`) is on the
+/// internal DNC list, and on `campaign`'s list, now: the entries found.
+pub(crate) async fn dnc_entries(s: &mut Session, phone: &str, campaign: &str) -> DbResult<(Vec<String>, Vec<String>)> {
+    let area = format!("{}XXXXXXX", phone.chars().take(3).collect::<String>());
+    let internal = s
+        .select_map(
+            "SELECT phone_number FROM vicidial_dnc WHERE phone_number IN (?, ?)",
+            vec![phone.into(), area.as_str().into()],
+            |row| RowReader::new(row).text(0),
+        )
+        .await?;
+    let own = s
+        .select_map(
+            "SELECT phone_number FROM vicidial_campaign_dnc WHERE campaign_id = ? AND phone_number IN (?, ?)",
+            vec![campaign.into(), phone.into(), area.as_str().into()],
+            |row| RowReader::new(row).text(0),
+        )
+        .await?;
+    Ok((internal, own))
+}
+
+/// The first `CALLBACK PURGE` entry of this daemon's purge at or after the
+/// instant `since` (Unix seconds; the server converts it to its own time):
+/// `(event_date, user)`.
+pub(crate) async fn purge_entry(s: &mut Session, since: i64) -> DbResult<Option<(NaiveDateTime, String)>> {
+    let rows = s
+        .select_map(
+            "SELECT event_date, user FROM vicidial_admin_log WHERE record_id = 'callbacks' \
+             AND event_code = 'CALLBACK PURGE' AND event_date >= FROM_UNIXTIME(?) ORDER BY event_date LIMIT 1",
+            vec![since.into()],
+            |row| {
+                let mut r = RowReader::new(row);
+                let at = r.datetime(0);
+                at.map(|at| (at, r.text(1)))
+            },
+        )
+        .await?;
+    Ok(rows.into_iter().flatten().next())
+}

@@ -68,6 +68,14 @@ pub async fn explain(
     at: Option<NaiveDateTime>,
 ) -> Result<Explanation, ManageError> {
     let cx = context(s, config, at).await?;
+    if manage::detail(s, callback_id).await?.is_none()
+        && let Some(detail) = manage::archived_detail(s, callback_id).await?
+    {
+        // Purged: gone from vicidial_callbacks, kept in the archive.
+        let lines = super::closed::lines(s, &detail, &cx.clock, true).await?;
+        let verdict = Verdict::Final(detail.status.clone());
+        return Ok(Explanation { detail, verdict, lines });
+    }
     explain_in(s, config, &cx, callback_id).await
 }
 
@@ -121,9 +129,11 @@ pub(crate) async fn explain_in(
         settings,
         engine: &config.engine,
     };
-    let mut lines = match &decided {
-        Some(d) => cx.decided(d),
-        None => cx.undecided(&verdict),
+    let mut lines = match (&decided, &verdict) {
+        (Some(d), _) => cx.decided(d),
+        // Closed: why, and by whom, as the promise report judges it.
+        (None, Verdict::Final(_)) => super::closed::lines(s, &detail, clock, false).await?,
+        (None, _) => cx.undecided(&verdict),
     };
     lines.extend(cx.notes(config));
     Ok(Explanation { detail, verdict, lines })

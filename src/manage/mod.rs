@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod availability;
 pub mod change;
+mod closed;
 pub mod explain;
 pub mod purge;
 mod view;
