@@ -112,6 +112,8 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                     config.metrics.clone(),
                     shutdown.clone(),
                 )));
+                // The promise metrics: first dials read from vicidial_log.
+                helpers.push(tokio::spawn(crate::report::watch::run(db.clone(), shutdown.clone())));
             }
             Err(e) => error!(
                 "metrics.listen: cannot listen on {}: {e}; running without /metrics and /health",

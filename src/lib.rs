@@ -36,4 +36,4 @@ pub mod manage;
 pub mod metrics;
 pub mod model;
 pub mod ops;
-pub(crate) mod report;
+pub mod report;

@@ -550,3 +550,106 @@ async fn explain_says_why_a_closed_callback_is_closed_and_by_whom() {
     assert!(e.contains("INACTIVE without a dial of its campaign"), "{e}");
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn promise_metrics_count_each_first_dial_once_and_each_missed_grace() {
+    use chrono::{Duration, NaiveDateTime};
+    use vicidial_callbackd::metrics::Metrics;
+    use vicidial_callbackd::report::watch::Watch;
+    let db = TestDb::new("report_watch").await;
+    db.campaign("C", &[]).await;
+    db.campaign("D", &[]).await;
+    db.list(101, "C", &[]).await;
+    for lead in 1..=4 {
+        db.lead(lead, 101, &[]).await;
+    }
+    let fmt = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let now = NaiveDateTime::parse_from_str(&db.value("SELECT NOW()").await, "%Y-%m-%d %H:%M:%S").unwrap();
+    let m = Metrics::default();
+    let mut w = Watch::default();
+    let mut s = db.db.session().await.unwrap();
+    // The first look marks where dials start counting: now - 5 s.
+    w.step_at(&mut s, now, &m).await.unwrap();
+    // 1: due 10 min ago, dialed 2 s ago (an earlier dial before its time does not count): 598 s.
+    db.callback(
+        1,
+        1,
+        "C",
+        101,
+        &[("callback_time", &fmt(now - Duration::minutes(10))), ("status", "LIVE")],
+    )
+    .await;
+    dial(&db, "1.0", 1, "C", &fmt(now - Duration::minutes(11)), "NA", "VDAD").await;
+    dial(&db, "1.1", 1, "C", &fmt(now - Duration::seconds(2)), "NA", "VDAD").await;
+    // 2: due 4 min ago, dialed only by another campaign: its grace runs out in 1 min.
+    db.callback(
+        2,
+        2,
+        "C",
+        101,
+        &[("callback_time", &fmt(now - Duration::minutes(4))), ("status", "LIVE")],
+    )
+    .await;
+    dial(&db, "2.1", 2, "D", &fmt(now - Duration::seconds(1)), "NA", "VDAD").await;
+    // 3: due 3 min ago, dialed within its grace (1 min from now): not missed.
+    db.callback(
+        3,
+        3,
+        "C",
+        101,
+        &[("callback_time", &fmt(now - Duration::minutes(3))), ("status", "LIVE")],
+    )
+    .await;
+    // 4: killed for DNC: its grace runs out undialed, but nothing was owed.
+    db.callback(
+        4,
+        4,
+        "C",
+        101,
+        &[("callback_time", &fmt(now - Duration::minutes(4))), ("status", "DEAD")],
+    )
+    .await;
+    w.step_at(&mut s, now + Duration::seconds(10), &m).await.unwrap();
+    dial(&db, "3.1", 3, "C", &fmt(now + Duration::seconds(60)), "B", "VDAD").await;
+    // A second dial of lead 1 is not its first.
+    dial(&db, "1.2", 1, "C", &fmt(now + Duration::seconds(30)), "NA", "VDAD").await;
+    w.step_at(&mut s, now + Duration::minutes(3), &m).await.unwrap();
+    w.step_at(&mut s, now + Duration::minutes(3), &m).await.unwrap();
+    let text = m.render(None);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    // Dialed firsts: 1 (598 s) and 3 (240 s: within its grace).
+    assert_eq!(
+        line("callbackd_promise_first_dial_seconds_count{campaign=\"C\"}"),
+        "2",
+        "{text}"
+    );
+    assert_eq!(
+        line("callbackd_promise_first_dial_seconds_sum{campaign=\"C\"}"),
+        "838",
+        "{text}"
+    );
+    assert_eq!(
+        line("callbackd_promise_first_dial_seconds_bucket{campaign=\"C\",le=\"300\"}"),
+        "1"
+    );
+    assert_eq!(
+        line("callbackd_promise_first_dial_seconds_bucket{campaign=\"C\",le=\"900\"}"),
+        "2"
+    );
+    // Missed: only 2.
+    assert_eq!(
+        line("callbackd_promise_not_dialed_within_grace_total{campaign=\"C\"}"),
+        "1",
+        "{text}"
+    );
+    drop(s);
+    db.drop_db().await;
+}

@@ -75,36 +75,89 @@ pub(crate) async fn promises(s: &mut Session, archive: bool, scope: &Scope, afte
         params.push(list.into());
     }
     sql.push_str(&format!(" ORDER BY cb.callback_time, cb.callback_id LIMIT {PAGE}"));
-    s.select_map(&sql, params, move |row| {
-        let mut r = RowReader::new(row);
-        let callback_id = r.uint(0).unwrap_or(0) as u32;
-        let lead_id = r.uint(1).unwrap_or(0) as u32;
-        let list_id = r.uint(2).unwrap_or(0);
-        let campaign_id = r.text(3);
-        let user = r.text(4);
-        let user_group = r.text(5);
-        let recipient = r.text(6);
-        let status = r.text(7);
-        let entry_time = r.datetime(8);
-        let callback_time = r.datetime(9).unwrap_or_default();
-        let lead_exists = r.uint(10).is_some();
-        let lead_status = r.text(11);
-        Promise {
-            callback_id,
-            lead_id,
-            list_id,
-            campaign_id,
-            user,
-            user_group,
-            recipient,
-            status,
-            entry_time,
-            callback_time,
-            lead_status: lead_exists.then_some(lead_status),
-            purged: archive,
-        }
-    })
-    .await
+    s.select_map(&sql, params, move |row| read_promise(row, archive)).await
+}
+
+/// The callbacks of `leads` (at most [`LEADS_PER_STATEMENT`]) whose time is
+/// in `[from, to]`, by `lead_id` (indexed), with their lead's status.
+pub(crate) async fn promises_of_leads(
+    s: &mut Session,
+    leads: &[u32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> DbResult<Vec<Promise>> {
+    if leads.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.user, cb.user_group, cb.recipient, \
+         cb.status, cb.entry_time, cb.callback_time, l.lead_id, l.status \
+         FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         WHERE cb.lead_id IN ({}) AND cb.callback_time >= ? AND cb.callback_time <= ?",
+        placeholders(leads.len())
+    );
+    let mut params: Vec<Value> = leads.iter().map(|&l| l.into()).collect();
+    params.extend([from.into(), to.into()]);
+    s.select_map(&sql, params, |row| read_promise(row, false)).await
+}
+
+fn read_promise(row: mysql_async::Row, archive: bool) -> Promise {
+    let mut r = RowReader::new(row);
+    let callback_id = r.uint(0).unwrap_or(0) as u32;
+    let lead_id = r.uint(1).unwrap_or(0) as u32;
+    let list_id = r.uint(2).unwrap_or(0);
+    let campaign_id = r.text(3);
+    let user = r.text(4);
+    let user_group = r.text(5);
+    let recipient = r.text(6);
+    let status = r.text(7);
+    let entry_time = r.datetime(8);
+    let callback_time = r.datetime(9).unwrap_or_default();
+    let lead_exists = r.uint(10).is_some();
+    let lead_status = r.text(11);
+    Promise {
+        callback_id,
+        lead_id,
+        list_id,
+        campaign_id,
+        user,
+        user_group,
+        recipient,
+        status,
+        entry_time,
+        callback_time,
+        lead_status: lead_exists.then_some(lead_status),
+        purged: archive,
+    }
+}
+
+/// The dials with a `call_date` in `(after, upto]` (server time), by
+/// `call_date` (indexed), at most `limit`: what the promise metrics watch.
+pub(crate) async fn new_dials(
+    s: &mut Session,
+    after: NaiveDateTime,
+    upto: NaiveDateTime,
+    limit: usize,
+) -> DbResult<Vec<Dial>> {
+    let sql = format!(
+        "SELECT lead_id, call_date, campaign_id, status, user FROM vicidial_log \
+         WHERE call_date > ? AND call_date <= ? ORDER BY call_date LIMIT {limit}"
+    );
+    let rows = s
+        .select_map(&sql, vec![after.into(), upto.into()], |row| {
+            let mut r = RowReader::new(row);
+            let lead_id = r.uint(0).unwrap_or(0) as u32;
+            let call_date = r.datetime(1);
+            call_date.map(|call_date| Dial {
+                lead_id,
+                call_date,
+                campaign_id: r.text(2),
+                status: r.text(3),
+                user: r.text(4),
+            })
+        })
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
 /// The dials of `leads` with a `call_date` in `[from, to)` (server time), by

@@ -10,6 +10,7 @@
 pub(crate) mod classify;
 pub(crate) mod html;
 pub(crate) mod render;
+pub mod watch;
 
 use std::collections::{BTreeSet, HashMap};
 
