@@ -159,6 +159,11 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 wake_alerts.clone(),
             ))
         });
+        // The daily promise digest: only the leader mails it.
+        let digest = config
+            .report
+            .enabled
+            .then(|| tokio::spawn(crate::report::digest::run(db.clone(), config.clone(), term.clone())));
         let (changes, watcher) = binlog::start(&config, opts.clone(), term.clone());
         let mut engine = Engine::new(db.clone(), config.engine.clone())
             .with_duties(config.availability.clone(), config.purge.clone());
@@ -185,6 +190,9 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         }
         if let Some(watcher) = watcher {
             let _ = watcher.await;
+        }
+        if let Some(digest) = digest {
+            let _ = digest.await;
         }
         match signal {
             Some(Signal::Stop) => break,

@@ -7,6 +7,8 @@
 //! America/New_York: on 2026-03-08 its clocks go from 02:00 EST to 03:00 EDT.
 
 mod common;
+#[path = "common/smtp.rs"]
+mod smtp;
 
 use std::process::{Command, Output};
 
@@ -650,6 +652,97 @@ async fn promise_metrics_count_each_first_dial_once_and_each_missed_grace() {
         "1",
         "{text}"
     );
+    drop(s);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn the_daily_digest_is_mailed_once_a_day_across_restarts() {
+    use chrono::NaiveDateTime;
+    use smtp::{SinkMode, SmtpSink};
+    use vicidial_callbackd::config::{Config, ReportConfig};
+    use vicidial_callbackd::email::EmailConfig;
+    use vicidial_callbackd::report::digest::Digest;
+    let db = setup().await;
+    let sink = SmtpSink::start_default(SinkMode::Accept);
+    let config = Config {
+        email: EmailConfig {
+            smtp_port: sink.port,
+            retry_backoff_seconds: 0.05,
+            timeout_seconds: 5,
+            ..EmailConfig::default()
+        },
+        report: ReportConfig {
+            enabled: true,
+            at: "07:00".into(),
+            to: "boss@example.com, floor@example.com".into(),
+            from: "callbacks@example.com".into(),
+            ..ReportConfig::default()
+        },
+        ..Config::default()
+    };
+    let at = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap();
+    let mut s = db.db.session().await.unwrap();
+    let mut digest = Digest::default();
+    // Before its time: nothing.
+    assert_eq!(
+        digest.tick(&mut s, &config, at("2026-03-08 06:59:00")).await.unwrap(),
+        None
+    );
+    assert!(sink.messages().is_empty());
+    let sent = digest.tick(&mut s, &config, at("2026-03-08 07:00:30")).await.unwrap();
+    assert_eq!(
+        sent.as_deref(),
+        Some("the report of 2026-03-07 sent to boss@example.com, floor@example.com")
+    );
+    assert_eq!(
+        digest.tick(&mut s, &config, at("2026-03-08 07:01:00")).await.unwrap(),
+        None
+    );
+    // A restart (or another daemon taking over) finds the day taken.
+    let mut restarted = Digest::default();
+    assert_eq!(
+        restarted
+            .tick(&mut s, &config, at("2026-03-08 09:00:00"))
+            .await
+            .unwrap(),
+        None
+    );
+    let mail = sink.messages();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].header("Subject"), Some("Callback promise report 2026-03-07"));
+    assert_eq!(mail[0].envelope_to.len(), 2);
+    // The text table of 2026-03-07 (callbacks 1-4, 6-8, 10, 12, 14), and the page attached.
+    assert!(
+        mail[0].raw.contains("promise-report-2026-03-07.html"),
+        "{}",
+        mail[0].raw
+    );
+    assert_eq!(mail[0].defects, 0);
+    // The text part is plain ASCII, sent as it is.
+    assert!(
+        mail[0]
+            .raw
+            .lines()
+            .any(|l| l.starts_with("all ") && l.split_whitespace().nth(1) == Some("10")),
+        "{}",
+        mail[0].raw
+    );
+    let notes = db
+        .rows("SELECT user, event_section, event_notes FROM vicidial_admin_log WHERE event_code = 'CALLBACK PROMISE DIGEST'")
+        .await;
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0][0], "VDAD");
+    assert!(notes[0][2].starts_with("the report of 2026-03-07 sent"), "{notes:?}");
+    // The next day is a day of its own.
+    assert!(
+        restarted
+            .tick(&mut s, &config, at("2026-03-09 07:00:00"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(sink.messages().len(), 2);
     drop(s);
     db.drop_db().await;
 }

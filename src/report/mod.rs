@@ -8,6 +8,7 @@
 //! `db::report`, the output in [`render`] and [`html`].
 
 pub(crate) mod classify;
+pub mod digest;
 pub(crate) mod html;
 pub(crate) mod render;
 pub mod watch;
@@ -90,7 +91,7 @@ pub(crate) async fn command(s: &mut Session, config: &Config, args: ReportArgs) 
     Ok(())
 }
 
-async fn build(
+pub(crate) async fn build(
     s: &mut Session,
     config: &Config,
     args: &ReportArgs,
