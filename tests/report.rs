@@ -242,6 +242,9 @@ async fn counts_and_lateness_match_the_hand_computed_values() {
         assert_eq!(c["first_dial"]["call_date"].as_str(), dial, "callback {id}");
     }
     assert_eq!(callback(&doc, 3)["first_dial"]["status"], "B");
+    // Late: campaign C is open all day and blocks nothing, so only USERONLY has a known reason.
+    assert_eq!(callback(&doc, 2)["reason"], "no hold known");
+    assert_eq!(callback(&doc, 10)["reason"], "USERONLY: dialed by hand by its agent");
     assert_eq!(callback(&doc, 10)["first_dial"]["user"], "1001");
     assert_eq!(callback(&doc, 12)["dialable_at"], "2026-03-07 09:30:00");
     assert_eq!(callback(&doc, 14)["purged"], true);
@@ -744,5 +747,56 @@ async fn the_daily_digest_is_mailed_once_a_day_across_restarts() {
     );
     assert_eq!(sink.messages().len(), 2);
     drop(s);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_late_callback_names_the_hold_it_met() {
+    let db = TestDb::new("report_late").await;
+    db.campaign("E", &[("callback_hours_block", "2")]).await;
+    db.campaign("F", &[("local_call_time", "9am-5pm")]).await;
+    db.list(501, "E", &[]).await;
+    db.list(601, "F", &[]).await;
+    db.lead(1, 501, &[]).await;
+    db.lead(2, 601, &[]).await;
+    // Set at 08:30 for 10:00, blocked 2 hours (to 10:30): dialed 10:31, late < 1 h.
+    db.callback(
+        1,
+        1,
+        "E",
+        501,
+        &[
+            ("entry_time", "2026-03-07 09:00:00"),
+            ("callback_time", "2026-03-07 10:00:00"),
+            ("status", "LIVE"),
+        ],
+    )
+    .await;
+    dial(&db, "1.1", 1, "E", "2026-03-07 10:31:00", "NA", "VDAD").await;
+    // Due 08:00 EST, 07:00 for the lead (gmt_offset_now -6): 9am-5pm is closed; dialed 10:05.
+    db.callback(
+        2,
+        2,
+        "F",
+        601,
+        &[
+            ("entry_time", "2026-03-06 12:00:00"),
+            ("callback_time", "2026-03-07 08:00:00"),
+            ("status", "LIVE"),
+        ],
+    )
+    .await;
+    dial(&db, "2.1", 2, "F", "2026-03-07 10:05:00", "NA", "VDAD").await;
+    let doc = report(&db, &[]);
+    assert_eq!(callback(&doc, 1)["bucket"], "late_hour");
+    assert_eq!(callback(&doc, 1)["reason"], "held: callback_hours_block");
+    assert_eq!(callback(&doc, 2)["bucket"], "late_day");
+    assert_eq!(callback(&doc, 2)["reason"], "held: outside call time at its time");
+    let reasons = doc["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r["bucket"] == "late_hour" && r["reason"] == "held: callback_hours_block")
+    );
     db.drop_db().await;
 }

@@ -13,6 +13,7 @@ use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session, placeholders};
 use crate::report::classify::{Dial, Promise, Removal};
+use crate::report::late::LeadPlace;
 
 /// Callbacks per page.
 pub(crate) const PAGE: usize = 2000;
@@ -268,4 +269,28 @@ pub(crate) async fn purge_entry(s: &mut Session, since: i64) -> DbResult<Option<
         )
         .await?;
     Ok(rows.into_iter().flatten().next())
+}
+
+/// The time zone and state of `leads` (at most [`LEADS_PER_STATEMENT`]), by primary key.
+pub(crate) async fn places(s: &mut Session, leads: &[u32]) -> DbResult<Vec<(u32, LeadPlace)>> {
+    if leads.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT lead_id, gmt_offset_now, state FROM vicidial_list WHERE lead_id IN ({})",
+        placeholders(leads.len())
+    );
+    let params: Vec<Value> = leads.iter().map(|&l| l.into()).collect();
+    s.select_map(&sql, params, |row| {
+        let mut r = RowReader::new(row);
+        let lead = r.uint(0).unwrap_or(0) as u32;
+        (
+            lead,
+            LeadPlace {
+                gmt_offset_now: r.text(1),
+                state: r.text(2),
+            },
+        )
+    })
+    .await
 }

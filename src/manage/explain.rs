@@ -90,6 +90,11 @@ impl Context {
     pub(crate) fn clock(&self) -> &PassClock {
         &self.clock
     }
+
+    /// The settings the answers are decided with.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
 }
 
 /// Reads the clock (at `at`, or the database's now) and the settings once.

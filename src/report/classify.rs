@@ -162,7 +162,7 @@ pub(crate) struct Judged {
     pub dial: Option<Dial>,
     /// Seconds from dialable to that dial (real elapsed time).
     pub late_seconds: Option<i64>,
-    /// For `NotYet` and `Never`: why, in a few words (grouped on).
+    /// For all but `OnTime`: why, in a few words (grouped on).
     pub reason: String,
     /// The longer answer (for `NotYet`, what `callbacks explain` says).
     pub detail: String,
@@ -376,13 +376,10 @@ pub(crate) fn grouped(judged: &[Judged], by: GroupBy) -> (Vec<Totals>, Totals) {
     (rows, totals("all", judged))
 }
 
-/// Callbacks not dialed (yet or ever), counted by bucket and reason.
+/// Callbacks not dialed on time (late, not yet, never), counted by bucket and reason.
 pub(crate) fn reasons(judged: &[Judged]) -> Vec<(Bucket, String, u64)> {
     let mut counts: BTreeMap<(Bucket, String), u64> = BTreeMap::new();
-    for j in judged
-        .iter()
-        .filter(|j| matches!(j.bucket, Bucket::NotYet | Bucket::Never))
-    {
+    for j in judged.iter().filter(|j| j.bucket != Bucket::OnTime) {
         *counts.entry((j.bucket, j.reason.clone())).or_default() += 1;
     }
     let mut out: Vec<_> = counts.into_iter().map(|((b, r), n)| (b, r, n)).collect();

@@ -44,7 +44,7 @@ fn label(b: Bucket) -> &'static str {
         Bucket::LateHour => "late < 1 h",
         Bucket::LateDay => "late < 1 day",
         Bucket::LateLater => "later",
-        Bucket::NotYet => "not dialed yet",
+        Bucket::NotYet => "not yet",
         Bucket::Never => "never",
     }
 }
@@ -201,12 +201,9 @@ fn reasons_chart(r: &Report) -> String {
     let rows: Vec<(String, f64, String, &str)> = r
         .reasons
         .iter()
-        .map(|(b, reason, n)| {
-            let when = if *b == Bucket::NotYet { "not yet" } else { "never" };
-            (format!("{when}: {reason}"), *n as f64, n.to_string(), colour(*b))
-        })
+        .map(|(b, reason, n)| (format!("{}: {reason}", label(*b)), *n as f64, n.to_string(), colour(*b)))
         .collect();
-    hbars("reasons", "Not dialed: why", &rows, max)
+    hbars("reasons", "Not on time: why", &rows, max)
 }
 
 fn tile(id: &str, value: &str, name: &str, fill: &str) -> String {
@@ -284,7 +281,7 @@ pub(crate) fn page(r: &Report) -> String {
     );
     let _ = write!(
         out,
-        "<h2>How late was the first dial?</h2>{}<h2>On time by {}</h2>{}<h2>Not dialed: why</h2>{}",
+        "<h2>How late was the first dial?</h2>{}<h2>On time by {}</h2>{}<h2>Not on time: why</h2>{}",
         histogram(r),
         r.by_name(),
         on_time_chart(r),

@@ -10,6 +10,7 @@
 pub(crate) mod classify;
 pub mod digest;
 pub(crate) mod html;
+pub(crate) mod late;
 pub(crate) mod render;
 pub mod watch;
 
@@ -170,6 +171,18 @@ pub(crate) async fn build(
     }
     judged.sort_by_key(|j| (j.promise.callback_time, j.promise.callback_id));
     explain_open(s, config, &cx, &mut judged).await?;
+    let late: Vec<u32> = judged
+        .iter()
+        .filter(|j| matches!(j.bucket, Bucket::LateHour | Bucket::LateDay | Bucket::LateLater))
+        .map(|j| j.promise.lead_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut places = HashMap::new();
+    for batch in late.chunks(LEADS_PER_STATEMENT) {
+        places.extend(sql::places(s, batch).await?);
+    }
+    late::explain_late(&mut judged, &places, cx.settings(), &zone);
     let by = match args.by {
         ReportBy::Campaign => GroupBy::Campaign,
         ReportBy::Agent => GroupBy::Agent,

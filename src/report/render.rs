@@ -124,7 +124,7 @@ pub(crate) fn table(r: &Report, details: bool) -> String {
     rows.push(group_cells(&r.all));
     out.push_str(&align(&rows));
     if !r.reasons.is_empty() {
-        out.push_str("not dialed, by reason:\n");
+        out.push_str("not on time, by reason:\n");
         let rows: Vec<Vec<String>> = r
             .reasons
             .iter()
