@@ -102,6 +102,10 @@ async fn main() {
                 "removals (vicidial_admin_log by record_id IN)",
             ),
             (
+                "SELECT lead_id, gmt_offset_now, state FROM vicidial_list",
+                "lead zones of the late callbacks (vicidial_list by primary key)",
+            ),
+            (
                 "cb.campaign_id, cb.user, cb.user_group",
                 "callbacks pages (vicidial_callbacks, then the archive, by callback_time)",
             ),
