@@ -33,6 +33,15 @@ if [ -z "$promtool" ]; then
   fi
 fi
 export CALLBACKD_PROMTOOL="$promtool"
+
+# The HTML report's test renders it in Debian's headless Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test: installing chromium for the HTML report's browser test" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+CALLBACKD_CHROMIUM="$(command -v chromium)"
+export CALLBACKD_CHROMIUM
 export CALLBACKD_PYTHON="$PWD/$venv/bin/python"
 export CALLBACKD_TEST_SERVER="$(scripts/db.sh url)"
 export CALLBACKD_BINLOG_TEST_SERVER="$(scripts/binlog-db.sh url)"

@@ -1238,6 +1238,34 @@ index (record_id)
 ) ENGINE=MyISAM;
 
 -- ---------------------------------------------------------------------------
+-- vicidial_log (one row per outbound dial of a lead: written by the
+-- auto-dialer, its AGIs and the agent screen's manual dials; read by the
+-- promise report, by lead_id and call_date)
+-- ---------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS vicidial_log (
+uniqueid VARCHAR(20) PRIMARY KEY NOT NULL,
+lead_id INT(9) UNSIGNED NOT NULL,
+list_id BIGINT(14) UNSIGNED,
+campaign_id VARCHAR(8),
+call_date DATETIME,
+start_epoch INT(10) UNSIGNED,
+end_epoch INT(10) UNSIGNED,
+length_in_sec INT(10),
+status VARCHAR(6),
+phone_code VARCHAR(10),
+phone_number VARCHAR(18),
+user VARCHAR(20),
+comments VARCHAR(255),
+processed ENUM('Y','N'),
+user_group VARCHAR(20),
+term_reason  ENUM('CALLER','AGENT','QUEUETIMEOUT','ABANDON','AFTERHOURS','NONE','SYSTEM') default 'NONE',
+alt_dial VARCHAR(6) default 'NONE',
+called_count SMALLINT(5) UNSIGNED default '0',
+index (lead_id),
+index (call_date)
+) ENGINE=MyISAM;
+
+-- ---------------------------------------------------------------------------
 -- vicidial_statuses (system statuses)
 -- ---------------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS vicidial_statuses (

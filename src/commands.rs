@@ -112,6 +112,11 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                     config.metrics.clone(),
                     shutdown.clone(),
                 )));
+                // The promise metrics: first dials read from vicidial_log.
+                helpers.push(tokio::spawn(crate::report::watch::run(
+                    db.own_pool(1),
+                    shutdown.clone(),
+                )));
             }
             Err(e) => error!(
                 "metrics.listen: cannot listen on {}: {e}; running without /metrics and /health",
@@ -169,6 +174,11 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 wake_alerts.clone(),
             ))
         });
+        // The daily promise digest: only the leader mails it.
+        let digest = config
+            .report
+            .enabled
+            .then(|| tokio::spawn(crate::report::digest::run(db.clone(), config.clone(), term.clone())));
         let (changes, watcher) = binlog::start(&config, opts.clone(), term.clone());
         let mut engine = Engine::new(db.clone(), config.engine.clone())
             .with_duties(config.availability.clone(), config.purge.clone());
@@ -204,6 +214,9 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         }
         if let Some(watcher) = watcher {
             let _ = watcher.await;
+        }
+        if let Some(digest) = digest {
+            let _ = digest.await;
         }
         match signal {
             Some(Signal::Stop) => break,

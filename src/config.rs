@@ -126,6 +126,8 @@ pub struct Config {
     pub purge: PurgeConfig,
     /// Event-driven mode (`engine.watch`): following the binary log.
     pub binlog: BinlogConfig,
+    /// The daily promise report by email (opt-in).
+    pub report: ReportConfig,
     /// Where the values came from (not a key).
     #[serde(skip)]
     pub origin: Origin,
@@ -503,6 +505,48 @@ impl PurgeConfig {
     }
 }
 
+/// The `[report]` section: yesterday's promise report (`callbacks report`)
+/// by email, once a day, through the `[email]` transport.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Send it.
+    pub enabled: bool,
+    /// When, in server time, `HH:MM`.
+    pub at: String,
+    /// Recipients, comma-separated.
+    pub to: String,
+    /// The sender.
+    pub from: String,
+    /// `table` (the text table in the body) or `html` (the table, and the HTML page attached).
+    pub format: String,
+    /// `campaign`, `agent`, `day` or `hour`.
+    pub by: String,
+    /// A dial this many minutes after the callback's time is on time.
+    pub grace_minutes: u32,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            enabled: false,
+            at: "07:00".into(),
+            to: String::new(),
+            from: String::new(),
+            format: "html".into(),
+            by: "campaign".into(),
+            grace_minutes: 5,
+        }
+    }
+}
+
+impl ReportConfig {
+    /// The time of day it is sent.
+    pub fn time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
+    }
+}
+
 /// Where the configuration's values came from.
 #[derive(Clone, Debug, Default)]
 pub struct Origin {
@@ -652,6 +696,31 @@ impl Config {
         }
         if self.purge.older_than_days > 36_500 {
             return fail("purge.older_than_days", "must be from 0 to 36500");
+        }
+        if self.report.time().is_none() {
+            return fail("report.at", "must be a time of day like \"07:00\"");
+        }
+        if !["table", "html"].contains(&self.report.format.as_str()) {
+            return fail("report.format", "must be \"table\" or \"html\"");
+        }
+        if !["campaign", "agent", "day", "hour"].contains(&self.report.by.as_str()) {
+            return fail("report.by", "must be \"campaign\", \"agent\", \"day\" or \"hour\"");
+        }
+        if self.report.grace_minutes > 1440 {
+            return fail("report.grace_minutes", "must be from 0 to 1440");
+        }
+        if self.report.enabled {
+            if self
+                .report
+                .to
+                .parse::<lettre::message::Mailboxes>()
+                .map_or(true, |m| m.iter().next().is_none())
+            {
+                return fail("report.to", "must be one or more email addresses, comma-separated");
+            }
+            if self.report.from.parse::<lettre::message::Mailbox>().is_err() {
+                return fail("report.from", "must be an email address");
+            }
         }
         if self.email.retry_backoff_seconds < 0.0 || !self.email.retry_backoff_seconds.is_finite() {
             return fail("email.retry_backoff_seconds", "must be a number of seconds, 0 or more");
@@ -829,6 +898,29 @@ mod tests {
         assert!(config.database.url.is_none());
         assert_eq!(config.metrics.listen.to_string(), "127.0.0.1:9477");
         assert_eq!(config.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_bad_report_section_names_its_key() {
+        let config =
+            load_text("[report]\nenabled = true\nto = \"a@example.com, b@example.com\"\nfrom = \"cb@example.com\"\n")
+                .unwrap();
+        assert_eq!(
+            (config.report.format.as_str(), config.report.grace_minutes),
+            ("html", 5)
+        );
+        for (text, key) in [
+            ("[report]\nat = \"7am\"\n", "report.at"),
+            ("[report]\nformat = \"pdf\"\n", "report.format"),
+            ("[report]\nby = \"week\"\n", "report.by"),
+            ("[report]\nenabled = true\nfrom = \"cb@example.com\"\n", "report.to"),
+            (
+                "[report]\nenabled = true\nto = \"a@example.com\"\nfrom = \"nobody\"\n",
+                "report.from",
+            ),
+        ] {
+            assert_eq!(load_text(text).unwrap_err().key, key, "{text}");
+        }
     }
 
     #[test]

@@ -36,3 +36,4 @@ pub mod manage;
 pub mod metrics;
 pub mod model;
 pub mod ops;
+pub mod report;

@@ -62,7 +62,16 @@ struct State {
     duplicates_removed: [u64; 2],
     /// Failed runs of the duties: the scheduled purge, the availability move.
     duty_failures: [u64; 2],
+    /// The promise: callback_time to first dial, by campaign (buckets, count, sum).
+    promise_dial: std::collections::BTreeMap<String, ([u64; PROMISE_BUCKETS.len()], u64, f64)>,
+    /// Callbacks whose grace ran out without a dial, by campaign.
+    promise_missed: std::collections::BTreeMap<String, u64>,
 }
+
+/// Upper bounds of the promise histogram (callback_time to first dial), in seconds.
+const PROMISE_BUCKETS: [f64; 10] = [
+    30.0, 60.0, 120.0, 300.0, 900.0, 1800.0, 3600.0, 14_400.0, 86_400.0, 259_200.0,
+];
 
 /// The process's metrics.
 pub fn global() -> &'static Metrics {
@@ -126,6 +135,25 @@ impl Metrics {
                 }
             }
         });
+    }
+
+    /// A callback's first dial was seen, `seconds` after it became dialable.
+    pub fn promise_dialed(&self, campaign: &str, seconds: f64) {
+        self.with(|s| {
+            let entry = s.promise_dial.entry(campaign.to_string()).or_default();
+            for (bucket, bound) in entry.0.iter_mut().zip(PROMISE_BUCKETS) {
+                if seconds <= bound {
+                    *bucket += 1;
+                }
+            }
+            entry.1 += 1;
+            entry.2 += seconds;
+        });
+    }
+
+    /// A callback's grace ran out without a dial.
+    pub fn promise_missed_grace(&self, campaign: &str) {
+        self.with(|s| *s.promise_missed.entry(campaign.to_string()).or_default() += 1);
     }
 
     /// An email pass ended; `None` when it failed.
@@ -360,6 +388,37 @@ impl Metrics {
                 "gauge",
                 "1 when this daemon holds the leader lock and works, 0 on a standby.",
                 &one(u64::from(s.leader)),
+            );
+            let mut lines = Vec::new();
+            for (campaign, (buckets, count, sum)) in &s.promise_dial {
+                let c = campaign.replace('\\', "\\\\").replace('"', "\\\"");
+                for (b, n) in PROMISE_BUCKETS.iter().zip(buckets) {
+                    lines.push((format!("_bucket{{campaign=\"{c}\",le=\"{b}\"}}"), n.to_string()));
+                }
+                lines.push((format!("_bucket{{campaign=\"{c}\",le=\"+Inf\"}}"), count.to_string()));
+                lines.push((format!("_sum{{campaign=\"{c}\"}}"), format!("{sum}")));
+                lines.push((format!("_count{{campaign=\"{c}\"}}"), count.to_string()));
+            }
+            metric(
+                "callbackd_promise_first_dial_seconds",
+                "histogram",
+                "Seconds from the moment a callback became dialable to the first dial of its lead by its campaign \
+                 (vicidial_log), by campaign, as the dials are seen.",
+                &lines,
+            );
+            let lines: Vec<_> = s
+                .promise_missed
+                .iter()
+                .map(|(c, n)| {
+                    let c = c.replace('\\', "\\\\").replace('"', "\\\"");
+                    (format!("{{campaign=\"{c}\"}}"), n.to_string())
+                })
+                .collect();
+            metric(
+                "callbackd_promise_not_dialed_within_grace_total",
+                "counter",
+                "Callbacks whose grace (5 minutes after they became dialable) ran out without a dial, by campaign.",
+                &lines,
             );
             if let Some(t) = s.last_pass {
                 let age = vec![(String::new(), format!("{:.3}", t.elapsed().as_secs_f64()))];

@@ -189,6 +189,14 @@ pub async fn detail(s: &mut Session, callback_id: u32) -> DbResult<Option<Detail
     Ok(s.select(&sql, vec![callback_id.into()]).await?.pop().map(read_detail))
 }
 
+/// [`detail`] of a callback purged into `vicidial_callbacks_archive` (same
+/// columns; its lead, campaign and owner as they are now).
+pub async fn archived_detail(s: &mut Session, callback_id: u32) -> DbResult<Option<Detail>> {
+    let from = DETAIL_FROM.replacen("FROM vicidial_callbacks cb", "FROM vicidial_callbacks_archive cb", 1);
+    let sql = format!("SELECT {DETAIL_COLUMNS} {from} WHERE cb.callback_id = ?");
+    Ok(s.select(&sql, vec![callback_id.into()]).await?.pop().map(read_detail))
+}
+
 /// What `callbacks list` filters on; every value is matched in SQL.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {

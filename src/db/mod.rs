@@ -14,6 +14,7 @@ pub mod fence;
 pub mod hopper;
 pub mod manage;
 pub mod privileges;
+pub(crate) mod report;
 pub mod schema;
 pub mod settings;
 mod value;

@@ -67,28 +67,78 @@ pub async fn explain(
     callback_id: u32,
     at: Option<NaiveDateTime>,
 ) -> Result<Explanation, ManageError> {
+    let cx = context(s, config, at).await?;
+    if manage::detail(s, callback_id).await?.is_none()
+        && let Some(detail) = manage::archived_detail(s, callback_id).await?
+    {
+        // Purged: gone from vicidial_callbacks, kept in the archive.
+        let lines = super::closed::lines(s, &detail, &cx.clock, true).await?;
+        let verdict = Verdict::Final(detail.status.clone());
+        return Ok(Explanation { detail, verdict, lines });
+    }
+    explain_in(s, config, &cx, callback_id).await
+}
+
+/// What explaining needs once for any number of callbacks: the clock and the settings.
+pub(crate) struct Context {
+    clock: PassClock,
+    settings: Settings,
+}
+
+impl Context {
+    /// The clock the answers are given at.
+    pub(crate) fn clock(&self) -> &PassClock {
+        &self.clock
+    }
+
+    /// The settings the answers are decided with.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+/// Reads the clock (at `at`, or the database's now) and the settings once.
+pub(crate) async fn context(
+    s: &mut Session,
+    config: &Config,
+    at: Option<NaiveDateTime>,
+) -> Result<Context, ManageError> {
+    let clock = decision::pass_clock(s, at, config.engine.call_time_horizon_days).await?;
+    let settings = settings::load(s).await?;
+    Ok(Context { clock, settings })
+}
+
+/// Explains one callback with a context read before (the promise report
+/// explains every open callback of a period this way).
+pub(crate) async fn explain_in(
+    s: &mut Session,
+    config: &Config,
+    cx: &Context,
+    callback_id: u32,
+) -> Result<Explanation, ManageError> {
     let Some(detail) = manage::detail(s, callback_id).await? else {
         return Err(ManageError::usage(format!("there is no callback {callback_id}")));
     };
-    let clock = decision::pass_clock(s, at, config.engine.call_time_horizon_days).await?;
-    let settings = settings::load(s).await?;
-    let decided = decision::decide(s, &clock, &settings, &config.engine, callback_id).await?;
+    let (clock, settings) = (&cx.clock, &cx.settings);
+    let decided = decision::decide(s, clock, settings, &config.engine, callback_id).await?;
     let verdict = match &decided {
         Some(d) => Verdict::Decided {
             phase: d.phase,
             outcome: d.outcome.clone(),
         },
-        None => undecided(&detail, &clock),
+        None => undecided(&detail, clock),
     };
     let cx = Words {
         detail: &detail,
-        clock: &clock,
-        settings: &settings,
+        clock,
+        settings,
         engine: &config.engine,
     };
-    let mut lines = match &decided {
-        Some(d) => cx.decided(d),
-        None => cx.undecided(&verdict),
+    let mut lines = match (&decided, &verdict) {
+        (Some(d), _) => cx.decided(d),
+        // Closed: why, and by whom, as the promise report judges it.
+        (None, Verdict::Final(_)) => super::closed::lines(s, &detail, clock, false).await?,
+        (None, _) => cx.undecided(&verdict),
     };
     lines.extend(cx.notes(config));
     Ok(Explanation { detail, verdict, lines })

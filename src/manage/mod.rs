@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod availability;
 pub mod change;
+mod closed;
 pub mod explain;
 pub mod purge;
 mod table;
@@ -224,6 +225,7 @@ async fn run_callbacks(db: &Db, config: &Config, command: CallbacksCommand) -> R
             Ok(())
         }
         CallbacksCommand::Purge(args) => purge::command(&mut s, args).await,
+        CallbacksCommand::Report(args) => crate::report::command(&mut s, config, args).await,
         other => change::command(&mut s, other).await,
     }
 }

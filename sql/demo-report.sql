@@ -1,0 +1,121 @@
+-- demo-report.sql
+--
+-- Yesterday's callbacks of the demo call center with the dials VICIdial
+-- logged for them, for `vicidial-callbackd callbacks report` (whose default
+-- period is yesterday). Load after sql/vicidial-schema.sql and
+-- sql/demo-data.sql (scripts/demo-report.sh does):
+--
+--   mariadb DBNAME < sql/demo-report.sql
+--
+-- Times are relative to the load date. Callbacks 601..630, leads
+-- 100101..100130 (100122 is deleted on purpose), vicidial_log uniqueids
+-- 'demo601.1' ...; each callback's comments say what became of it.
+-- ANYONE callbacks stay LIVE after their dial (VICIdial sets nothing), the
+-- USERONLY ones dialed by hand are INACTIVE (the agent screen sets them).
+
+SET NAMES utf8mb4;
+SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION';
+
+DELETE FROM vicidial_callbacks WHERE callback_id BETWEEN 601 AND 630;
+DELETE FROM vicidial_list WHERE lead_id BETWEEN 100101 AND 100130;
+DELETE FROM vicidial_log WHERE uniqueid LIKE 'demo6%';
+DELETE FROM vicidial_admin_log WHERE record_id = '100112' AND event_code = 'ADMIN MODIFY LEAD';
+
+INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, first_name, last_name, state, gmt_offset_now, called_since_last_reset, called_count) VALUES
+(100101, 1001, 1001, 'SALE', '1', '2125560101', 'Olivia', 'Park', 'NY', -5.00, 'Y', 2),
+(100102, 1001, 1001, 'NA', '1', '2125560102', 'Ethan', 'Brooks', 'NY', -5.00, 'Y', 3),
+(100103, 1001, 1001, 'A', '1', '2125560103', 'Ava', 'Turner', 'NY', -5.00, 'Y', 2),
+(100104, 1001, 1001, 'SALE', '1', '2125560104', 'Noah', 'Price', 'NY', -5.00, 'Y', 2),
+(100105, 1001, 1001, 'B', '1', '2125560105', 'Mia', 'Foster', 'NY', -5.00, 'Y', 2),
+(100106, 1001, 1001, 'NA', '1', '2125560106', 'Liam', 'Hayes', 'NY', -5.00, 'Y', 2),
+(100107, 1002, 1002, 'SALE', '1', '2125560107', 'Zoe', 'Grant', 'NY', -5.00, 'Y', 2),
+(100108, 1001, 1001, 'NA', '1', '2125560108', 'Lucas', 'Reed', 'NY', -5.00, 'Y', 3),
+(100109, 1001, 1001, 'CALLBK', '1', '2125560109', 'Emma', 'Stone', 'NY', -5.00, 'Y', 2),
+(100110, 1001, 1001, 'NA', '1', '2125560110', 'Jacob', 'Cole', 'NY', -5.00, 'Y', 3),
+(100111, 1001, 1001, 'DNCL', '1', '2125560111', 'Chloe', 'Ward', 'NY', -5.00, 'N', 1),
+(100112, 1001, 1001, 'NI', '1', '2125560112', 'Ryan', 'Hughes', 'NY', -5.00, 'N', 1),
+(100113, 2001, 2001, 'NA', '1', '6175560113', 'Grace', 'Bell', 'MA', -5.00, 'Y', 2),
+(100114, 2001, 2001, 'SALE', '1', '6175560114', 'Owen', 'Perry', 'MA', -5.00, 'Y', 2),
+(100115, 2001, 2001, 'NA', '1', '6175560115', 'Lily', 'Ross', 'MA', -5.00, 'Y', 2),
+(100116, 2001, 2001, 'SALE', '1', '6175560116', 'Caleb', 'Ford', 'MA', -5.00, 'Y', 2),
+(100117, 2001, 2001, 'B', '1', '6175560117', 'Nora', 'Kelly', 'MA', -5.00, 'Y', 2),
+(100118, 2001, 2001, 'NA', '1', '6175560118', 'Isaac', 'Gray', 'MA', -5.00, 'Y', 2),
+(100119, 2001, 2001, 'A', '1', '6175560119', 'Ella', 'Shaw', 'MA', -5.00, 'Y', 2),
+(100120, 2001, 2001, 'NA', '1', '6175560120', 'Henry', 'Lane', 'MA', -5.00, 'Y', 2),
+(100121, 2001, 2001, 'CALLBK', '1', '6175560121', 'Ruby', 'Dean', 'MA', -5.00, 'N', 1),
+(100123, 3001, 3001, 'NA', '1', '7135560123', 'Ivy', 'Hart', 'TX', -6.00, 'Y', 2),
+(100124, 3001, 3001, 'SALE', '1', '7135560124', 'Leo', 'Burke', 'TX', -6.00, 'Y', 2),
+(100125, 3001, 3001, 'SALE', '1', '7135560125', 'Sofia', 'Nash', 'TX', -6.00, 'Y', 2),
+(100126, 3001, 3001, 'NA', '1', '7135560126', 'Max', 'Porter', 'TX', -6.00, 'Y', 2),
+(100127, 3001, 3001, 'NA', '1', '7135560127', 'Aria', 'Cruz', 'TX', -6.00, 'Y', 2),
+(100128, 3001, 3001, 'B', '1', '7135560128', 'Eli', 'Walsh', 'TX', -6.00, 'Y', 2),
+(100129, 3001, 3001, 'CBHOLD', '1', '7135560129', 'Maya', 'Fox', 'TX', -6.00, 'N', 1),
+(100130, 3001, 3001, 'CALLBK', '1', '7135560130', 'Sam', 'Pierce', 'TX', -6.00, 'N', 1);
+
+INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, callback_time, user, recipient, user_group, lead_status, comments) VALUES
+(601, 100101, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:00:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(602, 100102, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:30:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:30:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'dial before its time, then on time'),
+(603, 100103, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:00:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(604, 100104, 1001, 'SALESUS', 'INACTIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:30:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:30:00'), '1002', 'USERONLY', 'AGENTS', 'CALLBK', 'on time, by hand'),
+(605, 100105, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:00:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(606, 100106, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:30:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:30:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'on time (5 min)'),
+(607, 100107, 1002, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:00:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(608, 100108, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:00:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'other campaign first, late < 1 h'),
+(609, 100109, 1001, 'SALESUS', 'INACTIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:00:00'), '1003', 'USERONLY', 'AGENTS', 'CALLBK', 'late < 1 h'),
+(610, 100110, 1001, 'SALESUS', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '07:30:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '07:30:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'due before 9am lead time, dialed twice, late < 1 d'),
+(611, 100111, 1001, 'SALESUS', 'DEAD', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '17:00:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '17:00:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'killed for DNC'),
+(612, 100112, 1001, 'SALESUS', 'INACTIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '17:30:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '17:30:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'removed by a manager'),
+(613, 100113, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:15:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:15:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(614, 100114, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:45:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:45:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(615, 100115, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:15:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:15:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(616, 100116, 2001, 'RENEWAL', 'INACTIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:15:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:15:00'), '1001', 'USERONLY', 'AGENTS', 'CALLBK', 'on time, by hand'),
+(617, 100117, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:45:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:45:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(618, 100118, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:15:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:15:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'late < 1 h'),
+(619, 100119, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:15:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:15:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'late < 1 h'),
+(620, 100120, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:15:00') - INTERVAL 1 HOUR, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:15:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'held by the hours block, late < 1 d'),
+(621, 100121, 2001, 'RENEWAL', 'INACTIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '16:15:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '16:15:00'), '1001', 'ANYONE', 'AGENTS', 'CALLBK', 'INACTIVE without a dial'),
+(622, 100122, 2001, 'RENEWAL', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '16:45:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '16:45:00'), '1002', 'ANYONE', 'AGENTS', 'CALLBK', 'lead deleted'),
+(623, 100123, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:20:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(624, 100124, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:20:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'on time'),
+(625, 100125, 3001, 'SURVEY', 'INACTIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:20:00'), '1003', 'USERONLY', 'AGENTS', 'CALLBK', 'on time, by hand'),
+(626, 100126, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:20:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'late < 1 h'),
+(627, 100127, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:20:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'late < 1 h'),
+(628, 100128, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:20:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'outside call time, late < 1 d'),
+(629, 100129, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '16:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '16:20:00'), '1004', 'USERONLY', 'AGENTS', 'CALLBK', 'waiting for its agent (not logged in)'),
+(630, 100130, 3001, 'SURVEY', 'LIVE', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '17:20:00') - INTERVAL 1 DAY, TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '17:20:00'), '1003', 'ANYONE', 'AGENTS', 'CALLBK', 'not dialed yet');
+
+-- auto dials as AST_VDauto_dial.pl and agi-VDAD_ALL_outbound.agi log them (user VDAD),
+-- manual ones as the agent screen's manDiaLlogCaLL (the agent, comments MANUAL)
+INSERT INTO vicidial_log (uniqueid, lead_id, list_id, campaign_id, call_date, status, phone_code, phone_number, user, comments, processed, user_group) VALUES
+('demo601.1', 100101, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:00:00') + INTERVAL 1 MINUTE, 'SALE', '1', '2125560101', 'VDAD', '', 'N', 'AGENTS'),
+('demo602.1', 100102, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:30:00') - INTERVAL 20 MINUTE, 'NA', '1', '2125560102', 'VDAD', '', 'N', 'AGENTS'),
+('demo602.2', 100102, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:30:00') + INTERVAL 3 MINUTE, 'NA', '1', '2125560102', 'VDAD', '', 'N', 'AGENTS'),
+('demo603.1', 100103, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:00:00') + INTERVAL 2 MINUTE, 'A', '1', '2125560103', 'VDAD', '', 'N', 'AGENTS'),
+('demo604.1', 100104, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:30:00') + INTERVAL 4 MINUTE, 'SALE', '1', '2125560104', '1002', 'MANUAL', 'N', 'AGENTS'),
+('demo605.1', 100105, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:00:00') + INTERVAL 0 MINUTE, 'B', '1', '2125560105', 'VDAD', '', 'N', 'AGENTS'),
+('demo606.1', 100106, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:30:00') + INTERVAL 5 MINUTE, 'NA', '1', '2125560106', 'VDAD', '', 'N', 'AGENTS'),
+('demo607.1', 100107, 1002, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:00:00') + INTERVAL 1 MINUTE, 'SALE', '1', '2125560107', 'VDAD', '', 'N', 'AGENTS'),
+('demo608.1', 100108, 1001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:00:00') + INTERVAL 4 MINUTE, 'NA', '1', '2125560108', 'VDAD', '', 'N', 'AGENTS'),
+('demo608.2', 100108, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:00:00') + INTERVAL 22 MINUTE, 'NA', '1', '2125560108', 'VDAD', '', 'N', 'AGENTS'),
+('demo609.1', 100109, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:00:00') + INTERVAL 48 MINUTE, 'CALLBK', '1', '2125560109', '1003', 'MANUAL', 'N', 'AGENTS'),
+('demo610.1', 100110, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '07:30:00') + INTERVAL 95 MINUTE, 'NA', '1', '2125560110', 'VDAD', '', 'N', 'AGENTS'),
+('demo610.2', 100110, 1001, 'SALESUS', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '07:30:00') + INTERVAL 110 MINUTE, 'NA', '1', '2125560110', 'VDAD', '', 'N', 'AGENTS'),
+('demo613.1', 100113, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:15:00') + INTERVAL 2 MINUTE, 'NA', '1', '6175560113', 'VDAD', '', 'N', 'AGENTS'),
+('demo614.1', 100114, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:45:00') + INTERVAL 1 MINUTE, 'SALE', '1', '6175560114', 'VDAD', '', 'N', 'AGENTS'),
+('demo615.1', 100115, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:15:00') + INTERVAL 3 MINUTE, 'NA', '1', '6175560115', 'VDAD', '', 'N', 'AGENTS'),
+('demo616.1', 100116, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:15:00') + INTERVAL 2 MINUTE, 'SALE', '1', '6175560116', '1001', 'MANUAL', 'N', 'AGENTS'),
+('demo617.1', 100117, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:45:00') + INTERVAL 4 MINUTE, 'B', '1', '6175560117', 'VDAD', '', 'N', 'AGENTS'),
+('demo618.1', 100118, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:15:00') + INTERVAL 14 MINUTE, 'NA', '1', '6175560118', 'VDAD', '', 'N', 'AGENTS'),
+('demo619.1', 100119, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:15:00') + INTERVAL 37 MINUTE, 'A', '1', '6175560119', 'VDAD', '', 'N', 'AGENTS'),
+('demo620.1', 100120, 2001, 'RENEWAL', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:15:00') + INTERVAL 121 MINUTE, 'NA', '1', '6175560120', 'VDAD', '', 'N', 'AGENTS'),
+('demo623.1', 100123, 3001, 'SURVEY', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '09:20:00') + INTERVAL 1 MINUTE, 'NA', '1', '7135560123', 'VDAD', '', 'N', 'AGENTS'),
+('demo624.1', 100124, 3001, 'SURVEY', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '10:20:00') + INTERVAL 3 MINUTE, 'SALE', '1', '7135560124', 'VDAD', '', 'N', 'AGENTS'),
+('demo625.1', 100125, 3001, 'SURVEY', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '11:20:00') + INTERVAL 5 MINUTE, 'SALE', '1', '7135560125', '1003', 'MANUAL', 'N', 'AGENTS'),
+('demo626.1', 100126, 3001, 'SURVEY', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '13:20:00') + INTERVAL 9 MINUTE, 'NA', '1', '7135560126', 'VDAD', '', 'N', 'AGENTS'),
+('demo627.1', 100127, 3001, 'SURVEY', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '14:20:00') + INTERVAL 55 MINUTE, 'NA', '1', '7135560127', 'VDAD', '', 'N', 'AGENTS'),
+('demo628.1', 100128, 3001, 'SURVEY', TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '15:20:00') + INTERVAL 310 MINUTE, 'B', '1', '7135560128', 'VDAD', '', 'N', 'AGENTS');
+
+-- callback 612 removed on the lead page (admin_modify_lead.php: the lead's status changed from CBHOLD)
+INSERT INTO vicidial_admin_log (event_date, user, ip_address, event_section, event_type, record_id, event_code, event_sql, event_notes) VALUES
+(TIMESTAMP(CURDATE() - INTERVAL 1 DAY, '12:10:00'), '6666', '10.0.0.5', 'LEADS', 'MODIFY', '100112', 'ADMIN MODIFY LEAD',
+ 'UPDATE vicidial_list set status=''NI'' where lead_id=''100112''|UPDATE vicidial_callbacks set status=''INACTIVE'' where lead_id=''100112'' and status=''ACTIVE''|', '');

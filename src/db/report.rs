@@ -1,0 +1,296 @@
+//! The SQL of the promise report (`callbacks report`): the callbacks whose
+//! time fell in a period, the dials of their leads from `vicidial_log`, and
+//! the admin log entries that removed them. Every statement is bounded by an
+//! index: callbacks by `callback_time` (a page at a time, keyset on
+//! `(callback_time, callback_id)`), dials and admin log entries by a batch of
+//! lead ids (`vicidial_log.lead_id`, `vicidial_admin_log.record_id`) and a
+//! time range; `vicidial_log` is never scanned. The tables are MyISAM, where
+//! a SELECT holds a read lock that stalls the dialer's writes, so pages and
+//! batches stay small.
+
+use chrono::NaiveDateTime;
+use mysql_async::Value;
+
+use super::{DbResult, RowReader, Session, placeholders};
+use crate::report::classify::{Dial, Promise, Removal};
+use crate::report::late::LeadPlace;
+
+/// Callbacks per page.
+pub(crate) const PAGE: usize = 2000;
+/// Leads per dial or admin log statement.
+pub(crate) const LEADS_PER_STATEMENT: usize = 500;
+
+/// Which callbacks the report covers, matched in SQL (ids as VICIdial's
+/// pages match them: case-insensitive, trailing spaces ignored).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scope {
+    /// `callback_time` at or after this (server time).
+    pub from: NaiveDateTime,
+    /// `callback_time` before this.
+    pub to: NaiveDateTime,
+    /// The callback's campaign.
+    pub campaign: Option<String>,
+    /// The owning agent.
+    pub user: Option<String>,
+    /// `vicidial_callbacks.user_group`.
+    pub user_group: Option<String>,
+    /// The callback's list.
+    pub list: Option<u64>,
+}
+
+/// Where the next page starts: after this `(callback_time, callback_id)`.
+pub(crate) type After = Option<(NaiveDateTime, u32)>;
+
+/// One page of callbacks of `table` (`vicidial_callbacks` or
+/// `vicidial_callbacks_archive`) in the scope, by time, with their lead's
+/// status (NULL when the lead is gone).
+pub(crate) async fn promises(s: &mut Session, archive: bool, scope: &Scope, after: After) -> DbResult<Vec<Promise>> {
+    let table = if archive {
+        "vicidial_callbacks_archive"
+    } else {
+        "vicidial_callbacks"
+    };
+    let mut sql = format!(
+        "SELECT cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.user, cb.user_group, cb.recipient, \
+         cb.status, cb.entry_time, cb.callback_time, l.lead_id, l.status \
+         FROM {table} cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         WHERE cb.callback_time >= ? AND cb.callback_time < ?"
+    );
+    let mut params: Vec<Value> = vec![scope.from.into(), scope.to.into()];
+    if let Some((time, id)) = after {
+        sql.push_str(" AND (cb.callback_time > ? OR (cb.callback_time = ? AND cb.callback_id > ?))");
+        params.extend([time.into(), time.into(), id.into()]);
+    }
+    for (column, value) in [
+        ("campaign_id", &scope.campaign),
+        ("user", &scope.user),
+        ("user_group", &scope.user_group),
+    ] {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND cb.{column} = ?"));
+            params.push(v.as_str().into());
+        }
+    }
+    if let Some(list) = scope.list {
+        sql.push_str(" AND cb.list_id = ?");
+        params.push(list.into());
+    }
+    sql.push_str(&format!(" ORDER BY cb.callback_time, cb.callback_id LIMIT {PAGE}"));
+    s.select_map(&sql, params, move |row| read_promise(row, archive)).await
+}
+
+/// The callbacks of `leads` (at most [`LEADS_PER_STATEMENT`]) whose time is
+/// in `[from, to]`, by `lead_id` (indexed), with their lead's status.
+pub(crate) async fn promises_of_leads(
+    s: &mut Session,
+    leads: &[u32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> DbResult<Vec<Promise>> {
+    if leads.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.user, cb.user_group, cb.recipient, \
+         cb.status, cb.entry_time, cb.callback_time, l.lead_id, l.status \
+         FROM vicidial_callbacks cb LEFT JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         WHERE cb.lead_id IN ({}) AND cb.callback_time >= ? AND cb.callback_time <= ?",
+        placeholders(leads.len())
+    );
+    let mut params: Vec<Value> = leads.iter().map(|&l| l.into()).collect();
+    params.extend([from.into(), to.into()]);
+    s.select_map(&sql, params, |row| read_promise(row, false)).await
+}
+
+fn read_promise(row: mysql_async::Row, archive: bool) -> Promise {
+    let mut r = RowReader::new(row);
+    let callback_id = r.uint(0).unwrap_or(0) as u32;
+    let lead_id = r.uint(1).unwrap_or(0) as u32;
+    let list_id = r.uint(2).unwrap_or(0);
+    let campaign_id = r.text(3);
+    let user = r.text(4);
+    let user_group = r.text(5);
+    let recipient = r.text(6);
+    let status = r.text(7);
+    let entry_time = r.datetime(8);
+    let callback_time = r.datetime(9).unwrap_or_default();
+    let lead_exists = r.uint(10).is_some();
+    let lead_status = r.text(11);
+    Promise {
+        callback_id,
+        lead_id,
+        list_id,
+        campaign_id,
+        user,
+        user_group,
+        recipient,
+        status,
+        entry_time,
+        callback_time,
+        lead_status: lead_exists.then_some(lead_status),
+        purged: archive,
+    }
+}
+
+/// The dials with a `call_date` in `(after, upto]` (server time), by
+/// `call_date` (indexed), at most `limit`: what the promise metrics watch.
+pub(crate) async fn new_dials(
+    s: &mut Session,
+    after: NaiveDateTime,
+    upto: NaiveDateTime,
+    limit: usize,
+) -> DbResult<Vec<Dial>> {
+    let sql = format!(
+        "SELECT lead_id, call_date, campaign_id, status, user FROM vicidial_log \
+         WHERE call_date > ? AND call_date <= ? ORDER BY call_date LIMIT {limit}"
+    );
+    let rows = s
+        .select_map(&sql, vec![after.into(), upto.into()], |row| {
+            let mut r = RowReader::new(row);
+            let lead_id = r.uint(0).unwrap_or(0) as u32;
+            let call_date = r.datetime(1);
+            call_date.map(|call_date| Dial {
+                lead_id,
+                call_date,
+                campaign_id: r.text(2),
+                status: r.text(3),
+                user: r.text(4),
+            })
+        })
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// The dials of `leads` with a `call_date` in `[from, to)` (server time), by
+/// lead and time. `leads` at most [`LEADS_PER_STATEMENT`].
+pub(crate) async fn dials(
+    s: &mut Session,
+    leads: &[u32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> DbResult<Vec<Dial>> {
+    if leads.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT lead_id, call_date, campaign_id, status, user FROM vicidial_log \
+         WHERE lead_id IN ({}) AND call_date >= ? AND call_date < ? ORDER BY lead_id, call_date",
+        placeholders(leads.len())
+    );
+    let mut params: Vec<Value> = leads.iter().map(|&l| l.into()).collect();
+    params.extend([from.into(), to.into()]);
+    let rows = s
+        .select_map(&sql, params, |row| {
+            let mut r = RowReader::new(row);
+            let lead_id = r.uint(0).unwrap_or(0) as u32;
+            let call_date = r.datetime(1);
+            call_date.map(|call_date| Dial {
+                lead_id,
+                call_date,
+                campaign_id: r.text(2),
+                status: r.text(3),
+                user: r.text(4),
+            })
+        })
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// The admin log entries on `leads` since `since` (server time) whose
+/// statements set callbacks `INACTIVE`: VICIdial's lead page
+/// (`admin_modify_lead.php`, `ADMIN MODIFY LEAD`, `record_id` the lead) and
+/// this daemon's `callbacks remove` (`ADMIN MODIFY LEAD CALLBACK`).
+pub(crate) async fn removals(s: &mut Session, leads: &[u32], since: NaiveDateTime) -> DbResult<Vec<Removal>> {
+    if leads.is_empty() {
+        return Ok(vec![]);
+    }
+    // record_id is VARCHAR: the ids are bound as text so its index is used.
+    let sql = format!(
+        "SELECT record_id, event_date, user, event_code FROM vicidial_admin_log \
+         WHERE record_id IN ({}) AND event_section = 'LEADS' AND event_date >= ? \
+         AND event_sql LIKE '%vicidial_callbacks%' AND event_sql LIKE '%INACTIVE%' ORDER BY event_date",
+        placeholders(leads.len())
+    );
+    let mut params: Vec<Value> = leads.iter().map(|l| l.to_string().into()).collect();
+    params.push(since.into());
+    let rows = s
+        .select_map(&sql, params, |row| {
+            let mut r = RowReader::new(row);
+            let lead_id = r.text(0).trim().parse::<u32>().ok();
+            let at = r.datetime(1);
+            let user = r.text(2);
+            let code = r.text(3);
+            Some(Removal {
+                lead_id: lead_id?,
+                at: at?,
+                user,
+                code,
+            })
+        })
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// Whether `phone` (or its area code entry, `NPAXXXXXXX`) is on the
+/// internal DNC list, and on `campaign`'s list, now: the entries found.
+pub(crate) async fn dnc_entries(s: &mut Session, phone: &str, campaign: &str) -> DbResult<(Vec<String>, Vec<String>)> {
+    let area = format!("{}XXXXXXX", phone.chars().take(3).collect::<String>());
+    let internal = s
+        .select_map(
+            "SELECT phone_number FROM vicidial_dnc WHERE phone_number IN (?, ?)",
+            vec![phone.into(), area.as_str().into()],
+            |row| RowReader::new(row).text(0),
+        )
+        .await?;
+    let own = s
+        .select_map(
+            "SELECT phone_number FROM vicidial_campaign_dnc WHERE campaign_id = ? AND phone_number IN (?, ?)",
+            vec![campaign.into(), phone.into(), area.as_str().into()],
+            |row| RowReader::new(row).text(0),
+        )
+        .await?;
+    Ok((internal, own))
+}
+
+/// The first `CALLBACK PURGE` entry of this daemon's purge at or after the
+/// instant `since` (Unix seconds; the server converts it to its own time):
+/// `(event_date, user)`.
+pub(crate) async fn purge_entry(s: &mut Session, since: i64) -> DbResult<Option<(NaiveDateTime, String)>> {
+    let rows = s
+        .select_map(
+            "SELECT event_date, user FROM vicidial_admin_log WHERE record_id = 'callbacks' \
+             AND event_code = 'CALLBACK PURGE' AND event_date >= FROM_UNIXTIME(?) ORDER BY event_date LIMIT 1",
+            vec![since.into()],
+            |row| {
+                let mut r = RowReader::new(row);
+                let at = r.datetime(0);
+                at.map(|at| (at, r.text(1)))
+            },
+        )
+        .await?;
+    Ok(rows.into_iter().flatten().next())
+}
+
+/// The time zone and state of `leads` (at most [`LEADS_PER_STATEMENT`]), by primary key.
+pub(crate) async fn places(s: &mut Session, leads: &[u32]) -> DbResult<Vec<(u32, LeadPlace)>> {
+    if leads.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT lead_id, gmt_offset_now, state FROM vicidial_list WHERE lead_id IN ({})",
+        placeholders(leads.len())
+    );
+    let params: Vec<Value> = leads.iter().map(|&l| l.into()).collect();
+    s.select_map(&sql, params, |row| {
+        let mut r = RowReader::new(row);
+        let lead = r.uint(0).unwrap_or(0) as u32;
+        (
+            lead,
+            LeadPlace {
+                gmt_offset_now: r.text(1),
+                state: r.text(2),
+            },
+        )
+    })
+    .await
+}
