@@ -66,7 +66,20 @@ struct State {
     promise_dial: std::collections::BTreeMap<String, ([u64; PROMISE_BUCKETS.len()], u64, f64)>,
     /// Callbacks whose grace ran out without a dial, by campaign.
     promise_missed: std::collections::BTreeMap<String, u64>,
+    /// From callback_time to LIVE and to the hopper, by (to, campaign):
+    /// buckets, count, sum.
+    lateness: std::collections::BTreeMap<(&'static str, String), ([u64; LATENESS_BUCKETS.len()], u64, f64)>,
 }
+
+/// A label value as Prometheus' text format writes it.
+fn label_value(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Upper bounds of the lateness histogram, in seconds.
+const LATENESS_BUCKETS: [f64; 11] = [
+    1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 14_400.0, 86_400.0,
+];
 
 /// Upper bounds of the promise histogram (callback_time to first dial), in seconds.
 const PROMISE_BUCKETS: [f64; 10] = [
@@ -93,6 +106,24 @@ impl Metrics {
     /// A duty (`purge` or `availability`) failed; the engine went on.
     pub fn duty_failed(&self, duty: &str) {
         self.with(|s| s.duty_failures[usize::from(duty != "purge")] += 1);
+    }
+
+    /// A callback reached `to` (`live` or `hopper`) `seconds` after its time.
+    pub fn lateness(&self, to: &'static str, campaign: &str, seconds: f64) {
+        self.with(|s| {
+            let entry = s.lateness.entry((to, campaign.trim_end().to_string())).or_insert((
+                [0; LATENESS_BUCKETS.len()],
+                0,
+                0.0,
+            ));
+            for (bucket, bound) in entry.0.iter_mut().zip(LATENESS_BUCKETS) {
+                if seconds <= bound {
+                    *bucket += 1;
+                }
+            }
+            entry.1 += 1;
+            entry.2 += seconds;
+        });
     }
 
     /// An engine pass starts.
@@ -341,6 +372,22 @@ impl Metrics {
                 .map(|(r, v)| (format!("{{result=\"{r}\"}}"), v.to_string()))
                 .collect();
             metric("callbackd_emails_total", "counter", "Email alerts by result.", &lines);
+            let mut lines = Vec::new();
+            for ((to, campaign), (buckets, count, sum)) in &s.lateness {
+                let labels = format!("to=\"{to}\",campaign=\"{}\"", label_value(campaign));
+                for (bound, n) in LATENESS_BUCKETS.iter().zip(buckets) {
+                    lines.push((format!("_bucket{{{labels},le=\"{bound}\"}}"), n.to_string()));
+                }
+                lines.push((format!("_bucket{{{labels},le=\"+Inf\"}}"), count.to_string()));
+                lines.push((format!("_sum{{{labels}}}"), format!("{sum}")));
+                lines.push((format!("_count{{{labels}}}"), count.to_string()));
+            }
+            metric(
+                "callbackd_lateness_seconds",
+                "histogram",
+                "From a callback's time to LIVE (to=live) and to its hopper row (to=hopper), by campaign.",
+                &lines,
+            );
             let lines: Vec<_> = ["purge", "availability"]
                 .iter()
                 .zip(s.duty_failures)
@@ -391,7 +438,7 @@ impl Metrics {
             );
             let mut lines = Vec::new();
             for (campaign, (buckets, count, sum)) in &s.promise_dial {
-                let c = campaign.replace('\\', "\\\\").replace('"', "\\\"");
+                let c = label_value(campaign);
                 for (b, n) in PROMISE_BUCKETS.iter().zip(buckets) {
                     lines.push((format!("_bucket{{campaign=\"{c}\",le=\"{b}\"}}"), n.to_string()));
                 }
@@ -410,7 +457,7 @@ impl Metrics {
                 .promise_missed
                 .iter()
                 .map(|(c, n)| {
-                    let c = c.replace('\\', "\\\\").replace('"', "\\\"");
+                    let c = label_value(c);
                     (format!("{{campaign=\"{c}\"}}"), n.to_string())
                 })
                 .collect();
@@ -570,6 +617,31 @@ async fn answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lateness_lands_in_its_buckets_by_destination_and_campaign() {
+        let m = Metrics::default();
+        m.lateness("live", "SALES ", 0.4);
+        m.lateness("hopper", "SALES", 42.0);
+        let text = m.render(None);
+        assert!(text.contains("# TYPE callbackd_lateness_seconds histogram\n"), "{text}");
+        assert!(
+            text.contains("callbackd_lateness_seconds_bucket{to=\"live\",campaign=\"SALES\",le=\"1\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_lateness_seconds_bucket{to=\"hopper\",campaign=\"SALES\",le=\"30\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_lateness_seconds_bucket{to=\"hopper\",campaign=\"SALES\",le=\"60\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("callbackd_lateness_seconds_sum{to=\"hopper\",campaign=\"SALES\"} 42\n"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_pass_counts_and_lands_in_its_bucket() {

@@ -21,6 +21,7 @@ use crate::db::callbacks::LeadAsRead;
 use crate::db::{DbResult, Session, callbacks, hopper};
 use crate::dnc::DncList;
 use crate::manage::availability::move_unavailable;
+use crate::metrics;
 use crate::model::{CallbackRow, DncLookups, Facts};
 
 /// A DNC hit: the callback, and the list its phone is on.
@@ -205,6 +206,13 @@ fn lead_statuses(
 }
 
 impl Pass<'_> {
+    /// How late a callback is now (0 when not yet due: claimed ahead of
+    /// its time), for the lateness metrics.
+    fn late(&self, row: &CallbackRow) -> f64 {
+        row.callback_time
+            .map_or(0.0, |t| (self.clock.now - t).num_milliseconds().max(0) as f64 / 1000.0)
+    }
+
     /// Runs a write on the pass's connection unless this is a dry run.
     async fn write<F>(&mut self, planned: usize, write: F) -> DbResult<u64>
     where
@@ -256,6 +264,7 @@ impl Pass<'_> {
                     lead_id = s.lead_id,
                     campaign = %s.campaign_id,
                     user = %s.user,
+                    outcome = "moved",
                     dry_run = self.is_dry(),
                     "moved USERONLY to ANYONE: LIVE for more than {} minutes", s.minutes
                 );
@@ -424,9 +433,13 @@ impl Pass<'_> {
                 lead_id = r.lead_id_or_zero(),
                 campaign = %r.campaign_id,
                 user = %r.user,
+                outcome = "live",
                 dry_run = self.is_dry(),
                 "LIVE ({what}): callback time {time} reached"
             );
+            if !self.is_dry() {
+                metrics::global().lateness("live", &r.campaign_id, self.late(r));
+            }
         }
         Ok((live, false))
     }
@@ -496,6 +509,7 @@ impl Pass<'_> {
                     lead_id = row.lead_id_or_zero(),
                     campaign = %row.campaign_id,
                     user = %row.user,
+                    outcome = "dead",
                     dry_run = self.is_dry(),
                     "DEAD: phone is on the {list}; lead set to {lead_status}"
                 );
@@ -512,11 +526,14 @@ impl Pass<'_> {
                 let (callback_id, lead_id) = (r.callback_id, r.lead_id_or_zero());
                 let list_id = r.list_id.unwrap_or_default();
                 if inserted.contains(&callback_id) {
-                    info!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, list_id, dry_run = tail.dry, "hopper: inserted {status}");
+                    info!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, list_id, outcome = "inserted", dry_run = tail.dry, "hopper: inserted {status}");
+                    if !tail.dry {
+                        metrics::global().lateness("hopper", &r.campaign_id, self.late(&r));
+                    }
                     self.memory.forget(callback_id);
                     self.queued.insert(lead_id, callback_id);
                 } else {
-                    warn!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, "hopper: not inserted, what it was decided on changed (the lead dialed, queued or put on a DNC list, its call window closed, or leadership lost); decided again next pass");
+                    warn!(callback_id, lead_id, campaign = %r.campaign_id, user = %r.user, outcome = "not_inserted", "hopper: not inserted, what it was decided on changed (the lead dialed, queued or put on a DNC list, its call window closed, or leadership lost); decided again next pass");
                 }
             }
         }

@@ -227,10 +227,10 @@ impl Memory {
         let (callback_id, lead_id) = (row.callback_id, row.lead_id_or_zero());
         match note {
             Note::Skipped => {
-                warn!(callback_id, lead_id, campaign = %row.campaign_id, user = %row.user, "skipped: {message}")
+                warn!(callback_id, lead_id, campaign = %row.campaign_id, user = %row.user, outcome = "skipped", "skipped: {message}")
             }
             Note::Waiting | Note::Held | Note::Dialed => {
-                info!(callback_id, lead_id, campaign = %row.campaign_id, user = %row.user, "held: {message}")
+                info!(callback_id, lead_id, campaign = %row.campaign_id, user = %row.user, outcome = "held", "held: {message}")
             }
         }
         self.reported.insert(row.callback_id, Reported { message, note });
