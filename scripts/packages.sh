@@ -48,6 +48,7 @@ tree() {
   install -m 0644 "$stage/systemd/$name.service.d"/hardening-*.conf "$stage/systemd/DIRECTIVES.md" "$root/usr/share/$name/systemd/"
   install -m 0755 packaging/hardening.sh "$root/usr/share/$name/hardening.sh"
   install -m 0644 "$stage/monitoring"/* "$root/usr/share/$name/monitoring/"
+  install -D -m 0644 "$stage/sql/callbackd.sql" "$root/usr/share/$name/sql/callbackd.sql"
   install -D -m 0640 "$stage/config/$name.toml" "$root/etc/$name/config.toml"
   chmod 0750 "$root/etc/$name"
   install -D -m 0644 "$stage/README.md" "$root/usr/share/doc/$name/README.md"

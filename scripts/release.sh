@@ -85,6 +85,9 @@ install -m 0644 README.md "$stage/README.md"
 cargo run --quiet --locked --example gen_docs -- "$stage"
 install -d "$stage/monitoring"
 install -m 0644 monitoring/alerts.yml monitoring/alerts.test.yml monitoring/grafana-dashboard.json "$stage/monitoring/"
+# The daemon's own tables, for a database user that may not create them.
+install -d "$stage/sql"
+install -m 0644 sql/callbackd.sql "$stage/sql/"
 # The same tree gives the same bytes: sorted names, no owner, the commit's time.
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --format=%ct)" \
   -C target/dist -czf "$stage.tar.gz" "$name"
