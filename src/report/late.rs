@@ -247,3 +247,142 @@ impl Activity {
         if touched { Gap::Active } else { Gap::Idle { from, to } }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collation::Key;
+    use crate::dnc::{DncMode, DncPolicy};
+    use crate::model::{Campaign, LimitMethod, LimitScope, SystemSettings};
+    use crate::report::classify::{Dial, Promise};
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    fn late(recipient: &str, due: &str, dialed: &str) -> Judged {
+        Judged {
+            promise: Promise {
+                callback_id: 7,
+                lead_id: 70,
+                list_id: 101,
+                campaign_id: "sales ".into(),
+                recipient: recipient.into(),
+                status: "LIVE".into(),
+                callback_time: at(due),
+                ..Promise::default()
+            },
+            dialable_at: at(due),
+            bucket: Bucket::LateHour,
+            dial: Some(Dial {
+                lead_id: 70,
+                call_date: at(dialed),
+                ..Dial::default()
+            }),
+            late_seconds: Some((at(dialed) - at(due)).num_seconds()),
+            reason: String::new(),
+            detail: String::new(),
+        }
+    }
+
+    fn settings(method: LimitMethod, scope: LimitScope, limit: u8, on: bool) -> Settings {
+        let campaign = Campaign {
+            campaign_id: "SALES".into(),
+            active: true,
+            local_call_time: "24hours".into(),
+            callback_dnc: true,
+            dnc: DncPolicy {
+                internal: DncMode::Exact,
+                campaign: DncMode::Exact,
+            },
+            hopper_hold_inserts: false,
+            callback_hours_block: 0,
+            useronly_move_minutes: 0,
+            email_alert: false,
+            limit_method: method,
+            limit_scope: scope,
+            limit: limit.into(),
+            limit_override: None,
+            no_hopper_dialing: false,
+        };
+        let mut s = Settings {
+            system: SystemSettings {
+                call_limit_24hour: on,
+                ..SystemSettings::default()
+            },
+            ..Settings::default()
+        };
+        s.campaigns.insert(Key::new("SALES"), campaign);
+        s
+    }
+
+    fn counted(all: u64, campaign_lists: u64) -> LimitFacts {
+        let mut facts = LimitFacts::default();
+        facts.counts.insert(
+            7,
+            CallCount {
+                all,
+                campaign_lists,
+                oldest_all: Some(at("2026-03-06 12:00:00")),
+                oldest_campaign_lists: None,
+            },
+        );
+        facts
+    }
+
+    #[test]
+    fn the_24_hour_limit_is_the_passs_rule_at_the_callbacks_moment() {
+        let zone = ServerZone::fixed(0);
+        let j = late("ANYONE", "2026-03-07 10:00:00", "2026-03-07 10:40:00");
+        let s = settings(LimitMethod::Lead, LimitScope::SystemWide, 2, true);
+        assert_eq!(held_by_call_limit(&j, None, &counted(2, 0), &s, &zone), Some(true));
+        assert_eq!(held_by_call_limit(&j, None, &counted(1, 0), &s, &zone), Some(false));
+        // A limit of 0 holds after one call, as VICIdial's `> 0 && >=` does.
+        let zero = settings(LimitMethod::Lead, LimitScope::SystemWide, 0, true);
+        assert_eq!(held_by_call_limit(&j, None, &counted(1, 0), &zero, &zone), Some(true));
+        assert_eq!(held_by_call_limit(&j, None, &counted(0, 0), &zero, &zone), Some(false));
+        // The campaign's lists only: the calls from other lists do not count.
+        let own = settings(LimitMethod::PhoneNumber, LimitScope::CampaignLists, 2, true);
+        assert_eq!(held_by_call_limit(&j, None, &counted(5, 1), &own, &zone), Some(false));
+        assert_eq!(held_by_call_limit(&j, None, &counted(5, 2), &own, &zone), Some(true));
+        // Not counted: unknown; no limit: not asked; USERONLY: never held by it.
+        assert_eq!(held_by_call_limit(&j, None, &LimitFacts::default(), &s, &zone), None);
+        let off = settings(LimitMethod::Lead, LimitScope::SystemWide, 2, false);
+        assert_eq!(held_by_call_limit(&j, None, &counted(9, 9), &off, &zone), None);
+        let disabled = settings(LimitMethod::Disabled, LimitScope::SystemWide, 2, true);
+        assert_eq!(held_by_call_limit(&j, None, &counted(9, 9), &disabled, &zone), None);
+        let mine = late("USERONLY", "2026-03-07 10:00:00", "2026-03-07 10:40:00");
+        assert_eq!(held_by_call_limit(&mine, None, &counted(9, 9), &s, &zone), None);
+    }
+
+    fn activity(minutes: &[&str]) -> Activity {
+        Activity {
+            known_since: at("2026-03-06 12:00:00"),
+            upto: at("2026-03-07 12:00:00"),
+            minutes: minutes.iter().map(|m| at(m)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_gap_is_a_wait_without_one_claim_or_insert() {
+        let j = late("ANYONE", "2026-03-07 10:00:00", "2026-03-07 10:30:00");
+        let idle = Gap::Idle {
+            from: at("2026-03-07 09:59:00"),
+            to: at("2026-03-07 10:30:00"),
+        };
+        assert_eq!(activity(&[]).gap(&j), idle);
+        // The minute before the window, and the one after the dial, are outside.
+        assert_eq!(activity(&["2026-03-07 09:58:00", "2026-03-07 10:31:00"]).gap(&j), idle);
+        // A row in the minute the window starts or ends in, or within: active.
+        for m in ["2026-03-07 09:59:00", "2026-03-07 10:12:00", "2026-03-07 10:30:00"] {
+            assert_eq!(activity(&[m]).gap(&j), Gap::Active, "{m}");
+        }
+        // Records of a day before the clock are gone.
+        let old = late("ANYONE", "2026-03-06 12:00:30", "2026-03-06 12:30:00");
+        assert_eq!(activity(&[]).gap(&old), Gap::Unknown);
+        // Not dialed late: nothing to say.
+        let mut on_time = j.clone();
+        on_time.bucket = Bucket::OnTime;
+        assert_eq!(activity(&[]).gap(&on_time), Gap::Active);
+    }
+}
