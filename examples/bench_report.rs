@@ -161,7 +161,6 @@ async fn run(c: &mut Conn, bin: &str, url: &str, day: &str) {
             .as_str()
             .filter(|_| cb["bucket"].as_str().is_some_and(|b| b.starts_with("late")))
         {
-            let r = r.split(" (no claims").next().unwrap_or(r);
             *reasons.entry(r.to_string()).or_default() += 1;
         }
     }

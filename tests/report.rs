@@ -927,9 +927,10 @@ async fn a_late_callback_in_a_gap_of_the_daemons_activity_says_so() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(callback(&doc, 11)["bucket"], "late_hour");
+    assert_eq!(callback(&doc, 11)["reason"], "the daemon was not working");
     assert_eq!(
-        callback(&doc, 11)["reason"],
-        "the daemon was not working (no claims or inserts between 2026-03-07 09:59:00 and 2026-03-07 10:30:00)"
+        callback(&doc, 11)["detail"],
+        "no claims or inserts between 2026-03-07 09:59:00 and 2026-03-07 10:30:00"
     );
     assert_eq!(callback(&doc, 12)["reason"], "no hold known");
     assert_eq!(callback(&doc, 12)["detail"], "");
@@ -944,6 +945,7 @@ async fn a_late_callback_in_a_gap_of_the_daemons_activity_says_so() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(callback(&doc, 11)["reason"], "no hold known");
+    assert_eq!(callback(&doc, 11)["detail"], "");
     assert_eq!(callback(&doc, 13)["detail"], "");
     db.drop_db().await;
 }

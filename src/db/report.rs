@@ -1,12 +1,15 @@
 //! The SQL of the promise report (`callbacks report`): the callbacks whose
-//! time fell in a period, the dials of their leads from `vicidial_log`, and
-//! the admin log entries that removed them. Every statement is bounded by an
-//! index: callbacks by `callback_time` (a page at a time, keyset on
+//! time fell in a period, the dials of their leads from `vicidial_log`, the
+//! admin log entries that removed them, and for the late ones their 24-hour
+//! call counts and the daemon's own activity. Every statement is bounded by
+//! an index: callbacks by `callback_time` (a page at a time, keyset on
 //! `(callback_time, callback_id)`), dials and admin log entries by a batch of
 //! lead ids (`vicidial_log.lead_id`, `vicidial_admin_log.record_id`) and a
-//! time range; `vicidial_log` is never scanned. The tables are MyISAM, where
-//! a SELECT holds a read lock that stalls the dialer's writes, so pages and
-//! batches stay small.
+//! time range, the counts by lead id or phone number and a `call_date`
+//! range, the activity by `claimed_at` and `queued_at` ranges;
+//! `vicidial_log` is never scanned. The tables are MyISAM, where a SELECT
+//! holds a read lock that stalls the dialer's writes, so pages and batches
+//! stay small.
 
 use std::collections::HashMap;
 

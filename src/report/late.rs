@@ -72,8 +72,8 @@ pub(crate) fn reason(
     if held_by_call_limit(j, place, limits, settings, zone) == Some(true) {
         return "held: 24-hour call limit".into();
     }
-    if let Some(Gap::Idle { from, to }) = activity.map(|a| a.gap(j)) {
-        return format!("the daemon was not working (no claims or inserts between {from} and {to})");
+    if let Some(Gap::Idle { .. }) = activity.map(|a| a.gap(j)) {
+        return NOT_WORKING.into();
     }
     // What the data cannot tell: the dialer's pace, the hopper's order.
     "no hold known".into()
@@ -92,13 +92,21 @@ pub(crate) fn explain_late(
 ) {
     for j in judged.iter_mut().filter(|j| is_late(j)) {
         j.reason = reason(j, places.get(&j.promise.lead_id), limits, activity, settings, zone);
-        if j.reason == "no hold known"
-            && let Some(Gap::Unknown) = activity.map(|a| a.gap(j))
-        {
-            j.detail = "the daemon's activity then is unknown (its records are kept a day)".into();
+        // The reason is grouped on; the window is this callback's own.
+        match activity.map(|a| a.gap(j)) {
+            Some(Gap::Idle { from, to }) if j.reason == NOT_WORKING => {
+                j.detail = format!("no claims or inserts between {from} and {to}");
+            }
+            Some(Gap::Unknown) if j.reason == "no hold known" => {
+                j.detail = "the daemon's activity then is unknown (its records are kept a day)".into();
+            }
+            _ => {}
         }
     }
 }
+
+/// The reason of a late callback in a gap of the daemon's activity.
+pub(crate) const NOT_WORKING: &str = "the daemon was not working";
 
 /// Late: dialed after the grace.
 pub(crate) fn is_late(j: &Judged) -> bool {
