@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The promise report's cost on a large vicidial_log (examples/bench_report.rs),
 # on the throwaway MariaDB (scripts/db.sh).
-#   scripts/bench-report.sh [--log-rows 1000000] [--leads 100000]
+#   scripts/bench-report.sh [--log-rows 1000000] [--leads 100000] [--limit-rows 1000000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/db.sh start

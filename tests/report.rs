@@ -800,3 +800,152 @@ async fn a_late_callback_names_the_hold_it_met() {
     );
     db.drop_db().await;
 }
+
+/// The 24-hour limit (system switch on): campaign G counts by lead, limit 2;
+/// campaign H by phone number, limit 1. Each callback is due 10:00 on
+/// 2026-03-07 and dialed 10:40; the calls counted are those of
+/// `[2026-03-06 10:00, 2026-03-07 10:00)`.
+#[tokio::test]
+async fn a_late_callback_held_by_the_24_hour_limit_says_so() {
+    let db = TestDb::new("report_limit").await;
+    db.exec("UPDATE system_settings SET call_limit_24hour = '1'").await;
+    db.campaign("G", &[("call_limit_24hour_method", "LEAD"), ("call_limit_24hour", "2")])
+        .await;
+    db.campaign(
+        "H",
+        &[("call_limit_24hour_method", "PHONE_NUMBER"), ("call_limit_24hour", "1")],
+    )
+    .await;
+    db.list(701, "G", &[]).await;
+    db.list(801, "H", &[]).await;
+    db.lead(3, 701, &[]).await;
+    db.lead(4, 701, &[]).await;
+    db.lead(5, 801, &[("phone_number", "3125559999")]).await;
+    db.lead(6, 801, &[("phone_number", "3125559999")]).await;
+    db.exec(
+        "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) VALUES \
+         (3, 701, '2026-03-06 12:00:00', '3125550003', '1'), \
+         (3, 701, '2026-03-07 09:00:00', '3125550003', '1'), \
+         (4, 701, '2026-03-06 09:59:59', '3125550004', '1'), \
+         (4, 701, '2026-03-07 09:00:00', '3125550004', '1'), \
+         (4, 701, '2026-03-07 10:00:00', '3125550004', '1'), \
+         (6, 801, '2026-03-07 08:00:00', '3125559999', '1')",
+    )
+    .await;
+    for (id, lead, campaign, list) in [(3, 3, "G", 701), (4, 4, "G", 701), (5, 5, "H", 801)] {
+        db.callback(
+            id,
+            lead,
+            campaign,
+            list,
+            &[
+                ("entry_time", "2026-03-06 12:00:00"),
+                ("callback_time", "2026-03-07 10:00:00"),
+                ("status", "LIVE"),
+            ],
+        )
+        .await;
+        dial(
+            &db,
+            &format!("{id}.1"),
+            lead,
+            campaign,
+            "2026-03-07 10:40:00",
+            "NA",
+            "VDAD",
+        )
+        .await;
+    }
+    let doc = report(&db, &[]);
+    // Lead 3: two calls in the day before 10:00, limit 2: held.
+    assert_eq!(callback(&doc, 3)["bucket"], "late_hour");
+    assert_eq!(callback(&doc, 3)["reason"], "held: 24-hour call limit");
+    // Lead 4: one call in the day (09:59:59 the day before is out, 10:00 is not before): open.
+    assert_eq!(callback(&doc, 4)["bucket"], "late_hour");
+    assert_eq!(callback(&doc, 4)["reason"], "no hold known");
+    // Lead 5: its phone number was called once as lead 6, limit 1: held.
+    assert_eq!(callback(&doc, 5)["reason"], "held: 24-hour call limit");
+    // The system switch off: no limit anywhere.
+    db.exec("UPDATE system_settings SET call_limit_24hour = '0'").await;
+    let doc = report(&db, &[]);
+    assert_eq!(callback(&doc, 3)["reason"], "no hold known");
+    assert_eq!(callback(&doc, 5)["reason"], "no hold known");
+    db.drop_db().await;
+}
+
+/// The daemon's own records, with the report's clock at 2026-03-07 12:00:
+/// records are known from 2026-03-06 12:00 on.
+#[tokio::test]
+async fn a_late_callback_in_a_gap_of_the_daemons_activity_says_so() {
+    let db = TestDb::new("report_gap").await;
+    db.campaign("K", &[]).await;
+    db.list(901, "K", &[]).await;
+    for (id, due, dialed) in [
+        // Window [09:59, 10:30]: the claim at 09:58:59 and the insert at
+        // 10:31:05 are outside it.
+        (11, "2026-03-07 10:00:00", "2026-03-07 10:30:00"),
+        // Window [10:59, 11:20]: the claim at 11:05:30 is in it.
+        (12, "2026-03-07 11:00:00", "2026-03-07 11:20:00"),
+        // Due more than a day before the clock: the records are gone.
+        (13, "2026-03-06 10:00:00", "2026-03-06 10:30:00"),
+    ] {
+        db.lead(id, 901, &[]).await;
+        db.callback(
+            id,
+            id,
+            "K",
+            901,
+            &[
+                ("entry_time", "2026-03-05 12:00:00"),
+                ("callback_time", due),
+                ("status", "LIVE"),
+            ],
+        )
+        .await;
+        dial(&db, &format!("{id}.1"), id, "K", dialed, "NA", "VDAD").await;
+    }
+    db.exec(
+        "INSERT INTO callbackd_claimed (callback_id, claimed_at) VALUES \
+         (90, '2026-03-07 09:58:59'), (91, '2026-03-07 11:05:30')",
+    )
+    .await;
+    db.exec("INSERT INTO callbackd_queued (hopper_id, lead_id, queued_at) VALUES (1, 90, '2026-03-07 10:31:05')")
+        .await;
+    let args = [
+        "callbacks",
+        "report",
+        "--from",
+        "2026-03-06",
+        "--to",
+        "2026-03-07",
+        "--now",
+        "2026-03-07 12:00:00",
+        "--format",
+        "json",
+    ];
+    let out = cli(&db, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(callback(&doc, 11)["bucket"], "late_hour");
+    assert_eq!(callback(&doc, 11)["reason"], "the daemon was not working");
+    assert_eq!(
+        callback(&doc, 11)["detail"],
+        "no claims or inserts between 2026-03-07 09:59:00 and 2026-03-07 10:30:00"
+    );
+    assert_eq!(callback(&doc, 12)["reason"], "no hold known");
+    assert_eq!(callback(&doc, 12)["detail"], "");
+    assert_eq!(callback(&doc, 13)["reason"], "no hold known");
+    assert_eq!(
+        callback(&doc, 13)["detail"],
+        "the daemon's activity then is unknown (its records are kept a day)"
+    );
+    // Without the daemon's tables nothing is said of its activity.
+    db.exec("DROP TABLE callbackd_queued").await;
+    let out = cli(&db, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(callback(&doc, 11)["reason"], "no hold known");
+    assert_eq!(callback(&doc, 11)["detail"], "");
+    assert_eq!(callback(&doc, 13)["detail"], "");
+    db.drop_db().await;
+}

@@ -258,9 +258,22 @@ async fn dnc(s: &mut Session, callback_ids: &[u32], lookups: DncLookups) -> DbRe
 /// Whether a counted call is on one of the campaign's lists. VICIdial builds
 /// `list_id IN(...)` from `vicidial_lists where campaign_id='$campaign'`, and
 /// from `'1'` when the campaign has no list (lines 3760-3773).
-const ON_CAMPAIGN_LISTS: &str = "IF(EXISTS (SELECT 1 FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
+pub(crate) const ON_CAMPAIGN_LISTS: &str = "IF(EXISTS (SELECT 1 FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
        t.list_id IN (SELECT vl.list_id FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
        t.list_id = 1)";
+
+/// Which `vicidial_lead_24hour_calls` rows (`t`) are the same phone as the
+/// lead `l` of the callback `cb` (lines 3775-3782): by phone number and
+/// phone code, or by lead; `None` when the method counts nothing.
+pub(crate) fn limit_matching(method: LimitMethod) -> Option<&'static str> {
+    match method {
+        LimitMethod::PhoneNumber => {
+            Some("t.phone_number = COALESCE(l.phone_number, '') AND t.phone_code = COALESCE(l.phone_code, '')")
+        }
+        LimitMethod::Lead => Some("t.lead_id = cb.lead_id"),
+        LimitMethod::Disabled => None,
+    }
+}
 
 /// Calls of the last 24 hours (`call_date >= NOW() - INTERVAL 1 DAY`, line
 /// 3777) per callback, by phone number and phone code, or by lead.
@@ -270,12 +283,8 @@ async fn calls(
     method: LimitMethod,
     callback_ids: &[u32],
 ) -> DbResult<HashMap<u32, CallCount>> {
-    let matching = match method {
-        LimitMethod::PhoneNumber => {
-            "t.phone_number = COALESCE(l.phone_number, '') AND t.phone_code = COALESCE(l.phone_code, '')"
-        }
-        LimitMethod::Lead => "t.lead_id = cb.lead_id",
-        LimitMethod::Disabled => return Ok(HashMap::new()),
+    let Some(matching) = limit_matching(method) else {
+        return Ok(HashMap::new());
     };
     let sql = format!(
         "SELECT cb.callback_id, COUNT(t.lead_id), COALESCE(SUM({ON_CAMPAIGN_LISTS}), 0), \
@@ -301,7 +310,7 @@ async fn calls(
 /// 3802; the first row found wins), the state of its postal code (its first
 /// five digits, looked up only when the lead has one, lines 3851-3873), and
 /// the lead's own state.
-async fn places(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, PlaceFacts>> {
+pub(crate) async fn places(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, PlaceFacts>> {
     let sql = format!(
         "SELECT cb.callback_id, \
            (SELECT CONCAT(COALESCE(pc.state, ''), 0x01, COALESCE(pc.country, '')) FROM vicidial_phone_codes pc \

@@ -1,17 +1,24 @@
 //! The SQL of the promise report (`callbacks report`): the callbacks whose
-//! time fell in a period, the dials of their leads from `vicidial_log`, and
-//! the admin log entries that removed them. Every statement is bounded by an
-//! index: callbacks by `callback_time` (a page at a time, keyset on
+//! time fell in a period, the dials of their leads from `vicidial_log`, the
+//! admin log entries that removed them, and for the late ones their 24-hour
+//! call counts and the daemon's own activity. Every statement is bounded by
+//! an index: callbacks by `callback_time` (a page at a time, keyset on
 //! `(callback_time, callback_id)`), dials and admin log entries by a batch of
 //! lead ids (`vicidial_log.lead_id`, `vicidial_admin_log.record_id`) and a
-//! time range; `vicidial_log` is never scanned. The tables are MyISAM, where
-//! a SELECT holds a read lock that stalls the dialer's writes, so pages and
-//! batches stay small.
+//! time range, the counts by lead id or phone number and a `call_date`
+//! range, the activity by `claimed_at` and `queued_at` ranges;
+//! `vicidial_log` is never scanned. The tables are MyISAM, where a SELECT
+//! holds a read lock that stalls the dialer's writes, so pages and batches
+//! stay small.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use mysql_async::Value;
 
+use super::facts::{ON_CAMPAIGN_LISTS, limit_matching};
 use super::{DbResult, RowReader, Session, placeholders};
+use crate::model::{CallCount, LimitMethod};
 use crate::report::classify::{Dial, Promise, Removal};
 use crate::report::late::LeadPlace;
 
@@ -293,4 +300,112 @@ pub(crate) async fn places(s: &mut Session, leads: &[u32]) -> DbResult<Vec<(u32,
         )
     })
     .await
+}
+
+/// A late callback whose 24-hour call count is wanted: its lead's calls
+/// counted in the day before `at`, the moment it became dialable (server time).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CountAt {
+    /// `callback_id`.
+    pub callback_id: u32,
+    /// `lead_id`.
+    pub lead_id: u32,
+    /// The callback's campaign (matched to `vicidial_campaigns` in SQL).
+    pub campaign_id: String,
+    /// When it became dialable (server time).
+    pub at: NaiveDateTime,
+}
+
+/// The 24-hour call counts of `wanted` (at most [`LEADS_PER_STATEMENT`]) by
+/// `method`, each at its own moment: the rows of `vicidial_lead_24hour_calls`
+/// with `call_date` in `[at - 1 day, at)`, the same rows and scope the pass
+/// counts at `NOW()` (`db::facts`, `AST_VDhopper.pl` lines 3760-3782,
+/// VICIdial 2.14). One statement: the callbacks are a derived table joined to
+/// the leads by primary key and to the calls by `lead_id` or `phone_number`
+/// (both indexed) and the `call_date` range. The campaign id is read from
+/// `vicidial_campaigns` so it keeps its column's collation; a callback whose
+/// campaign is gone gets no count (unknown).
+pub(crate) async fn call_counts(
+    s: &mut Session,
+    method: LimitMethod,
+    wanted: &[CountAt],
+) -> DbResult<HashMap<u32, CallCount>> {
+    let Some(matching) = limit_matching(method) else {
+        return Ok(HashMap::new());
+    };
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let one = "SELECT CAST(? AS UNSIGNED) AS callback_id, CAST(? AS UNSIGNED) AS lead_id, c.campaign_id, \
+               CAST(? AS DATETIME) AS at FROM vicidial_campaigns c WHERE c.campaign_id = ?";
+    let derived = vec![one; wanted.len()].join(" UNION ALL ");
+    let sql = format!(
+        "SELECT cb.callback_id, COUNT(t.lead_id), COALESCE(SUM({ON_CAMPAIGN_LISTS}), 0), \
+           MIN(t.call_date), MIN(IF({ON_CAMPAIGN_LISTS}, t.call_date, NULL)) \
+         FROM ({derived}) cb JOIN vicidial_list l ON l.lead_id = cb.lead_id \
+         LEFT JOIN vicidial_lead_24hour_calls t ON {matching} \
+           AND t.call_date >= cb.at - INTERVAL 1 DAY AND t.call_date < cb.at \
+         GROUP BY cb.callback_id"
+    );
+    let mut params: Vec<Value> = Vec::with_capacity(wanted.len() * 4);
+    for w in wanted {
+        params.extend([
+            w.callback_id.into(),
+            w.lead_id.into(),
+            w.at.into(),
+            w.campaign_id.as_str().into(),
+        ]);
+    }
+    let rows = s
+        .select_map(&sql, params, |row| {
+            let mut r = RowReader::new(row);
+            let id = r.uint(0).unwrap_or(0) as u32;
+            (
+                id,
+                CallCount {
+                    all: r.uint(1).unwrap_or_default(),
+                    campaign_lists: r.uint(2).unwrap_or_default(),
+                    oldest_all: r.datetime(3),
+                    oldest_campaign_lists: r.datetime(4),
+                },
+            )
+        })
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Whether the daemon's own activity tables (`callbackd_claimed`,
+/// `callbackd_queued`) both exist.
+pub(crate) async fn activity_tables(s: &mut Session) -> DbResult<bool> {
+    let n = s
+        .select_map(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME IN ('callbackd_claimed', 'callbackd_queued')",
+            vec![],
+            |row| RowReader::new(row).uint(0).unwrap_or(0),
+        )
+        .await?;
+    Ok(n.first().copied() == Some(2))
+}
+
+/// The minutes in `[from, to)` (server time) in which the daemon claimed a
+/// callback or inserted a hopper row: each minute's start, once. Two
+/// ranges on the `claimed_at` and `queued_at` indexes; the tables keep a
+/// day, so at most some 1,440 minutes each.
+pub(crate) async fn active_minutes(
+    s: &mut Session,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> DbResult<Vec<NaiveDateTime>> {
+    let rows = s
+        .select_map(
+            "SELECT DISTINCT CAST(DATE_FORMAT(claimed_at, '%Y-%m-%d %H:%i:00') AS DATETIME) FROM callbackd_claimed \
+               WHERE claimed_at >= ? AND claimed_at < ? \
+             UNION SELECT DISTINCT CAST(DATE_FORMAT(queued_at, '%Y-%m-%d %H:%i:00') AS DATETIME) FROM callbackd_queued \
+               WHERE queued_at >= ? AND queued_at < ?",
+            vec![from.into(), to.into(), from.into(), to.into()],
+            |row| RowReader::new(row).datetime(0),
+        )
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
 }

@@ -182,7 +182,9 @@ pub(crate) async fn build(
     for batch in late.chunks(LEADS_PER_STATEMENT) {
         places.extend(sql::places(s, batch).await?);
     }
-    late::explain_late(&mut judged, &places, cx.settings(), &zone);
+    let limits = limit_facts(s, &judged, cx.settings()).await?;
+    let activity = activity(s, &judged, clock.now).await?;
+    late::explain_late(&mut judged, &places, &limits, activity.as_ref(), cx.settings(), &zone);
     let by = match args.by {
         ReportBy::Campaign => GroupBy::Campaign,
         ReportBy::Agent => GroupBy::Agent,
@@ -220,6 +222,86 @@ pub(crate) async fn build(
 
 /// Every callback of the scope, from `vicidial_callbacks` and then from
 /// `vicidial_callbacks_archive` (purged ones; an id in both is read once).
+/// The 24-hour call counts of the late ANYONE callbacks whose campaign
+/// counts calls (and their phones' places when it has an override), each at
+/// the moment it became dialable.
+async fn limit_facts(
+    s: &mut Session,
+    judged: &[Judged],
+    settings: &crate::model::Settings,
+) -> Result<late::LimitFacts, ManageError> {
+    let mut facts = late::LimitFacts::default();
+    if !settings.system.call_limit_24hour {
+        return Ok(facts);
+    }
+    let mut by_method: HashMap<crate::model::LimitMethod, Vec<sql::CountAt>> = HashMap::new();
+    let mut placed = Vec::new();
+    for j in judged
+        .iter()
+        .filter(|j| late::is_late(j) && crate::collation::eq(&j.promise.recipient, "ANYONE"))
+    {
+        let Some(c) = settings.campaign(&j.promise.campaign_id) else {
+            continue;
+        };
+        if c.limit_method == crate::model::LimitMethod::Disabled {
+            continue;
+        }
+        by_method.entry(c.limit_method).or_default().push(sql::CountAt {
+            callback_id: j.promise.callback_id,
+            lead_id: j.promise.lead_id,
+            campaign_id: j.promise.campaign_id.clone(),
+            at: j.dialable_at,
+        });
+        if settings.limit_override(c).is_some() && !j.promise.purged {
+            placed.push(j.promise.callback_id);
+        }
+    }
+    for (method, wanted) in by_method {
+        for batch in wanted.chunks(LEADS_PER_STATEMENT) {
+            facts.counts.extend(sql::call_counts(s, method, batch).await?);
+        }
+    }
+    for batch in placed.chunks(LEADS_PER_STATEMENT) {
+        facts.places.extend(crate::db::facts::places(s, batch).await?);
+    }
+    Ok(facts)
+}
+
+/// The daemon's own activity over the last day (its tables keep a day),
+/// around the late callbacks of that day; `None` when its tables are missing.
+async fn activity(
+    s: &mut Session,
+    judged: &[Judged],
+    now: NaiveDateTime,
+) -> Result<Option<late::Activity>, ManageError> {
+    if !sql::activity_tables(s).await? {
+        return Ok(None);
+    }
+    let known_since = now - Duration::days(1);
+    let mut activity = late::Activity {
+        known_since,
+        upto: now,
+        minutes: BTreeSet::new(),
+    };
+    let spans = judged
+        .iter()
+        .filter(|j| late::is_late(j))
+        .filter_map(|j| Some((j.dialable_at - late::BEFORE, j.dial.as_ref()?.call_date)))
+        .filter(|(from, to)| *from >= known_since && *to <= now);
+    let (from, to) = spans.fold(
+        (None, None),
+        |(lo, hi): (Option<NaiveDateTime>, Option<NaiveDateTime>), (f, t)| {
+            (Some(lo.map_or(f, |lo| lo.min(f))), Some(hi.map_or(t, |hi| hi.max(t))))
+        },
+    );
+    if let (Some(from), Some(to)) = (from, to) {
+        // A minute before: a row in the minute the window starts in.
+        let rows = sql::active_minutes(s, from - Duration::minutes(1), to + Duration::seconds(1)).await?;
+        activity.minutes.extend(rows);
+    }
+    Ok(Some(activity))
+}
+
 async fn read_promises(s: &mut Session, scope: &Scope) -> Result<Vec<Promise>, ManageError> {
     let mut found: Vec<Promise> = Vec::new();
     let mut seen = BTreeSet::new();
