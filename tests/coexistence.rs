@@ -292,3 +292,31 @@ async fn soak_beside_the_hopper_job_no_lead_is_dialed_twice() {
     drop(daemon);
     db.drop_db().await;
 }
+
+/// A USERONLY callback the daemon made LIVE long ago, converted to ANYONE by
+/// a manager just now (its row changes now): the daemon's own, completed at
+/// once, not left to another process.
+#[tokio::test]
+async fn a_callback_the_daemon_claimed_long_ago_and_a_manager_converted_goes_in_at_once() {
+    let db = TestDb::new("coexist_converted").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[]).await;
+    db.callback(10, 1, "C", 101, &[("recipient", "USERONLY")]).await;
+    db.exec("UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 1 HOUR")
+        .await;
+    let mut engine = db.engine(100);
+    let live = vicidial_callbackd::engine::PassOptions::default();
+    let s = engine.pass(live, &|| false).await.unwrap();
+    assert_eq!((s.activated, s.inserted), (1, 0), "{s}");
+    // Claimed ten minutes ago, converted now.
+    db.exec(
+        "UPDATE callbackd_claimed SET claimed_at = NOW() - INTERVAL 10 MINUTE; \
+         UPDATE vicidial_callbacks SET recipient = 'ANYONE' WHERE callback_id = 10",
+    )
+    .await;
+    let s = db.engine(100).pass(live, &|| false).await.unwrap();
+    assert_eq!(s.inserted, 1, "{s}");
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}

@@ -189,6 +189,9 @@ struct Watch {
     edits_unsure: bool,
 }
 
+/// How long the daemon's records of its claims are kept (`callbacks::forget_claimed`).
+const CLAIMS_KEPT_SECONDS: u64 = 86_400;
+
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
 const RECHECK: Duration = Duration::seconds(60);
 
@@ -1007,7 +1010,7 @@ impl Pass<'_> {
     }
 
     /// For a pending batch on the database's own clock, the callbacks of its
-    /// stranded rows made LIVE within [`rules::OTHER_WRITER_GRACE`] that this
+    /// stranded rows changed within [`rules::OTHER_WRITER_GRACE`] that this
     /// daemon claimed (the others are left to whoever made them LIVE);
     /// `None` when there is nothing to tell (a pass at another time,
     /// `--now`, cannot tell "moments ago").
@@ -1029,9 +1032,11 @@ impl Pass<'_> {
         if recent.is_empty() {
             return Ok(Some(HashSet::new()));
         }
-        let grace = rules::OTHER_WRITER_GRACE.num_seconds() as u64;
+        // Claimed by this daemon at any time its records keep (a day): a
+        // callback it claimed long ago and a manager converted to ANYONE
+        // just now (its row changed now) is its own.
         Ok(Some(
-            callbacks::claimed_lately(&mut self.session, &recent, grace)
+            callbacks::claimed_lately(&mut self.session, &recent, CLAIMS_KEPT_SECONDS)
                 .await?
                 .into_iter()
                 .collect(),
