@@ -320,3 +320,29 @@ async fn a_callback_the_daemon_claimed_long_ago_and_a_manager_converted_goes_in_
     assert_eq!(db.hopper_rows(1).await, 1);
     db.drop_db().await;
 }
+
+/// A LIVE USERONLY callback another process made LIVE long ago, converted
+/// to ANYONE by a manager now, with no other process writing callback rows:
+/// nobody else will insert it, so the daemon does, at once.
+#[tokio::test]
+async fn a_callback_another_process_made_live_long_ago_and_a_manager_converted_goes_in_at_once() {
+    let db = TestDb::new("coexist_converted_other").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    db.lead(1, 101, &[]).await;
+    db.callback(10, 1, "C", 101, &[("recipient", "USERONLY"), ("status", "LIVE")])
+        .await;
+    db.exec(
+        "UPDATE vicidial_callbacks SET callback_time = NOW() - INTERVAL 1 HOUR; \
+         UPDATE vicidial_callbacks SET recipient = 'ANYONE' WHERE callback_id = 10",
+    )
+    .await;
+    let s = db
+        .engine(100)
+        .pass(vicidial_callbackd::engine::PassOptions::default(), &|| false)
+        .await
+        .unwrap();
+    assert_eq!(s.inserted, 1, "{s}");
+    assert_eq!(db.hopper_rows(1).await, 1);
+    db.drop_db().await;
+}

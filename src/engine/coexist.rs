@@ -57,9 +57,22 @@ pub(super) struct Coexist {
     forgot: Option<Instant>,
     /// When the hopper was last looked at.
     looked: Option<Instant>,
+    /// When a callback row another process wrote was last seen.
+    other_seen: Option<Instant>,
 }
 
+/// How long after another process's callback row was seen it counts as
+/// working through its callbacks.
+const OTHER_ACTIVE: Duration = Duration::from_secs(10);
+
 impl Coexist {
+    /// Whether another process (VICIdial's hopper job) has been writing
+    /// callback rows lately: callbacks it made LIVE are then left to it
+    /// (`rules::activated_elsewhere`).
+    pub(super) fn other_writer_active(&self) -> bool {
+        self.other_seen.is_some_and(|t| t.elapsed() < OTHER_ACTIVE)
+    }
+
     /// A look between a long pass's batches, at most every [`DURING_A_PASS`]:
     /// another writer's rows come while the daemon works through a backlog.
     pub(super) async fn look_between(&mut self, s: &mut Session, dry: bool) -> DbResult<u64> {
@@ -103,6 +116,9 @@ impl Coexist {
         let leads: Vec<u32> = came.iter().map(|r| r.lead_id).collect();
         let first = hopper::first_rows(s, &leads).await?;
         let ours = hopper::queued_lately(s, &leads, RECENT.as_secs()).await?;
+        if came.iter().any(|r| !ours.contains(r)) {
+            self.other_seen = Some(Instant::now());
+        }
         let mut second = Vec::new();
         for row in &came {
             let earlier = first.get(&row.lead_id).is_some_and(|f| *f < row.hopper_id);

@@ -1015,7 +1015,10 @@ impl Pass<'_> {
     /// `None` when there is nothing to tell (a pass at another time,
     /// `--now`, cannot tell "moments ago").
     async fn claimed_here(&mut self, phase: Phase, rows: &[CallbackRow]) -> DbResult<Option<HashSet<u32>>> {
-        if phase != Phase::Pending || self.options.at.is_some() {
+        // Only while another process writes callback rows: a callback
+        // someone made LIVE long ago and a manager converted to ANYONE just
+        // now (its row changed now) waits for nobody.
+        if phase != Phase::Pending || self.options.at.is_some() || !self.coexist.other_writer_active() {
             return Ok(None);
         }
         let since = self.clock.utc - rules::OTHER_WRITER_GRACE;

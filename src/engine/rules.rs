@@ -374,7 +374,8 @@ pub const OTHER_WRITER_GRACE: Duration = Duration::minutes(2);
 /// Until when (server time) a stranded callback (LIVE ANYONE, its lead still
 /// `CBHOLD`) is left to the process that made it LIVE: one this daemon did
 /// not claim (`claimed_here`, from its own table `callbackd_claimed`, so a
-/// restart forgets none), made LIVE less than [`OTHER_WRITER_GRACE`] ago.
+/// restart forgets none), made LIVE less than [`OTHER_WRITER_GRACE`] ago,
+/// while another process is writing callback rows (the engine asks only then).
 /// Completing it at once would race that process's own insert; if it died
 /// half-way, the pending rule completes it after the grace.
 pub fn activated_elsewhere(
