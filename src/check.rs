@@ -7,7 +7,7 @@ use chrono::{Local, NaiveDateTime};
 use serde::Serialize;
 
 use crate::config::{Config, DatabaseTarget, WatchMode};
-use crate::db::{self, Db, RowReader, Session};
+use crate::db::{self, Db, Session};
 use crate::email::alerts::usable_template;
 
 /// How bad one item is.
@@ -108,7 +108,7 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
             return report;
         }
     };
-    let version = scalar(&mut session, "SELECT VERSION()").await.unwrap_or_default();
+    let version = db::schema::version(&mut session).await.unwrap_or_default();
     report.add(
         "database",
         Status::Ok,
@@ -125,19 +125,7 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
         },
     );
     schema(&mut session, &mut report).await;
-    let grants = match grants(&mut session).await {
-        Ok(g) => g,
-        Err(e) => {
-            report.add(
-                "privileges",
-                Status::Fail,
-                format!("cannot read SHOW GRANTS: {}", error_text(&e)),
-            );
-            Grants::default()
-        }
-    };
-    let database = target.opts.db_name().unwrap_or_default();
-    privileges(&grants, database, config, &mut report);
+    privileges(&mut session, config, &mut report).await;
     clock(&mut session, &mut report).await;
     odd_rows(&mut session, &mut report).await;
     if config.email.enabled {
@@ -145,11 +133,6 @@ pub async fn run(db: &Db, config: &Config, target: &DatabaseTarget) -> Report {
     }
     binlog(config, target, &mut report).await;
     report
-}
-
-async fn scalar(session: &mut Session, sql: &str) -> Option<String> {
-    let row = session.select(sql, vec![]).await.ok()?.into_iter().next()?;
-    Some(RowReader::new(row).text(0))
 }
 
 async fn schema(session: &mut Session, report: &mut Report) {
@@ -180,27 +163,56 @@ async fn schema(session: &mut Session, report: &mut Report) {
 }
 
 /// The privileges the daemon's statements need for the features the
-/// configuration turns on ([`db::privileges`]), plus `SELECT` on every
-/// VICIdial table it reads.
-fn privileges(grants: &Grants, database: &str, config: &Config, report: &mut Report) {
+/// configuration turns on, as the server itself judges them: each entry of
+/// the catalogue ([`db::catalogue`]) by its `EXPLAIN` probe, so grants
+/// through roles, to `PUBLIC` or on columns count as they will for the
+/// daemon's own statements.
+async fn privileges(session: &mut Session, config: &Config, report: &mut Report) {
+    let needs = db::catalogue::needed(config);
     let mut missing = Vec::new();
-    for (table, _) in db::schema::REQUIRED {
-        if !grants.allows("SELECT", database, table) {
-            missing.push(format!("SELECT on {table}"));
+    for need in &needs {
+        match db::schema::probe(session, &need.probe()).await {
+            Ok(None) => {}
+            Ok(Some(_denied)) => {
+                let why = if need.why == "reads" {
+                    String::new()
+                } else {
+                    format!(" ({})", need.why)
+                };
+                missing.push(format!("{} on {}{why}", need.privilege.name(), need.table));
+            }
+            Err(e) => {
+                report.add(
+                    "privileges",
+                    Status::Fail,
+                    format!("cannot ask the server about {}: {}", need.table, error_text(&e)),
+                );
+                return;
+            }
         }
     }
-    let needs = db::privileges::needed(config.purge.enabled, config.availability.any());
-    for need in &needs {
-        if !grants.allows(need.privilege, database, need.table) {
-            missing.push(format!("{} on {} ({})", need.privilege, need.table, need.why));
+    let mut commands = Vec::new();
+    for need in db::catalogue::commands() {
+        if let Ok(Some(_)) = db::schema::probe(session, &need.probe()).await {
+            commands.push(format!("{} on {} ({})", need.privilege.name(), need.table, need.why));
         }
+    }
+    if !commands.is_empty() {
+        report.add(
+            "privileges",
+            Status::Warn,
+            format!(
+                "manager commands run as this user would fail: missing {}",
+                commands.join(", ")
+            ),
+        );
     }
     if missing.is_empty() {
         report.add(
             "privileges",
             Status::Ok,
             format!(
-                "SELECT on every table used, and the {} privileges the enabled features' statements need",
+                "the server allows all {} kinds of statement the enabled features send",
                 needs.len()
             ),
         );
@@ -377,118 +389,6 @@ async fn binlog(config: &Config, target: &DatabaseTarget, report: &mut Report) {
     }
 }
 
-/// The privileges of `SHOW GRANTS`, per object.
-#[derive(Debug, Default)]
-pub struct Grants {
-    /// `(privileges upper-cased, database pattern, table)`; `*` for "all".
-    entries: Vec<(Vec<String>, String, String)>,
-}
-
-async fn grants(session: &mut Session) -> Result<Grants, db::DbError> {
-    let rows = session.select("SHOW GRANTS", vec![]).await?;
-    Ok(Grants::parse(rows.into_iter().map(|row| RowReader::new(row).text(0))))
-}
-
-impl Grants {
-    /// Reads `GRANT <privileges> ON <db>.<table> TO ...` lines; others (role
-    /// grants, PROXY) give nothing.
-    pub fn parse(lines: impl IntoIterator<Item = String>) -> Grants {
-        let mut entries = Vec::new();
-        for line in lines {
-            let Some(rest) = line.strip_prefix("GRANT ") else {
-                continue;
-            };
-            let Some((privs, rest)) = rest.split_once(" ON ") else {
-                continue;
-            };
-            let Some((object, _)) = rest.split_once(" TO ") else {
-                continue;
-            };
-            let object = object.trim();
-            if object.starts_with("PROCEDURE ") || object.starts_with("FUNCTION ") || object.starts_with("PACKAGE ") {
-                continue;
-            }
-            let Some((database, table)) = split_object(object) else {
-                continue;
-            };
-            let privileges = split_privileges(privs);
-            entries.push((privileges, database, table));
-        }
-        Grants { entries }
-    }
-
-    /// Whether `privilege` is granted on `database.table` (`""` for global privileges).
-    pub fn allows(&self, privilege: &str, database: &str, table: &str) -> bool {
-        self.entries.iter().any(|(privs, db, tbl)| {
-            let on = if database.is_empty() {
-                db == "*" && tbl == "*"
-            } else {
-                (db == "*" || db_pattern_matches(db, database)) && (tbl == "*" || tbl.eq_ignore_ascii_case(table))
-            };
-            on && privs
-                .iter()
-                .any(|p| p == privilege || p == "ALL" || p == "ALL PRIVILEGES")
-        })
-    }
-}
-
-/// `` `db`.`table` ``, `` `db`.* ``, `*.*` into unquoted parts.
-fn split_object(object: &str) -> Option<(String, String)> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in object.chars() {
-        match c {
-            '`' => quoted = !quoted,
-            '.' if !quoted => parts.push(std::mem::take(&mut current)),
-            c => current.push(c),
-        }
-    }
-    parts.push(current);
-    match parts.as_slice() {
-        [db, table] => Some((db.clone(), table.clone())),
-        _ => None,
-    }
-}
-
-/// `SELECT, UPDATE (`a`, `b`), INSERT` into names; a column privilege counts as the privilege.
-fn split_privileges(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut current = String::new();
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => out.push(std::mem::take(&mut current)),
-            c if depth == 0 => current.push(c),
-            _ => {}
-        }
-    }
-    out.push(current);
-    out.into_iter()
-        .map(|p| p.trim().to_ascii_uppercase())
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// MySQL's database-name patterns in grants: `%` any run, `_` any one
-/// character, `\_` and `\%` themselves.
-fn db_pattern_matches(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some(('%', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some(('_', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some(('\\', rest)) if !rest.is_empty() => n.first() == Some(&rest[0]) && go(&rest[1..], &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
-}
-
 /// An error and its causes on one line, each said once (mysql_async says
 /// "Input/output error: Input/output error: Connection refused").
 pub fn error_text(err: &dyn std::error::Error) -> String {
@@ -606,36 +506,6 @@ mod tests {
         assert!(w[0].contains("10.0.0.2") && w[1].contains("10.0.0.3"), "{w:?}");
         // In summer time (UTC-4) a -5.00 server is right.
         assert_eq!(server_gmt_warnings(&servers[..1], -4 * 3600), Vec::<String>::new());
-    }
-
-    fn grants(lines: &[&str]) -> Grants {
-        Grants::parse(lines.iter().map(|l| l.to_string()))
-    }
-
-    #[test]
-    fn grants_on_the_database_tables_and_globally() {
-        let g = grants(&[
-            "GRANT USAGE ON *.* TO `cron`@`%` IDENTIFIED BY PASSWORD '*A4B6157319038724E3560894F7F932C8886EBFCF'",
-            "GRANT SELECT, UPDATE ON `asterisk`.* TO `cron`@`%`",
-            "GRANT INSERT ON `asterisk`.`vicidial_hopper` TO `cron`@`%`",
-            "GRANT SELECT (`status`), UPDATE (`status`, `user`) ON `other`.`t` TO `cron`@`%`",
-        ]);
-        assert!(g.allows("SELECT", "asterisk", "vicidial_callbacks"));
-        assert!(g.allows("INSERT", "asterisk", "vicidial_hopper"));
-        assert!(!g.allows("INSERT", "asterisk", "vicidial_list"));
-        assert!(!g.allows("SELECT", "asterisk2", "vicidial_list"));
-        assert!(g.allows("UPDATE", "other", "t"));
-        assert!(!g.allows("REPLICATION SLAVE", "", ""));
-        let all = grants(&["GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION"]);
-        assert!(all.allows("INSERT", "asterisk", "vicidial_hopper") && all.allows("REPLICATION SLAVE", "", ""));
-    }
-
-    #[test]
-    fn database_patterns_use_sql_wildcards() {
-        let g = grants(&["GRANT SELECT ON `aster\\_%`.* TO `cron`@`%`"]);
-        assert!(g.allows("SELECT", "aster_prod", "x"));
-        assert!(!g.allows("SELECT", "asterXprod", "x"));
-        assert!(db_pattern_matches("a_c", "abc") && !db_pattern_matches("a_c", "abbc"));
     }
 
     #[test]

@@ -766,11 +766,7 @@ impl Config {
             // Probes an idle or waiting connection, so a peer that vanished
             // (a half-open connection) is noticed in seconds, not hours.
             .tcp_keepalive(Some(Duration::from_secs(10)))
-            // Table-lock waits count against the limit too; MariaDB also
-            // bounds the statement itself (MySQL skips the versioned comment).
-            .setup(vec![format!(
-                "SET SESSION lock_wait_timeout = {timeout} /*M!100108 , max_statement_time = {timeout} */"
-            )])
+            .setup(vec![crate::db::session_limits(timeout)])
             .into();
         Ok(DatabaseTarget { opts, from })
     }

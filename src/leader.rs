@@ -16,7 +16,6 @@
 
 use std::time::Duration;
 
-use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -93,7 +92,7 @@ pub(crate) async fn elect(opts: Opts, role: watch::Sender<Option<Term>>, mut shu
     }
     if let Some(mut conn) = conn {
         // Best effort: closing the connection releases the lock anyway.
-        let _ = conn.exec_drop("DO RELEASE_LOCK(?)", (name,)).await;
+        let _ = fence::release(&mut conn, &name).await;
         let _ = conn.disconnect().await;
     }
     role.send_replace(None);
@@ -109,43 +108,31 @@ async fn step(
 ) -> Result<Option<Term>, String> {
     if conn.is_none() {
         let mut c = Conn::new(opts.clone()).await.map_err(|e| error_text(&e))?;
-        c.query_drop(format!("SET SESSION wait_timeout = {IDLE_LIMIT}"))
+        fence::set_idle_limit(&mut c, IDLE_LIMIT)
             .await
             .map_err(|e| error_text(&e))?;
         *conn = Some(c);
     }
     let c = conn.as_mut().expect("just connected");
     match leading {
-        Some(term) => confirm(c, term).await.map_err(|e| error_text(&e)),
+        Some(term) => fence::confirm(c, term).await.map_err(|e| error_text(&e)),
         None => take(c, name).await,
     }
-}
-
-/// Whether this connection still holds the lock and its term is still the
-/// current one.
-async fn confirm(c: &mut Conn, term: &Term) -> Result<Option<Term>, mysql_async::Error> {
-    let answer: Option<(Option<i64>, Option<u64>)> = c.exec_first(fence::CONFIRM, (&term.lock, &term.lock)).await?;
-    Ok(match answer {
-        Some((Some(1), Some(current))) if current == term.term => Some(term.clone()),
-        _ => None,
-    })
 }
 
 /// Tries the lock; when this connection gets it, opens a new term. A term
 /// table that cannot be made or written leaves the lock released: a daemon
 /// that cannot fence its writes does not lead.
 async fn take(c: &mut Conn, name: &str) -> Result<Option<Term>, String> {
-    let answer: Option<Option<i64>> = c
-        .exec_first("SELECT GET_LOCK(?, 0)", (name,))
-        .await
-        .map_err(|e| error_text(&e))?;
-    if answer.flatten() != Some(1) {
+    if !fence::try_lock(c, name).await.map_err(|e| error_text(&e))? {
         return Ok(None);
     }
-    match open_term(c, name).await {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let holder = format!("{}:{}", host.trim(), std::process::id());
+    match fence::open_term(c, name, &holder).await {
         Ok(term) => Ok(Some(term)),
         Err(e) => {
-            let _ = c.exec_drop("DO RELEASE_LOCK(?)", (name,)).await;
+            let _ = fence::release(c, name).await;
             Err(format!(
                 "cannot open a term in the table {} ({}); create the daemon's tables with sql/callbackd.sql, \
                  or grant CREATE (they are made when missing)",
@@ -154,24 +141,6 @@ async fn take(c: &mut Conn, name: &str) -> Result<Option<Term>, String> {
             ))
         }
     }
-}
-
-/// Opens a new term for the lock this connection holds.
-async fn open_term(c: &mut Conn, name: &str) -> Result<Term, mysql_async::Error> {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let holder = format!("{}:{}", host.trim(), std::process::id());
-    // The tables are made only when missing, so a user without CREATE
-    // works once an administrator ran sql/callbackd.sql.
-    let own: Option<u64> = c.query_first(fence::COUNT_OWN).await?;
-    if own != Some(fence::OWN_TABLES) {
-        c.query_drop(fence::CREATE).await?;
-    }
-    c.exec_drop(fence::BUMP, (name, &holder)).await?;
-    let term: Option<u64> = c.query_first("SELECT LAST_INSERT_ID()").await?;
-    Ok(Term {
-        lock: name.to_string(),
-        term: term.unwrap_or_default(),
-    })
 }
 
 /// The lock and a term for one run of `once`, which writes like a leader:

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tracing::{debug, warn};
 
 use crate::config::MetricsConfig;
-use crate::db::{Db, DbError, DbResult, RowReader};
+use crate::db::{Db, DbError, DbResult};
 use crate::email::alerts::AlertSummary;
 use crate::engine::Summary;
 use crate::engine::rules::{BAD_ROW_KINDS, Gate};
@@ -510,20 +510,12 @@ pub struct Backlog {
     pub oldest_age_seconds: u64,
 }
 
-/// Reads the backlog; the status index keeps it cheap.
+/// Reads the backlog.
 async fn backlog(db: &Db) -> DbResult<Backlog> {
-    let mut session = db.session().await?;
-    let rows = session
-        .select(
-            "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(callback_time), NOW()), 0) \
-             FROM vicidial_callbacks WHERE status = 'ACTIVE' AND callback_time <= NOW()",
-            vec![],
-        )
-        .await?;
-    let mut r = RowReader::new(rows.into_iter().next().expect("an aggregate returns one row"));
+    let (due, oldest_age_seconds) = crate::db::callbacks::backlog(&mut db.session().await?).await?;
     Ok(Backlog {
-        due: r.text(0).parse().unwrap_or(0),
-        oldest_age_seconds: r.text(1).parse().unwrap_or(0),
+        due,
+        oldest_age_seconds,
     })
 }
 

@@ -151,6 +151,56 @@ async fn check_fails_on_a_missing_privilege() {
     db.drop_db().await;
 }
 
+/// The server judges the privileges: those of the user's default role
+/// count, those of a role granted but not enabled at login do not (the
+/// daemon's statements could not use them either).
+#[tokio::test]
+async fn check_counts_the_default_roles_privileges_and_only_those() {
+    let db = TestDb::new("check_roles").await;
+    let pid = std::process::id();
+    let (user, role, other) = (
+        format!("cbt_role_{pid}"),
+        format!("cbt_r_{pid}"),
+        format!("cbt_o_{pid}"),
+    );
+    let name = &db.name;
+    db.exec(&format!(
+        "CREATE ROLE IF NOT EXISTS {role}; CREATE ROLE IF NOT EXISTS {other}; \
+         GRANT SELECT, INSERT, UPDATE ON `{name}`.* TO {role}; \
+         GRANT DELETE ON `{name}`.`vicidial_hopper` TO {role}; \
+         GRANT DELETE ON `{name}`.`callbackd_claimed` TO {role}; \
+         GRANT DELETE ON `{name}`.`callbackd_queued` TO {role}; \
+         GRANT DELETE ON `{name}`.`vicidial_callbacks` TO {other}; \
+         CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'pw'; \
+         GRANT {role} TO '{user}'@'%'; GRANT {other} TO '{user}'@'%'; \
+         SET DEFAULT ROLE {role} FOR '{user}'@'%'"
+    ))
+    .await;
+    let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:pw@"), 1);
+    let plain = callbackd(&["--database-url", &url, "check"]);
+    let purging = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        .args(["--database-url", &url, "check"])
+        .env_remove("CALLBACKD_DATABASE_URL")
+        .env("CALLBACKD_PURGE__ENABLED", "true")
+        .output()
+        .unwrap();
+    db.exec(&format!("DROP USER '{user}'@'%'; DROP ROLE {role}; DROP ROLE {other}"))
+        .await;
+    assert!(text(&plain).contains("ok   privileges:"), "{}", text(&plain));
+    assert!(
+        text(&plain).contains("manager commands run as this user would fail: missing DELETE on vicidial_callbacks"),
+        "{}",
+        text(&plain)
+    );
+    assert_eq!(purging.status.code(), Some(1), "{}", text(&purging));
+    assert!(
+        text(&purging).contains("FAIL privileges: missing: DELETE on vicidial_callbacks (the scheduled purge)"),
+        "{}",
+        text(&purging)
+    );
+    db.drop_db().await;
+}
+
 #[tokio::test]
 async fn check_and_run_reject_the_same_bad_email_settings() {
     let db = TestDb::new("check_email").await;

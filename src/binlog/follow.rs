@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use mysql_async::binlog::EventType;
 use mysql_async::binlog::events::{Event, EventData, QueryEvent, RotateEvent};
-use mysql_async::prelude::Queryable;
 use mysql_async::{BinlogStream, BinlogStreamRequest, Conn, Opts};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
@@ -404,12 +403,12 @@ impl Watcher {
         let start = self.position.get_or_insert(end).clone();
         // The server sends a heartbeat after this much silence, so a dead
         // connection is told from a quiet one (nanoseconds).
-        conn.query_drop(format!("SET @master_heartbeat_period = {}", self.heartbeat.as_nanos()))
-            .await?;
-        if settings.mariadb {
-            conn.query_drop(format!("SET @mariadb_slave_capability = {}", mariadb::CAPABILITY_GTID))
-                .await?;
-        }
+        crate::db::binlog::announce_replica(
+            &mut conn,
+            self.heartbeat.as_nanos(),
+            settings.mariadb.then_some(mariadb::CAPABILITY_GTID),
+        )
+        .await?;
         let request = BinlogStreamRequest::new(self.server_id)
             .with_filename(start.file.as_bytes())
             .with_pos(start.offset);

@@ -120,3 +120,21 @@ pub async fn open_callback_leads(conn: &mut Conn, repair_days: u32) -> Result<Ve
         .await?;
     Ok(leads.into_iter().flatten().collect())
 }
+
+/// What a replica says before it asks for the stream: the heartbeat period
+/// (nanoseconds; the server sends one after that much silence, so a dead
+/// connection is told from a quiet one) and, on MariaDB, the capability
+/// flags it understands.
+pub(crate) async fn announce_replica(
+    conn: &mut Conn,
+    heartbeat_nanos: u128,
+    mariadb_capability: Option<u32>,
+) -> Result<(), mysql_async::Error> {
+    conn.query_drop(format!("SET @master_heartbeat_period = {heartbeat_nanos}"))
+        .await?;
+    if let Some(capability) = mariadb_capability {
+        conn.query_drop(format!("SET @mariadb_slave_capability = {capability}"))
+            .await?;
+    }
+    Ok(())
+}

@@ -1092,3 +1092,17 @@ pub async fn forget_claimed(s: &mut Session) -> DbResult<u64> {
     )
     .await
 }
+
+/// The due ACTIVE callbacks not yet activated: how many, and the seconds
+/// since the oldest one's `callback_time` (the status index keeps it cheap).
+pub async fn backlog(s: &mut Session) -> DbResult<(u64, u64)> {
+    let rows = s
+        .select(
+            "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(callback_time), NOW()), 0) \
+             FROM vicidial_callbacks WHERE status = 'ACTIVE' AND callback_time <= NOW()",
+            vec![],
+        )
+        .await?;
+    let mut r = RowReader::new(rows.into_iter().next().expect("an aggregate returns one row"));
+    Ok((r.text(0).parse().unwrap_or(0), r.text(1).parse().unwrap_or(0)))
+}

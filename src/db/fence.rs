@@ -22,7 +22,8 @@
 //! read lock to the end, so a term bump waits for the statements of the old
 //! term in flight, and none of them can run after it.
 
-use mysql_async::Value;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Value};
 
 /// The daemon's own table of terms (created when missing; `sql/callbackd.sql`).
 pub(crate) const TABLE: &str = "callbackd_leader";
@@ -84,6 +85,50 @@ impl Term {
         );
         Some(format!("{}{CHECK}{}", &sql[..at], &sql[at + HELD.len()..]))
     }
+}
+
+/// Makes the server drop the lock connection after `seconds` of silence,
+/// releasing the lock of a leader that froze or lost its network.
+pub(crate) async fn set_idle_limit(c: &mut Conn, seconds: u32) -> Result<(), mysql_async::Error> {
+    c.query_drop(format!("SET SESSION wait_timeout = {seconds}")).await
+}
+
+/// Tries the leader lock without waiting: whether this connection has it.
+pub(crate) async fn try_lock(c: &mut Conn, name: &str) -> Result<bool, mysql_async::Error> {
+    let answer: Option<Option<i64>> = c.exec_first("SELECT GET_LOCK(?, 0)", (name,)).await?;
+    Ok(answer.flatten() == Some(1))
+}
+
+/// Releases the leader lock (closing the connection would too).
+pub(crate) async fn release(c: &mut Conn, name: &str) -> Result<(), mysql_async::Error> {
+    c.exec_drop("DO RELEASE_LOCK(?)", (name,)).await
+}
+
+/// Whether this connection still holds the lock and `term` is still the
+/// current one: `Some(term)` when both.
+pub(crate) async fn confirm(c: &mut Conn, term: &Term) -> Result<Option<Term>, mysql_async::Error> {
+    let answer: Option<(Option<i64>, Option<u64>)> = c.exec_first(CONFIRM, (&term.lock, &term.lock)).await?;
+    Ok(match answer {
+        Some((Some(1), Some(current))) if current == term.term => Some(term.clone()),
+        _ => None,
+    })
+}
+
+/// Opens a new term for the lock this connection holds, `holder` naming
+/// this process in the table.
+pub(crate) async fn open_term(c: &mut Conn, name: &str, holder: &str) -> Result<Term, mysql_async::Error> {
+    // The tables are made only when missing, so a user without CREATE
+    // works once an administrator ran sql/callbackd.sql.
+    let own: Option<u64> = c.query_first(COUNT_OWN).await?;
+    if own != Some(OWN_TABLES) {
+        c.query_drop(CREATE).await?;
+    }
+    c.exec_drop(BUMP, (name, holder)).await?;
+    let term: Option<u64> = c.query_first("SELECT LAST_INSERT_ID()").await?;
+    Ok(Term {
+        lock: name.to_string(),
+        term: term.unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]

@@ -8,12 +8,12 @@
 pub mod alerts;
 pub mod binlog;
 pub mod callbacks;
+pub mod catalogue;
 pub mod clock;
 pub mod facts;
 pub mod fence;
 pub mod hopper;
 pub mod manage;
-pub mod privileges;
 pub(crate) mod report;
 pub mod schema;
 pub mod settings;
@@ -307,6 +307,13 @@ impl Session {
 /// The start of a statement, enough to tell which one it is in a trace.
 fn statement_name(sql: &str) -> String {
     sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ")
+}
+
+/// The statement every new connection runs first: table-lock waits count
+/// against `seconds` too, and MariaDB also bounds the statement itself
+/// (MySQL skips the versioned comment).
+pub(crate) fn session_limits(seconds: u64) -> String {
+    format!("SET SESSION lock_wait_timeout = {seconds} /*M!100108 , max_statement_time = {seconds} */")
 }
 
 /// `?, ?, ?` for an IN list of `n` values (n >= 1).

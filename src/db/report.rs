@@ -17,6 +17,7 @@ use chrono::NaiveDateTime;
 use mysql_async::Value;
 
 use super::facts::{ON_CAMPAIGN_LISTS, limit_matching};
+use super::fence::HELD;
 use super::{DbResult, RowReader, Session, placeholders};
 use crate::model::{CallCount, LimitMethod};
 use crate::report::classify::{Dial, Promise, Removal};
@@ -408,4 +409,30 @@ pub(crate) async fn active_minutes(
         )
         .await?;
     Ok(rows.into_iter().flatten().collect())
+}
+
+/// Takes the day's digest for this process: one `vicidial_admin_log` row
+/// per `record`, made only when none exists, so two daemons (or a restart)
+/// send it once. Returns `(rows made, the row's id)`.
+pub(crate) async fn claim_digest(s: &mut Session, record: &str, code: &str) -> DbResult<(u64, u64)> {
+    s.insert(
+        &format!(
+            "INSERT INTO vicidial_admin_log (event_date, user, ip_address, event_section, event_type, record_id, \
+             event_code, event_sql, event_notes) \
+             SELECT NOW(), 'VDAD', '1.1.1.1', 'REPORTS', 'OTHER', ?, ?, '', 'claimed' FROM DUAL \
+             WHERE NOT EXISTS (SELECT 1 FROM vicidial_admin_log WHERE record_id = ? AND event_code = ?) \
+             AND {HELD}"
+        ),
+        vec![record.into(), code.into(), record.into(), code.into()],
+    )
+    .await
+}
+
+/// Writes what became of the digest into its `vicidial_admin_log` row.
+pub(crate) async fn note_digest(s: &mut Session, log_id: u64, outcome: &str) -> DbResult<u64> {
+    s.write(
+        &format!("UPDATE vicidial_admin_log SET event_notes = ? WHERE admin_log_id = ? AND {HELD}"),
+        vec![outcome.into(), log_id.into()],
+    )
+    .await
 }

@@ -322,6 +322,48 @@ pub async fn server_gmt(s: &mut Session) -> DbResult<Vec<(String, String)>> {
         .collect())
 }
 
+/// The server's `VERSION()`.
+pub async fn version(s: &mut Session) -> DbResult<String> {
+    let rows = s.select("SELECT VERSION()", vec![]).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|row| RowReader::new(row).text(0))
+        .unwrap_or_default())
+}
+
+/// Runs a privilege probe ([`super::catalogue::Need::probe`]): `None` when
+/// the server allows it, the server's message when it denies it, an error
+/// for any other failure.
+pub async fn probe(s: &mut Session, sql: &str) -> DbResult<Option<String>> {
+    match s.select(sql, vec![]).await {
+        Ok(_) => Ok(None),
+        Err(super::DbError::Mysql(mysql_async::Error::Server(e))) if super::catalogue::is_denied(e.code) => {
+            Ok(Some(e.message))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The longest-running statement of the daemon's database user on its
+/// database (VICIdial's cron jobs may share the user), with what the server
+/// says it waits on, e.g. "Waiting for table metadata lock".
+pub async fn longest_statement(s: &mut Session) -> DbResult<Option<String>> {
+    let rows = s
+        .select(
+            "SELECT TIME, STATE, LEFT(INFO, 120) FROM information_schema.PROCESSLIST \
+             WHERE ID <> CONNECTION_ID() AND DB = DATABASE() AND INFO IS NOT NULL \
+             AND USER = SUBSTRING_INDEX(USER(), '@', 1) ORDER BY TIME DESC LIMIT 1",
+            vec![],
+        )
+        .await?;
+    Ok(rows.into_iter().next().map(|row| {
+        let mut r = RowReader::new(row);
+        let (time, state, info) = (r.text(0), r.text(1), r.text(2));
+        format!("the longest statement of this database user has run {time} s, state {state:?}: {info}")
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sd_notify::NotifyState;
 use tracing::warn;
 
-use crate::db::{Db, DbResult, RowReader};
+use crate::db::{Db, DbResult};
 use crate::metrics;
 use crate::ops::Shutdown;
 
@@ -58,22 +58,7 @@ pub async fn supervise(slow: Duration, db: Db, mut shutdown: Shutdown) {
     let _ = sd_notify::notify(&[NotifyState::Stopping]);
 }
 
-/// The longest-running statement of the daemon's database user on its
-/// database (VICIdial's cron jobs may share the user), with what the server
-/// says it waits on, e.g. "Waiting for table metadata lock".
+/// The longest-running statement of the daemon's database user.
 async fn longest_statement(db: &Db) -> DbResult<Option<String>> {
-    let mut session = db.session().await?;
-    let rows = session
-        .select(
-            "SELECT TIME, STATE, LEFT(INFO, 120) FROM information_schema.PROCESSLIST \
-             WHERE ID <> CONNECTION_ID() AND DB = DATABASE() AND INFO IS NOT NULL \
-             AND USER = SUBSTRING_INDEX(USER(), '@', 1) ORDER BY TIME DESC LIMIT 1",
-            vec![],
-        )
-        .await?;
-    Ok(rows.into_iter().next().map(|row| {
-        let mut r = RowReader::new(row);
-        let (time, state, info) = (r.text(0), r.text(1), r.text(2));
-        format!("the longest statement of this database user has run {time} s, state {state:?}: {info}")
-    }))
+    crate::db::schema::longest_statement(&mut db.session().await?).await
 }

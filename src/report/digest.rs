@@ -17,7 +17,6 @@ use tracing::{info, warn};
 
 use crate::cli::{ReportArgs, ReportBy, ReportFormat};
 use crate::config::Config;
-use crate::db::fence::HELD;
 use crate::db::{Db, Session};
 use crate::email::transport::{Delivery, Mailer};
 use crate::manage::ManageError;
@@ -76,18 +75,7 @@ impl Digest {
             return Ok(None);
         }
         let record = format!("promise-digest-{}", day.format("%Y-%m-%d"));
-        let (claimed, log_id) = s
-            .insert(
-                &format!(
-                    "INSERT INTO vicidial_admin_log (event_date, user, ip_address, event_section, event_type, record_id, \
-                     event_code, event_sql, event_notes) \
-                     SELECT NOW(), 'VDAD', '1.1.1.1', 'REPORTS', 'OTHER', ?, ?, '', 'claimed' FROM DUAL \
-                     WHERE NOT EXISTS (SELECT 1 FROM vicidial_admin_log WHERE record_id = ? AND event_code = ?) \
-                     AND {HELD}"
-                ),
-                vec![record.as_str().into(), CODE.into(), record.as_str().into(), CODE.into()],
-            )
-            .await?;
+        let (claimed, log_id) = crate::db::report::claim_digest(s, &record, CODE).await?;
         self.done = Some(day);
         if claimed == 0 {
             return Ok(None);
@@ -96,11 +84,7 @@ impl Digest {
             Ok(to) => format!("the report of {day} sent to {to}"),
             Err(e) => format!("failed: {e}"),
         };
-        s.write(
-            &format!("UPDATE vicidial_admin_log SET event_notes = ? WHERE admin_log_id = ? AND {HELD}"),
-            vec![outcome.as_str().into(), log_id.into()],
-        )
-        .await?;
+        crate::db::report::note_digest(s, log_id, &outcome).await?;
         Ok(Some(outcome))
     }
 
