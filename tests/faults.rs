@@ -104,3 +104,45 @@ async fn the_lock_connection_killed_mid_pass_loses_nothing_and_queues_nothing_tw
     drop(daemon);
     db.drop_db().await;
 }
+
+/// A leader whose network slows to 3 s each way (everything arrives, late):
+/// it cannot confirm its lock within the step limit and steps down; a
+/// standby finishes; the old leader's statements still on the way arrive
+/// after the dialer dialed, and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_behind_a_slow_link_steps_down_and_its_late_statements_change_nothing() {
+    let db = TestDb::new("fault_delay").await;
+    db.bulk(6000).await;
+    let server_port: u16 = common::server_url().rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = Proxy::start(server_port).await;
+    let old = common::daemon_at(&proxy.url(&db.url));
+    under_way(&db).await;
+    proxy.delay(Duration::from_secs(3), Duration::from_secs(3));
+    assert!(db.count(DUE).await > 0, "the leader finished before the delay");
+    let standby = common::daemon(&db);
+    until_done(&db, 4200, Duration::from_secs(60)).await;
+    let holder = db.value("SELECT holder FROM callbackd_leader").await;
+    assert!(
+        holder.ends_with(&format!(":{}", standby.id())),
+        "the standby never led: {holder}"
+    );
+    db.exec(
+        "UPDATE vicidial_list l JOIN vicidial_hopper h ON h.lead_id = l.lead_id \
+         SET l.status = 'NA', l.called_since_last_reset = 'Y', l.user = 'VDAD', \
+             l.last_local_call_time = UTC_TIMESTAMP() - INTERVAL 6 HOUR; \
+         DELETE FROM vicidial_hopper",
+    )
+    .await;
+    // Whatever the old leader sent before it stepped down has arrived by now.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert_eq!(db.count("SELECT COUNT(*) FROM vicidial_hopper").await, 0);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM vicidial_list WHERE status = 'NA' AND called_since_last_reset = 'Y'")
+            .await,
+        4200,
+        "a dialed lead was written back"
+    );
+    drop(old);
+    drop(standby);
+    db.drop_db().await;
+}

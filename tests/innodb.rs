@@ -66,3 +66,55 @@ async fn two_engines_at_once_on_innodb() {
     db.assert_all_delivered(2000, "InnoDB").await;
     db.drop_db().await;
 }
+
+/// On InnoDB at READ COMMITTED (each statement sees what was committed
+/// when it started, not a snapshot): `once`, a running daemon and an engine
+/// without a lock race over the same backlog, and every lead still gets one
+/// hopper row. The isolation level is the server's default for new
+/// connections for the length of the test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_and_the_daemon_racing_at_read_committed_queue_each_lead_once() {
+    let admin = TestDb::new("inno_rc_admin").await;
+    let before = admin.value("SELECT @@GLOBAL.tx_isolation").await;
+    admin.exec("SET GLOBAL tx_isolation = 'READ-COMMITTED'").await;
+    let db = innodb("inno_rc", 3000).await;
+    assert_eq!(db.value("SELECT @@tx_isolation").await, "READ-COMMITTED");
+    let url = db.url.clone();
+    let once = std::thread::spawn(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+            .args(["--database-url", &url, "once"])
+            .env("CALLBACKD_ENGINE__BATCH_SIZE", "100")
+            .env("CALLBACKD_EMAIL__ENABLED", "false")
+            .output()
+            .unwrap()
+    });
+    let daemon = common::daemon(&db);
+    let mut engine = db.engine(100);
+    let unlocked = engine.pass(Default::default(), &|| false).await;
+    let once = once.join().unwrap();
+    // One of `once` and the daemon holds the lock; the other waits (the
+    // daemon) or refuses (`once`), and says so.
+    let said = String::from_utf8_lossy(&once.stderr).to_string();
+    assert!(
+        once.status.success() || said.contains("another daemon holds the leader lock"),
+        "{said}"
+    );
+    if let Err(e) = unlocked {
+        println!("the unlocked pass failed (a deadlock is an error the next pass repairs): {e}");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while db
+        .count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status IN ('ACTIVE','TFHCCL')")
+        .await
+        > 0
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    drop(daemon);
+    admin.exec(&format!("SET GLOBAL tx_isolation = '{before}'")).await;
+    db.assert_all_delivered(3000, "InnoDB at READ COMMITTED").await;
+    db.drop_db().await;
+    admin.drop_db().await;
+}
