@@ -125,8 +125,11 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         }
     }
     let (role_tx, mut role) = watch::channel(None);
-    // Email alerts (and their SMTP retries) have connections of their own.
+    // Email alerts (and their SMTP retries) have connections of their own,
+    // and so do the daily duties (purge, digest): none of them ever waits
+    // for, or holds up, the engine's connections.
     let email_db = db.own_pool(1);
+    let duty_db = db.own_pool(1);
     let opts = config.database_opts().expect("validated at start");
     helpers.push(tokio::spawn(leader::elect(opts.clone(), role_tx, shutdown.clone())));
     helpers.push(tokio::spawn(notify::supervise(
@@ -174,14 +177,27 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 wake_alerts.clone(),
             ))
         });
-        // The daily promise digest: only the leader mails it.
-        let digest = config
-            .report
-            .enabled
-            .then(|| tokio::spawn(crate::report::digest::run(db.clone(), config.clone(), term.clone())));
+        // The daily duties, each on its own schedule and outside the
+        // engine's failure domain: a failing purge or digest is logged,
+        // counted and tried again later; activations go on.
+        let duties = duty_db.fenced(led.clone());
+        let mut daily = Vec::new();
+        if config.report.enabled {
+            daily.push(tokio::spawn(crate::report::digest::run(
+                duties.clone(),
+                config.clone(),
+                term.clone(),
+            )));
+        }
+        if config.purge.enabled {
+            daily.push(tokio::spawn(crate::manage::purge::run(
+                duties,
+                config.purge.clone(),
+                term.clone(),
+            )));
+        }
         let (changes, watcher) = binlog::start(&config, opts.clone(), term.clone());
-        let mut engine = Engine::new(db.clone(), config.engine.clone())
-            .with_duties(config.availability.clone(), config.purge.clone());
+        let mut engine = Engine::new(db.clone(), config.engine.clone()).with_availability(config.availability.clone());
         let engine_loop = engine::run(&mut engine, term, wake_alerts, changes);
         tokio::pin!(engine_loop);
         let mut engine_done = false;
@@ -206,6 +222,9 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
             if let Some(alerts) = &alerts {
                 alerts.abort();
             }
+            for task in &daily {
+                task.abort();
+            }
         } else if !engine_done {
             engine_loop.await;
         }
@@ -215,8 +234,8 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         if let Some(watcher) = watcher {
             let _ = watcher.await;
         }
-        if let Some(digest) = digest {
-            let _ = digest.await;
+        for task in daily {
+            let _ = task.await;
         }
         match signal {
             Some(Signal::Stop) => break,
@@ -330,7 +349,7 @@ async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) 
     } else {
         None
     };
-    let mut engine = Engine::new(db, config.engine).with_duties(config.availability.clone(), config.purge.clone());
+    let mut engine = Engine::new(db, config.engine).with_availability(config.availability.clone());
     let options = PassOptions { at, dry_run };
     match engine.pass(options, &|| false).await {
         Ok(summary) => println!("{summary}"),

@@ -1261,8 +1261,8 @@ async fn the_engine_moves_callbacks_of_unavailable_owners_and_dials_them() {
         campaigns: vec![],
         minutes: 30,
     };
-    let mut engine = vicidial_callbackd::engine::Engine::new(db.db.clone(), Default::default())
-        .with_duties(availability, Default::default());
+    let mut engine =
+        vicidial_callbackd::engine::Engine::new(db.db.clone(), Default::default()).with_availability(availability);
     let options = vicidial_callbackd::engine::PassOptions {
         at: Some(at(&t("10:05:00"))),
         dry_run: false,

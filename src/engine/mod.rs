@@ -51,13 +51,12 @@ use chrono::{Duration, NaiveDateTime, Timelike};
 use tracing::warn;
 
 use crate::clock::PassClock;
-use crate::config::{AvailabilityConfig, EngineConfig, PurgeConfig};
+use crate::config::{AvailabilityConfig, EngineConfig};
 use crate::db::callbacks::{self, Found, Probe, Scan, Scanned, Spans, Start};
 use crate::db::clock::CoveredZone;
 use crate::db::facts::{self, DncAhead};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
-use crate::manage::purge;
 use crate::model::{CallbackRow, DncLookups, Facts, Settings};
 use apply::{Kills, Tail};
 use memory::{Memory, Note, Stands};
@@ -145,8 +144,6 @@ pub struct Engine {
     watch: Watch,
     /// The availability-aware move of USERONLY callbacks (opt-in).
     availability: AvailabilityConfig,
-    /// The daily purge (opt-in), and when it last ran.
-    purge: (PurgeConfig, purge::Schedule),
     /// The index hint of the scans, once read ([`callbacks::time_hint`]).
     hint: Option<&'static str>,
     /// The settings last read, and the database time they were read at.
@@ -274,19 +271,16 @@ impl Engine {
             logged_ignored: HashSet::new(),
             watch: Watch::default(),
             availability: AvailabilityConfig::default(),
-            purge: Default::default(),
             hint: None,
             settings: None,
             coexist: coexist::Coexist::default(),
         }
     }
 
-    /// The engine with the daemon's opt-in duties: the availability-aware
-    /// move (every pass that looks for stale USERONLY callbacks) and the
-    /// daily purge (run by [`Engine::tick`], so only the leader runs it).
-    pub fn with_duties(mut self, availability: AvailabilityConfig, purge: PurgeConfig) -> Engine {
+    /// The engine with the availability-aware move (every pass that looks
+    /// for stale USERONLY callbacks) as configured.
+    pub fn with_availability(mut self, availability: AvailabilityConfig) -> Engine {
         self.availability = availability;
-        self.purge.0 = purge;
         self
     }
 
@@ -343,26 +337,7 @@ impl Engine {
         if result.is_err() {
             self.request_full_pass();
         }
-        let summary = result?;
-        if self.purge.0.enabled {
-            // A duty's failure (a missing grant, a lock wait) is its own: it
-            // is logged, counted and retried on its schedule, and never
-            // fails or delays the activations.
-            let (db, (config, schedule)) = (&self.db, &mut self.purge);
-            let ran = async {
-                let mut session = db.session().await?;
-                schedule.tick(&mut session, summary.at, config).await
-            };
-            if let Err(e) = ran.await {
-                schedule.failed();
-                crate::metrics::global().duty_failed("purge");
-                warn!(
-                    "scheduled purge failed: {e}; tried again in {} s",
-                    purge::RETRY.as_secs()
-                );
-            }
-        }
-        Ok(summary)
+        result
     }
 
     /// The start of a pass: its session, clock and state.

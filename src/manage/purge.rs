@@ -15,7 +15,8 @@ use super::{Actor, ManageError, parse_duration};
 use crate::cli::PurgeArgs;
 use crate::config::PurgeConfig;
 use crate::db::manage::{self, AdminLog, PurgeScope, Stmt};
-use crate::db::{DbResult, Session};
+use crate::db::{Db, DbResult, Session};
+use crate::ops::Shutdown;
 
 /// Callbacks per statement.
 const BATCH: usize = 500;
@@ -169,6 +170,32 @@ pub const RETRY: std::time::Duration = std::time::Duration::from_secs(300);
 pub struct Schedule {
     last_run: Option<NaiveDate>,
     failed_at: Option<std::time::Instant>,
+}
+
+/// How often the scheduled purge looks at the clock.
+const EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The scheduled purge, on its own task and connection until `shutdown`:
+/// once a day after its time of day; a failure is logged, counted
+/// (`callbackd_duty_failures_total`) and tried again after [`RETRY`].
+pub async fn run(db: Db, config: PurgeConfig, mut shutdown: Shutdown) {
+    let mut schedule = Schedule::default();
+    loop {
+        let ran = async {
+            let mut s = db.session().await?;
+            let (now, _) = crate::db::clock::now(&mut s).await?;
+            schedule.tick(&mut s, now, &config).await
+        };
+        if let Err(e) = ran.await {
+            schedule.failed();
+            crate::metrics::global().duty_failed("purge");
+            warn!("scheduled purge failed: {e}; tried again in {} s", RETRY.as_secs());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = shutdown.recv() => return,
+        }
+    }
 }
 
 impl Schedule {
