@@ -1,7 +1,7 @@
 //! VICIdial's `/etc/astguiclient.conf`, read exactly as VICIdial's Perl
-//! scripts read it (`bin/AST_VDhopper.pl`, lines 322-360, the `PATHconf`
-//! loop; other scripts repeat it, e.g. `bin/ADMIN_keepalive_ALL.pl` lines
-//! 440 and 488):
+//! scripts read it (`bin/AST_VDhopper.pl`, VICIdial 2.14, lines 322-360, the
+//! `PATHconf` loop; other scripts repeat it, e.g. `bin/ADMIN_keepalive_ALL.pl`
+//! lines 440 and 488; `docs/vicidial.md`, section "astguiclient.conf"):
 //!
 //! - each line loses every space, `>`, tab, CR and LF, and everything from the
 //!   first `#` or `;` (line 329: `s/ |>|\n|\r|\t|\#.*|;.*//gi`);
@@ -103,7 +103,7 @@ fn clean(line: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The shape VICIdial's installer writes (`install.pl`, lines 2668-2689).
+    /// The shape VICIdial's installer writes (`install.pl`, lines 2666-2689, VICIdial 2.14).
     const STOCK: &str = "\
 # astguiclient.conf - configuration elements for the astguiclient package
 # this is the astguiclient configuration file

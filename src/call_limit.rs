@@ -1,5 +1,6 @@
 //! The per-state override of the 24-hour call limit, as VICIdial's hopper job
-//! applies it (`AST_VDhopper.pl` `check_24hour_call_count`, lines 3799-3918):
+//! applies it (`AST_VDhopper.pl` `check_24hour_call_count`, lines 3799-3918,
+//! VICIdial 2.14; `docs/vicidial.md`, section "24-hour limit"):
 //! a settings container named by the campaign's `call_limit_24hour_override`
 //! sets the limit for the state of the phone's area code
 //! (`vicidial_phone_codes`), and can lower it for the state of the lead's
@@ -31,7 +32,7 @@ enum Line {
 }
 
 /// `s/ => |=> | =>/=>/gi`: one left-to-right pass, the alternatives tried in
-/// order at each position (line 3838), so `state  => X` keeps a space.
+/// order at each position (`AST_VDhopper.pl` line 3838, VICIdial 2.14), so `state  => X` keeps a space.
 fn normalize_arrows(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
@@ -48,7 +49,7 @@ fn normalize_arrows(line: &str) -> String {
     out
 }
 
-/// `s/state=>//gi`: every occurrence, in any case (line 3881).
+/// `s/state=>//gi`: every occurrence, in any case (`AST_VDhopper.pl` line 3881, VICIdial 2.14).
 fn strip_state_arrows(line: &str) -> String {
     const NEEDLE: &str = "state=>";
     let mut out = String::with_capacity(line.len());
@@ -78,7 +79,7 @@ fn perl_split_commas(text: &str) -> Vec<&str> {
 }
 
 impl LimitOverride {
-    /// Parses the container text as VICIdial does (lines 3831-3916).
+    /// Parses the container text as VICIdial does (`AST_VDhopper.pl` lines 3831-3916, VICIdial 2.14).
     pub fn parse(text: &str) -> LimitOverride {
         let mut parsed = LimitOverride::default();
         // `length($TEMP_TFhour_OR_entry) > 2` (line 3831).
@@ -121,7 +122,8 @@ impl LimitOverride {
         parsed
     }
 
-    /// Whether a `method` line asks for the lead's postal code (`/postcode/`, line 3851).
+    /// Whether a `method` line asks for the lead's postal code (`/postcode/`, `AST_VDhopper.pl`
+    /// line 3851, VICIdial 2.14).
     pub fn wants_postcode(&self) -> bool {
         self.lines
             .iter()
@@ -206,7 +208,7 @@ mod tests {
         assert_eq!(LimitOverride::parse(""), LimitOverride::default());
     }
 
-    /// `AST_VDhopper.pl` line 3838 replaces in one pass: with two spaces before
+    /// `AST_VDhopper.pl` line 3838 (VICIdial 2.14) replaces in one pass: with two spaces before
     /// the arrow one space is left, `s/state=>//` then misses, and the country
     /// field reads `state =>USA`, which matches no country.
     #[test]

@@ -1,4 +1,4 @@
-//! VICIdial call-time rules (product spec, section 5): whether a lead may be dialled
+//! VICIdial call-time rules (`docs/vicidial.md`, section "Call times"): whether a lead may be dialled
 //! now, and when it next may be.
 
 use std::collections::HashMap;
@@ -107,7 +107,7 @@ impl GmtOffset {
 
 /// Splits VICIdial's `|a|b|` id lists as its hopper job does: nothing when
 /// the text is 2 characters or shorter (`length(...)>2`, `AST_VDhopper.pl`
-/// lines 1638, 1813), else the pieces between bars, spaces kept (each is then
+/// lines 1638, 1813, VICIdial 2.14), else the pieces between bars, spaces kept (each is then
 /// matched in SQL, where only trailing spaces are ignored).
 pub fn parse_id_list(text: &str) -> Vec<String> {
     if text.len() <= 2 {
@@ -232,7 +232,7 @@ impl CallTimes {
             .times
             .get(&Key::new(campaign))
             .ok_or_else(|| UnknownCallTime(campaign.to_owned()))?;
-        // `$cur_call_time !~ /^campaign$/` (`AST_VDhopper.pl` line 2270) is
+        // `$cur_call_time !~ /^campaign$/` (`AST_VDhopper.pl` line 2271, VICIdial 2.14) is
         // Perl's exact match, checked before the SQL lookup, so a call time
         // really named "campaign" is still ignored; a list call time that
         // does not exist counts as "campaign" (line 2278).
@@ -350,7 +350,8 @@ impl Gate<'_> {
         let day = self.week.days[weekday];
         let default_day = day == Window::default();
         let mut window = if default_day { self.week.default } else { day };
-        // The spec narrows only pairs with stop > 0; others are empty already and
+        // VICIdial narrows only pairs with stop > 0 (`docs/vicidial.md`, section "Call times");
+        // others are empty already and
         // narrowing never widens, so applying it unconditionally gives the same answer.
         let holiday = self.holidays.iter().find(|h| h.date == server_date).copied();
         if let Some(holiday) = holiday {
@@ -369,7 +370,7 @@ impl Gate<'_> {
 }
 
 /// Lead states match in VICIdial's SQL (`state='$state'`, `AST_VDhopper.pl`
-/// line 2004), so as MySQL's collation compares them.
+/// line 2004, VICIdial 2.14; `docs/vicidial.md`, section "Collation"), so as MySQL's collation compares them.
 fn same_state(rule: &str, lead: &str) -> bool {
     collation::eq(rule, lead)
 }

@@ -2,7 +2,8 @@
 //! which list (internal or campaign) a lead's phone hits under a campaign's
 //! settings. Whether an entry exists is decided by SQL under the DNC tables'
 //! own collation (`db::facts::dnc`), exactly as VICIdial's own queries match
-//! (`AST_VDhopper.pl` lines 671-735: `phone_number IN('$phone','$NPAXXXXXXX')`).
+//! (`AST_VDhopper.pl` lines 671-735, VICIdial 2.14: `phone_number IN('$phone','$NPAXXXXXXX')`;
+//! `docs/vicidial.md`, section "DNC").
 
 use crate::model::{DncFacts, DncLookups};
 
@@ -113,7 +114,8 @@ impl DncPolicy {
 pub struct NotLookedUp;
 
 /// The list the phone is on, internal first, as VICIdial checks them (the
-/// campaign list only when the internal one did not hit, line 706).
+/// campaign list only when the internal one did not hit, `AST_VDhopper.pl` line 701,
+/// VICIdial 2.14).
 pub fn check(policy: &DncPolicy, facts: &DncFacts) -> Result<Option<DncList>, NotLookedUp> {
     match policy.internal.hits(facts.internal_number, facts.internal_areacode) {
         Some(true) => return Ok(Some(DncList::Internal)),

@@ -49,7 +49,8 @@ pub struct Lead {
     /// `called_since_last_reset` (`N`, `Y`, `D`, ...).
     pub called_since_last_reset: String,
     /// When the lead was last dialed, in the **lead's** local time (VICIdial
-    /// writes it so: `AST_VDauto_dial.pl` `$LLCT_DATE_offset`), `None` when never.
+    /// writes it so: `AST_VDauto_dial.pl` `$LLCT_DATE_offset`, line 1880, VICIdial 2.14;
+    /// `docs/vicidial.md`, section "Dialer"), `None` when never.
     pub last_local_call_time: Option<NaiveDateTime>,
 }
 
@@ -214,7 +215,8 @@ pub struct List {
 impl List {
     /// Inactive for `anyone_callback_inactive_lists`, as VICIdial's hopper job
     /// selects them: `(active='N') or ((active='Y') and (expiration_date <
-    /// today))` (`AST_VDhopper.pl` line 522). NULL `active` is neither; a zero
+    /// today))` (`AST_VDhopper.pl` line 523, VICIdial 2.14; `docs/vicidial.md`,
+    /// section "Lists"). NULL `active` is neither; a zero
     /// expiration date is expired.
     pub fn is_inactive(&self, today: NaiveDate) -> bool {
         match self.active {
@@ -230,8 +232,8 @@ impl List {
 
     /// Whether VICIdial's hopper job enforces this list's own call time: it
     /// builds that clean-up only for the lists of an active campaign with
-    /// `expiration_date >= today` (`AST_VDhopper.pl` line 2239) and
-    /// `active eq "Y"` (line 2701); a NULL or zero date never qualifies.
+    /// `expiration_date >= today` (`AST_VDhopper.pl` line 2239, VICIdial 2.14) and
+    /// `active eq "Y"` (line 2702); a NULL or zero date never qualifies.
     pub fn call_time_enforced(&self, today: NaiveDate) -> bool {
         self.active == ListActive::Yes && matches!(self.expiry, Expiry::On(d) if d >= today)
     }

@@ -1,4 +1,5 @@
-//! Activation of due callbacks and their hopper rows (SPEC sections 3 and 4),
+//! Activation of due callbacks and their hopper rows (README, "What it does, rule by
+//! rule"; `docs/vicidial.md`, section "Activation"),
 //! one test per rule, against a real MariaDB.
 
 mod common;
@@ -533,7 +534,7 @@ async fn a_backlog_with_thousands_due_in_one_second_is_scanned_whole_in_order() 
 /// still ACTIVE long after its time (the daemon and VICIdial's cron both
 /// stopped for weeks) is found by the sweep of the whole table and
 /// activated, as VICIdial's cron activates every due one (`AST_VDhopper.pl`
-/// line 593: `callback_time <= '$now_date'`, no lower bound).
+/// line 593, VICIdial 2.14: `callback_time <= '$now_date'`, no lower bound).
 #[tokio::test]
 async fn a_callback_overdue_beyond_the_repair_age_is_activated_by_the_sweep() {
     let db = one_callback("sweep", "ANYONE").await;

@@ -4,7 +4,8 @@
 //! block "Change CBHOLD status leads to CALLBK" (lines 558-783): one SELECT
 //! of every due ACTIVE/TFHCCL callback with its lead (line 593), one UPDATE
 //! LIVE by lead_id (line 625), then per ANYONE callback the lead's status
-//! (line 752) and an unconditional hopper INSERT (line 759).
+//! (line 759) and an unconditional hopper INSERT (line 767); `docs/vicidial.md`,
+//! section "Activation".
 
 mod common;
 
@@ -144,7 +145,7 @@ async fn a_row_the_hopper_job_inserts_after_the_dial_is_removed() {
     // A dial comes in a later second than the activation (the tables keep seconds).
     tokio::time::sleep(Duration::from_millis(1100)).await;
     // The dialer takes every row: INCALL by lead, lead marked, row deleted
-    // (AST_VDauto_dial.pl lines 1788 and 2077).
+    // (`AST_VDauto_dial.pl` lines 1788 and 2077, VICIdial 2.14).
     db.exec(
         "UPDATE vicidial_list l JOIN vicidial_hopper h ON h.lead_id = l.lead_id \
          SET l.called_since_last_reset = 'Y', l.user = 'VDAD', l.called_count = l.called_count + 1, \
@@ -204,7 +205,7 @@ async fn soak_beside_the_hopper_job_no_lead_is_dialed_twice() {
         }
     });
     // The dialer: a turn every second (VICIdial's loop waits 2.5 s by
-    // default, `AST_VDauto_dial.pl` line 224), 600 lines at a time.
+    // default, `AST_VDauto_dial.pl` line 224, VICIdial 2.14), 600 lines at a time.
     let dialer_db = TestDb::attach(&db);
     let dialer_stop = stop.clone();
     let dialer = tokio::spawn(async move {

@@ -1,4 +1,4 @@
-//! Email alerts for triggered USERONLY callbacks (SPEC section 6, issue 4),
+//! Email alerts for triggered USERONLY callbacks (README, "Email alerts"),
 //! end to end: a real MariaDB (one database per test) and a real SMTP server
 //! (the aiosmtpd sink of `tests/support/smtp_sink.py`) on loopback.
 
@@ -18,7 +18,7 @@ use vicidial_callbackd::email::EmailConfig;
 use vicidial_callbackd::email::alerts::{AlertSummary, Alerts};
 use vicidial_callbackd::engine::PassOptions;
 
-/// A container using every variable of SPEC section 6, one per body line,
+/// A container using every variable the README lists ("Email alerts"), one per body line,
 /// written the way VICIdial's editor saves it (CRLF, `=>`, comments).
 const EVERY_VARIABLE: &str = "; alert settings\r\n\
     email_from => alerts@example.com ; the sender\r\n\

@@ -42,7 +42,7 @@ async fn limited_campaign(tag: &str, method: &str, override_id: &str, entry: &st
 }
 
 /// Item 1. `last_local_call_time` is written in the lead's local time
-/// (`AST_VDauto_dial.pl` line 1880: `$LLCT_DATE_offset = ($LOCAL_GMT_OFF -
+/// (`AST_VDauto_dial.pl` line 1880, VICIdial 2.14: `$LLCT_DATE_offset = ($LOCAL_GMT_OFF -
 /// $gmt_offset_now)`, then `localtime($secX - $LLCT_DATE_offset * 3600)`;
 /// `vdc_db_query.php` line 4524 the same for manual dials). Leads dialed at
 /// 10:00 server time (15:00 UTC): lead 1 at +3.00 has 18:00, lead 2 at
@@ -88,10 +88,10 @@ async fn item1_last_local_call_time_is_read_in_the_leads_clock_east_and_west() {
 
 /// Item 2. What counts is a dial after the callback was made dialable, not
 /// after its `callback_time`. An agent dials the lead of a LIVE USERONLY
-/// callback by hand (`vdc_db_query.php` line 4542 sets `INCALL`, `Y` and the
+/// callback by hand (`vdc_db_query.php` line 4542, VICIdial 2.14, sets `INCALL`, `Y` and the
 /// call time), then the move minutes turn it ANYONE (`ADMIN_keepalive_ALL.pl`
-/// line 5714); VICIdial's next activation sets the lead to the callback status
-/// and `N` and inserts it (`AST_VDhopper.pl` lines 752-759). So does the
+/// line 5728); VICIdial's next activation sets the lead to the callback status
+/// and `N` and inserts it (`AST_VDhopper.pl` lines 759-767). So does the
 /// daemon. The same for an ACTIVE ANYONE callback that comes due after a dial.
 #[tokio::test]
 async fn item2_a_dial_before_the_activation_does_not_keep_the_lead_out() {
@@ -129,7 +129,7 @@ async fn item2_a_dial_before_the_activation_does_not_keep_the_lead_out() {
 }
 
 /// Item 3. VICIdial's inactive lists are `(active='N') or ((active='Y') and
-/// (expiration_date < today))` (`AST_VDhopper.pl` line 522): a list whose
+/// (expiration_date < today))` (`AST_VDhopper.pl` line 523, VICIdial 2.14): a list whose
 /// `active` is NULL is neither, and its callbacks are dialed.
 #[tokio::test]
 async fn item3_a_list_with_null_active_is_active() {
@@ -142,8 +142,8 @@ async fn item3_a_list_with_null_active_is_active() {
 }
 
 /// Item 4. VICIdial enforces a list's own call time only for the lists of an
-/// active campaign it processes with `expiration_date >= today` (line 2239)
-/// and `active` `Y` (line 2701). A list call time of 9am-5pm at 17:30 lead
+/// active campaign it processes with `expiration_date >= today` (`AST_VDhopper.pl`
+/// line 2239, VICIdial 2.14) and `active` `Y` (line 2702). A list call time of 9am-5pm at 17:30 lead
 /// time holds an active list's callback, but not an inactive list's (kept in
 /// the hopper with KEEP_IN_HOPPER) nor one of an inactive campaign's list.
 #[tokio::test]
@@ -169,7 +169,7 @@ async fn item4_a_list_call_time_applies_only_where_vicidial_enforces_it() {
     db.drop_db().await;
 }
 
-/// Item 5. VICIdial matches in SQL (`AST_VDhopper.pl` lines 671-735:
+/// Item 5. VICIdial matches in SQL (`AST_VDhopper.pl` lines 671-735, VICIdial 2.14:
 /// `phone_number IN('$phone',...)`, `campaign_id='$campaign'`), under
 /// case-insensitive, trailing-space-blind collations. A DNC entry with a
 /// trailing space, a campaign DNC row in lower case, `use_other_campaign_dnc`
@@ -226,8 +226,8 @@ async fn item5_dnc_entries_match_as_mysql_matches_them() {
     db.drop_db().await;
 }
 
-/// Item 5, ids. The campaign is looked up `where campaign_id='$x'` (line
-/// 645), call times `where call_time_id='$x'` (line 1606), override
+/// Item 5, ids. The campaign is looked up `where campaign_id='$x'` (`AST_VDhopper.pl`
+/// line 645, VICIdial 2.14), call times `where call_time_id='$x'` (line 1606), override
 /// containers `where container_id='$x'` (line 3819): a callback of campaign
 /// `c` is activated and dialed under campaign `C`, whose call time is named
 /// `9AM-9PM ` in another case; a 24-hour call whose `phone_code` has a
@@ -270,7 +270,7 @@ async fn item5_ids_and_phone_codes_match_as_mysql_matches_them() {
 }
 
 /// Item 6. `vicidial_phone_codes.country_code` is a SMALLINT: VICIdial's
-/// `country_code='$phone_code'` (line 3802) compares numbers, so a lead's
+/// `country_code='$phone_code'` (`AST_VDhopper.pl` line 3802, VICIdial 2.14) compares numbers, so a lead's
 /// `'01'`, `'+1'` or `'1 '` finds the area code's state, and the state's
 /// override applies.
 #[tokio::test]
@@ -292,7 +292,7 @@ async fn item6_phone_codes_match_the_country_code_as_a_number() {
 }
 
 /// Item 7. The container's arrows are normalized in one pass (`s/ => |=> |
-/// =>/=>/gi`, line 3838): `state  => USA,IL,1` keeps a space, `s/state=>//`
+/// =>/=>/gi`, `AST_VDhopper.pl` line 3838, VICIdial 2.14): `state  => USA,IL,1` keeps a space, `s/state=>//`
 /// misses, the country reads `state =>USA`, and VICIdial ignores the line.
 #[tokio::test]
 async fn item7_an_override_line_vicidial_cannot_read_is_not_applied() {
@@ -312,7 +312,7 @@ async fn item7_an_override_line_vicidial_cannot_read_is_not_applied() {
     db.drop_db().await;
 }
 
-/// Item 8. `expiration_date < today` (line 522) is true for `0000-00-00`:
+/// Item 8. `expiration_date < today` (`AST_VDhopper.pl` line 523, VICIdial 2.14) is true for `0000-00-00`:
 /// the list is inactive, and with the default mode its callback is held.
 #[tokio::test]
 async fn item8_a_zero_expiration_date_is_expired() {
@@ -325,7 +325,7 @@ async fn item8_a_zero_expiration_date_is_expired() {
 }
 
 /// Item 9. VICIdial inserts `state=\"$CA_state\"` and
-/// `vendor_lead_code=\"$CA_vendor_lead_code\"` (line 759): Perl's undef is
+/// `vendor_lead_code=\"$CA_vendor_lead_code\"` (`AST_VDhopper.pl` line 767, VICIdial 2.14): Perl's undef is
 /// `''`, which its call-time clean-up (`state NOT IN (...)`) relies on.
 #[tokio::test]
 async fn item9_null_state_and_vendor_lead_code_go_in_as_empty() {

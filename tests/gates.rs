@@ -1,4 +1,4 @@
-//! The gates before the hopper (issue 3): call time, hours block, DNC and the
+//! The gates before the hopper (README, "The gates"): call time, hours block, DNC and the
 //! 24-hour limit, against a real MariaDB. The test server runs in New York
 //! time, on EST (-5.00) on the test calendar's March 4, so a lead at -10.00 is
 //! five hours behind the `--now` times below.

@@ -1,4 +1,4 @@
-//! Manager commands (issue 10) on a real MariaDB: `explain` agrees with a
+//! Manager commands (README, "For managers") on a real MariaDB: `explain` agrees with a
 //! real pass on every callback of the demo data, one test per `explain`
 //! reason, one per change command with its `vicidial_admin_log` row checked
 //! column by column, `--dry-run` and every bad argument change nothing, the
@@ -678,7 +678,8 @@ async fn reassign_one_callback_logs_as_the_lead_page_does_and_dry_run_changes_no
             .await,
         "1002"
     );
-    // admin_modify_lead.php line 1798: LEADS, MODIFY, the lead id, ADMIN MODIFY LEAD CALLBACK.
+    // `admin_modify_lead.php` line 1798, VICIdial 2.14: LEADS, MODIFY, the lead id, ADMIN MODIFY LEAD
+    // CALLBACK.
     assert_eq!(
         admin_log(&db).await,
         vec![row(&[
@@ -744,7 +745,8 @@ async fn reassign_all_of_an_agent_logs_one_bulk_change() {
         .await;
     let owners: Vec<String> = owners.iter().map(|r| format!("{}:{}", r[0], r[1])).collect();
     assert_eq!(owners, ["10:1001", "11:1002", "12:1001", "13:1002", "14:1001"]);
-    // callbacks_bulk_change.php line 210: USERS, MODIFY, the new user, ADMIN CALLBACK BULK CHANGE, "Old user: ".
+    // `callbacks_bulk_change.php` line 210, VICIdial 2.14: USERS, MODIFY, the new user, ADMIN CALLBACK
+    // BULK CHANGE, "Old user: ".
     assert_eq!(
         admin_log(&db).await,
         vec![row(&[
@@ -765,7 +767,7 @@ async fn reassign_all_of_an_agent_logs_one_bulk_change() {
 }
 
 /// A LIVE USERONLY callback converted to ANYONE goes into the hopper at the
-/// next pass (VICIdial leaves it LIVE for ever, SPEC section 7).
+/// next pass (VICIdial leaves it LIVE for ever: `docs/vicidial.md`, section "Manager pages").
 #[tokio::test]
 async fn convert_to_anyone_then_the_pass_dials_it_and_back_to_useronly() {
     let db = small_center("m_convert").await;
@@ -928,7 +930,7 @@ async fn every_bad_argument_is_one_line_exit_2_and_no_change() {
 /// INACTIVE callbacks and those whose lead is gone are archived, then
 /// deleted; an id the archive already holds identically is deleted, one it
 /// holds with other contents stays (VICIdial's script would delete it
-/// unarchived: `AST_DB_dead_cb_purge.pl` lines 214-218).
+/// unarchived: `AST_DB_dead_cb_purge.pl` lines 214-218, VICIdial 2.14).
 #[tokio::test]
 async fn purge_archives_then_deletes_and_never_loses_an_id_already_archived() {
     let db = small_center("m_purge").await;

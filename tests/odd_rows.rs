@@ -250,7 +250,7 @@ async fn a_tick_that_activates_a_callback_puts_its_pending_sibling_in() {
 }
 
 /// A callback whose campaign row is missing: VICIdial's activation does not
-/// check the campaign (`AST_VDhopper.pl` lines 588-625) and queues a hopper
+/// check the campaign (`AST_VDhopper.pl` lines 589-625, VICIdial 2.14) and queues a hopper
 /// row for it; the daemon skips it (fail closed), due or LIVE, says so in
 /// `explain`, and counts it by kind for the metrics.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The pending rule (SPEC section 4): every LIVE ANYONE callback whose lead is
+//! The pending rule (README, "What it does, rule by rule"): every LIVE ANYONE callback whose lead is
 //! undialed and out of the hopper goes back in, whatever took it out, and a
 //! lead that was dialed never does. Includes fault injection between every two
 //! writes of a large pass, kill -9 of the real daemon, and a hopper emptied

@@ -20,8 +20,9 @@ pub enum Kind {
     Leads,
     /// `vicidial_hopper`: deletions of leads with an open callback. Waking
     /// at once on the dialer's own delete is safe: it marks the lead called
-    /// first (AST_VDauto_dial.pl:1932/1936, `called_since_last_reset`), then
-    /// deletes the row (:2077), so the pass sees a dialed lead.
+    /// first (`AST_VDauto_dial.pl` lines 1932/1936, VICIdial 2.14,
+    /// `called_since_last_reset`), then deletes the row (line 2077), so the pass
+    /// sees a dialed lead (`docs/vicidial.md`, section "Dialer").
     Hopper,
     /// A table the gates read: real changes, not VICIdial's stamps.
     Settings,
@@ -45,19 +46,20 @@ pub const WATCHED: &[(&str, Kind)] = &[
 /// seconds or every run, and that no gate reads: an update of only these
 /// (and of `ON UPDATE` timestamps) wakes nothing.
 pub const NOISE: &[(&str, &str)] = &[
-    // AST_VDauto_dial.pl:2418 and :4069, every dialing loop with calls placed or agents logged in.
+    // `AST_VDauto_dial.pl` lines 2418 and 4069 (VICIdial 2.14), every dialing loop with calls placed
+    // or agents logged in.
     ("vicidial_campaigns", "campaign_calldate"),
     ("vicidial_campaigns", "campaign_logindate"),
-    // AST_VDadapt.pl:678 and :712 (stats), :7048 (adaptive dial level).
+    // `AST_VDadapt.pl` lines 678 and 712 (stats), 7048 (adaptive dial level), VICIdial 2.14.
     ("vicidial_campaigns", "campaign_stats_refresh"),
     ("vicidial_campaigns", "auto_dial_level"),
-    // AST_VDhopper.pl:1413 and :2943, every minute.
+    // `AST_VDhopper.pl` lines 1413 and 2943 (VICIdial 2.14), every minute.
     ("vicidial_campaigns", "auto_hopper_level"),
     ("vicidial_campaigns", "hopper_drop_run_trigger"),
-    // AST_VDauto_dial.pl:4060; ADMIN_keepalive_ALL.pl:1378, :6504, :6604.
+    // `AST_VDauto_dial.pl` line 4060; `ADMIN_keepalive_ALL.pl` lines 1378, 6504, 6604 (VICIdial 2.14).
     ("vicidial_lists", "list_lastcalldate"),
     ("vicidial_lists", "resets_today"),
-    // AST_VDhopper.pl:1283; ADMIN_keepalive_ALL.pl:2804, :5639.
+    // `AST_VDhopper.pl` line 1283; `ADMIN_keepalive_ALL.pl` lines 2804, 5639 (VICIdial 2.14).
     ("system_settings", "call_limit_24hour_reset"),
     ("system_settings", "voicemail_timezones"),
     ("system_settings", "highest_lead_id"),

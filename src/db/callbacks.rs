@@ -203,7 +203,7 @@ pub async fn read_leads(s: &mut Session, rows: &mut [Scanned], dnc: &[Option<Dnc
 /// The lead is as the callback's activation left it: in the callback's
 /// status and not called since (`called_since_last_reset='N'`; the dialer
 /// sets `Y` the moment it places a call and changes the status only at
-/// hangup, SPEC section 2). Whether its `last_local_call_time` (in the
+/// hangup: `docs/vicidial.md`, section "Dialer"). Whether its `last_local_call_time` (in the
 /// lead's own clock) is after the callback was made dialable is decided in
 /// Rust (`engine::rules::dialed_since`), where the clocks are converted.
 /// The same markers guard the hopper insert, so they are written once, here.
@@ -237,7 +237,7 @@ const DIALABLE_FROM: &str = "GREATEST(cb.callback_time, \
     COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, cb.callback_time))";
 
 /// The longest hours block VICIdial can hold: `callback_hours_block` is a
-/// signed `TINYINT(2)` (`MySQL_AST_CREATE_tables.sql` line 983).
+/// signed `TINYINT(2)` (`MySQL_AST_CREATE_tables.sql` line 983, VICIdial 2.14).
 const MAX_HOURS_BLOCK: i64 = 127;
 
 /// The earliest `callback_time` a pending callback dialable since `since` can
@@ -351,7 +351,7 @@ const SPAN_RANGE: (u64, u64) = (1000, 10_000);
 const SPAN_TIME_MS: f64 = 20.0;
 
 /// The index VICIdial gives `callback_time` (`MySQL_AST_CREATE_tables.sql`
-/// line 1613, `index (callback_time)`, named after its column).
+/// line 1613, VICIdial 2.14, `index (callback_time)`, named after its column).
 pub const TIME_INDEX: &str = "FORCE INDEX (callback_time)";
 
 /// The hint for [`scan`]: [`TIME_INDEX`] when the table has that index
@@ -920,7 +920,7 @@ fn by_state<'a, K: Ord>(
 }
 
 /// Gives leads their callbacks' status and `called_since_last_reset='N'`
-/// (`AST_VDhopper.pl` line 752 does it per lead, right after the claim), by
+/// (`AST_VDhopper.pl` line 759, VICIdial 2.14, does it per lead, after the claim), by
 /// `lead_id`, only where the lead is still as the decision read it (status
 /// and `called_since_last_reset`): a lead the dialer dialed meanwhile (it
 /// sets `called_since_last_reset='Y'` as it places the call) or an agent

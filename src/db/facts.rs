@@ -4,7 +4,8 @@
 //! Every match runs in SQL, joined to the callbacks themselves, so the server
 //! compares phone numbers, phone codes, campaign ids and postal codes under
 //! the columns' own collations and types, exactly as VICIdial's own queries
-//! do (`AST_VDhopper.pl` lines 671-735 and `check_24hour_call_count`): a DNC
+//! do (`AST_VDhopper.pl` lines 671-735 and `check_24hour_call_count`, VICIdial 2.14;
+//! `docs/vicidial.md`, section "Collation"): a DNC
 //! entry `3055550100 ` matches `3055550100`, a campaign DNC row of `sales`
 //! matches campaign `SALES`, and a `phone_code` of `'01'` matches
 //! `vicidial_phone_codes.country_code` 1 (a SMALLINT, compared as a number).
@@ -68,7 +69,8 @@ async fn per_callback<T>(
 }
 
 /// The campaign whose DNC list applies: `use_other_campaign_dnc` when it has
-/// any length, else the callback's own campaign id (line 709), `own`: `c`
+/// any length, else the callback's own campaign id (`AST_VDhopper.pl` line 704,
+/// VICIdial 2.14), `own`: `c`
 /// is the campaign's row.
 fn dnc_list(own: &str) -> String {
     format!("IF(LENGTH(COALESCE(c.use_other_campaign_dnc, '')) > 0, c.use_other_campaign_dnc, {own})")
@@ -257,13 +259,14 @@ async fn dnc(s: &mut Session, callback_ids: &[u32], lookups: DncLookups) -> DbRe
 
 /// Whether a counted call is on one of the campaign's lists. VICIdial builds
 /// `list_id IN(...)` from `vicidial_lists where campaign_id='$campaign'`, and
-/// from `'1'` when the campaign has no list (lines 3760-3773).
+/// from `'1'` when the campaign has no list (`AST_VDhopper.pl` lines 3760-3773,
+/// VICIdial 2.14).
 pub(crate) const ON_CAMPAIGN_LISTS: &str = "IF(EXISTS (SELECT 1 FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
        t.list_id IN (SELECT vl.list_id FROM vicidial_lists vl WHERE vl.campaign_id = cb.campaign_id), \
        t.list_id = 1)";
 
 /// Which `vicidial_lead_24hour_calls` rows (`t`) are the same phone as the
-/// lead `l` of the callback `cb` (lines 3775-3782): by phone number and
+/// lead `l` of the callback `cb` (`AST_VDhopper.pl` lines 3775-3782, VICIdial 2.14): by phone number and
 /// phone code, or by lead; `None` when the method counts nothing.
 pub(crate) fn limit_matching(method: LimitMethod) -> Option<&'static str> {
     match method {
@@ -306,8 +309,8 @@ async fn calls(
 }
 
 /// Where each callback's phone is: the state and country of its phone code
-/// and area code (`country_code='$phone_code' and areacode='$areacode'`, line
-/// 3802; the first row found wins), the state of its postal code (its first
+/// and area code (`country_code='$phone_code' and areacode='$areacode'`,
+/// `AST_VDhopper.pl` line 3802, VICIdial 2.14; the first row found wins), the state of its postal code (its first
 /// five digits, looked up only when the lead has one, lines 3851-3873), and
 /// the lead's own state.
 pub(crate) async fn places(s: &mut Session, callback_ids: &[u32]) -> DbResult<HashMap<u32, PlaceFacts>> {

@@ -10,7 +10,7 @@ use super::{DbResult, RowReader, Session, ids, placeholders};
 use crate::model::DncLookups;
 
 /// Inserts one hopper row per callback, exactly as VICIdial's hopper job does
-/// (`AST_VDhopper.pl` line 759: the callback's campaign and list, the lead's
+/// (`AST_VDhopper.pl` line 767, VICIdial 2.14: the callback's campaign and list, the lead's
 /// `gmt_offset_now`, `state` and `vendor_lead_code`, `user=''`,
 /// `priority=50`, `source='C'`, `alt_dial='NONE'`), with `status` `READY` or
 /// `RHOLD`. A NULL `state` or `vendor_lead_code` goes in as `''`, as Perl's

@@ -342,7 +342,7 @@ pub fn set_user(callback_id: u32, to: &str) -> Stmt {
 
 /// The open USERONLY callbacks of `from` (of one campaign, when given): what
 /// a bulk reassignment changes, as VICIdial's bulk change selects them
-/// (`callbacks_bulk_change.php` line 201: `recipient='USERONLY'`, by user).
+/// (`callbacks_bulk_change.php` line 201, VICIdial 2.14: `recipient='USERONLY'`, by user).
 pub async fn useronly_of(s: &mut Session, from: &str, campaign: Option<&str>) -> DbResult<Vec<Detail>> {
     let filter = Filter {
         user: Some(from.into()),
@@ -370,7 +370,7 @@ pub fn set_user_bulk(callback_ids: &[u32], from: &str, to: &str) -> Stmt {
 }
 
 /// USERONLY to ANYONE: only `recipient` changes, as VICIdial's lead page does
-/// it (`admin_modify_lead.php` line 1764); a LIVE one is then completed by
+/// it (`admin_modify_lead.php` line 1764, VICIdial 2.14); a LIVE one is then completed by
 /// the engine's pending rule.
 pub fn to_anyone(callback_id: u32) -> Stmt {
     Stmt::new(
@@ -383,7 +383,7 @@ pub fn to_anyone(callback_id: u32) -> Stmt {
 }
 
 /// ANYONE to USERONLY for `user`, as VICIdial's lead page does it
-/// (`admin_modify_lead.php` line 1773: `user` and `recipient`).
+/// (`admin_modify_lead.php` line 1773, VICIdial 2.14: `user` and `recipient`).
 pub fn to_useronly(callback_id: u32, user: &str) -> Stmt {
     Stmt::new(
         format!(
@@ -395,7 +395,7 @@ pub fn to_useronly(callback_id: u32, user: &str) -> Stmt {
 }
 
 /// A new time; the callback waits for it again (`ACTIVE`), as VICIdial's
-/// auto-reschedule does (`AST_VDauto_dial.pl` line 5075).
+/// auto-reschedule does (`AST_VDauto_dial.pl` line 5075, VICIdial 2.14).
 pub fn reschedule(callback_id: u32, at: NaiveDateTime) -> Stmt {
     Stmt::new(
         format!(
@@ -416,7 +416,7 @@ pub fn remove(callback_id: u32) -> Stmt {
 
 /// When a triggered ANYONE callback is taken back (rescheduled, converted to
 /// USERONLY), its lead goes back to `CBHOLD` (as VICIdial's auto-reschedule
-/// does it, `AST_VDauto_dial.pl` line 5083), only while it is still in the
+/// does it, `AST_VDauto_dial.pl` line 5083, VICIdial 2.14), only while it is still in the
 /// callback's status (undialed).
 pub fn lead_back_to_cbhold(callback_id: u32) -> Stmt {
     Stmt::new(
@@ -441,9 +441,10 @@ pub fn withdraw_from_hopper(callback_id: u32) -> Stmt {
 }
 
 /// One `vicidial_admin_log` row, as VICIdial's admin pages write it (for
-/// example `admin_modify_lead.php` line 1798): `event_date` the database's
+/// example `admin_modify_lead.php` line 1798, VICIdial 2.14): `event_date` the database's
 /// now; `user_group` left to its default `---ALL---`, as those pages leave
-/// it, so every admin may see it (`admin.php` line 6647).
+/// it, so every admin may see it (`admin.php` lines 6646-6647; `docs/vicidial.md`,
+/// section "Manager pages").
 #[derive(Clone, Debug)]
 pub struct AdminLog {
     /// The acting user.
@@ -518,17 +519,18 @@ const CALLBACK_COLUMNS: [&str; 18] = [
 ];
 
 /// What the purge takes, besides VICIdial's own choice (`INACTIVE`, and
-/// callbacks whose lead is gone: `AST_DB_dead_cb_purge.pl` lines 188-209).
+/// callbacks whose lead is gone: `AST_DB_dead_cb_purge.pl` lines 188-209, VICIdial 2.14).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeScope {
     /// Only callbacks last changed more than this many seconds ago.
     pub older_than_seconds: Option<u64>,
     /// Also callbacks whose lead is in a status that is no callback status
-    /// (`--purge-non-cb`, line 202, statuses read at lines 136 and 148: not `CBHOLD`, not a status flagged
-    /// `scheduled_callback='Y'` in `vicidial_statuses` or any campaign's).
+    /// (`--purge-non-cb`, `AST_DB_dead_cb_purge.pl` line 202, VICIdial 2.14, statuses read at
+    /// lines 136 and 148: not `CBHOLD`, not a status flagged `scheduled_callback='Y'` in
+    /// `vicidial_statuses` or any campaign's).
     pub non_callback_leads: bool,
     /// Also every open callback of a lead but its newest (highest `callback_id`;
-    /// `--remove-dup-cb` keeps the highest id, lines 239-284).
+    /// `--remove-dup-cb` keeps the highest id, `AST_DB_dead_cb_purge.pl` lines 239-284, VICIdial 2.14).
     pub duplicates: bool,
 }
 
@@ -722,7 +724,7 @@ pub async fn unavailable_owners(
 
 /// Moves one stranded callback to ANYONE and `ACTIVE` (the next activation
 /// takes it through the gates, as after VICIdial's move,
-/// `ADMIN_keepalive_ALL.pl` line 5728), if it is still LIVE USERONLY of the same owner.
+/// `ADMIN_keepalive_ALL.pl` line 5728, VICIdial 2.14), if it is still LIVE USERONLY of the same owner.
 pub fn move_to_anyone(callback_id: u32, user: &str) -> Stmt {
     Stmt::new(
         format!(

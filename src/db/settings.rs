@@ -191,7 +191,7 @@ async fn campaigns(s: &mut Session, h: &mut DefaultHasher) -> DbResult<HashMap<K
                 limit: r.uint(13).unwrap_or(0) as u32,
                 no_hopper_dialing: r.text(14) == "Y",
                 // `($override !~ /^DISABLED$/) && (length($override) > 0)`
-                // (`AST_VDhopper.pl` line 3799): Perl's exact, case-sensitive test.
+                // (`AST_VDhopper.pl` line 3799, VICIdial 2.14): Perl's exact, case-sensitive test.
                 limit_override: Some(r.text(15)).filter(|o| !o.is_empty() && o != "DISABLED"),
                 campaign_id,
             };

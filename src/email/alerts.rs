@@ -131,7 +131,7 @@ pub fn alert_due(c: &Candidate) -> Option<NaiveDateTime> {
     Some(block_end.map_or(callback_time, |end| end.max(callback_time)))
 }
 
-/// Every `--A--name--B--` variable of SPEC section 6 for this candidate
+/// Every `--A--name--B--` variable the README lists ("Email alerts") for this candidate
 /// (empty when it has no lead).
 pub fn variables(c: &Candidate) -> HashMap<&'static str, String> {
     let mut vars: HashMap<&'static str, String> = HashMap::new();

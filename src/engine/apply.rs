@@ -121,7 +121,7 @@ pub(super) struct Tail {
 
 impl Tail {
     /// Gives the leads their callback status and `called_since_last_reset='N'`
-    /// (`AST_VDhopper.pl` line 752).
+    /// (`AST_VDhopper.pl` line 759, VICIdial 2.14).
     pub(super) async fn write_leads(&mut self, s: &mut Session) -> DbResult<()> {
         if !self.leads.is_empty() {
             let leads: Vec<(u32, &str, LeadAsRead)> = self

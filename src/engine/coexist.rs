@@ -4,7 +4,7 @@
 //! selects every due `ACTIVE`/`TFHCCL` callback at once, sets them `LIVE`
 //! by `lead_id`, then, one callback at a time with its DNC and 24-hour
 //! look-ups in between, sets the lead's status and inserts a hopper row
-//! (line 759) without looking whether the lead has one. Over a backlog that
+//! (lines 759 and 767) without looking whether the lead has one. Over a backlog that
 //! takes many seconds: every callback the daemon claims and queues between
 //! that job's select and its insert gets a second row, either beside the
 //! daemon's (both waiting) or after the dialer took the daemon's row and
@@ -22,7 +22,8 @@
 //!
 //! The dialer takes rows by priority then `hopper_id` and, for the lead it
 //! dials, sets every row of the lead `INCALL` and deletes them all
-//! (`AST_VDauto_dial.pl` lines 1748, 1788, 2077): a second row that waits
+//! (`AST_VDauto_dial.pl` lines 1748, 1788, 2077, VICIdial 2.14; `docs/vicidial.md`,
+//! section "Dialer"): a second row that waits
 //! behind the first is gone with the dial. What is left is the window
 //! between another writer's insert and the daemon's next look: one poll
 //! interval at most (README, "Beside VICIdial's cron jobs", measures it). A

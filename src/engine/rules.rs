@@ -155,7 +155,8 @@ pub struct Needs {
 }
 
 /// Which facts a callback needs: only ANYONE callbacks with a lead and a
-/// known campaign go through the gates (`AST_VDhopper.pl` lines 665-781).
+/// known campaign go through the gates (`AST_VDhopper.pl` lines 665-781, VICIdial 2.14;
+/// `docs/vicidial.md`, section "Activation").
 pub fn needs(row: &CallbackRow, settings: &Settings) -> Needs {
     let Some(campaign) = settings.campaign(&row.campaign_id) else {
         return Needs::default();
@@ -278,10 +279,10 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
 /// customer is called, but the lead is left in a status no dial status, no
 /// report and no callback status matches. If its hopper row is lost
 /// (VICIdial's own call-time clean-up, a MySQL restart) nothing dials it
-/// again, and `AST_DB_dead_cb_purge.pl --purge-non-cb` (lines 135-203)
+/// again, and `AST_DB_dead_cb_purge.pl --purge-non-cb` (lines 135-203, VICIdial 2.14)
 /// archives the still-undialed callback, as its lead is in no
 /// `scheduled_callback` status. `CALLBK` is the column's default
-/// (`MySQL_AST_CREATE_tables.sql` line 1605) and what a callback gives
+/// (`MySQL_AST_CREATE_tables.sql` line 1605, VICIdial 2.14) and what a callback gives
 /// its lead when nothing overrides it, so the promise is kept and the lead
 /// looks as every other triggered callback's (README, "Differences from
 /// VICIdial"). Blank means empty as MySQL compares it (trailing spaces
@@ -333,7 +334,8 @@ pub(crate) const BAD_ROW_KINDS: [&str; 3] = ["lead_gone", "bad_recipient", "unkn
 ///
 /// `last_local_call_time` is the **lead's** local time: the dialer writes
 /// `localtime(now - ($LOCAL_GMT_OFF - $gmt_offset_now) * 3600)`
-/// (`AST_VDauto_dial.pl` line 1880, `vdc_db_query.php` line 4524), so the
+/// (`AST_VDauto_dial.pl` line 1880, `vdc_db_query.php` line 4524, VICIdial 2.14;
+/// `docs/vicidial.md`, section "Dialer"), so the
 /// dial happened at `last_local_call_time - gmt_offset_now` UTC. The
 /// callback became dialable when its row last changed (`modify_date`, read
 /// as an exact instant): the claim `LIVE`, a move or a conversion to ANYONE.
@@ -358,7 +360,7 @@ pub fn dialed_since(row: &CallbackRow, lead: &Lead, clock: &PassClock) -> bool {
 
 /// How long before its time the daemon claims a callback. VICIdial's hopper
 /// job selects the due `ACTIVE` callbacks once a minute, a moment after the
-/// minute starts (`AST_VDhopper.pl`, VICIdial 2.14, line 593, `callback_time
+/// minute starts (`AST_VDhopper.pl` line 593, VICIdial 2.14, `callback_time
 /// <= '$now_date'` on its host's clock), and inserts each one later without
 /// looking at the hopper: a callback the daemon claims before its time is
 /// never in that select, so the two never queue it both. It still goes in at
@@ -367,8 +369,8 @@ pub const PRECLAIM: Duration = Duration::seconds(2);
 
 /// How long a callback another process made LIVE is left to it.
 /// VICIdial's hopper job sets every due callback LIVE at once, then works
-/// through them one by one (`AST_VDhopper.pl`, VICIdial 2.14, lines 625 and
-/// 632-781): over tens of thousands that takes tens of seconds.
+/// through them one by one (`AST_VDhopper.pl` lines 625 and 632-781, VICIdial
+/// 2.14): over tens of thousands that takes tens of seconds.
 pub const OTHER_WRITER_GRACE: Duration = Duration::minutes(2);
 
 /// Until when (server time) a stranded callback (LIVE ANYONE, its lead still
@@ -432,7 +434,8 @@ enum Limit {
 }
 
 /// VICIdial's 24-hour rule: blocked when the count is above 0 and at least
-/// the limit (`AST_VDhopper.pl` line 3920), the limit possibly set by the
+/// the limit (`AST_VDhopper.pl` line 3920, VICIdial 2.14; `docs/vicidial.md`, section
+/// "24-hour limit"), the limit possibly set by the
 /// campaign's per-state override container.
 fn call_limit(row: &CallbackRow, campaign: &Campaign, needs: Needs, cx: &Context) -> Limit {
     if needs.calls.is_none() {
@@ -558,7 +561,7 @@ pub fn insert_deadline(row: &CallbackRow, cx: &Context) -> NaiveDateTime {
 /// The list call time VICIdial's hopper job enforces on the callback's hopper
 /// row, if any: it deletes rows by `list_id` outside the call time of each
 /// active, unexpired list of each active campaign it processes
-/// (`AST_VDhopper.pl` lines 2239, 2701-2705 and 2744), whatever campaign the
+/// (`AST_VDhopper.pl` lines 2239, 2702-2705 and 2744, VICIdial 2.14), whatever campaign the
 /// row is filed under.
 fn list_call_time(row: &CallbackRow, cx: &Context) -> Option<String> {
     let list = cx.settings.lists.get(&row.list_id?)?;
@@ -715,7 +718,7 @@ mod tests {
         assert_eq!(default_run(&row(Recipient::UserOnly)), Outcome::Live);
     }
 
-    /// `AST_VDhopper.pl` line 645 looks the campaign up in SQL
+    /// `AST_VDhopper.pl` line 645 (VICIdial 2.14) looks the campaign up in SQL
     /// (`campaign_id='$x'`): a callback's `sales ` finds campaign `SALES`.
     #[test]
     fn anyone_in_call_time_is_inserted_ready_whatever_the_campaign_ids_case() {
@@ -852,7 +855,7 @@ mod tests {
         ));
     }
 
-    /// `AST_VDhopper.pl` line 522: inactive means `active='N'` or
+    /// `AST_VDhopper.pl` line 523, VICIdial 2.14: inactive means `active='N'` or
     /// (`active='Y'` and expired); a NULL `active` is neither.
     #[test]
     fn a_list_with_null_active_is_not_inactive() {
@@ -874,7 +877,7 @@ mod tests {
 
     /// The list's own call time (`9AM-5PM `, found as MySQL finds ids) holds
     /// at 18:00 lead time, but only while VICIdial enforces it: for an active,
-    /// unexpired list of an active campaign (`AST_VDhopper.pl` lines 2239, 2701).
+    /// unexpired list of an active campaign (`AST_VDhopper.pl` lines 2239, 2702, VICIdial 2.14).
     #[test]
     fn a_list_call_time_applies_only_where_vicidial_enforces_it() {
         let c = clock_at(18, 0);
@@ -1204,7 +1207,7 @@ mod tests {
 
     /// Item 1 of the fidelity review: a lead at +3.00 dialed at 10:00 server
     /// time (UTC) has `last_local_call_time` 13:00 (`AST_VDauto_dial.pl` line
-    /// 1880); its callback made LIVE at 10:30 is undialed since.
+    /// 1880, VICIdial 2.14); its callback made LIVE at 10:30 is undialed since.
     #[test]
     fn last_local_call_time_is_read_in_the_leads_own_clock() {
         let utc = |h, m| at(h, m);
@@ -1267,7 +1270,7 @@ mod tests {
         /// `gmt` hundredths of an hour: `$LOCAL_GMT_OFF` is the server's offset
         /// then (its `local_gmt` plus DST), and the value is `localtime($secX -
         /// ($LOCAL_GMT_OFF - $gmt_offset_now) * 3600)` (`AST_VDauto_dial.pl`
-        /// lines 1880-1882): the host's wall clock at a shifted instant.
+        /// lines 1880-1882, VICIdial 2.14): the host's wall clock at a shifted instant.
         fn vicidial_llct(zone: &ServerZone, dial: NaiveDateTime, gmt: i32) -> (NaiveDateTime, bool) {
             let local_gmt_off = i64::from(zone.offset_at(dial).local_minus_utc());
             let shifted = dial - Duration::seconds(local_gmt_off - i64::from(gmt) * 36);

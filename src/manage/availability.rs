@@ -2,7 +2,8 @@
 //! whose owner no longer exists, is inactive, or has not been logged in
 //! (no `vicidial_live_agents` row) `[availability] minutes` after its
 //! `callback_time` becomes ANYONE and `ACTIVE`, as VICIdial's own move does
-//! (`ADMIN_keepalive_ALL.pl` line 5728), so the pass's due step takes it
+//! (`ADMIN_keepalive_ALL.pl` line 5728, VICIdial 2.14; `docs/vicidial.md`, section
+//! "USERONLY move"), so the pass's due step takes it
 //! through the gates into the hopper. Opt-in, globally or per campaign.
 
 use chrono::NaiveDateTime;

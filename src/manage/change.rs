@@ -3,10 +3,11 @@
 //! is not in the past unless `--force`), then one conditional statement per
 //! change whose affected-row count is checked, then one `vicidial_admin_log`
 //! row, as VICIdial's lead page writes it for one callback
-//! (`admin_modify_lead.php` line 1798: `LEADS`, `MODIFY`, `ADMIN MODIFY LEAD
+//! (`admin_modify_lead.php` line 1798, VICIdial 2.14: `LEADS`, `MODIFY`, `ADMIN MODIFY LEAD
 //! CALLBACK`, the lead id) and its bulk change page for all of an agent's
 //! (`callbacks_bulk_change.php` line 210: `USERS`, `MODIFY`, `ADMIN CALLBACK
-//! BULK CHANGE`, the new user, `Old user: ...`).
+//! BULK CHANGE`, the new user, `Old user: ...`; `docs/vicidial.md`, section
+//! "Manager pages").
 
 use super::{Actor, ManageError, parse_time};
 use crate::cli::{CallbacksCommand, ChangeArgs, Recipient};

@@ -10,7 +10,8 @@
 //!   `callbacks remove`), else dialed (the first dial of its campaign since
 //!   it became dialable: the agent screen sets a callback `INACTIVE` when its
 //!   agent dials it from the callbacks list, `www/agc/vdc_db_query.php`
-//!   line 2491, VICIdial 2.14-453 build 250723-2002),
+//!   line 2491, VICIdial 2.14-453 build 250723-2002; `docs/vicidial.md`,
+//!   section "Callback statuses"),
 //!   else set without a dial;
 //! - purged: read from `vicidial_callbacks_archive`, with this daemon's
 //!   purge entry in the admin log when there is one.

@@ -89,7 +89,7 @@ impl Actor {
     }
 
     /// The daemon itself, as VICIdial's background jobs write the admin log
-    /// (`user='VDAD'`, `ip_address='1.1.1.1'`: `ADMIN_keepalive_ALL.pl` line 6516).
+    /// (`user='VDAD'`, `ip_address='1.1.1.1'`: `ADMIN_keepalive_ALL.pl` line 6516, VICIdial 2.14).
     pub fn daemon() -> Actor {
         Actor {
             user: "VDAD".into(),

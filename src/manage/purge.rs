@@ -2,7 +2,8 @@
 //! VICIdial's `AST_DB_dead_cb_purge.pl` takes (`INACTIVE`, and those whose
 //! lead is gone; optionally those of non-callback leads and duplicates) are
 //! copied into `vicidial_callbacks_archive`, then deleted. Unlike VICIdial's
-//! script, which deletes even when the copy failed (lines 214-218: the
+//! script, which deletes even when the copy failed (lines 214-218, VICIdial 2.14;
+//! `docs/vicidial.md`, section "Purge": the
 //! archive's primary key has no AUTO_INCREMENT, so an id archived before
 //! makes the INSERT fail), a callback is deleted only when the archive holds
 //! an identical row: an id already archived with other contents stays where
