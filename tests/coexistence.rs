@@ -347,3 +347,108 @@ async fn a_callback_another_process_made_live_long_ago_and_a_manager_converted_g
     assert_eq!(db.hopper_rows(1).await, 1);
     db.drop_db().await;
 }
+
+/// When VICIdial's job acts, relative to a pass's writes.
+#[derive(Clone, Copy, Debug)]
+enum Order {
+    /// Its SELECT and then all of its writes, at the pass's write `k`.
+    Whole,
+    /// Its SELECT at write `k`, its writes after the pass.
+    SelectedDuring,
+    /// Its SELECT before the pass, its writes at write `k`.
+    WritesDuring,
+}
+
+/// VICIdial's job interleaved with a pass at every write point, in every
+/// order: the pass stops before its write `k` (a test hook), the job acts,
+/// the pass goes on; then the daemon's next ticks. However the statements
+/// fall, each ANYONE lead ends with exactly one hopper row, and a second
+/// row, while it stands, waits behind the first (the dialer deletes every
+/// row of the lead it dials, so only a row made after a dial could dial
+/// twice, and none is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hopper_job_at_every_write_point_of_a_pass_leaves_one_row_per_lead() {
+    let db = TestDb::new("coexist_points").await;
+    db.bulk(40).await;
+    // Second rows the job made that the daemon's ticks then removed.
+    let (mut cases, mut seconds) = (0, 0);
+    for order in [Order::Whole, Order::SelectedDuring, Order::WritesDuring] {
+        for k in 0.. {
+            db.exec(
+                "UPDATE vicidial_callbacks SET status = 'ACTIVE'; \
+                 UPDATE vicidial_list SET status = 'CBHOLD', called_since_last_reset = 'Y'; \
+                 DELETE FROM vicidial_hopper; DELETE FROM callbackd_claimed; DELETE FROM callbackd_queued",
+            )
+            .await;
+            let early = match order {
+                Order::WritesDuring => Some(HopperJob::select(&db).await),
+                _ => None,
+            };
+            let pause = db.db.pause_before_write(k);
+            let mut engine = db.engine(200);
+            let late = {
+                let pass = engine.pass(Default::default(), &|| false);
+                tokio::pin!(pass);
+                let reached = tokio::select! {
+                    _ = pause.reached() => true,
+                    done = &mut pass => {
+                        done.unwrap();
+                        false
+                    }
+                };
+                if !reached {
+                    None
+                } else {
+                    let late = match order {
+                        Order::Whole => {
+                            HopperJob::select(&db).await.activate(Duration::ZERO).await;
+                            None
+                        }
+                        Order::SelectedDuring => Some(HopperJob::select(&db).await),
+                        Order::WritesDuring => {
+                            early.unwrap().activate(Duration::ZERO).await;
+                            None
+                        }
+                    };
+                    pause.resume();
+                    pass.await.unwrap();
+                    Some(late)
+                }
+            };
+            let Some(late) = late else {
+                db.db.pause_before_write(i64::MAX);
+                assert!(k > 3, "{order:?}: a pass of fewer than 4 writes");
+                break;
+            };
+            cases += 1;
+            if let Some(job) = late {
+                job.activate(Duration::ZERO).await;
+            }
+            seconds += doubled(&db).await;
+            for _ in 0..2 {
+                engine.tick(&|| false).await.unwrap();
+            }
+            let context = format!("{order:?} at write {k}");
+            assert_eq!(doubled(&db).await, 0, "{context}: a lead twice in the hopper");
+            assert_eq!(
+                db.count(
+                    "SELECT COUNT(*) FROM vicidial_callbacks cb WHERE cb.recipient = 'ANYONE' \
+                     AND NOT EXISTS (SELECT 1 FROM vicidial_hopper h WHERE h.lead_id = cb.lead_id)"
+                )
+                .await,
+                0,
+                "{context}: an ANYONE lead without its row"
+            );
+            assert_eq!(
+                db.count("SELECT COUNT(*) FROM vicidial_callbacks WHERE status IN ('ACTIVE','TFHCCL')")
+                    .await,
+                0,
+                "{context}: a callback not activated"
+            );
+        }
+    }
+    assert!(cases >= 12, "only {cases} write points");
+    assert!(seconds > 0, "no interleaving made a second row: the test shows nothing");
+    println!("{cases} interleavings, {seconds} second rows removed");
+    db.drop_db().await;
+}

@@ -109,6 +109,29 @@ struct Faults {
     write_budget: Arc<AtomicI64>,
     /// SQL to run (once) before the write after this many more writes.
     interleave: Arc<std::sync::Mutex<Option<(i64, String)>>>,
+    /// A pause (once) before the write after this many more writes.
+    pause: Arc<std::sync::Mutex<Option<(i64, Pause)>>>,
+}
+
+/// A test's hold on a pass at one write: [`Pause::reached`] resolves when
+/// the pass stopped there (about to send that write), and the pass goes on
+/// after [`Pause::resume`]. Meanwhile the test acts as another process.
+#[derive(Clone, Default)]
+pub struct Pause {
+    reached: Arc<tokio::sync::Notify>,
+    resume: Arc<tokio::sync::Notify>,
+}
+
+impl Pause {
+    /// Waits until the pass stopped at the write.
+    pub async fn reached(&self) {
+        self.reached.notified().await;
+    }
+
+    /// Lets the pass send the write and go on.
+    pub fn resume(&self) {
+        self.resume.notify_one();
+    }
 }
 
 impl Db {
@@ -136,6 +159,15 @@ impl Db {
             term: None,
             server: Arc::default(),
         }
+    }
+
+    /// Test hook: the write after `writes` more writes waits until the
+    /// returned [`Pause`] is resumed, as if the process were slow there
+    /// while another raced it.
+    pub fn pause_before_write(&self, writes: i64) -> Pause {
+        let pause = Pause::default();
+        *self.faults.pause.lock().expect("not poisoned") = Some((writes, pause.clone()));
+        pause
     }
 
     /// The same pool, with every write fenced by `term` ([`fence`]): a
@@ -294,6 +326,21 @@ impl Session {
         };
         if let Some(sql) = interleave {
             self.conn.query_drop(sql).await?;
+        }
+        let pause = {
+            let mut slot = self.faults.pause.lock().expect("not poisoned");
+            match slot.as_mut() {
+                Some((0, _)) => slot.take().map(|(_, pause)| pause),
+                Some((n, _)) => {
+                    *n -= 1;
+                    None
+                }
+                None => None,
+            }
+        };
+        if let Some(pause) = pause {
+            pause.reached.notify_one();
+            pause.resume.notified().await;
         }
         let started = std::time::Instant::now();
         Self::answer(self.answer_within, self.conn.exec_drop(sql, Params::from(params))).await??;
