@@ -62,6 +62,10 @@ pub(super) struct Coexist {
     other_seen: Option<Instant>,
 }
 
+/// How often the hopper is looked at, during a pass or between ticks, while
+/// another process is writing callback rows.
+pub(super) const WHILE_ANOTHER_WRITES: Duration = Duration::from_millis(100);
+
 /// How long after another process's callback row was seen it counts as
 /// working through its callbacks.
 const OTHER_ACTIVE: Duration = Duration::from_secs(10);
@@ -74,10 +78,16 @@ impl Coexist {
         self.other_seen.is_some_and(|t| t.elapsed() < OTHER_ACTIVE)
     }
 
-    /// A look between a long pass's batches, at most every [`DURING_A_PASS`]:
+    /// A look between a long pass's batches, at most every [`DURING_A_PASS`]
+    /// ([`WHILE_ANOTHER_WRITES`] while another process writes callback rows):
     /// another writer's rows come while the daemon works through a backlog.
     pub(super) async fn look_between(&mut self, s: &mut Session, dry: bool) -> DbResult<u64> {
-        if self.looked.is_some_and(|t| t.elapsed() < DURING_A_PASS) {
+        let every = if self.other_writer_active() {
+            WHILE_ANOTHER_WRITES
+        } else {
+            DURING_A_PASS
+        };
+        if self.looked.is_some_and(|t| t.elapsed() < every) {
             return Ok(0);
         }
         // Rows above the last seen: the hopper's ids only grow until it is

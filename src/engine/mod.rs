@@ -277,6 +277,13 @@ impl Engine {
         }
     }
 
+    /// A look for second hopper rows between ticks ([`coexist`]), on a
+    /// session of its own; returns how many it removed.
+    pub(crate) async fn look_for_second_rows(&mut self) -> DbResult<u64> {
+        let mut session = self.db.session().await?;
+        self.coexist.look(&mut session, u64::MAX, false).await
+    }
+
     /// The engine with the availability-aware move (every pass that looks
     /// for stale USERONLY callbacks) as configured.
     pub fn with_availability(mut self, availability: AvailabilityConfig) -> Engine {

@@ -20,6 +20,10 @@ use crate::ops::{Shutdown, run_loop};
 /// How soon a pass woken by the binary log that found nothing looks again.
 const LOOK_AGAIN: Duration = Duration::from_millis(50);
 
+/// How often second hopper rows are looked for between ticks while another
+/// process is writing callback rows.
+const SECOND_ROWS: Duration = super::coexist::WHILE_ANOTHER_WRITES;
+
 /// Whether a change needs every held callback decided again.
 fn full_pass_wanted(change: &Change) -> bool {
     matches!(change, Change::Settings | Change::Lost)
@@ -77,15 +81,32 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
             wait = wait.min(LOOK_AGAIN);
         }
         tracing::trace!(wait_ms = wait.as_millis() as u64, next_wake = ?summary.next_wake, "tick");
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            change = changes.changed() => {
-                woken = true;
-                if change.as_ref().is_some_and(full_pass_wanted) {
-                    engine.request_full_pass();
+        let until = Instant::now() + wait;
+        loop {
+            // While another process writes callback rows (VICIdial's hopper
+            // job working through what it selected), its second rows are
+            // looked for every SECOND_ROWS, not only every tick: the
+            // dialer must not reach one first (engine/coexist.rs).
+            let fast = engine.coexist.other_writer_active();
+            let left = until.saturating_duration_since(Instant::now());
+            let slice = if fast { left.min(SECOND_ROWS) } else { left };
+            tokio::select! {
+                _ = tokio::time::sleep(slice) => {}
+                change = changes.changed() => {
+                    woken = true;
+                    if change.as_ref().is_some_and(full_pass_wanted) {
+                        engine.request_full_pass();
+                    }
+                    break;
                 }
+                _ = shutdown.recv() => break,
             }
-            _ = shutdown.recv() => {}
+            if Instant::now() >= until {
+                break;
+            }
+            if fast {
+                engine.look_for_second_rows().await?;
+            }
         }
         Ok::<_, DbError>(Duration::ZERO)
     })
