@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 use clap_complete::Shell;
-use vicidial_callbackd::cli::Cli;
+use vicidial_callbackd::cli::args::Cli;
 
 fn main() -> std::io::Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).expect("usage: gen_docs DIR"));

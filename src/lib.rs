@@ -16,24 +16,18 @@
 //! [`calltime`], [`dnc`]); applying is SQL ([`db`]). The clock is the
 //! database's, never the host's.
 
-pub mod astguiclient;
-pub mod binlog;
-pub mod call_limit;
-pub mod calltime;
-pub mod check;
-pub mod cli;
-pub mod clock;
-pub mod collation;
-pub mod commands;
-pub mod config;
-pub mod db;
-pub mod dnc;
-pub mod email;
-pub mod engine;
-pub mod leader;
-pub mod logging;
-pub mod manage;
-pub mod metrics;
-pub mod model;
-pub mod ops;
-pub mod report;
+/// Declares the layers: public for the tests, examples and benchmark
+/// (feature `test-hooks`), crate-private otherwise, so the compiler finds
+/// what nothing uses.
+macro_rules! layers {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "test-hooks")]
+        pub mod $name;
+        #[cfg(not(feature = "test-hooks"))]
+        pub(crate) mod $name;
+    )*};
+}
+
+layers!(cli, config, db, duties, email, engine, manage, ops, report, rules);
+
+pub use cli::main;

@@ -14,8 +14,8 @@ use common::{TestDb, t};
 use mysql_async::Opts;
 use smtp::{ReceivedMail, SinkMode, SmtpSink, unused_port};
 use vicidial_callbackd::db::Db;
+use vicidial_callbackd::duties::alerts::{AlertSummary, Alerts};
 use vicidial_callbackd::email::EmailConfig;
-use vicidial_callbackd::email::alerts::{AlertSummary, Alerts};
 use vicidial_callbackd::engine::PassOptions;
 
 /// A container using every variable the README lists ("Email alerts"), one per body line,
@@ -727,7 +727,7 @@ async fn the_loop_sends_on_the_database_clock_and_stops_on_shutdown() {
         ..Default::default()
     };
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-    let task = tokio::spawn(vicidial_callbackd::email::alerts::run(
+    let task = tokio::spawn(vicidial_callbackd::duties::alerts::run(
         alerts(&db, config(sink.port)),
         engine,
         shutdown,

@@ -13,7 +13,7 @@ use common::{TestDb, t};
 use mysql_async::Opts;
 use vicidial_callbackd::config::EngineConfig;
 use vicidial_callbackd::engine::{Engine, PassOptions};
-use vicidial_callbackd::leader;
+use vicidial_callbackd::ops::leader;
 
 /// Campaign C (`extra`), list 101, leads 1..=n each with an ANYONE callback due at 10:00.
 async fn due(tag: &str, n: u32, extra: &[(&str, &str)]) -> TestDb {

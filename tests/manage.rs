@@ -16,11 +16,11 @@ use chrono::NaiveDateTime;
 use common::{TestDb, t};
 use smtp::{SinkMode, SmtpSink};
 use vicidial_callbackd::config::{AvailabilityConfig, Config, PurgeConfig};
-use vicidial_callbackd::dnc::DncList;
-use vicidial_callbackd::engine::rules::{Feed, Gate, Outcome, Phase};
 use vicidial_callbackd::manage::availability::move_unavailable;
 use vicidial_callbackd::manage::explain::{Explanation, Verdict, explain};
 use vicidial_callbackd::manage::purge::Schedule;
+use vicidial_callbackd::rules::decision::{Feed, Gate, Outcome, Phase};
+use vicidial_callbackd::rules::dnc::DncList;
 
 fn at(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()

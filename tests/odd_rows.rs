@@ -256,8 +256,8 @@ async fn a_tick_that_activates_a_callback_puts_its_pending_sibling_in() {
 #[tokio::test]
 async fn a_callback_whose_campaign_is_missing_is_skipped_explained_and_counted() {
     use vicidial_callbackd::config::Config;
-    use vicidial_callbackd::engine::rules::{Outcome, Phase};
     use vicidial_callbackd::manage::explain::{Verdict, explain};
+    use vicidial_callbackd::rules::decision::{Outcome, Phase};
     let db = TestDb::new("odd_no_campaign").await;
     db.campaign("C", &[]).await;
     db.list(101, "C", &[]).await;

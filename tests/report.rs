@@ -559,7 +559,7 @@ async fn explain_says_why_a_closed_callback_is_closed_and_by_whom() {
 #[tokio::test]
 async fn promise_metrics_count_each_first_dial_once_and_each_missed_grace() {
     use chrono::{Duration, NaiveDateTime};
-    use vicidial_callbackd::metrics::Metrics;
+    use vicidial_callbackd::ops::metrics::Metrics;
     use vicidial_callbackd::report::watch::Watch;
     let db = TestDb::new("report_watch").await;
     db.campaign("C", &[]).await;
@@ -664,8 +664,8 @@ async fn the_daily_digest_is_mailed_once_a_day_across_restarts() {
     use chrono::NaiveDateTime;
     use smtp::{SinkMode, SmtpSink};
     use vicidial_callbackd::config::{Config, ReportConfig};
+    use vicidial_callbackd::duties::digest::Digest;
     use vicidial_callbackd::email::EmailConfig;
-    use vicidial_callbackd::report::digest::Digest;
     let db = setup().await;
     let sink = SmtpSink::start_default(SinkMode::Accept);
     let config = Config {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::model::{CallbackRow, DncFacts, DncLookups, Lead, Recipient};
+use crate::rules::model::{CallbackRow, DncFacts, DncLookups, Lead, Recipient};
 
 /// A callback's own columns, as every scan reads them.
 const CALLBACK_COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \
@@ -714,9 +714,9 @@ impl Changed {
             let mut r = RowReader::new(row);
             let id = r.uint(0).unwrap_or_default() as u32;
             let status = r.text(1);
-            if crate::collation::eq(&status, "LIVE") {
+            if crate::rules::collation::eq(&status, "LIVE") {
                 changed.live.push(id);
-            } else if crate::collation::eq(&status, "ACTIVE") || crate::collation::eq(&status, "TFHCCL") {
+            } else if crate::rules::collation::eq(&status, "ACTIVE") || crate::rules::collation::eq(&status, "TFHCCL") {
                 changed.due.push(id);
             }
             changed.written.extend(r.datetime(2));

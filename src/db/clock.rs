@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDateTime};
 use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session};
-use crate::clock::{PassClock, ServerZone};
+use crate::rules::server_zone::{PassClock, ServerZone};
 
 /// The database's local time and UTC, read in one statement (both are the
 /// statement's start time, so they name the same instant: unambiguous even

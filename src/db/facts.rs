@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::model::{CallCount, DncFacts, DncLookups, Facts, LimitMethod, PlaceFacts};
+use crate::rules::model::{CallCount, DncFacts, DncLookups, Facts, LimitMethod, PlaceFacts};
 
 /// Which callbacks need which lookups (decided by `engine::rules::needs`).
 #[derive(Clone, Debug, Default)]

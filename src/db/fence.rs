@@ -4,7 +4,7 @@
 //! a standby took over changes nothing with the statements it still had in
 //! hand.
 //!
-//! The election is a named lock (`GET_LOCK`, see `crate::leader`), which the
+//! The election is a named lock (`GET_LOCK`, see `crate::ops::leader`), which the
 //! server releases when the holder's connection ends. A lock alone cannot
 //! fence: a statement the old leader sent on another connection still runs.
 //! So each daemon that takes the lock also opens a new *term*: it bumps a

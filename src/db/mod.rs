@@ -6,26 +6,29 @@
 //! inject failures between any two writes.
 
 pub mod alerts;
-pub mod binlog;
 pub mod callbacks;
 pub mod catalogue;
 pub mod clock;
 pub mod facts;
 pub mod fence;
 pub mod hopper;
+#[cfg(feature = "test-hooks")]
+mod hooks;
 pub mod manage;
+pub(crate) mod replica;
 pub(crate) mod report;
 pub mod schema;
 pub mod settings;
 mod value;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Pool, Row, Value};
 
 pub use value::RowReader;
+#[cfg(feature = "test-hooks")]
+pub use hooks::{Pause, longest_statement_us};
 
 /// A database error, or a failure injected by a test.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +37,7 @@ pub enum DbError {
     #[error("database: {0}")]
     Mysql(#[from] mysql_async::Error),
     /// A test asked for a failure at this write.
+    #[cfg(feature = "test-hooks")]
     #[error("injected failure before write {0}")]
     Injected(i64),
     /// The server did not answer in time (a half-open connection, a lock
@@ -50,22 +54,11 @@ pub enum DbError {
     Unfenced(String),
 }
 
-/// The longest any statement of this process took, in microseconds (for the
-/// benchmark: the dialer waits behind MyISAM table locks that long).
-static LONGEST_STATEMENT_US: AtomicU64 = AtomicU64::new(0);
-
-/// The longest statement so far, in microseconds; `reset` starts over.
-pub fn longest_statement_us(reset: bool) -> u64 {
-    if reset {
-        LONGEST_STATEMENT_US.swap(0, Ordering::Relaxed)
-    } else {
-        LONGEST_STATEMENT_US.load(Ordering::Relaxed)
-    }
-}
-
+/// A statement's time in microseconds (also noted for the benchmark).
 fn record(started: std::time::Instant) -> u64 {
     let us = started.elapsed().as_micros() as u64;
-    LONGEST_STATEMENT_US.fetch_max(us, Ordering::Relaxed);
+    #[cfg(feature = "test-hooks")]
+    hooks::statement_took(us);
     us
 }
 
@@ -78,7 +71,8 @@ pub struct Db {
     pool: Pool,
     /// The options the pool was made with (for [`Db::own_pool`]).
     opts: mysql_async::Opts,
-    faults: Faults,
+    #[cfg(feature = "test-hooks")]
+    faults: hooks::Faults,
     /// Longest wait for any one statement's answer.
     answer_within: std::time::Duration,
     /// The term of leadership every write is fenced by ([`fence`]); `None`
@@ -101,44 +95,9 @@ pub fn caches_table_stats(version: &str) -> bool {
         .is_some_and(|major| major >= 8)
 }
 
-/// Test hooks between writes: a failure, as if the process died there, or
-/// another process's statements, as if they raced the daemon there.
-#[derive(Clone, Default)]
-struct Faults {
-    /// Writes still allowed before an injected failure; negative: no limit.
-    write_budget: Arc<AtomicI64>,
-    /// SQL to run (once) before the write after this many more writes.
-    interleave: Arc<std::sync::Mutex<Option<(i64, String)>>>,
-    /// A pause (once) before the write after this many more writes.
-    pause: Arc<std::sync::Mutex<Option<(i64, Pause)>>>,
-}
-
-/// A test's hold on a pass at one write: [`Pause::reached`] resolves when
-/// the pass stopped there (about to send that write), and the pass goes on
-/// after [`Pause::resume`]. Meanwhile the test acts as another process.
-#[derive(Clone, Default)]
-pub struct Pause {
-    reached: Arc<tokio::sync::Notify>,
-    resume: Arc<tokio::sync::Notify>,
-}
-
-impl Pause {
-    /// Waits until the pass stopped at the write.
-    pub async fn reached(&self) {
-        self.reached.notified().await;
-    }
-
-    /// Lets the pass send the write and go on.
-    pub fn resume(&self) {
-        self.resume.notify_one();
-    }
-}
-
 impl Db {
     /// Creates the pool; no connection is made until the first query.
     pub fn new(opts: mysql_async::Opts) -> Db {
-        let faults = Faults::default();
-        faults.write_budget.store(-1, Ordering::SeqCst);
         // Connections keep their session (sql_mode, prepared statements)
         // across passes: no reset when one goes back to the pool, so an idle
         // poll is one statement, not four.
@@ -154,20 +113,12 @@ impl Db {
         Db {
             pool: Pool::new(opts.clone()),
             opts,
-            faults,
+            #[cfg(feature = "test-hooks")]
+            faults: Default::default(),
             answer_within: std::time::Duration::from_secs(300),
             term: None,
             server: Arc::default(),
         }
-    }
-
-    /// Test hook: the write after `writes` more writes waits until the
-    /// returned [`Pause`] is resumed, as if the process were slow there
-    /// while another raced it.
-    pub fn pause_before_write(&self, writes: i64) -> Pause {
-        let pause = Pause::default();
-        *self.faults.pause.lock().expect("not poisoned") = Some((writes, pause.clone()));
-        pause
     }
 
     /// The same pool, with every write fenced by `term` ([`fence`]): a
@@ -187,17 +138,6 @@ impl Db {
     pub fn with_statement_timeout(mut self, limit: std::time::Duration) -> Db {
         self.answer_within = limit + std::time::Duration::from_secs(10);
         self
-    }
-
-    /// Test hook: the write after `writes` more writes fails (and every one after it), as if the process had died there.
-    pub fn fail_after_writes(&self, writes: i64) {
-        self.faults.write_budget.store(writes, Ordering::SeqCst);
-    }
-
-    /// Test hook: `sql` runs once, on the same connection, right before the
-    /// write after `writes` more writes, as another process racing the daemon.
-    pub fn interleave_before_write(&self, writes: i64, sql: &str) {
-        *self.faults.interleave.lock().expect("not poisoned") = Some((writes, sql.to_string()));
     }
 
     /// The same database through a pool of its own of at most `size`
@@ -240,6 +180,7 @@ impl Db {
         }
         Ok(Session {
             conn,
+            #[cfg(feature = "test-hooks")]
             faults: self.faults.clone(),
             answer_within: self.answer_within,
             term: self.term.clone(),
@@ -255,7 +196,8 @@ impl Db {
 /// One connection, used by one pass from start to end.
 pub struct Session {
     conn: Conn,
-    faults: Faults,
+    #[cfg(feature = "test-hooks")]
+    faults: hooks::Faults,
     answer_within: std::time::Duration,
     term: Option<Arc<fence::Term>>,
 }
@@ -306,42 +248,8 @@ impl Session {
             }
             None => sql,
         };
-        let left = self.faults.write_budget.load(Ordering::SeqCst);
-        if left == 0 {
-            return Err(DbError::Injected(left));
-        }
-        if left > 0 {
-            self.faults.write_budget.fetch_sub(1, Ordering::SeqCst);
-        }
-        let interleave = {
-            let mut slot = self.faults.interleave.lock().expect("not poisoned");
-            match slot.as_mut() {
-                Some((0, _)) => slot.take().map(|(_, sql)| sql),
-                Some((n, _)) => {
-                    *n -= 1;
-                    None
-                }
-                None => None,
-            }
-        };
-        if let Some(sql) = interleave {
-            self.conn.query_drop(sql).await?;
-        }
-        let pause = {
-            let mut slot = self.faults.pause.lock().expect("not poisoned");
-            match slot.as_mut() {
-                Some((0, _)) => slot.take().map(|(_, pause)| pause),
-                Some((n, _)) => {
-                    *n -= 1;
-                    None
-                }
-                None => None,
-            }
-        };
-        if let Some(pause) = pause {
-            pause.reached.notify_one();
-            pause.resume.notified().await;
-        }
+        #[cfg(feature = "test-hooks")]
+        self.faults.before_write(&mut self.conn).await?;
         let started = std::time::Instant::now();
         Self::answer(self.answer_within, self.conn.exec_drop(sql, Params::from(params))).await??;
         let affected = self.conn.affected_rows();

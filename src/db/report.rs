@@ -19,7 +19,7 @@ use mysql_async::Value;
 use super::facts::{ON_CAMPAIGN_LISTS, limit_matching};
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, placeholders};
-use crate::model::{CallCount, LimitMethod};
+use crate::rules::model::{CallCount, LimitMethod};
 use crate::report::classify::{Dial, Promise, Removal};
 use crate::report::late::LeadPlace;
 

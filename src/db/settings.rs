@@ -9,11 +9,11 @@ use chrono::{Duration, NaiveDateTime};
 use mysql_async::Row;
 
 use super::{DbError, DbResult, RowReader, Session};
-use crate::call_limit::LimitOverride;
-use crate::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
-use crate::collation::{self, Key};
-use crate::dnc::{DncMode, DncPolicy};
-use crate::model::{
+use crate::rules::call_limit::LimitOverride;
+use crate::rules::calltime::{CallTime, CallTimes, Holiday, StateRule, Week, Window, parse_id_list};
+use crate::rules::collation::{self, Key};
+use crate::rules::dnc::{DncMode, DncPolicy};
+use crate::rules::model::{
     Campaign, Expiry, InactiveLists, LimitMethod, LimitScope, List, ListActive, Settings, SystemSettings,
 };
 

@@ -20,7 +20,6 @@
 //! module also holds the pure pieces ([`container`] parsing, [`template`]
 //! substitution) and the [`transport`] that talks to SMTP or `sendmail`.
 
-pub mod alerts;
 pub mod container;
 pub mod template;
 pub mod transport;

@@ -15,14 +15,14 @@ use tracing::{debug, info, warn};
 
 use super::Pass;
 use super::memory::Note;
-use super::rules::{self, Context, Feed, Outcome, Phase};
+use crate::rules::decision::{self, Context, Feed, Outcome, Phase};
 use crate::config::AvailabilityConfig;
 use crate::db::callbacks::LeadAsRead;
 use crate::db::{DbResult, Session, callbacks, hopper};
-use crate::dnc::DncList;
+use crate::rules::dnc::DncList;
 use crate::manage::availability::move_unavailable;
-use crate::metrics;
-use crate::model::{CallbackRow, DncLookups, Facts};
+use crate::ops::metrics;
+use crate::rules::model::{CallbackRow, DncLookups, Facts};
 
 /// A DNC hit: the callback, and the list its phone is on.
 type Hit = (CallbackRow, DncList);
@@ -168,7 +168,7 @@ impl Tail {
 /// of one lead and different `lead_status`, the lead so matches the queued
 /// callback, whose hopper insert re-checks it, and the batch is done in one
 /// pass. Due: with `only_cbhold`, only leads still in `CBHOLD`; pending:
-/// leads in `CBHOLD` or owed the activation's write (`rules::owed`).
+/// leads in `CBHOLD` or owed the activation's write (`decision::owed`).
 fn lead_statuses(
     claimed: &[(&CallbackRow, &Outcome)],
     phase: Phase,
@@ -180,15 +180,15 @@ fn lead_statuses(
         let (Some(lead), Outcome::Anyone(feed)) = (r.lead.as_ref(), outcome) else {
             continue;
         };
-        let cbhold = crate::collation::eq(&lead.status, "CBHOLD");
+        let cbhold = crate::rules::collation::eq(&lead.status, "CBHOLD");
         let wanted = match phase {
             Phase::Due => !only_cbhold || cbhold,
-            Phase::Pending => cbhold || super::rules::owed(r, lead),
+            Phase::Pending => cbhold || crate::rules::decision::owed(r, lead),
         };
         if !wanted {
             continue;
         }
-        let status = super::rules::lead_status(r).to_string();
+        let status = crate::rules::decision::lead_status(r).to_string();
         let inserts = matches!(feed, Feed::Insert(_));
         match chosen.get(&lead.lead_id) {
             None => {
@@ -242,7 +242,7 @@ impl Pass<'_> {
         match move_unavailable(&mut self.session, now, availability, dry).await {
             Ok(moved) => self.summary.moved += moved,
             Err(e) => {
-                crate::metrics::global().duty_failed("availability");
+                crate::ops::metrics::global().duty_failed("availability");
                 warn!("availability move failed: {e}; tried again on the next look");
             }
         }
@@ -318,7 +318,7 @@ impl Pass<'_> {
         // since): only a lead still in CBHOLD gets its status, so a dialed
         // lead is never made dialable again. A pending one: a lead still in
         // CBHOLD, or one the activation's write never reached
-        // (`rules::owed`); an undialed one needs nothing.
+        // (`decision::owed`); an undialed one needs nothing.
         let only_cbhold = contended;
         let leads = lead_statuses(&claimed, phase, only_cbhold);
         Ok(Tail {
@@ -332,17 +332,17 @@ impl Pass<'_> {
 
     /// Says, once per callback (at its claim), that an ANYONE callback
     /// with an empty or NULL `lead_status` gives its lead `CALLBK`
-    /// ([`super::rules::lead_status`] says why).
+    /// ([`crate::rules::decision::lead_status`] says why).
     fn log_empty_lead_status(&self, claimed: &[(&CallbackRow, &Outcome)]) {
         for (r, _) in claimed.iter().filter(|(_, o)| matches!(o, Outcome::Anyone(_))) {
-            if super::rules::lead_status_is_empty(&r.lead_status) {
+            if crate::rules::decision::lead_status_is_empty(&r.lead_status) {
                 warn!(
                     callback_id = r.callback_id,
                     lead_id = r.lead_id_or_zero(),
                     campaign = %r.campaign_id,
                     dry_run = self.is_dry(),
                     "lead_status is empty: the lead gets {} (VICIdial would give it an empty status)",
-                    super::rules::DEFAULT_LEAD_STATUS
+                    crate::rules::decision::DEFAULT_LEAD_STATUS
                 );
             }
         }
@@ -354,7 +354,7 @@ impl Pass<'_> {
     async fn hold_limited(&mut self, limited: &[&CallbackRow]) -> DbResult<()> {
         let ids: Vec<u32> = limited
             .iter()
-            .filter(|r| crate::collation::eq(&r.status, "ACTIVE"))
+            .filter(|r| crate::rules::collation::eq(&r.status, "ACTIVE"))
             .map(|r| r.callback_id)
             .collect();
         let lead_ids: Vec<u32> = limited
@@ -408,7 +408,7 @@ impl Pass<'_> {
             let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
                 .await?
                 .into_iter()
-                .filter(|(_, status)| crate::collation::eq(status, "LIVE"))
+                .filter(|(_, status)| crate::rules::collation::eq(status, "LIVE"))
                 .map(|(id, _)| id)
                 .collect();
             warn!(
@@ -455,7 +455,7 @@ impl Pass<'_> {
                     let Some(settings) = self.settings.as_ref() else {
                         continue;
                     };
-                    let dnc = rules::dnc_needed(row, settings)
+                    let dnc = decision::dnc_needed(row, settings)
                         .map(|p| p.lookups())
                         .unwrap_or_default();
                     let cx = Context {
@@ -465,7 +465,7 @@ impl Pass<'_> {
                         horizon_days: self.horizon_days,
                     };
                     // On the database's own clock, which the statement reads.
-                    let deadline = self.db_utc + (rules::insert_deadline(row, &cx) - self.clock.utc);
+                    let deadline = self.db_utc + (decision::insert_deadline(row, &cx) - self.clock.utc);
                     match inserts.iter_mut().find(|i| i.status == *status && i.dnc == dnc) {
                         Some(insert) => {
                             insert.deadline = insert.deadline.min(deadline);

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use tracing::warn;
 
 use crate::db::{DbResult, Session, hopper};
-use crate::metrics;
+use crate::ops::metrics;
 
 /// How long a lead the daemon queued is watched for another writer's row.
 /// VICIdial's job inserts at most its run's length after its select; a run
@@ -73,7 +73,7 @@ const OTHER_ACTIVE: Duration = Duration::from_secs(10);
 impl Coexist {
     /// Whether another process (VICIdial's hopper job) has been writing
     /// callback rows lately: callbacks it made LIVE are then left to it
-    /// (`rules::activated_elsewhere`).
+    /// (`decision::activated_elsewhere`).
     pub(super) fn other_writer_active(&self) -> bool {
         self.other_seen.is_some_and(|t| t.elapsed() < OTHER_ACTIVE)
     }

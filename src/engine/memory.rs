@@ -10,9 +10,9 @@ use std::time::Instant;
 use chrono::NaiveDateTime;
 use tracing::{info, warn};
 
-use super::rules::Phase;
+use crate::rules::decision::Phase;
 use crate::db::callbacks::Found;
-use crate::model::CallbackRow;
+use crate::rules::model::CallbackRow;
 
 /// Kinds of standing outcomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,7 @@ struct Standing {
     recheck_at: NaiveDateTime,
     note: Note,
     /// The gate that holds it (`Gate::name`), for a held one; the kind of
-    /// bad row (`rules::bad_row_kind`), for a skipped one.
+    /// bad row (`decision::bad_row_kind`), for a skipped one.
     gate: Option<&'static str>,
     /// The scan that found it.
     phase: Phase,
@@ -57,7 +57,7 @@ pub struct Counts {
     pub skipped: u64,
     /// Held callbacks by gate name.
     pub by_gate: HashMap<&'static str, u64>,
-    /// Skipped callbacks by kind (`rules::bad_row_kind`).
+    /// Skipped callbacks by kind (`decision::bad_row_kind`).
     pub skipped_by_kind: HashMap<&'static str, u64>,
     /// The earliest time one is to be decided again.
     pub next_recheck: Option<NaiveDateTime>,

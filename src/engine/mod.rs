@@ -37,12 +37,12 @@
 //! stay in that order.
 
 mod apply;
+pub mod binlog;
 mod coexist;
-pub mod explain;
 mod memory;
-pub mod rules;
 mod run;
 mod sweep;
+pub mod wanted;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -50,17 +50,17 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDateTime, Timelike};
 use tracing::warn;
 
-use crate::clock::PassClock;
+use crate::rules::server_zone::PassClock;
 use crate::config::{AvailabilityConfig, EngineConfig};
 use crate::db::callbacks::{self, Found, Probe, Scan, Scanned, Spans, Start};
 use crate::db::clock::CoveredZone;
 use crate::db::facts::{self, DncAhead};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
-use crate::model::{CallbackRow, DncLookups, Facts, Settings};
+use crate::rules::model::{CallbackRow, DncLookups, Facts, Settings};
 use apply::{Kills, Tail};
 use memory::{Memory, Note, Stands};
-use rules::{Context, Feed, OpeningCache, Outcome, Phase};
+use crate::rules::decision::{self, Context, Feed, OpeningCache, Outcome, Phase};
 
 pub use run::run;
 
@@ -85,9 +85,9 @@ pub struct Summary {
     pub limited: u64,
     /// Holds and problems logged for the first time (standing ones are logged once).
     pub noted: u64,
-    /// Held callbacks by gate name (`rules::Gate::name`), for metrics.
+    /// Held callbacks by gate name (`decision::Gate::name`), for metrics.
     pub held_by_gate: HashMap<&'static str, u64>,
-    /// Skipped callbacks by kind (`rules::bad_row_kind`), for metrics.
+    /// Skipped callbacks by kind (`decision::bad_row_kind`), for metrics.
     pub skipped_by_kind: HashMap<&'static str, u64>,
     /// The database time the pass worked at.
     pub at: NaiveDateTime,
@@ -487,13 +487,13 @@ impl Engine {
         let hopper_unsure = std::mem::take(&mut self.watch.hopper_unsure);
         let hopper_changed =
             (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
-        let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now + rules::PRECLAIM);
+        let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now + decision::PRECLAIM);
         let (mut due, mut pending) = self.memory.rechecks(clock.now);
         let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
         let availability = self.availability.clone();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
-        let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now + rules::PRECLAIM);
+        let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now + decision::PRECLAIM);
         let mut explained = std::mem::take(&mut self.watch.own_writes);
         let last_newest = last.as_ref().map_or(0, |l| l.newest_callback);
         let hidden_due = self
@@ -636,13 +636,13 @@ impl Pass<'_> {
         self.options.dry_run
     }
 
-    /// Callbacks due up to this time are claimed: [`rules::PRECLAIM`]
+    /// Callbacks due up to this time are claimed: [`decision::PRECLAIM`]
     /// ahead of the clock, on the database's own clock only (a pass at
     /// another time, `--now`, claims what is due then).
     fn due_until(&self) -> NaiveDateTime {
         match self.options.at {
             Some(_) => self.clock.now,
-            None => self.clock.now + rules::PRECLAIM,
+            None => self.clock.now + decision::PRECLAIM,
         }
     }
 
@@ -736,7 +736,7 @@ impl Pass<'_> {
             Scan::DueSince(from, _) => (from, Start::FirstPage),
             Scan::Pending(since) | Scan::TooOld(since) => (callbacks::pending_floor(since), Start::Spans),
         };
-        let ahead = explain::dnc_ahead(self.settings().await?);
+        let ahead = wanted::dnc_ahead(self.settings().await?);
         let mut spans = callbacks::Spans::new(scan, window, self.hint, ahead);
         let (mut seen, mut taken, mut queue) = (HashSet::new(), 0, Vec::new());
         let mut pipeline = Pipeline::default();
@@ -792,7 +792,7 @@ impl Pass<'_> {
         let mut pipeline = Pipeline::default();
         let ahead = match ids.is_empty() {
             true => DncAhead::default(),
-            false => explain::dnc_ahead(self.settings().await?),
+            false => wanted::dnc_ahead(self.settings().await?),
         };
         for chunk in ids.chunks(self.batch) {
             if stop() {
@@ -832,7 +832,7 @@ impl Pass<'_> {
                 let settings = self.settings().await?;
                 batch
                     .iter()
-                    .map(|r| rules::dnc_needed(&r.row, settings).map(|p| p.lookups()))
+                    .map(|r| decision::dnc_needed(&r.row, settings).map(|p| p.lookups()))
                     .collect()
             }
             false => Vec::new(),
@@ -958,7 +958,7 @@ impl Pass<'_> {
             rows.push(scanned.row);
         }
         let settings = self.settings().await?;
-        let wanted = explain::wanted(&rows, settings, &known);
+        let wanted = wanted::wanted(&rows, settings, &known);
         let facts = facts::gather(&mut self.session, self.clock.now, &wanted, known).await?;
         let claimed_here = self.claimed_here(phase, &rows).await?;
         let settings = self.settings.as_ref().expect("loaded above");
@@ -973,16 +973,16 @@ impl Pass<'_> {
             .map(|row| {
                 let elsewhere = match (&row.lead, &claimed_here) {
                     (Some(lead), Some(claimed)) => {
-                        rules::activated_elsewhere(&row, lead, claimed.contains(&row.callback_id), &self.clock)
+                        decision::activated_elsewhere(&row, lead, claimed.contains(&row.callback_id), &self.clock)
                     }
                     _ => None,
                 };
                 let outcome = match elsewhere {
                     Some(until) => Outcome::Anyone(Feed::Hold {
-                        gate: rules::Gate::OtherWriter,
+                        gate: decision::Gate::OtherWriter,
                         until: Some(until),
                     }),
-                    None => rules::decide(&row, phase, &cx, &mut self.cache),
+                    None => decision::decide(&row, phase, &cx, &mut self.cache),
                 };
                 (row, outcome)
             })
@@ -992,7 +992,7 @@ impl Pass<'_> {
     }
 
     /// For a pending batch on the database's own clock, the callbacks of its
-    /// stranded rows changed within [`rules::OTHER_WRITER_GRACE`] that this
+    /// stranded rows changed within [`decision::OTHER_WRITER_GRACE`] that this
     /// daemon claimed (the others are left to whoever made them LIVE);
     /// `None` when there is nothing to tell (a pass at another time,
     /// `--now`, cannot tell "moments ago").
@@ -1003,14 +1003,14 @@ impl Pass<'_> {
         if phase != Phase::Pending || self.options.at.is_some() || !self.coexist.other_writer_active() {
             return Ok(None);
         }
-        let since = self.clock.utc - rules::OTHER_WRITER_GRACE;
+        let since = self.clock.utc - decision::OTHER_WRITER_GRACE;
         let recent: Vec<u32> = rows
             .iter()
             .filter(|r| r.modified_utc.is_some_and(|t| t > since))
             .filter(|r| {
                 r.lead
                     .as_ref()
-                    .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD"))
+                    .is_some_and(|l| crate::rules::collation::eq(&l.status, "CBHOLD"))
             })
             .map(|r| r.callback_id)
             .collect();
@@ -1050,7 +1050,7 @@ impl Pass<'_> {
                     Note::Skipped,
                     self.settings
                         .as_ref()
-                        .and_then(|settings| rules::bad_row_kind(row, settings)),
+                        .and_then(|settings| decision::bad_row_kind(row, settings)),
                     None,
                 )),
                 Outcome::Dialed => Some(stands(Note::Dialed, None, None)),
@@ -1072,7 +1072,7 @@ impl Pass<'_> {
                     || row
                         .lead
                         .as_ref()
-                        .is_some_and(|l| crate::collation::eq(&l.status, "CBHOLD") || rules::owed(row, l)));
+                        .is_some_and(|l| crate::rules::collation::eq(&l.status, "CBHOLD") || decision::owed(row, l)));
             match standing {
                 Some(stands) => self
                     .memory

@@ -12,9 +12,9 @@ use tokio::sync::Notify;
 use tracing::info;
 
 use super::Engine;
-use crate::binlog::{Change, Changes};
+use crate::engine::binlog::{Change, Changes};
 use crate::db::DbError;
-use crate::metrics;
+use crate::ops::metrics;
 use crate::ops::{Shutdown, run_loop};
 
 /// How soon a pass woken by the binary log that found nothing looks again.

@@ -5,12 +5,12 @@
 use chrono::Duration;
 
 use super::{Actor, ManageError};
-use crate::cli::{AlertsCommand, DataFormat};
+use crate::cli::args::{AlertsCommand, DataFormat};
 use crate::config::{Config, TransportKind};
 use crate::db::alerts as db_alerts;
 use crate::db::manage::{self, AdminLog};
 use crate::db::{Db, Session, clock};
-use crate::email::alerts::{Decision, decide, usable_template};
+use crate::duties::alerts::{Decision, decide, usable_template};
 use crate::email::transport::{Delivery, Mailer, build_message};
 
 /// Runs an `alerts` subcommand.

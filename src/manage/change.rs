@@ -10,8 +10,8 @@
 //! "Manager pages").
 
 use super::{Actor, ManageError, parse_time};
-use crate::cli::{CallbacksCommand, ChangeArgs, Recipient};
-use crate::collation;
+use crate::cli::args::{CallbacksCommand, ChangeArgs, Recipient};
+use crate::rules::collation;
 use crate::db::Session;
 use crate::db::clock;
 use crate::db::manage::{self, AdminLog, Detail, Owner, Stmt};

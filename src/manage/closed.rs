@@ -19,8 +19,8 @@
 use chrono::Duration;
 
 use super::ManageError;
-use crate::clock::PassClock;
-use crate::collation;
+use crate::rules::server_zone::PassClock;
+use crate::rules::collation;
 use crate::db::Session;
 use crate::db::manage::Detail;
 use crate::db::report as sql;

@@ -8,17 +8,17 @@
 use chrono::{Duration, NaiveDateTime};
 
 use super::{ManageError, format_in};
-use crate::calltime::{GmtOffset, LeadZone};
-use crate::clock::PassClock;
-use crate::collation;
+use crate::rules::calltime::{GmtOffset, LeadZone};
+use crate::rules::server_zone::PassClock;
+use crate::rules::collation;
 use crate::config::{Config, EngineConfig};
 use crate::db::Session;
 use crate::db::manage::{self, Detail};
 use crate::db::settings;
-use crate::dnc::DncList;
-use crate::engine::explain::{self as decision, Decided};
-use crate::engine::rules::{Feed, Gate, Outcome, Phase, bad_row_kind, callback_lead_status};
-use crate::model::{LimitScope, Settings};
+use crate::rules::dnc::DncList;
+use crate::engine::wanted::{self as decision, Decided};
+use crate::rules::decision::{Feed, Gate, Outcome, Phase, bad_row_kind, callback_lead_status};
+use crate::rules::model::{LimitScope, Settings};
 
 /// Why a callback is or is not being dialed.
 #[derive(Clone, Debug, PartialEq)]

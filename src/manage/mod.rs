@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::cli::{AlertsCommand, CallbacksCommand};
+use crate::cli::args::{AlertsCommand, CallbacksCommand};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 
@@ -186,7 +186,7 @@ fn finish(result: Result<(), ManageError>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(ManageError::Usage(message)) => {
             eprintln!("error: {message}");
-            ExitCode::from(crate::commands::EXIT_CONFIG)
+            ExitCode::from(crate::cli::commands::EXIT_CONFIG)
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -204,7 +204,7 @@ async fn run_callbacks(db: &Db, config: &Config, command: CallbacksCommand) -> R
         CallbacksCommand::Explain { id, now, format } => {
             let at = now.as_deref().map(parse_time).transpose()?;
             let e = explain::explain(&mut s, config, id, at).await?;
-            if format == crate::cli::DataFormat::Json {
+            if format == crate::cli::args::DataFormat::Json {
                 let doc = serde_json::json!({
                     "callback_id": id,
                     "lead_id": e.detail.lead_id,

@@ -13,7 +13,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use tracing::{info, warn};
 
 use super::{Actor, ManageError, parse_duration};
-use crate::cli::PurgeArgs;
+use crate::cli::args::PurgeArgs;
 use crate::config::PurgeConfig;
 use crate::db::manage::{self, AdminLog, PurgeScope, Stmt};
 use crate::db::{Db, DbResult, Session};
@@ -189,7 +189,7 @@ pub async fn run(db: Db, config: PurgeConfig, mut shutdown: Shutdown) {
         };
         if let Err(e) = ran.await {
             schedule.failed();
-            crate::metrics::global().duty_failed("purge");
+            crate::ops::metrics::global().duty_failed("purge");
             warn!("scheduled purge failed: {e}; tried again in {} s", RETRY.as_secs());
         }
         tokio::select! {

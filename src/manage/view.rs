@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Duration, NaiveDateTime};
 
 use super::{ManageError, format_in, parse_time, table};
-use crate::cli::{DataFormat, ListArgs, ListFormat};
+use crate::cli::args::{DataFormat, ListArgs, ListFormat};
 use crate::config::Config;
 use crate::db::callbacks::{self, Scan};
 use crate::db::manage::{self, Detail, Filter};
 use crate::db::{Session, settings};
-use crate::engine::explain::{self as decision};
-use crate::engine::rules::{Feed, Outcome};
+use crate::engine::wanted::{self as decision};
+use crate::rules::decision::{Feed, Outcome};
 
 /// A hold: the gate, and when it may open (server time).
 type Held = (String, Option<NaiveDateTime>);
@@ -80,7 +80,7 @@ pub(super) async fn list(s: &mut Session, config: &Config, args: ListArgs) -> Re
     } else {
         let live: Vec<u32> = rows
             .iter()
-            .filter(|d| crate::collation::eq(&d.status, "LIVE") && crate::collation::eq(&d.recipient, "ANYONE"))
+            .filter(|d| crate::rules::collation::eq(&d.status, "LIVE") && crate::rules::collation::eq(&d.recipient, "ANYONE"))
             .map(|d| d.callback_id)
             .collect();
         holds(s, config, &live).await?
@@ -228,7 +228,7 @@ pub(super) async fn show(s: &mut Session, config: &Config, id: u32, format: Data
         ("last change", time(d.modify_date.map(|utc| clock.to_local(utc)))),
         (
             "lead status",
-            match crate::engine::rules::lead_status_is_empty(&d.lead_status) {
+            match crate::rules::decision::lead_status_is_empty(&d.lead_status) {
                 true => "CALLBK when it triggers (its lead_status is empty)".to_string(),
                 false => format!("{} when it triggers", d.lead_status),
             },

@@ -3,6 +3,9 @@
 //! alerts: a pass, then a wait that a shutdown cuts short, with backoff while
 //! the database is unreachable.
 
+pub mod leader;
+pub mod logging;
+pub mod metrics;
 pub mod monitor;
 pub mod notify;
 

@@ -11,7 +11,7 @@ use sd_notify::NotifyState;
 use tracing::warn;
 
 use crate::db::{Db, DbResult};
-use crate::metrics;
+use crate::ops::metrics;
 use crate::ops::Shutdown;
 
 /// How often the state is looked at.

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::clock::ServerZone;
-use crate::collation;
+use crate::rules::server_zone::ServerZone;
+use crate::rules::collation;
 
 /// One callback as the report reads it.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -17,11 +17,11 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 use super::classify::{Bucket, Judged};
-use crate::calltime::{GmtOffset, LeadZone};
-use crate::clock::{PassClock, ServerZone};
-use crate::collation;
-use crate::engine::rules::{self, Feed, Gate, Outcome, Phase};
-use crate::model::{CallCount, CallbackRow, DncFacts, Facts, Lead, PlaceFacts, Recipient, Settings};
+use crate::rules::calltime::{GmtOffset, LeadZone};
+use crate::rules::server_zone::{PassClock, ServerZone};
+use crate::rules::collation;
+use crate::rules::decision::{self, Feed, Gate, Outcome, Phase};
+use crate::rules::model::{CallCount, CallbackRow, DncFacts, Facts, Lead, PlaceFacts, Recipient, Settings};
 
 /// The lead's zone, as the report reads it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -165,7 +165,7 @@ pub(crate) fn held_by_call_limit(
         }),
         in_hopper: true,
     };
-    let needs = rules::needs(&row, settings);
+    let needs = decision::needs(&row, settings);
     needs.calls?;
     let none = DncFacts {
         internal_number: Some(false),
@@ -183,13 +183,13 @@ pub(crate) fn held_by_call_limit(
         facts.places.insert(p.callback_id, pl.clone());
     }
     let clock = PassClock::at_utc(zone.to_utc(j.dialable_at), Arc::new(zone.clone()));
-    let cx = rules::Context {
+    let cx = decision::Context {
         settings,
         facts: &facts,
         clock: &clock,
         horizon_days: 1,
     };
-    match rules::decide(&row, Phase::Pending, &cx, &mut rules::OpeningCache::new()) {
+    match decision::decide(&row, Phase::Pending, &cx, &mut decision::OpeningCache::new()) {
         Outcome::Anyone(Feed::Hold {
             gate: Gate::CallLimit, ..
         }) => Some(true),
@@ -259,9 +259,9 @@ impl Activity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collation::Key;
-    use crate::dnc::{DncMode, DncPolicy};
-    use crate::model::{Campaign, LimitMethod, LimitScope, SystemSettings};
+    use crate::rules::collation::Key;
+    use crate::rules::dnc::{DncMode, DncPolicy};
+    use crate::rules::model::{Campaign, LimitMethod, LimitScope, SystemSettings};
     use crate::report::classify::{Dial, Promise};
 
     fn at(text: &str) -> NaiveDateTime {

@@ -8,7 +8,6 @@
 //! `db::report`, the output in [`render`] and [`html`].
 
 pub(crate) mod classify;
-pub mod digest;
 pub(crate) mod html;
 pub(crate) mod late;
 pub(crate) mod render;
@@ -18,11 +17,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use crate::cli::{ReportArgs, ReportBy, ReportFormat};
+use crate::cli::args::{ReportArgs, ReportBy, ReportFormat};
 use crate::config::Config;
 use crate::db::Session;
 use crate::db::report::{self as sql, LEADS_PER_STATEMENT, Scope};
-use crate::engine::rules::{Feed, Outcome};
+use crate::rules::decision::{Feed, Outcome};
 use crate::manage::explain::{self, Verdict};
 use crate::manage::{ManageError, parse_duration, parse_time};
 use classify::{Bucket, GroupBy, Judged, Promise};
@@ -148,7 +147,7 @@ pub(crate) async fn build(
         .await?;
         let inactive: Vec<u32> = batch
             .iter()
-            .filter(|p| crate::collation::eq(&p.status, "INACTIVE"))
+            .filter(|p| crate::rules::collation::eq(&p.status, "INACTIVE"))
             .map(|p| p.lead_id)
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -228,22 +227,22 @@ pub(crate) async fn build(
 async fn limit_facts(
     s: &mut Session,
     judged: &[Judged],
-    settings: &crate::model::Settings,
+    settings: &crate::rules::model::Settings,
 ) -> Result<late::LimitFacts, ManageError> {
     let mut facts = late::LimitFacts::default();
     if !settings.system.call_limit_24hour {
         return Ok(facts);
     }
-    let mut by_method: HashMap<crate::model::LimitMethod, Vec<sql::CountAt>> = HashMap::new();
+    let mut by_method: HashMap<crate::rules::model::LimitMethod, Vec<sql::CountAt>> = HashMap::new();
     let mut placed = Vec::new();
     for j in judged
         .iter()
-        .filter(|j| late::is_late(j) && crate::collation::eq(&j.promise.recipient, "ANYONE"))
+        .filter(|j| late::is_late(j) && crate::rules::collation::eq(&j.promise.recipient, "ANYONE"))
     {
         let Some(c) = settings.campaign(&j.promise.campaign_id) else {
             continue;
         };
-        if c.limit_method == crate::model::LimitMethod::Disabled {
+        if c.limit_method == crate::rules::model::LimitMethod::Disabled {
             continue;
         }
         by_method.entry(c.limit_method).or_default().push(sql::CountAt {

@@ -15,11 +15,11 @@ use chrono::{Duration, NaiveDateTime, Timelike};
 use tracing::{debug, warn};
 
 use super::classify::{self, Bucket, Promise};
-use crate::clock::ServerZone;
-use crate::collation;
+use crate::rules::server_zone::ServerZone;
+use crate::rules::collation;
 use crate::db::report::{self as sql, LEADS_PER_STATEMENT, Scope};
 use crate::db::{Db, DbResult, Session};
-use crate::metrics::Metrics;
+use crate::ops::metrics::Metrics;
 use crate::ops::Shutdown;
 
 /// How long after its `call_date` a dial is looked for: VICIdial writes the
@@ -51,7 +51,7 @@ pub async fn run(db: Db, mut shutdown: Shutdown) {
     loop {
         let result = match db.session().await {
             Ok(mut s) => match crate::db::clock::now(&mut s).await {
-                Ok((now, _)) => watch.step_at(&mut s, now, crate::metrics::global()).await,
+                Ok((now, _)) => watch.step_at(&mut s, now, crate::ops::metrics::global()).await,
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),

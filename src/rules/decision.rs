@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::call_limit::effective_limit;
-use crate::calltime::{GmtOffset, LeadZone};
-use crate::clock::PassClock;
-use crate::dnc::{self, DncList, DncPolicy};
-use crate::model::{CallbackRow, Campaign, Facts, InactiveLists, Lead, LimitMethod, LimitScope, Recipient, Settings};
+use crate::rules::call_limit::effective_limit;
+use crate::rules::calltime::{GmtOffset, LeadZone};
+use crate::rules::server_zone::PassClock;
+use crate::rules::dnc::{self, DncList, DncPolicy};
+use crate::rules::model::{CallbackRow, Campaign, Facts, InactiveLists, Lead, LimitMethod, LimitScope, Recipient, Settings};
 
 /// Which query found the callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -387,7 +387,7 @@ pub fn activated_elsewhere(
     clock: &PassClock,
 ) -> Option<NaiveDateTime> {
     let made_live = row.modified_utc?;
-    let stranded = crate::collation::eq(&lead.status, "CBHOLD");
+    let stranded = crate::rules::collation::eq(&lead.status, "CBHOLD");
     let until = made_live + OTHER_WRITER_GRACE;
     (stranded && !claimed_here && until > clock.utc).then(|| clock.to_local(until))
 }
@@ -397,8 +397,8 @@ pub fn activated_elsewhere(
 /// `CBHOLD` nor undialed. The pending scan finds such leads only when
 /// nothing wrote them since the callback was made LIVE (`db::callbacks::OWED`).
 pub fn owed(row: &CallbackRow, lead: &Lead) -> bool {
-    let cbhold = crate::collation::eq(&lead.status, "CBHOLD");
-    let undialed = crate::collation::eq(&lead.status, lead_status(row)) && lead.called_since_last_reset == "N";
+    let cbhold = crate::rules::collation::eq(&lead.status, "CBHOLD");
+    let undialed = crate::rules::collation::eq(&lead.status, lead_status(row)) && lead.called_since_last_reset == "N";
     !(cbhold || undialed)
 }
 
@@ -574,12 +574,12 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::call_limit::LimitOverride;
-    use crate::calltime::{CallTime, CallTimes, Week, Window};
-    use crate::clock::ServerZone;
-    use crate::collation::Key;
-    use crate::dnc::{DncMode, DncPolicy};
-    use crate::model::{CallCount, DncFacts, Expiry, List, ListActive, PlaceFacts, SystemSettings};
+    use crate::rules::call_limit::LimitOverride;
+    use crate::rules::calltime::{CallTime, CallTimes, Week, Window};
+    use crate::rules::server_zone::ServerZone;
+    use crate::rules::collation::Key;
+    use crate::rules::dnc::{DncMode, DncPolicy};
+    use crate::rules::model::{CallCount, DncFacts, Expiry, List, ListActive, PlaceFacts, SystemSettings};
     use chrono::NaiveDate;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
@@ -1055,14 +1055,14 @@ mod tests {
         assert_eq!(dnc_needed(&row(Recipient::UserOnly), &s), None);
         let sales = vec!["SALES".to_string()];
         assert_eq!(
-            crate::engine::explain::dnc_ahead(&s).campaigns,
+            crate::engine::wanted::dnc_ahead(&s).campaigns,
             [sales.clone(), vec![], sales.clone(), sales]
         );
         c.callback_dnc = false;
         let s = settings(c, SystemSettings::default());
         assert_eq!(needs(&row(Recipient::Anyone), &s).dnc, None);
         assert_eq!(
-            crate::engine::explain::dnc_ahead(&s).campaigns,
+            crate::engine::wanted::dnc_ahead(&s).campaigns,
             <[Vec<String>; 4]>::default()
         );
     }

@@ -8,15 +8,16 @@ use chrono::NaiveDateTime;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
-use crate::cli::{CheckFormat, Command};
+use crate::cli::args::{CheckFormat, Command};
 use crate::config::{Config, ConfigError, ConfigSource, DatabaseTarget};
 use crate::db::Db;
 use crate::email::transport::{Mailer, MailerError};
-use crate::email::{self, alerts::Alerts};
+use crate::duties::alerts::Alerts;
 use crate::engine::{self, Engine, PassOptions};
 use crate::ops::{Shutdown, notify};
-use crate::{binlog, check};
-use crate::{leader, metrics};
+use crate::cli::check;
+use crate::engine::binlog;
+use crate::ops::{leader, metrics};
 
 /// The exit code of a configuration or usage error (clap uses it too).
 pub const EXIT_CONFIG: u8 = 2;
@@ -170,7 +171,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
                 config.engine.batch_size,
             )
             .expect("validated at start and on reload");
-            tokio::spawn(email::alerts::run(
+            tokio::spawn(crate::duties::alerts::run(
                 alerts,
                 config.engine.clone(),
                 term.clone(),
@@ -183,7 +184,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
         let duties = duty_db.fenced(led.clone());
         let mut daily = Vec::new();
         if config.report.enabled {
-            daily.push(tokio::spawn(crate::report::digest::run(
+            daily.push(tokio::spawn(crate::duties::digest::run(
                 duties.clone(),
                 config.clone(),
                 term.clone(),
@@ -330,7 +331,7 @@ async fn once(db: Db, config: Config, at: Option<NaiveDateTime>, dry_run: bool) 
         (db, None)
     } else {
         let opts = config.database_opts().expect("validated at start");
-        match crate::leader::hold_for_once(&opts).await {
+        match crate::ops::leader::hold_for_once(&opts).await {
             Ok((lock, term)) => (db.fenced(term), Some(lock)),
             Err(e) => {
                 eprintln!("error: {e}");

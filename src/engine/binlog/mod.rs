@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Config, WatchMode};
 use crate::ops::Shutdown;
 
-pub use follow::{Ready, Unavailable, probe, server_id};
+pub use follow::{probe, server_id};
 
 /// What changed, as far as the binary log tells: a hint of what to look at.
 /// An empty list means "rows of that table changed, which ones is unknown"

@@ -42,15 +42,15 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
-use super::EmailConfig;
-use super::container::{self, EmailTemplate};
-use super::template;
-use super::transport::{Delivery, Mailer, MailerError, build_message};
+use crate::email::EmailConfig;
+use crate::email::container::{self, EmailTemplate};
+use crate::email::template;
+use crate::email::transport::{Delivery, Mailer, MailerError, build_message};
 use crate::config::EngineConfig;
 use crate::db::alerts::{self, Candidate, EmailResult, LEAD_COLUMNS};
 use crate::db::{Db, DbResult, Session, clock};
 use crate::engine::PassOptions;
-use crate::metrics;
+use crate::ops::metrics;
 use crate::ops::{Shutdown, run_loop};
 
 /// Most emails being sent at the same time.

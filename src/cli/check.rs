@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::config::{Config, DatabaseTarget, WatchMode};
 use crate::db::{self, Db, Session};
-use crate::email::alerts::usable_template;
+use crate::duties::alerts::usable_template;
 
 /// How bad one item is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -330,15 +330,15 @@ async fn container(session: &mut Session, report: &mut Report) {
     }
 }
 
-/// Event-driven mode (`engine.watch`, see [`crate::binlog`]) needs row
+/// Event-driven mode (`engine.watch`, see [`crate::engine::binlog`]) needs row
 /// events and two replication grants: this tries it, with a real stream
 /// from the server's current end, closed at once.
 async fn binlog(config: &Config, target: &DatabaseTarget, report: &mut Report) {
     let wanted = config.engine.watch != WatchMode::Poll;
-    let server_id = crate::binlog::server_id(config, &target.opts);
+    let server_id = crate::engine::binlog::server_id(config, &target.opts);
     let tried = tokio::time::timeout(
         std::time::Duration::from_secs(10),
-        crate::binlog::probe(&target.opts, server_id),
+        crate::engine::binlog::probe(&target.opts, server_id),
     )
     .await;
     let (status, detail) = match tried {

@@ -15,7 +15,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 use tracing::{info, warn};
 
-use crate::cli::{ReportArgs, ReportBy, ReportFormat};
+use crate::cli::args::{ReportArgs, ReportBy, ReportFormat};
 use crate::config::Config;
 use crate::db::{Db, Session};
 use crate::email::transport::{Delivery, Mailer};
@@ -110,8 +110,8 @@ impl Digest {
             details: false,
         };
         let grace = Duration::minutes(r.grace_minutes.into());
-        let report = super::build(s, config, &args, grace, None).await?;
-        let text = super::render::table(&report, false);
+        let report = crate::report::build(s, config, &args, grace, None).await?;
+        let text = crate::report::render::table(&report, false);
         let failed = |e: &dyn std::fmt::Display| ManageError::Failed(e.to_string());
         let from: Mailbox = r.from.trim().parse().map_err(|e| failed(&e))?;
         let to: Mailboxes = r.to.trim().parse().map_err(|e| failed(&e))?;
@@ -123,7 +123,7 @@ impl Digest {
         }
         let body = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text);
         let message = if r.format == "html" {
-            let html = super::html::page(&report);
+            let html = crate::report::html::page(&report);
             let attachment = Attachment::new(format!("promise-report-{day_text}.html")).body(
                 html,
                 ContentType::parse("text/html; charset=utf-8").map_err(|e| failed(&e))?,

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::call_limit::LimitOverride;
-use crate::calltime::CallTimes;
-use crate::collation::Key;
-use crate::dnc::DncPolicy;
+use crate::rules::call_limit::LimitOverride;
+use crate::rules::calltime::CallTimes;
+use crate::rules::collation::Key;
+use crate::rules::dnc::DncPolicy;
 
 /// Who a callback is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

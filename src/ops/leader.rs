@@ -20,9 +20,9 @@ use mysql_async::{Conn, Opts};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use crate::check::error_text;
+use crate::cli::check::error_text;
 use crate::db::fence::{self, Term};
-use crate::metrics;
+use crate::ops::metrics;
 use crate::ops::Shutdown;
 
 /// How often the lock is tried (standby) or confirmed (leader).

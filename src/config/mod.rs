@@ -2,10 +2,12 @@
 //! then from `CALLBACKD_SECTION__KEY` environment variables, with every key
 //! defaulted so that a VICIdial server needs no file at all (the database
 //! settings then come from `/etc/astguiclient.conf`, read as VICIdial's own
-//! scripts read it, see [`crate::astguiclient`]).
+//! scripts read it, see [`crate::config::astguiclient`]).
 //!
 //! Every problem is one [`ConfigError`] naming where the value came from (the
 //! file as given, or the environment variable) and the key.
+
+pub mod astguiclient;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +15,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::astguiclient;
 
 /// Where the configuration file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/vicidial-callbackd/config.toml";
@@ -199,7 +200,7 @@ pub struct EngineConfig {
     pub repair_max_age_days: u32,
     /// Most callbacks one pass takes per step; the next pass takes the rest.
     pub max_per_pass: usize,
-    /// How changes are noticed: polling, or following the binary log (see [`crate::binlog`]).
+    /// How changes are noticed: polling, or following the binary log (see [`crate::engine::binlog`]).
     pub watch: WatchMode,
 }
 
@@ -461,7 +462,7 @@ impl Default for BinlogConfig {
 impl AvailabilityConfig {
     /// Whether the move applies to a campaign.
     pub fn applies_to(&self, campaign: &str) -> bool {
-        self.enabled || self.campaigns.iter().any(|c| crate::collation::eq(c, campaign))
+        self.enabled || self.campaigns.iter().any(|c| crate::rules::collation::eq(c, campaign))
     }
 
     /// Whether it applies anywhere.

@@ -1,4 +1,4 @@
-//! The SQL of event-driven mode ([`crate::binlog`]): what the server's binary
+//! The SQL of event-driven mode ([`crate::engine::binlog`]): what the server's binary
 //! log is set to, where it ends, where the watched columns sit in each table,
 //! and which leads have a callback the engine may still act on. These run on
 //! the replication connection itself, before it becomes a stream, in the text

@@ -1,20 +1,20 @@
 //! One callback decided exactly as a pass decides it, for `callbacks
 //! explain`: found by the same scans ([`Scan::Pending`], then [`Scan::Due`],
 //! the order of a pass), its facts gathered by the same lookups, and decided
-//! by the same [`rules::decide`], so an explanation can never disagree with
+//! by the same [`decision::decide`], so an explanation can never disagree with
 //! what the daemon does.
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::rules::{self, Context, OpeningCache, Outcome, Phase};
-use crate::clock::PassClock;
+use crate::rules::decision::{self, Context, OpeningCache, Outcome, Phase};
+use crate::rules::server_zone::PassClock;
 use crate::config::EngineConfig;
 use crate::db::callbacks::{self, Scan};
 use crate::db::clock::{self, CoveredZone};
 use crate::db::facts::{self, DncAhead, Wanted};
 use crate::db::{DbResult, Session};
-use crate::dnc;
-use crate::model::{CallbackRow, Facts, Settings};
+use crate::rules::dnc;
+use crate::rules::model::{CallbackRow, Facts, Settings};
 
 /// A callback as a pass would find and decide it.
 #[derive(Clone, Debug)]
@@ -40,12 +40,12 @@ pub async fn pass_clock(s: &mut Session, at: Option<NaiveDateTime>, horizon_days
     clock::read(s, at, zone).await
 }
 
-/// The lookups a batch of rows needs, as [`rules::needs`] says, less the
+/// The lookups a batch of rows needs, as [`decision::needs`] says, less the
 /// DNC entries `known` already answers for a row.
 pub fn wanted(rows: &[CallbackRow], settings: &Settings, known: &Facts) -> Wanted {
     let mut wanted = Wanted::default();
     for row in rows {
-        let needs = rules::needs(row, settings);
+        let needs = decision::needs(row, settings);
         if let Some(policy) = needs.dnc {
             let answered = known
                 .dnc
@@ -67,11 +67,11 @@ pub fn wanted(rows: &[CallbackRow], settings: &Settings, known: &Facts) -> Wante
 }
 
 /// The DNC entries a scan reads with its rows: per entry, the campaigns
-/// whose ANYONE callbacks [`rules::needs`] would look it up for.
+/// whose ANYONE callbacks [`decision::needs`] would look it up for.
 pub fn dnc_ahead(settings: &Settings) -> DncAhead {
     let mut ahead = DncAhead::default();
     for campaign in settings.campaigns.values() {
-        let Some(policy) = rules::dnc_policy(campaign) else {
+        let Some(policy) = decision::dnc_policy(campaign) else {
             continue;
         };
         let l = policy.lookups();
@@ -143,7 +143,7 @@ pub async fn decide_many(
             };
             let mut cache = OpeningCache::new();
             for row in rows {
-                let outcome = rules::decide(&row, phase, &cx, &mut cache);
+                let outcome = decision::decide(&row, phase, &cx, &mut cache);
                 let id = row.callback_id;
                 let own = Facts {
                     dnc: facts.dnc.get(&id).map(|f| (id, f.clone())).into_iter().collect(),

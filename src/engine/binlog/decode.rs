@@ -9,7 +9,7 @@ use mysql_async::binlog::row::BinlogRow;
 use mysql_async::binlog::value::BinlogValue;
 
 use super::Change;
-use crate::db::binlog::ColumnAt;
+use crate::db::replica::ColumnAt;
 
 /// What a watched table's changes mean to the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,9 +19,9 @@ use tracing::{debug, warn};
 
 use crate::config::MetricsConfig;
 use crate::db::{Db, DbError, DbResult};
-use crate::email::alerts::AlertSummary;
+use crate::duties::alerts::AlertSummary;
 use crate::engine::Summary;
-use crate::engine::rules::{BAD_ROW_KINDS, Gate};
+use crate::rules::decision::{BAD_ROW_KINDS, Gate};
 use crate::ops::Shutdown;
 
 /// Upper bounds of the pass-duration histogram, in seconds.

@@ -14,9 +14,9 @@ use tracing::{debug, info, warn};
 use super::Change;
 use super::decode::{Kind, Tables, WATCHED};
 use super::position::{Position, Store};
-use crate::check::error_text;
+use crate::cli::check::error_text;
 use crate::config::{Config, WatchMode};
-use crate::db::binlog::{self as sql, LogSettings};
+use crate::db::replica::{self as sql, LogSettings};
 use crate::ops::{Retry, Shutdown};
 
 /// Why the server cannot stream row events to this user: one line, with the
@@ -403,7 +403,7 @@ impl Watcher {
         let start = self.position.get_or_insert(end).clone();
         // The server sends a heartbeat after this much silence, so a dead
         // connection is told from a quiet one (nanoseconds).
-        crate::db::binlog::announce_replica(
+        crate::db::replica::announce_replica(
             &mut conn,
             self.heartbeat.as_nanos(),
             settings.mariadb.then_some(mariadb::CAPABILITY_GTID),

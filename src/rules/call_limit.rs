@@ -14,7 +14,7 @@
 //! state=>USA,GA,4              ; country, state, limit
 //! ```
 
-use crate::model::PlaceFacts;
+use crate::rules::model::PlaceFacts;
 
 /// A parsed override container: its lines in order, as VICIdial reads them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -121,14 +121,6 @@ impl LimitOverride {
         }
         parsed
     }
-
-    /// Whether a `method` line asks for the lead's postal code (`/postcode/`, `AST_VDhopper.pl`
-    /// line 3851, VICIdial 2.14).
-    pub fn wants_postcode(&self) -> bool {
-        self.lines
-            .iter()
-            .any(|l| matches!(l, Line::Method(m) if m.contains("postcode")))
-    }
 }
 
 /// The limit that applies to one phone, walking the lines in order as VICIdial
@@ -203,8 +195,6 @@ mod tests {
             ]
         );
         assert_eq!(o.ignored, vec!["state=>USA,TX".to_string(), "junk".to_string()]);
-        assert!(!o.wants_postcode());
-        assert!(LimitOverride::parse("method=>state_areacode_postcode").wants_postcode());
         assert_eq!(LimitOverride::parse(""), LimitOverride::default());
     }
 

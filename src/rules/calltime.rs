@@ -6,8 +6,8 @@ use std::iter;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 
-use crate::clock::ServerZone;
-use crate::collation::{self, Key};
+use crate::rules::server_zone::ServerZone;
+use crate::rules::collation::{self, Key};
 
 /// HHMM window: a lead is inside when `start <= HHMM < stop`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -150,6 +150,7 @@ impl CallTimes {
     }
 
     /// True when a call time with this id exists.
+    #[cfg(test)]
     pub fn contains(&self, id: &str) -> bool {
         self.times.contains_key(&Key::new(id))
     }

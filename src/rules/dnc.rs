@@ -5,7 +5,7 @@
 //! (`AST_VDhopper.pl` lines 671-735, VICIdial 2.14: `phone_number IN('$phone','$NPAXXXXXXX')`;
 //! `docs/vicidial.md`, section "DNC").
 
-use crate::model::{DncFacts, DncLookups};
+use crate::rules::model::{DncFacts, DncLookups};
 
 /// How a campaign consults one DNC list (`use_internal_dnc`, `use_campaign_dnc`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
