@@ -1,5 +1,5 @@
 //! Writes the man page and the shell completions, generated from the clap
-//! definitions in `src/cli.rs`, into a directory: `man/vicidial-callbackd.1`
+//! definitions in `src/cli/args.rs`, into a directory: `man/vicidial-callbackd.1`
 //! and `completions/` (bash, zsh, fish). `scripts/release.sh` runs it and
 //! ships them in the tarball and the packages.
 //!

@@ -261,7 +261,8 @@ async fn dnc_campaign_exact_areacode_and_other_campaign() {
 async fn dnc_entries_read_with_the_leads_are_those_the_batch_statement_reads() {
     use vicidial_callbackd::db::callbacks::{self, Scan};
     use vicidial_callbackd::db::facts::{self, DncAhead, Wanted};
-    use vicidial_callbackd::rules::model::{DncLookups, Facts};
+    use vicidial_callbackd::rules::dnc::DncLookups;
+    use vicidial_callbackd::rules::model::Facts;
 
     let db = TestDb::new("dnc_two_forms").await;
     let check = [("callback_dnc", "ENABLED")];

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::config::{Config, DatabaseTarget, WatchMode};
 use crate::db::{self, Db, Session};
+use crate::ops::error_text;
 use crate::duties::alerts::usable_template;
 
 /// How bad one item is.
@@ -171,7 +172,7 @@ async fn privileges(session: &mut Session, config: &Config, report: &mut Report)
     let needs = db::catalogue::needed(config);
     let mut missing = Vec::new();
     for need in &needs {
-        match db::schema::probe(session, &need.probe()).await {
+        match db::catalogue::probe(session, &need.probe()).await {
             Ok(None) => {}
             Ok(Some(_denied)) => {
                 let why = if need.why == "reads" {
@@ -193,7 +194,7 @@ async fn privileges(session: &mut Session, config: &Config, report: &mut Report)
     }
     let mut commands = Vec::new();
     for need in db::catalogue::commands() {
-        if let Ok(Some(_)) = db::schema::probe(session, &need.probe()).await {
+        if let Ok(Some(_)) = db::catalogue::probe(session, &need.probe()).await {
             commands.push(format!("{} on {} ({})", need.privilege.name(), need.table, need.why));
         }
     }
@@ -389,27 +390,6 @@ async fn binlog(config: &Config, target: &DatabaseTarget, report: &mut Report) {
     }
 }
 
-/// An error and its causes on one line, each said once (mysql_async says
-/// "Input/output error: Input/output error: Connection refused").
-pub fn error_text(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut next = err.source();
-    while let Some(cause) = next {
-        let said = cause.to_string();
-        if !text.contains(&said) {
-            text = format!("{text}: {said}");
-        }
-        next = cause.source();
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in text.split(": ") {
-        if parts.last() != Some(&part) {
-            parts.push(part);
-        }
-    }
-    parts.join(": ")
-}
-
 /// VICIdial mixes the host's and the database's clocks and assumes they agree.
 fn clock_warnings(db_now: NaiveDateTime, db_offset_secs: i32, host: chrono::DateTime<Local>) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -506,28 +486,5 @@ mod tests {
         assert!(w[0].contains("10.0.0.2") && w[1].contains("10.0.0.3"), "{w:?}");
         // In summer time (UTC-4) a -5.00 server is right.
         assert_eq!(server_gmt_warnings(&servers[..1], -4 * 3600), Vec::<String>::new());
-    }
-
-    #[test]
-    fn error_text_says_each_cause_once() {
-        #[derive(Debug)]
-        struct Outer(std::io::Error);
-        impl std::fmt::Display for Outer {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "Input/output error: {}", self.0)
-            }
-        }
-        impl std::error::Error for Outer {
-            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-                Some(&self.0)
-            }
-        }
-        let e = Outer(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            "Connection refused",
-        ));
-        assert_eq!(error_text(&e), "Input/output error: Connection refused");
-        let e = Outer(std::io::Error::other("Input/output error: Connection refused"));
-        assert_eq!(error_text(&e), "Input/output error: Connection refused");
     }
 }

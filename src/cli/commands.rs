@@ -19,8 +19,7 @@ use crate::cli::check;
 use crate::engine::binlog;
 use crate::ops::{leader, metrics};
 
-/// The exit code of a configuration or usage error (clap uses it too).
-pub const EXIT_CONFIG: u8 = 2;
+pub use crate::ops::EXIT_CONFIG;
 
 /// Checks what only building the parts can check, the database settings
 /// (which may come from astguiclient.conf) and the `[email]` transport, with

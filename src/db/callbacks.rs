@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::rules::model::{CallbackRow, DncFacts, DncLookups, Lead, Recipient};
+use crate::rules::model::{CallbackRow, Lead, Recipient};
+use crate::rules::dnc::{DncFacts, DncLookups};
 
 /// A callback's own columns, as every scan reads them.
 const CALLBACK_COLUMNS: &str = "cb.callback_id, cb.lead_id, cb.list_id, cb.campaign_id, cb.status, cb.recipient, \

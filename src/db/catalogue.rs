@@ -15,6 +15,7 @@
 //! Binary-log following needs global privileges that no `EXPLAIN` shows;
 //! `check` tries the stream itself (`binlog::probe`).
 
+use super::{DbError, DbResult, Session};
 use crate::config::Config;
 
 /// What turns a set of statements on.
@@ -343,6 +344,19 @@ impl Need {
             ),
             Delete => format!("EXPLAIN DELETE FROM `{t}` WHERE FALSE"),
         }
+    }
+}
+
+/// Runs a privilege probe ([`Need::probe`]): `None` when
+/// the server allows it, the server's message when it denies it, an error
+/// for any other failure.
+pub async fn probe(s: &mut Session, sql: &str) -> DbResult<Option<String>> {
+    match s.select(sql, vec![]).await {
+        Ok(_) => Ok(None),
+        Err(DbError::Mysql(mysql_async::Error::Server(e))) if is_denied(e.code) => {
+            Ok(Some(e.message))
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -17,7 +17,9 @@ use chrono::NaiveDateTime;
 use mysql_async::Value;
 
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::rules::model::{CallCount, DncFacts, DncLookups, Facts, LimitMethod, PlaceFacts};
+use crate::rules::model::{CallCount, Facts, LimitMethod};
+use crate::rules::dnc::{DncFacts, DncLookups};
+use crate::rules::call_limit::{PlaceFacts};
 
 /// Which callbacks need which lookups (decided by `engine::rules::needs`).
 #[derive(Clone, Debug, Default)]

@@ -7,7 +7,7 @@ use super::callbacks::UNDIALED;
 use super::facts::dnc_clear;
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::rules::model::DncLookups;
+use crate::rules::dnc::DncLookups;
 
 /// Inserts one hopper row per callback, exactly as VICIdial's hopper job does
 /// (`AST_VDhopper.pl` line 767, VICIdial 2.14: the callback's campaign and list, the lead's

@@ -332,19 +332,6 @@ pub async fn version(s: &mut Session) -> DbResult<String> {
         .unwrap_or_default())
 }
 
-/// Runs a privilege probe ([`super::catalogue::Need::probe`]): `None` when
-/// the server allows it, the server's message when it denies it, an error
-/// for any other failure.
-pub async fn probe(s: &mut Session, sql: &str) -> DbResult<Option<String>> {
-    match s.select(sql, vec![]).await {
-        Ok(_) => Ok(None),
-        Err(super::DbError::Mysql(mysql_async::Error::Server(e))) if super::catalogue::is_denied(e.code) => {
-            Ok(Some(e.message))
-        }
-        Err(e) => Err(e),
-    }
-}
-
 /// The longest-running statement of the daemon's database user on its
 /// database (VICIdial's cron jobs may share the user), with what the server
 /// says it waits on, e.g. "Waiting for table metadata lock".

@@ -88,6 +88,18 @@ pub struct AlertSummary {
 }
 
 impl AlertSummary {
+    /// What the metrics count of this pass.
+    pub fn counts(&self) -> metrics::EmailCounts {
+        metrics::EmailCounts {
+            sent: self.sent,
+            failed: self.failed,
+            not_available: self.not_available,
+            unknown: self.unknown,
+        }
+    }
+}
+
+impl AlertSummary {
     /// True when the pass recorded or found something.
     pub fn did_work(&self) -> bool {
         self.sent + self.failed + self.not_available + self.unknown + self.claimed_elsewhere > 0
@@ -614,7 +626,7 @@ pub async fn run(mut alerts: Alerts, engine: EngineConfig, shutdown: Shutdown, w
         async move |mut shutdown: Shutdown| {
             let started = Instant::now();
             let result = alerts.pass_until(PassOptions::default(), Some(shutdown.clone())).await;
-            metrics::global().email_pass(result.as_ref().ok());
+            metrics::global().email_pass(result.as_ref().ok().map(AlertSummary::counts).as_ref());
             let summary = result?;
             if summary.did_work() {
                 info!(ms = started.elapsed().as_millis() as u64, "email alert pass: {summary}");

@@ -19,7 +19,7 @@ use crate::cli::args::{ReportArgs, ReportBy, ReportFormat};
 use crate::config::Config;
 use crate::db::{Db, Session};
 use crate::email::transport::{Delivery, Mailer};
-use crate::manage::ManageError;
+use crate::manage::common::ManageError;
 use crate::ops::Shutdown;
 
 /// How often it looks at the clock.

@@ -22,7 +22,8 @@ use crate::db::{DbResult, Session, callbacks, hopper};
 use crate::rules::dnc::DncList;
 use crate::manage::availability::move_unavailable;
 use crate::ops::metrics;
-use crate::rules::model::{CallbackRow, DncLookups, Facts};
+use crate::rules::model::{CallbackRow, Facts};
+use crate::rules::dnc::{DncLookups};
 
 /// A DNC hit: the callback, and the list its phone is on.
 type Hit = (CallbackRow, DncList);

@@ -57,7 +57,8 @@ use crate::db::clock::CoveredZone;
 use crate::db::facts::{self, DncAhead};
 use crate::db::settings;
 use crate::db::{Db, DbResult, Session};
-use crate::rules::model::{CallbackRow, DncLookups, Facts, Settings};
+use crate::rules::model::{CallbackRow, Facts, Settings};
+use crate::rules::dnc::{DncLookups};
 use apply::{Kills, Tail};
 use memory::{Memory, Note, Stands};
 use crate::rules::decision::{self, Context, Feed, OpeningCache, Outcome, Phase};
@@ -96,6 +97,21 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// What the metrics count of this pass.
+    pub fn counts(&self) -> crate::ops::metrics::PassCounts {
+        crate::ops::metrics::PassCounts {
+            activated: self.activated,
+            inserted: self.inserted,
+            dead: self.dead,
+            moved: self.moved,
+            limited: self.limited,
+            skipped: self.errors,
+            pending: self.pending,
+            held_by_gate: self.held_by_gate.clone(),
+            skipped_by_kind: self.skipped_by_kind.clone(),
+        }
+    }
+
     /// True when the pass changed something or found something wrong.
     pub fn did_work(&self) -> bool {
         self.activated + self.inserted + self.dead + self.moved + self.limited + self.noted > 0

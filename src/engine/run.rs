@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 use tracing::info;
 
-use super::Engine;
+use super::{Engine, Summary};
 use crate::engine::binlog::{Change, Changes};
 use crate::db::DbError;
 use crate::ops::metrics;
@@ -58,7 +58,7 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
         let stop = || shutdown.is_shutdown();
         let result = engine.tick(&stop).await;
         let elapsed = started.elapsed();
-        metrics::global().engine_pass(result.as_ref(), elapsed);
+        metrics::global().engine_pass(result.as_ref().map(Summary::counts).as_ref().map_err(|e| *e), elapsed);
         let summary = result?;
         if summary.activated_useronly + summary.moved > 0 {
             alerts.notify_one();

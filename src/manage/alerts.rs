@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 
-use super::{Actor, ManageError};
+use super::common::{Actor, ManageError};
 use crate::cli::args::{AlertsCommand, DataFormat};
 use crate::config::{Config, TransportKind};
 use crate::db::alerts as db_alerts;

@@ -9,7 +9,7 @@
 use chrono::NaiveDateTime;
 use tracing::info;
 
-use super::Actor;
+use super::common::Actor;
 use crate::config::AvailabilityConfig;
 use crate::db::manage::{self, AdminLog};
 use crate::db::{DbResult, Session};

@@ -9,7 +9,7 @@
 //! BULK CHANGE`, the new user, `Old user: ...`; `docs/vicidial.md`, section
 //! "Manager pages").
 
-use super::{Actor, ManageError, parse_time};
+use super::common::{Actor, ManageError, parse_time};
 use crate::cli::args::{CallbacksCommand, ChangeArgs, Recipient};
 use crate::rules::collation;
 use crate::db::Session;

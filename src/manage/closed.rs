@@ -18,7 +18,7 @@
 
 use chrono::Duration;
 
-use super::ManageError;
+use super::common::ManageError;
 use crate::rules::server_zone::PassClock;
 use crate::rules::collation;
 use crate::db::Session;

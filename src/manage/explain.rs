@@ -7,7 +7,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::{ManageError, format_in};
+use super::common::{ManageError, format_in};
 use crate::rules::calltime::{GmtOffset, LeadZone};
 use crate::rules::server_zone::PassClock;
 use crate::rules::collation;

@@ -12,7 +12,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use tracing::{info, warn};
 
-use super::{Actor, ManageError, parse_duration};
+use super::common::{Actor, ManageError, parse_duration};
 use crate::cli::args::PurgeArgs;
 use crate::config::PurgeConfig;
 use crate::db::manage::{self, AdminLog, PurgeScope, Stmt};

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::{ManageError, format_in, parse_time, table};
+use super::common::{ManageError, format_in, parse_time};
+use super::table;
 use crate::cli::args::{DataFormat, ListArgs, ListFormat};
 use crate::config::Config;
 use crate::db::callbacks::{self, Scan};

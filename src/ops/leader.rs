@@ -20,7 +20,7 @@ use mysql_async::{Conn, Opts};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use crate::cli::check::error_text;
+use crate::ops::error_text;
 use crate::db::fence::{self, Term};
 use crate::ops::metrics;
 use crate::ops::Shutdown;

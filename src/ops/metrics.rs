@@ -19,8 +19,6 @@ use tracing::{debug, warn};
 
 use crate::config::MetricsConfig;
 use crate::db::{Db, DbError, DbResult};
-use crate::duties::alerts::AlertSummary;
-use crate::engine::Summary;
 use crate::rules::decision::{BAD_ROW_KINDS, Gate};
 use crate::ops::Shutdown;
 
@@ -132,7 +130,7 @@ impl Metrics {
     }
 
     /// An engine pass ended, after `elapsed`.
-    pub fn engine_pass(&self, result: Result<&Summary, &DbError>, elapsed: Duration) {
+    pub fn engine_pass(&self, result: Result<&PassCounts, &DbError>, elapsed: Duration) {
         self.with(|s| {
             s.pass_started = None;
             let now = Instant::now();
@@ -144,7 +142,7 @@ impl Metrics {
                     s.dead += summary.dead;
                     s.moved += summary.moved;
                     s.limited += summary.limited;
-                    s.skipped += summary.errors;
+                    s.skipped += summary.skipped;
                     s.pending = summary.pending;
                     s.held_by_gate = summary.held_by_gate.clone();
                     s.skipped_by_kind = summary.skipped_by_kind.clone();
@@ -188,7 +186,7 @@ impl Metrics {
     }
 
     /// An email pass ended; `None` when it failed.
-    pub fn email_pass(&self, summary: Option<&AlertSummary>) {
+    pub fn email_pass(&self, summary: Option<&EmailCounts>) {
         self.with(|s| match summary {
             Some(a) => {
                 s.emails_sent += a.sent;
@@ -501,6 +499,42 @@ impl Metrics {
     }
 }
 
+/// What one engine pass did, as the metrics count it.
+#[derive(Clone, Debug, Default)]
+pub struct PassCounts {
+    /// Callbacks made LIVE.
+    pub activated: u64,
+    /// Hopper rows inserted.
+    pub inserted: u64,
+    /// Callbacks killed (DNC).
+    pub dead: u64,
+    /// USERONLY callbacks moved to ANYONE.
+    pub moved: u64,
+    /// Callbacks held by the 24-hour limit.
+    pub limited: u64,
+    /// Rows skipped as bad.
+    pub skipped: u64,
+    /// Callbacks held now.
+    pub pending: u64,
+    /// Callbacks held now, by gate.
+    pub held_by_gate: HashMap<&'static str, u64>,
+    /// Rows skipped, by kind.
+    pub skipped_by_kind: HashMap<&'static str, u64>,
+}
+
+/// What one email pass did.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmailCounts {
+    /// Emails accepted by the mail server.
+    pub sent: u64,
+    /// Emails given up on.
+    pub failed: u64,
+    /// Alerts recorded as `NOT AVAILABLE`.
+    pub not_available: u64,
+    /// Claims whose delivery is unknown.
+    pub unknown: u64,
+}
+
 /// The due-but-undone callbacks, as the database sees them now.
 #[derive(Clone, Copy, Debug)]
 pub struct Backlog {
@@ -638,11 +672,11 @@ mod tests {
     #[test]
     fn a_pass_counts_and_lands_in_its_bucket() {
         let m = Metrics::default();
-        let summary = Summary {
+        let summary = PassCounts {
             activated: 3,
             inserted: 2,
             pending: 1,
-            ..Summary::default()
+            ..PassCounts::default()
         };
         m.set_role(true, None);
         m.engine_pass(Ok(&summary), Duration::from_millis(30));
@@ -668,9 +702,9 @@ mod tests {
             text.contains("callbackd_callbacks_bad_rows{reason=\"unknown_campaign\"} 0\n"),
             "{text}"
         );
-        let summary = Summary {
+        let summary = PassCounts {
             skipped_by_kind: [("unknown_campaign", 2)].into(),
-            ..Summary::default()
+            ..PassCounts::default()
         };
         m.engine_pass(Ok(&summary), Duration::from_millis(30));
         let text = m.render(None);

@@ -14,6 +14,30 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{error, info};
 
+/// The exit code of a configuration or usage error (clap uses it too).
+pub const EXIT_CONFIG: u8 = 2;
+
+/// An error and its causes on one line, each said once (mysql_async says
+/// "Input/output error: Input/output error: Connection refused").
+pub fn error_text(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        next = cause.source();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in text.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
+}
+
 /// Listens for the shutdown signal, in the style of tokio's mini-redis
 /// `Shutdown`: cheap to clone, checked between batches with
 /// [`is_shutdown`](Shutdown::is_shutdown), awaited in a `select!` with
@@ -134,6 +158,31 @@ impl Retry {
 
 #[cfg(test)]
 mod tests {
+    use super::error_text;
+
+    #[test]
+    fn error_text_says_each_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "Input/output error: {}", self.0)
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused",
+        ));
+        assert_eq!(error_text(&e), "Input/output error: Connection refused");
+        let e = Outer(std::io::Error::other("Input/output error: Connection refused"));
+        assert_eq!(error_text(&e), "Input/output error: Connection refused");
+    }
+
     use super::*;
 
     #[test]

@@ -21,7 +21,9 @@ use crate::rules::calltime::{GmtOffset, LeadZone};
 use crate::rules::server_zone::{PassClock, ServerZone};
 use crate::rules::collation;
 use crate::rules::decision::{self, Feed, Gate, Outcome, Phase};
-use crate::rules::model::{CallCount, CallbackRow, DncFacts, Facts, Lead, PlaceFacts, Recipient, Settings};
+use crate::rules::model::{CallCount, CallbackRow, Facts, Lead, Recipient, Settings};
+use crate::rules::dnc::{DncFacts};
+use crate::rules::call_limit::{PlaceFacts};
 
 /// The lead's zone, as the report reads it.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -23,7 +23,7 @@ use crate::db::Session;
 use crate::db::report::{self as sql, LEADS_PER_STATEMENT, Scope};
 use crate::rules::decision::{Feed, Outcome};
 use crate::manage::explain::{self, Verdict};
-use crate::manage::{ManageError, parse_duration, parse_time};
+use crate::manage::common::{ManageError, parse_duration, parse_time};
 use classify::{Bucket, GroupBy, Judged, Promise};
 
 /// Open callbacks explained one by one at most; past this the report says so.

@@ -14,7 +14,6 @@
 //! state=>USA,GA,4              ; country, state, limit
 //! ```
 
-use crate::rules::model::PlaceFacts;
 
 /// A parsed override container: its lines in order, as VICIdial reads them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -158,6 +157,19 @@ pub fn effective_limit(base: u64, rules: &LimitOverride, place: &PlaceFacts) -> 
         }
     }
     limit
+}
+
+/// Where VICIdial places a lead's phone, for the per-state limit override.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceFacts {
+    /// `vicidial_phone_codes.state` of the phone's country and area code ('' when none).
+    pub areacode_state: String,
+    /// `vicidial_phone_codes.country` of it ('' when none).
+    pub country: String,
+    /// `vicidial_postal_codes.state` of the lead's postal code, when looked up and found.
+    pub postcode_state: Option<String>,
+    /// The lead's own `state` column.
+    pub lead_state: String,
 }
 
 #[cfg(test)]

@@ -579,7 +579,9 @@ mod tests {
     use crate::rules::server_zone::ServerZone;
     use crate::rules::collation::Key;
     use crate::rules::dnc::{DncMode, DncPolicy};
-    use crate::rules::model::{CallCount, DncFacts, Expiry, List, ListActive, PlaceFacts, SystemSettings};
+    use crate::rules::model::{CallCount, Expiry, List, ListActive, SystemSettings};
+use crate::rules::dnc::{DncFacts};
+use crate::rules::call_limit::{PlaceFacts};
     use chrono::NaiveDate;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {

@@ -5,7 +5,6 @@
 //! (`AST_VDhopper.pl` lines 671-735, VICIdial 2.14: `phone_number IN('$phone','$NPAXXXXXXX')`;
 //! `docs/vicidial.md`, section "DNC").
 
-use crate::rules::model::{DncFacts, DncLookups};
 
 /// How a campaign consults one DNC list (`use_internal_dnc`, `use_campaign_dnc`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +125,70 @@ pub fn check(policy: &DncPolicy, facts: &DncFacts) -> Result<Option<DncList>, No
         Some(true) => Ok(Some(DncList::Campaign(facts.campaign_list.clone()))),
         Some(false) => Ok(None),
         None => Err(NotLookedUp),
+    }
+}
+
+/// Which DNC entries exist for one callback's phone, as SQL matched them
+/// under the DNC tables' own collation (`db::facts::dnc`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DncFacts {
+    /// `vicidial_dnc` has the phone number; `None`: not looked up.
+    pub internal_number: Option<bool>,
+    /// `vicidial_dnc` has the area code entry (`NPAXXXXXXX`); `None`: not looked up.
+    pub internal_areacode: Option<bool>,
+    /// The campaign DNC list has the phone number; `None`: not looked up.
+    pub campaign_number: Option<bool>,
+    /// The campaign DNC list has the area code entry; `None`: not looked up.
+    pub campaign_areacode: Option<bool>,
+    /// The campaign whose DNC list was consulted (`use_other_campaign_dnc` when set).
+    pub campaign_list: String,
+}
+
+impl DncFacts {
+    /// Two readings of the same entries as one: an entry found by either is
+    /// found (a lead's row repeated by a join).
+    pub fn merged(a: Option<DncFacts>, b: Option<DncFacts>) -> Option<DncFacts> {
+        let (Some(a), Some(b)) = (&a, &b) else {
+            return a.or(b);
+        };
+        let either = |x: Option<bool>, y: Option<bool>| match (x, y) {
+            (Some(x), Some(y)) => Some(x || y),
+            (x, y) => x.or(y),
+        };
+        Some(DncFacts {
+            internal_number: either(a.internal_number, b.internal_number),
+            internal_areacode: either(a.internal_areacode, b.internal_areacode),
+            campaign_number: either(a.campaign_number, b.campaign_number),
+            campaign_areacode: either(a.campaign_areacode, b.campaign_areacode),
+            campaign_list: a.campaign_list.clone(),
+        })
+    }
+}
+
+/// Which DNC entries a batch looks up (the union of its campaigns' needs,
+/// `dnc::DncPolicy::lookups`): an area code entry only for a list consulted
+/// with `AREACODE`, a list only when consulted at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DncLookups {
+    /// `vicidial_dnc`, the number.
+    pub internal_number: bool,
+    /// `vicidial_dnc`, the area code entry.
+    pub internal_areacode: bool,
+    /// The campaign list, the number.
+    pub campaign_number: bool,
+    /// The campaign list, the area code entry.
+    pub campaign_areacode: bool,
+}
+
+impl DncLookups {
+    /// What either looks up.
+    pub fn union(self, other: DncLookups) -> DncLookups {
+        DncLookups {
+            internal_number: self.internal_number || other.internal_number,
+            internal_areacode: self.internal_areacode || other.internal_areacode,
+            campaign_number: self.campaign_number || other.campaign_number,
+            campaign_areacode: self.campaign_areacode || other.campaign_areacode,
+        }
     }
 }
 

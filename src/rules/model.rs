@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::rules::call_limit::LimitOverride;
+use crate::rules::call_limit::{LimitOverride, PlaceFacts};
 use crate::rules::calltime::CallTimes;
 use crate::rules::collation::Key;
-use crate::rules::dnc::DncPolicy;
+use crate::rules::dnc::{DncFacts, DncPolicy};
 
 /// Who a callback is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -269,70 +269,6 @@ impl Settings {
     }
 }
 
-/// Which DNC entries exist for one callback's phone, as SQL matched them
-/// under the DNC tables' own collation (`db::facts::dnc`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DncFacts {
-    /// `vicidial_dnc` has the phone number; `None`: not looked up.
-    pub internal_number: Option<bool>,
-    /// `vicidial_dnc` has the area code entry (`NPAXXXXXXX`); `None`: not looked up.
-    pub internal_areacode: Option<bool>,
-    /// The campaign DNC list has the phone number; `None`: not looked up.
-    pub campaign_number: Option<bool>,
-    /// The campaign DNC list has the area code entry; `None`: not looked up.
-    pub campaign_areacode: Option<bool>,
-    /// The campaign whose DNC list was consulted (`use_other_campaign_dnc` when set).
-    pub campaign_list: String,
-}
-
-impl DncFacts {
-    /// Two readings of the same entries as one: an entry found by either is
-    /// found (a lead's row repeated by a join).
-    pub fn merged(a: Option<DncFacts>, b: Option<DncFacts>) -> Option<DncFacts> {
-        let (Some(a), Some(b)) = (&a, &b) else {
-            return a.or(b);
-        };
-        let either = |x: Option<bool>, y: Option<bool>| match (x, y) {
-            (Some(x), Some(y)) => Some(x || y),
-            (x, y) => x.or(y),
-        };
-        Some(DncFacts {
-            internal_number: either(a.internal_number, b.internal_number),
-            internal_areacode: either(a.internal_areacode, b.internal_areacode),
-            campaign_number: either(a.campaign_number, b.campaign_number),
-            campaign_areacode: either(a.campaign_areacode, b.campaign_areacode),
-            campaign_list: a.campaign_list.clone(),
-        })
-    }
-}
-
-/// Which DNC entries a batch looks up (the union of its campaigns' needs,
-/// `dnc::DncPolicy::lookups`): an area code entry only for a list consulted
-/// with `AREACODE`, a list only when consulted at all.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DncLookups {
-    /// `vicidial_dnc`, the number.
-    pub internal_number: bool,
-    /// `vicidial_dnc`, the area code entry.
-    pub internal_areacode: bool,
-    /// The campaign list, the number.
-    pub campaign_number: bool,
-    /// The campaign list, the area code entry.
-    pub campaign_areacode: bool,
-}
-
-impl DncLookups {
-    /// What either looks up.
-    pub fn union(self, other: DncLookups) -> DncLookups {
-        DncLookups {
-            internal_number: self.internal_number || other.internal_number,
-            internal_areacode: self.internal_areacode || other.internal_areacode,
-            campaign_number: self.campaign_number || other.campaign_number,
-            campaign_areacode: self.campaign_areacode || other.campaign_areacode,
-        }
-    }
-}
-
 /// Calls of the last 24 hours counted for one callback.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallCount {
@@ -344,19 +280,6 @@ pub struct CallCount {
     pub oldest_all: Option<NaiveDateTime>,
     /// The oldest call counted in `campaign_lists`.
     pub oldest_campaign_lists: Option<NaiveDateTime>,
-}
-
-/// Where VICIdial places a lead's phone, for the per-state limit override.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PlaceFacts {
-    /// `vicidial_phone_codes.state` of the phone's country and area code ('' when none).
-    pub areacode_state: String,
-    /// `vicidial_phone_codes.country` of it ('' when none).
-    pub country: String,
-    /// `vicidial_postal_codes.state` of the lead's postal code, when looked up and found.
-    pub postcode_state: Option<String>,
-    /// The lead's own `state` column.
-    pub lead_state: String,
 }
 
 /// The facts one batch looked up, by `callback_id`. A callback whose rules

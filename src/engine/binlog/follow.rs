@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 use super::Change;
 use super::decode::{Kind, Tables, WATCHED};
 use super::position::{Position, Store};
-use crate::cli::check::error_text;
+use crate::ops::error_text;
 use crate::config::{Config, WatchMode};
 use crate::db::replica::{self as sql, LogSettings};
 use crate::ops::{Retry, Shutdown};
