@@ -7,6 +7,7 @@
 //! still being a LIVE USERONLY one), so exactly one process, whether this
 //! daemon, a second daemon or the agent screen, ever owns an alert.
 
+use crate::rules::hours_block;
 use chrono::NaiveDateTime;
 use mysql_async::Value;
 
@@ -157,15 +158,14 @@ fn read_candidate(row: mysql_async::Row) -> Candidate {
 /// (`entry_time + callback_hours_block` hours) has passed. One statement for
 /// the batch, joined to the campaign, lead, list, owner and login.
 pub async fn candidates(s: &mut Session, now: NaiveDateTime, after_id: u32, limit: usize) -> DbResult<Vec<Candidate>> {
-    // A zero or NULL entry_time makes the sum NULL: no block, as in the engine.
-    let sql = candidate_sql(
+    let sql = candidate_sql(&format!(
         "cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.email_alert IS NULL \
            AND c.scheduled_callbacks_email_alert = 'Y' \
-           AND COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, \
-                        '1000-01-01 00:00:00') <= ? \
+           AND {} \
            AND cb.callback_id > ? \
          ORDER BY cb.callback_id LIMIT ?",
-    );
+        hours_block::OVER_AT_SQL
+    ));
     let rows = s
         .select(&sql, vec![now.into(), after_id.into(), (limit as u64).into()])
         .await?;
@@ -215,7 +215,7 @@ pub async fn any_campaign_alerts(s: &mut Session) -> DbResult<bool> {
 /// When the next alert held back only by its campaign's hours block comes
 /// due (the end of the block, server time), if any.
 pub async fn next_unblocked(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {
-    const BLOCK_END: &str = "cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR";
+    const BLOCK_END: &str = hours_block::ENDS_SQL;
     let rows = s
         .select(
             &format!(

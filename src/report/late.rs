@@ -17,6 +17,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDateTime};
 
 use super::classify::{Bucket, Judged};
+use crate::rules::hours_block;
 use crate::rules::calltime::{GmtOffset, LeadZone};
 use crate::rules::server_zone::{PassClock, ServerZone};
 use crate::rules::collation;
@@ -48,9 +49,8 @@ pub(crate) fn reason(
         return "USERONLY: dialed by hand by its agent".into();
     }
     let campaign = settings.campaign(&p.campaign_id);
-    if let (Some(c), Some(entry)) = (campaign, p.entry_time)
-        && c.callback_hours_block > 0
-        && entry + Duration::hours(c.callback_hours_block.into()) > j.dialable_at
+    if let Some(c) = campaign
+        && hours_block::holds(p.entry_time, c.callback_hours_block, j.dialable_at)
     {
         return "held: callback_hours_block".into();
     }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDateTime};
 
 use crate::rules::call_limit::effective_limit;
+use crate::rules::hours_block;
 use crate::rules::calltime::{GmtOffset, LeadZone};
 use crate::rules::server_zone::PassClock;
 use crate::rules::dnc::{self, DncList, DncPolicy};
@@ -481,11 +482,10 @@ fn gate(
     {
         return Some((Gate::InactiveList(list_id), None));
     }
-    if let (Some(entry), true) = (row.entry_time, campaign.callback_hours_block > 0) {
-        let open = entry + Duration::hours(campaign.callback_hours_block.into());
-        if open > cx.clock.now {
-            return Some((Gate::HoursBlock, Some(open)));
-        }
+    if let Some(open) = hours_block::ends(row.entry_time, campaign.callback_hours_block)
+        && open > cx.clock.now
+    {
+        return Some((Gate::HoursBlock, Some(open)));
     }
     let offset_text = lead.gmt_offset_now.clone().unwrap_or_default();
     let Some(offset) = GmtOffset::parse(&offset_text).filter(|o| o.on_grid()) else {

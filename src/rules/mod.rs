@@ -9,5 +9,6 @@ pub mod calltime;
 pub mod collation;
 pub mod decision;
 pub mod dnc;
+pub mod hours_block;
 pub mod model;
 pub mod server_zone;

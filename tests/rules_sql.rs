@@ -1,0 +1,86 @@
+//! Rules that run both in Rust and inside SQL agree, on generated rows: the
+//! SQL fragment a rule's module owns is evaluated by the server and compared
+//! with the Rust function on the same values.
+
+mod common;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use common::TestDb;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts};
+use vicidial_callbackd::rules::hours_block;
+
+fn at(h: u32, m: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, 8)
+        .unwrap()
+        .and_hms_opt(h, m, 0)
+        .unwrap()
+}
+
+/// The hours block's end and whether it is over, for every campaign block
+/// (0, 1, 4, 24 hours) and every kind of `entry_time` (NULL, a zero date,
+/// before, at and after the moment asked about).
+#[tokio::test]
+async fn the_hours_block_in_sql_agrees_with_the_rule() {
+    let db = TestDb::new("rules_hours_block").await;
+    let now = at(12, 0);
+    let entries: Vec<Option<String>> = vec![
+        None,
+        Some("0000-00-00 00:00:00".into()),
+        Some((now - Duration::hours(25)).to_string()),
+        Some((now - Duration::hours(4)).to_string()),
+        Some((now - Duration::minutes(210)).to_string()),
+        Some((now - Duration::minutes(30)).to_string()),
+        Some(now.to_string()),
+        Some((now + Duration::hours(1)).to_string()),
+    ];
+    let blocks = [0u32, 1, 4, 24];
+    let mut id = 0;
+    for (b, block) in blocks.iter().enumerate() {
+        let campaign = format!("HB{b}");
+        db.campaign(&campaign, &[("callback_hours_block", &block.to_string())])
+            .await;
+        for entry in &entries {
+            id += 1;
+            db.callback(id, id, &campaign, 101, &[]).await;
+            let value = entry.as_ref().map_or("NULL".to_string(), |e| format!("'{e}'"));
+            db.exec(&format!(
+                "SET SESSION sql_mode = ''; UPDATE vicidial_callbacks SET entry_time = {value} WHERE callback_id = {id}"
+            ))
+            .await;
+        }
+    }
+    let mut conn = Conn::new(Opts::from_url(&db.url).unwrap()).await.unwrap();
+    let rows: Vec<(u32, Option<String>, u32, Option<NaiveDateTime>, i64)> = conn
+        .exec(
+            format!(
+                "SELECT cb.callback_id, CAST(cb.entry_time AS CHAR), c.callback_hours_block, {}, {} \
+                 FROM vicidial_callbacks cb JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
+                 ORDER BY cb.callback_id",
+                hours_block::ENDS_SQL,
+                hours_block::OVER_AT_SQL
+            ),
+            (now,),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), blocks.len() * entries.len());
+    for (id, entry, block, sql_end, sql_over) in rows {
+        // As the daemon reads the column: a zero date is no time at all.
+        let entry = entry
+            .filter(|e| !e.starts_with("0000"))
+            .map(|e| NaiveDateTime::parse_from_str(&e, "%Y-%m-%d %H:%M:%S").unwrap());
+        assert_eq!(
+            sql_end,
+            hours_block::ends(entry, block),
+            "callback {id}: {entry:?} + {block} h"
+        );
+        assert_eq!(
+            sql_over == 1,
+            !hours_block::holds(entry, block, now),
+            "callback {id}: {entry:?} + {block} h at {now}"
+        );
+    }
+    drop(conn);
+    db.drop_db().await;
+}
