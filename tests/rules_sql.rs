@@ -10,6 +10,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
 use vicidial_callbackd::rules::hours_block;
 
+/// A row as the agreement query reads it: id, `entry_time` as text, the
+/// block, the SQL's end, the SQL's "over".
+type Row = (u32, Option<String>, u32, Option<NaiveDateTime>, i64);
+
 fn at(h: u32, m: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 3, 8)
         .unwrap()
@@ -51,7 +55,7 @@ async fn the_hours_block_in_sql_agrees_with_the_rule() {
         }
     }
     let mut conn = Conn::new(Opts::from_url(&db.url).unwrap()).await.unwrap();
-    let rows: Vec<(u32, Option<String>, u32, Option<NaiveDateTime>, i64)> = conn
+    let rows: Vec<Row> = conn
         .exec(
             format!(
                 "SELECT cb.callback_id, CAST(cb.entry_time AS CHAR), c.callback_hours_block, {}, {} \
