@@ -192,6 +192,11 @@ struct Watch {
     /// The last pass put rows in the hopper after its probe: the hopper's
     /// signature then says nothing about them, so the next tick looks.
     hopper_unsure: bool,
+    /// When the queued leads were last looked for in the hopper.
+    last_hopper_check: Option<Instant>,
+    /// Leads whose hopper rows the binary log saw deleted since the last
+    /// tick: looked for at once, whatever [`HOPPER_CHECK_EVERY`] says.
+    hopper_deleted: HashSet<u32>,
     /// The seconds (server time) in which the last pass wrote callbacks:
     /// `vicidial_callbacks.UPDATE_TIME` showing one of them is explained.
     own_writes: HashSet<NaiveDateTime>,
@@ -212,6 +217,10 @@ const RECHECK: Duration = Duration::seconds(60);
 /// which the daemon also wrote (or new rows came) cannot be told from those.
 /// While every change is so explained, edits are still looked for this often.
 const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often, at most, the queued leads are looked for in the hopper when
+/// its signature changes (README, "Performance").
+const HOPPER_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// How often stale USERONLY callbacks are looked for: the rule counts in
 /// minutes (VICIdial applies it once a minute), and the look is a scan of
@@ -291,6 +300,12 @@ impl Engine {
             settings: None,
             coexist: coexist::Coexist::default(),
         }
+    }
+
+    /// The binary log saw the hopper rows of these leads deleted: the next
+    /// tick looks for them at once.
+    pub(crate) fn hopper_rows_deleted(&mut self, leads: &[u32]) {
+        self.watch.hopper_deleted.extend(leads);
     }
 
     /// A look for second hopper rows between ticks ([`coexist`]), on a
@@ -501,8 +516,28 @@ impl Engine {
                 .as_ref()
                 .is_none_or(|l| l.callbacks_written != probe.callbacks_written);
         let hopper_unsure = std::mem::take(&mut self.watch.hopper_unsure);
-        let hopper_changed =
+        let mut hopper_changed =
             (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
+        // Under a dialer the hopper changes every tick (each dial deletes a
+        // row), and the look reads every queued lead: at most one look per
+        // HOPPER_CHECK_EVERY, the change kept for the next tick meanwhile.
+        // Idle, a lost row is still seen at the first tick after it.
+        if hopper_changed
+            && self
+                .watch
+                .last_hopper_check
+                .is_some_and(|t| t.elapsed() < HOPPER_CHECK_EVERY)
+        {
+            hopper_changed = false;
+            self.watch.hopper_unsure = true;
+        }
+        if hopper_changed {
+            self.watch.last_hopper_check = Some(Instant::now());
+        }
+        let named: Vec<u32> = std::mem::take(&mut self.watch.hopper_deleted)
+            .into_iter()
+            .filter(|lead| self.watch.queued.contains_key(lead))
+            .collect();
         let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now + decision::PRECLAIM);
         let (mut due, mut pending) = self.memory.rechecks(clock.now);
         let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
@@ -536,8 +571,11 @@ impl Engine {
         }
         // Moved callbacks are ACTIVE ANYONE and due: this tick takes them.
         let moved = pass.summary.moved > 0;
-        if hopper_changed {
-            let leads: Vec<u32> = pass.queued.keys().copied().collect();
+        if hopper_changed || !named.is_empty() {
+            let leads: Vec<u32> = match hopper_changed {
+                true => pass.queued.keys().copied().collect(),
+                false => named,
+            };
             let present = callbacks::in_hopper(&mut pass.session, &leads).await?;
             for lead in leads.into_iter().filter(|l| !present.contains(l)) {
                 pending.extend(pass.queued.remove(&lead));

@@ -52,6 +52,11 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
         if taken.iter().any(full_pass_wanted) {
             engine.request_full_pass();
         }
+        for change in &taken {
+            if let Change::HopperDeleted(leads) = change {
+                engine.hopper_rows_deleted(leads);
+            }
+        }
         let woken_now = std::mem::take(&mut woken) || !taken.is_empty();
         let started = Instant::now();
         metrics::global().pass_started();
@@ -94,8 +99,10 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
                 _ = tokio::time::sleep(slice) => {}
                 change = changes.changed() => {
                     woken = true;
-                    if change.as_ref().is_some_and(full_pass_wanted) {
-                        engine.request_full_pass();
+                    match &change {
+                        Some(change) if full_pass_wanted(change) => engine.request_full_pass(),
+                        Some(Change::HopperDeleted(leads)) => engine.hopper_rows_deleted(leads),
+                        _ => {}
                     }
                     break;
                 }
