@@ -12,7 +12,7 @@ use vicidial_callbackd::rules::hours_block;
 
 /// A row as the agreement query reads it: id, `entry_time` as text, the
 /// block, the SQL's end, the SQL's "over".
-type Row = (u32, Option<String>, u32, Option<NaiveDateTime>, i64);
+type Row = (u32, Option<String>, u32, Option<NaiveDateTime>, i64, NaiveDateTime);
 
 fn at(h: u32, m: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 3, 8)
@@ -21,7 +21,8 @@ fn at(h: u32, m: u32) -> NaiveDateTime {
         .unwrap()
 }
 
-/// The hours block's end and whether it is over, for every campaign block
+/// The hours block's end, whether it is over, and when the callback could
+/// first be dialed, for every campaign block
 /// (0, 1, 4, 24 hours) and every kind of `entry_time` (NULL, a zero date,
 /// before, at and after the moment asked about).
 #[tokio::test]
@@ -39,6 +40,7 @@ async fn the_hours_block_in_sql_agrees_with_the_rule() {
         Some((now + Duration::hours(1)).to_string()),
     ];
     let blocks = [0u32, 1, 4, 24];
+    let callback_time = now - Duration::hours(2);
     let mut id = 0;
     for (b, block) in blocks.iter().enumerate() {
         let campaign = format!("HB{b}");
@@ -46,7 +48,8 @@ async fn the_hours_block_in_sql_agrees_with_the_rule() {
             .await;
         for entry in &entries {
             id += 1;
-            db.callback(id, id, &campaign, 101, &[]).await;
+            db.callback(id, id, &campaign, 101, &[("callback_time", &callback_time.to_string())])
+                .await;
             let value = entry.as_ref().map_or("NULL".to_string(), |e| format!("'{e}'"));
             db.exec(&format!(
                 "SET SESSION sql_mode = ''; UPDATE vicidial_callbacks SET entry_time = {value} WHERE callback_id = {id}"
@@ -58,18 +61,19 @@ async fn the_hours_block_in_sql_agrees_with_the_rule() {
     let rows: Vec<Row> = conn
         .exec(
             format!(
-                "SELECT cb.callback_id, CAST(cb.entry_time AS CHAR), c.callback_hours_block, {}, {} \
+                "SELECT cb.callback_id, CAST(cb.entry_time AS CHAR), c.callback_hours_block, {}, {}, {} \
                  FROM vicidial_callbacks cb JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
                  ORDER BY cb.callback_id",
                 hours_block::ENDS_SQL,
-                hours_block::OVER_AT_SQL
+                hours_block::OVER_AT_SQL,
+                hours_block::DIALABLE_FROM_SQL
             ),
             (now,),
         )
         .await
         .unwrap();
     assert_eq!(rows.len(), blocks.len() * entries.len());
-    for (id, entry, block, sql_end, sql_over) in rows {
+    for (id, entry, block, sql_end, sql_over, sql_dialable) in rows {
         // As the daemon reads the column: a zero date is no time at all.
         let entry = entry
             .filter(|e| !e.starts_with("0000"))
@@ -83,6 +87,11 @@ async fn the_hours_block_in_sql_agrees_with_the_rule() {
             sql_over == 1,
             !hours_block::holds(entry, block, now),
             "callback {id}: {entry:?} + {block} h at {now}"
+        );
+        assert_eq!(
+            sql_dialable,
+            hours_block::dialable_from(callback_time, entry, block),
+            "callback {id}: dialable from, {entry:?} + {block} h"
         );
     }
     drop(conn);

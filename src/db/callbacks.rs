@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
+use crate::rules::hours_block;
 use crate::rules::model::{CallbackRow, Lead, Recipient};
 use crate::rules::dnc::{DncFacts, DncLookups};
 
@@ -232,10 +233,8 @@ pub const STRANDED: &str = "l.status = 'CBHOLD' \
 /// write re-checks the lead as read.
 pub const OWED: &str = "l.modify_date < cb.modify_date";
 
-/// When a LIVE callback could first be dialed: its time, or the end of its
-/// campaign's hours block when later (server time).
-const DIALABLE_FROM: &str = "GREATEST(cb.callback_time, \
-    COALESCE(cb.entry_time + INTERVAL GREATEST(COALESCE(c.callback_hours_block, 0), 0) HOUR, cb.callback_time))";
+/// When a LIVE callback could first be dialed ([`hours_block::dialable_from`]).
+const DIALABLE_FROM: &str = hours_block::DIALABLE_FROM_SQL;
 
 /// The longest hours block VICIdial can hold: `callback_hours_block` is a
 /// signed `TINYINT(2)` (`MySQL_AST_CREATE_tables.sql` line 983, VICIdial 2.14).

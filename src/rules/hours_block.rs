@@ -31,6 +31,20 @@ pub const ENDS_SQL: &str =
 pub const OVER_AT_SQL: &str = "COALESCE(IF(c.callback_hours_block > 0, \
      cb.entry_time + INTERVAL c.callback_hours_block HOUR, NULL) <= ?, TRUE)";
 
+/// When a callback could first be dialed: its time, or when it was set if
+/// that was later (a callback set for a past time), or the end of its hours
+/// block if later still. The repair of LIVE callbacks bounds its age by it.
+pub fn dialable_from(callback_time: NaiveDateTime, entry_time: Option<NaiveDateTime>, block_hours: u32) -> NaiveDateTime {
+    let set = entry_time.map_or(callback_time, |e| e.max(callback_time));
+    ends(entry_time, block_hours).map_or(set, |end| end.max(set))
+}
+
+/// [`dialable_from`] in SQL, over `cb` and `c` (`c` may be a missing
+/// campaign: no block).
+pub const DIALABLE_FROM_SQL: &str = "GREATEST(cb.callback_time, COALESCE(cb.entry_time, cb.callback_time), \
+     COALESCE(IF(c.callback_hours_block > 0, cb.entry_time + INTERVAL c.callback_hours_block HOUR, NULL), \
+              cb.callback_time))";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +64,14 @@ mod tests {
         assert_eq!(ends(Some(t(9, 0)), 0), None);
         assert!(!holds(Some(t(23, 0)), 0, t(9, 0)), "no block, even for an entry_time ahead");
         assert!(!holds(None, 4, t(9, 0)));
+    }
+
+    #[test]
+    fn a_callback_is_dialable_from_its_time_its_setting_or_its_blocks_end() {
+        assert_eq!(dialable_from(t(10, 0), Some(t(9, 0)), 0), t(10, 0));
+        assert_eq!(dialable_from(t(8, 0), Some(t(9, 0)), 0), t(9, 0), "set for a past time");
+        assert_eq!(dialable_from(t(10, 0), Some(t(9, 0)), 4), t(13, 0));
+        assert_eq!(dialable_from(t(10, 0), None, 4), t(10, 0));
     }
 
     #[test]
