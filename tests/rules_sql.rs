@@ -97,3 +97,52 @@ async fn the_hours_block_in_sql_agrees_with_the_rule() {
     drop(conn);
     db.drop_db().await;
 }
+
+/// The pending rule's "undialed" (the lead in the callback's status, not
+/// called since) in SQL and in Rust, over every mix of a callback's
+/// `lead_status` (empty, NULL, spaces, a status, another case) and a lead's
+/// status and `called_since_last_reset`.
+#[tokio::test]
+async fn undialed_in_sql_agrees_with_the_rule() {
+    let db = TestDb::new("rules_undialed").await;
+    db.campaign("C", &[]).await;
+    db.list(101, "C", &[]).await;
+    let callback_statuses = [None, Some(""), Some("  "), Some("CALLBK"), Some("SALE"), Some("callbk")];
+    let lead_statuses = ["CALLBK", "callbk", "CALLBK ", "SALE", "CBHOLD", ""];
+    let mut id = 0;
+    for cb_status in callback_statuses {
+        for lead_status in lead_statuses {
+            for csr in ["N", "Y"] {
+                id += 1;
+                db.lead(id, 101, &[("status", lead_status), ("called_since_last_reset", csr)])
+                    .await;
+                db.callback(id, id, "C", 101, &[("lead_status", cb_status.unwrap_or("NULL"))])
+                    .await;
+            }
+        }
+    }
+    let mut conn = Conn::new(Opts::from_url(&db.url).unwrap()).await.unwrap();
+    let rows: Vec<(u32, Option<String>, String, String, i64)> = conn
+        .query(format!(
+            "SELECT cb.callback_id, cb.lead_status, l.status, l.called_since_last_reset, {} \
+             FROM vicidial_callbacks cb JOIN vicidial_list l ON l.lead_id = cb.lead_id ORDER BY cb.callback_id",
+            vicidial_callbackd::rules::pending::UNDIALED_SQL
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), id as usize);
+    let mut undialed = 0;
+    for (id, cb_status, status, csr, sql) in rows {
+        // As the daemon reads the column: NULL is empty.
+        let rust = vicidial_callbackd::rules::pending::undialed(cb_status.as_deref().unwrap_or(""), &status, &csr);
+        assert_eq!(
+            sql == 1,
+            rust,
+            "callback {id}: lead_status {cb_status:?}, lead {status:?}/{csr}"
+        );
+        undialed += u32::from(rust);
+    }
+    assert!(undialed > 5, "the rows hold both answers");
+    drop(conn);
+    db.drop_db().await;
+}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::rules::hours_block;
+use crate::rules::{hours_block, pending};
 use crate::rules::model::{CallbackRow, Lead, Recipient};
 use crate::rules::dnc::{DncFacts, DncLookups};
 
@@ -202,36 +202,10 @@ pub async fn read_leads(s: &mut Session, rows: &mut [Scanned], dnc: &[Option<Dnc
     Ok(())
 }
 
-/// The lead is as the callback's activation left it: in the callback's
-/// status and not called since (`called_since_last_reset='N'`; the dialer
-/// sets `Y` the moment it places a call and changes the status only at
-/// hangup: `docs/vicidial.md`, section "Dialer"). Whether its `last_local_call_time` (in the
-/// lead's own clock) is after the callback was made dialable is decided in
-/// Rust (`engine::rules::dialed_since`), where the clocks are converted.
-/// The same markers guard the hopper insert, so they are written once, here.
-/// The callback's status is its `lead_status`, or `CALLBK` when that is
-/// empty or NULL (`engine::rules::lead_status`, which says why); `NULLIF`
-/// compares as the column's collation does, so a `lead_status` of spaces is
-/// empty too.
-pub const UNDIALED: &str =
-    "l.status = COALESCE(NULLIF(cb.lead_status, ''), 'CALLBK') AND l.called_since_last_reset = 'N'";
-
-/// A half-done activation (or a USERONLY callback converted to ANYONE): the
-/// lead is still `CBHOLD` and no other open callback (other than LIVE ANYONE
-/// ones) holds it.
-pub const STRANDED: &str = "l.status = 'CBHOLD' \
-    AND NOT EXISTS (SELECT 1 FROM vicidial_callbacks o WHERE o.lead_id = cb.lead_id \
-         AND o.callback_id <> cb.callback_id \
-         AND (o.status IN ('ACTIVE','TFHCCL') OR (o.status = 'LIVE' AND o.recipient = 'USERONLY')))";
-
-/// An activation whose lead write never happened, whatever the lead's status
-/// (VICIdial's admin page and API make ANYONE callbacks of leads left in
-/// `CALLBK` from an earlier call, not `CBHOLD`): nothing has written the
-/// lead since the callback last changed (made LIVE), so neither the dialer
-/// nor an agent touched it. The rules also require that the lead was not
-/// dialed since the callback's time (`engine::rules`), and the lead's
-/// write re-checks the lead as read.
-pub const OWED: &str = "l.modify_date < cb.modify_date";
+/// The pending rule's SQL ([`crate::rules::pending`]).
+pub const UNDIALED: &str = pending::UNDIALED_SQL;
+const STRANDED: &str = pending::STRANDED_SQL;
+const OWED: &str = pending::OWED_SQL;
 
 /// When a LIVE callback could first be dialed ([`hours_block::dialable_from`]).
 const DIALABLE_FROM: &str = hours_block::DIALABLE_FROM_SQL;

@@ -51,10 +51,8 @@ pub(crate) struct Promise {
 impl Promise {
     /// The moment it became dialable (server time).
     pub(crate) fn dialable_at(&self) -> NaiveDateTime {
-        match self.entry_time {
-            Some(e) if e > self.callback_time => e,
-            _ => self.callback_time,
-        }
+        // The hours block is a gate the report names on its own (`late.rs`).
+        crate::rules::hours_block::dialable_from(self.callback_time, self.entry_time, 0)
     }
 
     fn is(&self, status: &str) -> bool {

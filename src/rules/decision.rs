@@ -287,7 +287,7 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
 /// its lead when nothing overrides it, so the promise is kept and the lead
 /// looks as every other triggered callback's (README, "Differences from
 /// VICIdial"). Blank means empty as MySQL compares it (trailing spaces
-/// ignored), as [`crate::db::callbacks::UNDIALED`] says it in SQL.
+/// ignored), as [`crate::rules::pending::UNDIALED_SQL`] says it in SQL.
 pub(crate) fn lead_status(row: &CallbackRow) -> &str {
     callback_lead_status(&row.lead_status)
 }
@@ -396,10 +396,10 @@ pub fn activated_elsewhere(
 /// Whether a LIVE ANYONE callback's lead still needs the activation's write
 /// (its callback status and `called_since_last_reset='N'`): neither in
 /// `CBHOLD` nor undialed. The pending scan finds such leads only when
-/// nothing wrote them since the callback was made LIVE (`db::callbacks::OWED`).
+/// nothing wrote them since the callback was made LIVE ([`crate::rules::pending::OWED_SQL`]).
 pub fn owed(row: &CallbackRow, lead: &Lead) -> bool {
     let cbhold = crate::rules::collation::eq(&lead.status, "CBHOLD");
-    let undialed = crate::rules::collation::eq(&lead.status, lead_status(row)) && lead.called_since_last_reset == "N";
+    let undialed = crate::rules::pending::undialed(&row.lead_status, &lead.status, &lead.called_since_last_reset);
     !(cbhold || undialed)
 }
 

@@ -11,4 +11,5 @@ pub mod decision;
 pub mod dnc;
 pub mod hours_block;
 pub mod model;
+pub mod pending;
 pub mod server_zone;
