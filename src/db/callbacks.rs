@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
 use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
+use crate::rules::status::{CallbackStatus, WAITING_SQL as WAITING};
 use crate::rules::{hours_block, pending};
 use crate::rules::model::{CallbackRow, Lead, Recipient};
 use crate::rules::dnc::{DncFacts, DncLookups};
@@ -268,14 +269,14 @@ impl Scan {
         match self {
             Scan::Due(now) => (
                 format!(
-                    "FROM vicidial_callbacks cb {hint} WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time <= ?"
+                    "FROM vicidial_callbacks cb {hint} WHERE cb.status IN {WAITING} AND cb.callback_time <= ?"
                 ),
                 vec![now.into()],
             ),
             Scan::DueSince(from, now) => (
                 format!(
                     "FROM vicidial_callbacks cb {hint} \
-                     WHERE cb.status IN ('ACTIVE','TFHCCL') AND cb.callback_time > ? AND cb.callback_time <= ?"
+                     WHERE cb.status IN {WAITING} AND cb.callback_time > ? AND cb.callback_time <= ?"
                 ),
                 vec![from.into(), now.into()],
             ),
@@ -688,9 +689,9 @@ impl Changed {
             let mut r = RowReader::new(row);
             let id = r.uint(0).unwrap_or_default() as u32;
             let status = r.text(1);
-            if crate::rules::collation::eq(&status, "LIVE") {
+            if CallbackStatus::Live.is(&status) {
                 changed.live.push(id);
-            } else if crate::rules::collation::eq(&status, "ACTIVE") || crate::rules::collation::eq(&status, "TFHCCL") {
+            } else if CallbackStatus::of(&status).is_some_and(CallbackStatus::is_waiting) {
                 changed.due.push(id);
             }
             changed.written.extend(r.datetime(2));
@@ -816,7 +817,7 @@ pub async fn next_due(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<Na
 pub async fn claim_live(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'LIVE' \
-         WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND callback_time <= ? AND {HELD}",
+         WHERE callback_id IN ({}) AND status IN {WAITING} AND callback_time <= ? AND {HELD}",
         placeholders(callback_ids.len())
     );
     let mut params = ids(callback_ids);
@@ -1035,7 +1036,7 @@ pub async fn record_claimed(s: &mut Session, callback_ids: &[u32]) -> DbResult<u
         &format!(
             "REPLACE INTO callbackd_claimed (callback_id, claimed_at) \
              SELECT callback_id, NOW() FROM vicidial_callbacks \
-             WHERE callback_id IN ({}) AND status IN ('ACTIVE','TFHCCL') AND {HELD}",
+             WHERE callback_id IN ({}) AND status IN {WAITING} AND {HELD}",
             placeholders(callback_ids.len())
         ),
         ids(callback_ids),

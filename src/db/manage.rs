@@ -12,7 +12,7 @@ use super::fence::HELD;
 use super::{DbResult, RowReader, Session, ids, placeholders};
 
 /// Statuses of a callback still to be kept: waiting, triggered, or held by the 24-hour limit.
-pub const OPEN: &str = "('ACTIVE','LIVE','TFHCCL')";
+pub const OPEN: &str = crate::rules::status::OPEN_SQL;
 
 /// Everything a manager sees about one callback: the row, its lead, the
 /// lead's hopper row, its campaign and its owner.

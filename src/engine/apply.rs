@@ -355,7 +355,7 @@ impl Pass<'_> {
     async fn hold_limited(&mut self, limited: &[&CallbackRow]) -> DbResult<()> {
         let ids: Vec<u32> = limited
             .iter()
-            .filter(|r| crate::rules::collation::eq(&r.status, "ACTIVE"))
+            .filter(|r| crate::rules::status::CallbackStatus::Active.is(&r.status))
             .map(|r| r.callback_id)
             .collect();
         let lead_ids: Vec<u32> = limited
@@ -409,7 +409,7 @@ impl Pass<'_> {
             let now_live: HashSet<u32> = callbacks::statuses(&mut self.session, &ids)
                 .await?
                 .into_iter()
-                .filter(|(_, status)| crate::rules::collation::eq(status, "LIVE"))
+                .filter(|(_, status)| crate::rules::status::CallbackStatus::Live.is(status))
                 .map(|(id, _)| id)
                 .collect();
             warn!(

@@ -95,10 +95,7 @@ async fn open_callback(s: &mut Session, id: u32) -> Result<Detail, ManageError> 
     let d = manage::detail(s, id)
         .await?
         .ok_or_else(|| ManageError::usage(format!("there is no callback {id}")))?;
-    if !["ACTIVE", "LIVE", "TFHCCL"]
-        .iter()
-        .any(|st| collation::eq(&d.status, st))
-    {
+    if !crate::rules::status::is_open(&d.status) {
         return Err(ManageError::usage(format!(
             "callback {id} is {}: only open callbacks (ACTIVE, LIVE, TFHCCL) can be changed",
             d.status
@@ -134,7 +131,7 @@ fn lead_page_log(d: &Detail, args: &ChangeArgs, notes: String) -> AdminLog {
 }
 
 fn is_live_anyone(d: &Detail) -> bool {
-    collation::eq(&d.status, "LIVE") && collation::eq(&d.recipient, "ANYONE")
+    crate::rules::status::CallbackStatus::Live.is(&d.status) && collation::eq(&d.recipient, "ANYONE")
 }
 
 async fn reassign(s: &mut Session, id: u32, to: &str, args: &ChangeArgs) -> Result<Option<Change>, ManageError> {
@@ -231,7 +228,7 @@ async fn convert(
     }
     match to {
         Recipient::Anyone => {
-            let then_what = if collation::eq(&d.status, "LIVE") {
+            let then_what = if crate::rules::status::CallbackStatus::Live.is(&d.status) {
                 "; it is LIVE, so the daemon's next pass puts it through the gates into the hopper"
             } else {
                 ""

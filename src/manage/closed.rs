@@ -21,6 +21,7 @@ use chrono::Duration;
 use super::common::ManageError;
 use crate::rules::server_zone::PassClock;
 use crate::rules::collation;
+use crate::rules::status::CallbackStatus;
 use crate::db::Session;
 use crate::db::manage::Detail;
 use crate::db::report as sql;
@@ -85,7 +86,7 @@ pub(crate) async fn lines(
         now + Duration::seconds(1),
     )
     .await?;
-    let removals = if collation::eq(&p.status, "INACTIVE") {
+    let removals = if CallbackStatus::Inactive.is(&p.status) {
         sql::removals(
             s,
             &[p.lead_id],
@@ -111,8 +112,7 @@ pub(crate) async fn lines(
             classify::span(judged.late_seconds.unwrap_or(0))
         )
     });
-    let is = |x: &str| collation::eq(status, x);
-    if is("DEAD") {
+    if CallbackStatus::Dead.is(status) {
         let lead = d.lead.as_ref().map_or("", |l| l.status.as_str());
         let phone = d.lead.as_ref().map_or("", |l| l.phone_number.as_str());
         let list = match collation::Key::new(lead).as_str() {
@@ -139,7 +139,7 @@ pub(crate) async fn lines(
                 words(&own)
             ));
         }
-    } else if is("INACTIVE") {
+    } else if CallbackStatus::Inactive.is(status) {
         match (judged.bucket, &judged.dial) {
             (Bucket::Never, _) if judged.reason == "removed by a manager" => {
                 lines.push(format!("INACTIVE: removed by a manager: {}", judged.detail));
@@ -169,7 +169,7 @@ pub(crate) async fn lines(
     if d.lead.is_none() {
         lines.push(format!("  its lead {} no longer exists", d.lead_id));
     }
-    if let Some(dialed) = dialed.filter(|_| !is("INACTIVE")) {
+    if let Some(dialed) = dialed.filter(|_| !CallbackStatus::Inactive.is(status)) {
         lines.push(format!("  {dialed}"));
     }
     Ok(lines)

@@ -11,6 +11,7 @@ use super::common::{ManageError, format_in};
 use crate::rules::calltime::{GmtOffset, LeadZone};
 use crate::rules::server_zone::PassClock;
 use crate::rules::collation;
+use crate::rules::status::CallbackStatus;
 use crate::config::{Config, EngineConfig};
 use crate::db::Session;
 use crate::db::manage::{self, Detail};
@@ -146,11 +147,10 @@ pub(crate) async fn explain_in(
 
 /// The verdict for a callback no scan of a pass finds.
 fn undecided(d: &Detail, clock: &PassClock) -> Verdict {
-    let is = |status: &str| collation::eq(&d.status, status);
-    if !(is("ACTIVE") || is("TFHCCL") || is("LIVE")) {
+    if !crate::rules::status::is_open(&d.status) {
         return Verdict::Final(d.status.clone());
     }
-    if !is("LIVE") {
+    if !CallbackStatus::Live.is(&d.status) {
         return match d.callback_time {
             Some(t) if t > clock.now => Verdict::NotDue(t),
             _ => Verdict::BadData("callback_time is NULL or zero".into()),

@@ -81,7 +81,7 @@ pub(super) async fn list(s: &mut Session, config: &Config, args: ListArgs) -> Re
     } else {
         let live: Vec<u32> = rows
             .iter()
-            .filter(|d| crate::rules::collation::eq(&d.status, "LIVE") && crate::rules::collation::eq(&d.recipient, "ANYONE"))
+            .filter(|d| crate::rules::status::CallbackStatus::Live.is(&d.status) && crate::rules::collation::eq(&d.recipient, "ANYONE"))
             .map(|d| d.callback_id)
             .collect();
         holds(s, config, &live).await?

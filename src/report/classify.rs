@@ -18,6 +18,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::rules::server_zone::ServerZone;
 use crate::rules::collation;
+use crate::rules::status::CallbackStatus;
 
 /// One callback as the report reads it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -55,13 +56,10 @@ impl Promise {
         crate::rules::hours_block::dialable_from(self.callback_time, self.entry_time, 0)
     }
 
-    fn is(&self, status: &str) -> bool {
-        collation::eq(&self.status, status)
-    }
 
     /// Still to be kept: `ACTIVE`, `LIVE` or `TFHCCL`.
     pub(crate) fn is_open(&self) -> bool {
-        self.is("ACTIVE") || self.is("LIVE") || self.is("TFHCCL")
+        crate::rules::status::is_open(&self.status)
     }
 }
 
@@ -210,7 +208,7 @@ pub(crate) fn judge(
             judged.bucket = Bucket::NotYet;
             ("not dialed yet".to_string(), String::new())
         }
-        Some(lead) if p.is("DEAD") => {
+        Some(lead) if CallbackStatus::Dead.is(&p.status) => {
             let list = match collation::Key::new(lead).as_str() {
                 "dncl" => "internal DNC list",
                 "dncc" => "campaign DNC list",
@@ -221,7 +219,7 @@ pub(crate) fn judge(
                 format!("DEAD without a dial; its lead is {lead}"),
             )
         }
-        Some(_) if p.is("INACTIVE") => {
+        Some(_) if CallbackStatus::Inactive.is(&p.status) => {
             let since = p.entry_time.unwrap_or(p.callback_time);
             match removals
                 .iter()

@@ -147,7 +147,7 @@ pub(crate) async fn build(
         .await?;
         let inactive: Vec<u32> = batch
             .iter()
-            .filter(|p| crate::rules::collation::eq(&p.status, "INACTIVE"))
+            .filter(|p| crate::rules::status::CallbackStatus::Inactive.is(&p.status))
             .map(|p| p.lead_id)
             .collect::<BTreeSet<_>>()
             .into_iter()

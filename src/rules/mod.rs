@@ -13,3 +13,4 @@ pub mod hours_block;
 pub mod model;
 pub mod pending;
 pub mod server_zone;
+pub mod status;
