@@ -40,6 +40,7 @@ mod apply;
 pub mod binlog;
 mod coexist;
 mod memory;
+mod plan;
 mod run;
 mod sweep;
 pub mod wanted;
@@ -217,10 +218,6 @@ const RECHECK: Duration = Duration::seconds(60);
 /// which the daemon also wrote (or new rows came) cannot be told from those.
 /// While every change is so explained, edits are still looked for this often.
 const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// How often, at most, the queued leads are looked for in the hopper when
-/// its signature changes (README, "Performance").
-const HOPPER_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// How often stale USERONLY callbacks are looked for: the rule counts in
 /// minutes (VICIdial applies it once a minute), and the look is a scan of
@@ -504,41 +501,23 @@ impl Engine {
         let probe = callbacks::probe(&mut session).await?;
         let clock = self.clock(&mut session, None, &probe).await?;
         let last = self.watch.probe.replace(probe.clone());
-        // UPDATE_TIME has whole seconds: when the last probe was read in the
-        // very second it showed, a later write in that second left it as it
-        // was, so the table counts as written.
-        let last_unsure = last
-            .as_ref()
-            .is_some_and(|l| l.callbacks_written.is_some_and(|w| w + Duration::seconds(1) > l.now));
-        let newest_changed = last.as_ref().is_none_or(|l| l.newest_callback != probe.newest_callback);
-        let written_changed = last_unsure
-            || last
-                .as_ref()
-                .is_none_or(|l| l.callbacks_written != probe.callbacks_written);
-        let hopper_unsure = std::mem::take(&mut self.watch.hopper_unsure);
-        let mut hopper_changed =
-            (hopper_unsure || last.as_ref().is_none_or(|l| l.hopper != probe.hopper)) && !self.watch.queued.is_empty();
-        // Under a dialer the hopper changes every tick (each dial deletes a
-        // row), and the look reads every queued lead: at most one look per
-        // HOPPER_CHECK_EVERY, the change kept for the next tick meanwhile.
-        // Idle, a lost row is still seen at the first tick after it.
-        if hopper_changed
-            && self
-                .watch
-                .last_hopper_check
-                .is_some_and(|t| t.elapsed() < HOPPER_CHECK_EVERY)
-        {
-            hopper_changed = false;
-            self.watch.hopper_unsure = true;
-        }
-        if hopper_changed {
-            self.watch.last_hopper_check = Some(Instant::now());
-        }
         let named: Vec<u32> = std::mem::take(&mut self.watch.hopper_deleted)
             .into_iter()
             .filter(|lead| self.watch.queued.contains_key(lead))
             .collect();
-        let came_due = self.watch.next_due.is_some_and(|t| t <= clock.now + decision::PRECLAIM);
+        let memory = plan::Memory {
+            hopper_unsure: std::mem::take(&mut self.watch.hopper_unsure),
+            queued: self.watch.queued.len(),
+            since_hopper_check: self.watch.last_hopper_check.map(|t| t.elapsed()),
+            hopper_deleted: named,
+            next_due: self.watch.next_due,
+        };
+        let plan = plan::plan(&probe, last.as_ref(), &memory, clock.now, decision::PRECLAIM);
+        self.watch.hopper_unsure = plan.hopper_later;
+        if plan.hopper == plan::HopperLook::All {
+            self.watch.last_hopper_check = Some(Instant::now());
+        }
+        let came_due = plan.came_due;
         let (mut due, mut pending) = self.memory.rechecks(clock.now);
         let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
         let availability = self.availability.clone();
@@ -546,7 +525,6 @@ impl Engine {
         let oldest = self.oldest(clock.now);
         let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now + decision::PRECLAIM);
         let mut explained = std::mem::take(&mut self.watch.own_writes);
-        let last_newest = last.as_ref().map_or(0, |l| l.newest_callback);
         let hidden_due = self
             .watch
             .last_edit_scan
@@ -571,19 +549,20 @@ impl Engine {
         }
         // Moved callbacks are ACTIVE ANYONE and due: this tick takes them.
         let moved = pass.summary.moved > 0;
-        if hopper_changed || !named.is_empty() {
-            let leads: Vec<u32> = match hopper_changed {
-                true => pass.queued.keys().copied().collect(),
-                false => named,
-            };
+        let look: Option<Vec<u32>> = match plan.hopper {
+            plan::HopperLook::All => Some(pass.queued.keys().copied().collect()),
+            plan::HopperLook::Leads(leads) => Some(leads),
+            plan::HopperLook::Skip => None,
+        };
+        if let Some(leads) = look {
             let present = callbacks::in_hopper(&mut pass.session, &leads).await?;
             for lead in leads.into_iter().filter(|l| !present.contains(l)) {
                 pending.extend(pass.queued.remove(&lead));
             }
         }
-        if newest_changed {
+        if let Some(after) = plan.new_rows_after {
             // New rows: a primary-key range, whatever else changed.
-            let new = callbacks::newer(&mut pass.session, last_newest).await?;
+            let new = callbacks::newer(&mut pass.session, after).await?;
             due.extend(new.due);
             pending.extend(new.live);
             explained.extend(new.written);
@@ -591,11 +570,13 @@ impl Engine {
         // Edits by others: a scan of every open row, so only when the table
         // was written in a second neither the new rows nor the daemon's own
         // writes explain (and once a second after such a second).
-        let unexplained = probe
-            .callbacks_written
-            .is_none_or(|w| !explained.contains(&w.with_nanosecond(0).unwrap_or(w)));
-        edits_unsure |= written_changed && !unexplained;
-        let edit_scan = (written_changed && unexplained) || (edits_unsure && hidden_due);
+        let (edit_scan, still_unsure) = plan::edit_scan(
+            plan.written,
+            plan::explained(probe.callbacks_written, &explained),
+            edits_unsure,
+            hidden_due,
+        );
+        edits_unsure = still_unsure;
         if edit_scan {
             let changed =
                 callbacks::changed(&mut pass.session, changed_after, callbacks::pending_floor(oldest)).await?;
@@ -616,14 +597,14 @@ impl Engine {
             pass.scan_through(scan, Phase::Due, limit, stop).await?;
         }
         pass.siblings(oldest, stop).await?;
-        if newest_changed || edit_scan || came_due {
+        if plan.new_rows_after.is_some() || edit_scan || came_due {
             next_due = callbacks::next_due(&mut pass.session, now).await?;
         }
         let (summary, fingerprint) = pass.finish(next_due);
         self.watch.settings = fingerprint;
         self.watch.next_due = next_due;
         self.watch.changed_after = changed_after;
-        self.watch.edits_unsure = edits_unsure && !edit_scan;
+        self.watch.edits_unsure = edits_unsure;
         let mut summary = summary;
         if self.watch.edits_unsure {
             // Looked for within HIDDEN_EDITS_EVERY even when nothing wakes the loop.

@@ -1,0 +1,216 @@
+//! What one tick between full passes must look at, decided before any of
+//! its statements from the probe, the last probe and what the engine
+//! remembers: the pure half of a tick (the pass in `mod.rs` executes it).
+//! Unit-tested over sequences of probes, including a write in the very
+//! second of a probe and the hour that repeats when daylight saving ends.
+
+use std::collections::HashSet;
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, NaiveDateTime, Timelike};
+
+use crate::db::callbacks::Probe;
+
+/// What the engine remembers between ticks, as the planner reads it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Memory {
+    /// The last pass put rows in the hopper after its probe.
+    pub hopper_unsure: bool,
+    /// How many undialed callback leads with a hopper row are watched.
+    pub queued: usize,
+    /// Time since the queued leads were last looked for; `None`: never.
+    pub since_hopper_check: Option<StdDuration>,
+    /// Leads the binary log saw leave the hopper, among those watched.
+    pub hopper_deleted: Vec<u32>,
+    /// The earliest `callback_time` still to come.
+    pub next_due: Option<NaiveDateTime>,
+}
+
+/// Where the queued leads are looked for in the hopper.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum HopperLook {
+    /// Not this tick.
+    Skip,
+    /// Every queued lead: the hopper's signature changed.
+    All,
+    /// Only these leads: the binary log named them.
+    Leads(Vec<u32>),
+}
+
+/// A tick's plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// New callback rows above this `callback_id` (the last probe's newest).
+    pub new_rows_after: Option<u64>,
+    /// `vicidial_callbacks` was written since the last probe, or may have
+    /// been in the last probe's own second.
+    pub written: bool,
+    /// The hopper look.
+    pub hopper: HopperLook,
+    /// The signature changed but every lead was looked for less than
+    /// [`HOPPER_CHECK_EVERY`] ago: the look over all of them is owed to a
+    /// later tick.
+    pub hopper_later: bool,
+    /// A callback known to be coming came due (with the pre-claim).
+    pub came_due: bool,
+}
+
+/// How often, at most, every queued lead is looked for in the hopper when
+/// its signature changes: under a dialer it changes every tick.
+pub(crate) const HOPPER_CHECK_EVERY: StdDuration = StdDuration::from_millis(1000);
+
+/// Decides what a tick looks at; `now` is the pass clock (server time) and
+/// `preclaim` how early a callback is claimed.
+pub(crate) fn plan(probe: &Probe, last: Option<&Probe>, memory: &Memory, now: NaiveDateTime, preclaim: Duration) -> Plan {
+    // UPDATE_TIME has whole seconds: when the last probe was read in the
+    // very second it showed, a later write in that second left it as it
+    // was, so the table counts as written.
+    let last_unsure = last.is_some_and(|l| l.callbacks_written.is_some_and(|w| w + Duration::seconds(1) > l.now));
+    let written = last_unsure || last.is_none_or(|l| l.callbacks_written != probe.callbacks_written);
+    let new_rows_after = match last {
+        Some(l) if l.newest_callback == probe.newest_callback => None,
+        Some(l) => Some(l.newest_callback),
+        None => Some(0),
+    };
+    let signature = memory.queued > 0 && (memory.hopper_unsure || last.is_none_or(|l| l.hopper != probe.hopper));
+    let hopper_later = signature && memory.since_hopper_check.is_some_and(|t| t < HOPPER_CHECK_EVERY);
+    let hopper = if signature && !hopper_later {
+        HopperLook::All
+    } else if !memory.hopper_deleted.is_empty() {
+        HopperLook::Leads(memory.hopper_deleted.clone())
+    } else {
+        HopperLook::Skip
+    };
+    Plan {
+        new_rows_after,
+        written,
+        hopper,
+        hopper_later,
+        came_due: memory.next_due.is_some_and(|t| t <= now + preclaim),
+    }
+}
+
+/// Whether a write the probe saw is explained: it happened in a second in
+/// which this engine wrote callbacks, or new rows were written.
+pub(crate) fn explained(written_at: Option<NaiveDateTime>, explained: &HashSet<NaiveDateTime>) -> bool {
+    written_at.is_some_and(|w| explained.contains(&w.with_nanosecond(0).unwrap_or(w)))
+}
+
+/// Whether the tick scans every open row for edits by others: the table
+/// was written in a second nothing explains, or an explained second left
+/// edits unsure and a look at hidden edits is due. Also whether edits stay
+/// unsure after this tick.
+pub(crate) fn edit_scan(written: bool, explained: bool, edits_unsure: bool, hidden_due: bool) -> (bool, bool) {
+    let unsure = edits_unsure || (written && explained);
+    let scan = (written && !explained) || (unsure && hidden_due);
+    (scan, unsure && !scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(h: u32, m: u32, s: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_hms_opt(h, m, s).unwrap()
+    }
+
+    fn probe(now: NaiveDateTime, newest: u64, written: Option<NaiveDateTime>, hopper: &str) -> Probe {
+        Probe {
+            now,
+            utc: now + Duration::hours(4),
+            newest_callback: newest,
+            callbacks_written: written,
+            hopper: hopper.into(),
+            hopper_newest: 0,
+            settings_written: None,
+        }
+    }
+
+    #[test]
+    fn an_unchanged_probe_plans_nothing() {
+        let a = probe(at(9, 0, 0), 10, Some(at(8, 0, 0)), "3:7");
+        let b = probe(at(9, 0, 1), 10, Some(at(8, 0, 0)), "3:7");
+        let memory = Memory {
+            queued: 3,
+            ..Memory::default()
+        };
+        let p = plan(&b, Some(&a), &memory, b.now, Duration::seconds(2));
+        assert_eq!(
+            p,
+            Plan {
+                new_rows_after: None,
+                written: false,
+                hopper: HopperLook::Skip,
+                hopper_later: false,
+                came_due: false
+            }
+        );
+        let first = plan(&a, None, &memory, a.now, Duration::seconds(2));
+        assert_eq!((first.new_rows_after, first.written, first.hopper), (Some(0), true, HopperLook::All));
+    }
+
+    #[test]
+    fn a_write_in_the_second_of_the_last_probe_counts_as_written() {
+        // Written at 09:00:00, probed at 09:00:00.4: another write in that
+        // second leaves UPDATE_TIME as it was.
+        let a = probe(at(9, 0, 0) + Duration::milliseconds(400), 10, Some(at(9, 0, 0)), "0:0");
+        let b = probe(at(9, 0, 1), 10, Some(at(9, 0, 0)), "0:0");
+        let c = probe(at(9, 0, 2), 10, Some(at(9, 0, 0)), "0:0");
+        let memory = Memory::default();
+        assert!(plan(&b, Some(&a), &memory, b.now, Duration::seconds(2)).written);
+        assert!(!plan(&c, Some(&b), &memory, c.now, Duration::seconds(2)).written);
+    }
+
+    #[test]
+    fn in_the_hour_that_repeats_a_write_stamped_before_the_change_is_looked_at() {
+        // 01:50 first time round, then the clocks go back: the probe's
+        // local time is 01:10 while UPDATE_TIME still says 01:50.
+        let before = probe(at(1, 10, 0), 10, Some(at(1, 50, 0)), "0:0");
+        let after = probe(at(1, 10, 1), 10, Some(at(1, 50, 0)), "0:0");
+        assert!(plan(&after, Some(&before), &Memory::default(), after.now, Duration::seconds(2)).written);
+    }
+
+    #[test]
+    fn the_hopper_look_names_leads_waits_a_second_or_reads_all() {
+        let a = probe(at(9, 0, 0), 10, None, "3:7");
+        let b = probe(at(9, 0, 1), 10, None, "2:5");
+        let mut memory = Memory {
+            queued: 3,
+            since_hopper_check: Some(StdDuration::from_millis(300)),
+            ..Memory::default()
+        };
+        let p = plan(&b, Some(&a), &memory, b.now, Duration::seconds(2));
+        assert_eq!((p.hopper, p.hopper_later), (HopperLook::Skip, true));
+        memory.hopper_deleted = vec![4];
+        let p = plan(&b, Some(&a), &memory, b.now, Duration::seconds(2));
+        assert_eq!((p.hopper, p.hopper_later), (HopperLook::Leads(vec![4]), true), "named leads at once");
+        memory.since_hopper_check = Some(StdDuration::from_millis(1200));
+        assert_eq!(plan(&b, Some(&a), &memory, b.now, Duration::seconds(2)).hopper, HopperLook::All);
+        assert_eq!(plan(&a, Some(&a), &memory, a.now, Duration::seconds(2)).hopper, HopperLook::Leads(vec![4]));
+        memory.queued = 0;
+        assert_eq!(plan(&b, Some(&a), &memory, b.now, Duration::seconds(2)).hopper, HopperLook::Leads(vec![4]));
+    }
+
+    #[test]
+    fn a_known_callback_comes_due_with_the_preclaim() {
+        let a = probe(at(9, 0, 0), 10, None, "0:0");
+        let memory = Memory {
+            next_due: Some(at(9, 0, 2)),
+            ..Memory::default()
+        };
+        assert!(plan(&a, Some(&a), &memory, a.now, Duration::seconds(2)).came_due);
+        assert!(!plan(&a, Some(&a), &memory, a.now, Duration::seconds(1)).came_due);
+    }
+
+    #[test]
+    fn an_unexplained_write_is_scanned_an_explained_one_later() {
+        let mine: HashSet<NaiveDateTime> = [at(9, 0, 0)].into();
+        assert!(explained(Some(at(9, 0, 0) + Duration::milliseconds(500)), &mine));
+        assert!(!explained(Some(at(9, 0, 1)), &mine));
+        assert_eq!(edit_scan(true, false, false, false), (true, false));
+        assert_eq!(edit_scan(true, true, false, false), (false, true), "unsure, looked at later");
+        assert_eq!(edit_scan(false, false, true, true), (true, false), "the later look");
+        assert_eq!(edit_scan(false, false, false, true), (false, false));
+    }
+}
