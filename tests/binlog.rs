@@ -5,13 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TestDb, sigterm};
+use common::{Launch, TestDb, callbackd};
 
 /// The binlog server's URL without a database.
 fn binlog_server() -> String {
@@ -19,86 +16,15 @@ fn binlog_server() -> String {
         .unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33307".into())
 }
 
-/// A daemon on `url`, its log lines collected as they come.
-struct Daemon {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Daemon {
-    fn start(url: &str, state_dir: &std::path::Path, poll_ms: u64) -> Daemon {
-        Daemon::start_with(url, state_dir, poll_ms, None)
-    }
-
-    /// With `/metrics` on `metrics_port` when given.
-    fn start_with(url: &str, state_dir: &std::path::Path, poll_ms: u64, metrics_port: Option<u16>) -> Daemon {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"));
-        if let Some(port) = metrics_port {
-            command
-                .env("CALLBACKD_METRICS__ENABLED", "true")
-                .env("CALLBACKD_METRICS__LISTEN", format!("127.0.0.1:{port}"))
-                .env("CALLBACKD_METRICS__MAX_PASS_AGE_SECONDS", "120");
-        } else {
-            command.env("CALLBACKD_METRICS__ENABLED", "false");
-        }
-        let mut child = command
-            .args(["--database-url", url, "run"])
-            .env("CALLBACKD_ENGINE__WATCH", "binlog")
-            .env("CALLBACKD_ENGINE__POLL_INTERVAL_MS", poll_ms.to_string())
-            .env("CALLBACKD_BINLOG__SAFETY_PASS_SECONDS", "60")
-            .env("CALLBACKD_BINLOG__STATE_DIR", state_dir)
-            .env("CALLBACKD_EMAIL__ENABLED", "false")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the daemon");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
-        Daemon { child, log }
-    }
-
-    /// The first log line containing `text` from line `from` on, waiting up to `within`.
-    async fn wait_log(&self, text: &str, from: usize, within: Duration) -> (usize, String) {
-        let started = Instant::now();
-        loop {
-            {
-                let log = self.log.lock().unwrap();
-                if let Some((i, line)) = log.iter().enumerate().skip(from).find(|(_, l)| l.contains(text)) {
-                    return (i, line.clone());
-                }
-            }
-            assert!(
-                started.elapsed() < within,
-                "no log line with {text:?} within {within:?}; log:\n{}",
-                self.log.lock().unwrap().join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    fn lines(&self) -> usize {
-        self.log.lock().unwrap().len()
-    }
-
-    /// SIGTERM, and wait for the exit.
-    fn stop(mut self) {
-        sigterm(&self.child);
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A daemon on `url` in binlog mode, its position kept in `state_dir`.
+fn binlog_daemon(url: &str, state_dir: &std::path::Path, poll_ms: u64) -> Launch {
+    Launch::new(url)
+        .env("CALLBACKD_ENGINE__WATCH", "binlog")
+        .env("CALLBACKD_ENGINE__POLL_INTERVAL_MS", poll_ms.to_string())
+        .env("CALLBACKD_BINLOG__SAFETY_PASS_SECONDS", "60")
+        .env("CALLBACKD_METRICS__MAX_PASS_AGE_SECONDS", "120")
+        .env("CALLBACKD_BINLOG__STATE_DIR", state_dir)
+        .env("RUST_LOG", "info")
 }
 
 /// A state directory of this test's own.
@@ -166,7 +92,7 @@ async fn a_due_callback_and_a_deleted_hopper_row_are_handled_at_once() {
     let n = 100;
     let db = call_center("bl_react", n).await;
     let dir = state_dir("react");
-    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    let daemon = binlog_daemon(&db.url, &dir, 60_000).start("binlog");
     daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
     // Let the start's full pass (Change::Lost) go by.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -197,7 +123,7 @@ async fn an_edited_callback_time_moves_the_wake_up() {
     let db = call_center("bl_edit", 1).await;
     callback_at(&db, 1, "NOW() + INTERVAL 1 HOUR").await;
     let dir = state_dir("edit");
-    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    let daemon = binlog_daemon(&db.url, &dir, 60_000).start("binlog");
     daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(db.callback_status(1).await, "ACTIVE");
@@ -221,7 +147,7 @@ async fn a_cut_stream_resumes_where_it_stopped_without_loss() {
     .await;
     let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:x@"), 1);
     let dir = state_dir("cut");
-    let daemon = Daemon::start(&url, &dir, 60_000);
+    let daemon = binlog_daemon(&url, &dir, 60_000).start("binlog");
     daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     callback_at(&db, 1, "NOW() - INTERVAL 1 SECOND").await;
@@ -254,7 +180,7 @@ async fn a_cut_stream_resumes_where_it_stopped_without_loss() {
 async fn a_restart_resumes_from_the_saved_position_and_a_gone_one_starts_at_the_end() {
     let db = call_center("bl_restart", 3).await;
     let dir = state_dir("restart");
-    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    let daemon = binlog_daemon(&db.url, &dir, 60_000).start("binlog");
     daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     callback_at(&db, 1, "NOW() - INTERVAL 1 SECOND").await;
@@ -270,7 +196,7 @@ async fn a_restart_resumes_from_the_saved_position_and_a_gone_one_starts_at_the_
     // Down: a callback is edited to come due in 3 s. The next daemon's
     // first pass sees it waiting; resumed at the saved position, it follows.
     callback_at(&db, 2, "NOW() + INTERVAL 1 HOUR").await;
-    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    let daemon = binlog_daemon(&db.url, &dir, 60_000).start("binlog");
     let (_, line) = daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
     assert!(line.contains(&saved), "resumed at {saved}: {line}");
     daemon
@@ -283,7 +209,7 @@ async fn a_restart_resumes_from_the_saved_position_and_a_gone_one_starts_at_the_
 
     // A position the server no longer has: one full pass, then the current end.
     std::fs::write(&file, "binlog.999999\t4\n").unwrap();
-    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    let daemon = binlog_daemon(&db.url, &dir, 60_000).start("binlog");
     daemon
         .wait_log("binlog: position binlog.999999:4 is gone", 0, Duration::from_secs(20))
         .await;
@@ -300,7 +226,7 @@ async fn without_a_binary_log_or_the_grants_it_polls_and_says_why() {
     // The main test server writes no binary log.
     let db = TestDb::single("bl_off", &[], &[], &[("callback_time", "2030-01-01 00:00:00")]).await;
     let dir = state_dir("off");
-    let daemon = Daemon::start(&db.url, &dir, 200);
+    let daemon = binlog_daemon(&db.url, &dir, 200).start("binlog");
     let (_, line) = daemon
         .wait_log("binlog mode unavailable", 0, Duration::from_secs(20))
         .await;
@@ -330,7 +256,7 @@ async fn without_a_binary_log_or_the_grants_it_polls_and_says_why() {
         .into_iter()
         .enumerate()
     {
-        let daemon = Daemon::start(&url, &dir, 200);
+        let daemon = binlog_daemon(&url, &dir, 200).start("binlog");
         let (_, line) = daemon
             .wait_log("binlog mode unavailable", 0, Duration::from_secs(20))
             .await;
@@ -351,7 +277,7 @@ async fn without_a_binary_log_or_the_grants_it_polls_and_says_why() {
 
     // `check` says the same, and that it would work for the full user.
     let check = |url: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        let out = callbackd()
             .args(["--database-url", url, "check"])
             .env("CALLBACKD_EMAIL__ENABLED", "false")
             .output()
@@ -379,7 +305,7 @@ async fn a_gate_opened_by_a_settings_change_lets_a_held_callback_in_at_once() {
         .await;
     callback_at(&db, 1, "NOW() - INTERVAL 1 SECOND").await;
     let dir = state_dir("gate");
-    let daemon = Daemon::start(&db.url, &dir, 60_000);
+    let daemon = binlog_daemon(&db.url, &dir, 60_000).start("binlog");
     daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
     daemon.wait_log("held: ", 0, Duration::from_secs(5)).await;
     // VICIdial's dialer stamps the list on every call: no gate changes.
@@ -393,15 +319,6 @@ async fn a_gate_opened_by_a_settings_change_lets_a_held_callback_in_at_once() {
     assert!(took < BOUND, "the list's reactivation took {took:?}");
     daemon.stop();
     db.drop_db().await;
-}
-
-/// A free port on loopback, for a daemon's `/metrics`.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The `callbackd_watch_mode` line set to 1 in the daemon's `/metrics`.
@@ -424,21 +341,22 @@ fn watch_mode(port: u16) -> String {
 async fn the_watch_mode_gauge_says_following_or_polling() {
     let db = call_center("bl_gauge", 1).await;
     let dir = state_dir("gauge");
-    let port = free_port();
-    let daemon = Daemon::start_with(&db.url, &dir, 200, Some(port));
+    let daemon = binlog_daemon(&db.url, &dir, 200).metrics().start("binlog");
     daemon.wait_log("binlog: following", 0, Duration::from_secs(20)).await;
-    assert_eq!(watch_mode(port), "callbackd_watch_mode{mode=\"binlog\"} 1");
+    assert_eq!(watch_mode(daemon.port()), "callbackd_watch_mode{mode=\"binlog\"} 1");
     daemon.stop();
     db.drop_db().await;
 
     // The main test server writes no binary log: binlog mode polls meanwhile.
     let db = TestDb::single("bl_gauge_off", &[], &[], &[]).await;
-    let port = free_port();
-    let daemon = Daemon::start_with(&db.url, &dir, 200, Some(port));
+    let daemon = binlog_daemon(&db.url, &dir, 200).metrics().start("binlog");
     daemon
         .wait_log("binlog mode unavailable", 0, Duration::from_secs(20))
         .await;
-    assert_eq!(watch_mode(port), "callbackd_watch_mode{mode=\"binlog_polling\"} 1");
+    assert_eq!(
+        watch_mode(daemon.port()),
+        "callbackd_watch_mode{mode=\"binlog_polling\"} 1"
+    );
     daemon.stop();
     db.drop_db().await;
 }

@@ -3,12 +3,12 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{TestDb, t};
 
 fn callbackd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    common::callbackd()
         .args(args)
         .env_remove("CALLBACKD_DATABASE_URL")
         .output()
@@ -112,7 +112,7 @@ async fn check_looks_for_the_privileges_of_enabled_duties() {
     .await;
     let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:pw@"), 1);
     let plain = callbackd(&["--database-url", &url, "check"]);
-    let purging = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let purging = common::callbackd()
         .args(["--database-url", &url, "check"])
         .env_remove("CALLBACKD_DATABASE_URL")
         .env("CALLBACKD_PURGE__ENABLED", "true")
@@ -178,7 +178,7 @@ async fn check_counts_the_default_roles_privileges_and_only_those() {
     .await;
     let url = db.url.replacen("callbackd:callbackd@", &format!("{user}:pw@"), 1);
     let plain = callbackd(&["--database-url", &url, "check"]);
-    let purging = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let purging = common::callbackd()
         .args(["--database-url", &url, "check"])
         .env_remove("CALLBACKD_DATABASE_URL")
         .env("CALLBACKD_PURGE__ENABLED", "true")
@@ -226,7 +226,7 @@ async fn check_and_run_reject_the_same_bad_email_settings() {
 
 #[test]
 fn a_mistyped_variable_is_named_not_the_file() {
-    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let out = common::callbackd()
         .args(["--database-url", "mysql://a:b@127.0.0.1:1/x", "check"])
         .env("CALLBACKD_ENGINE__BATCH_SIZ", "10")
         .output()
@@ -241,7 +241,7 @@ fn a_mistyped_variable_is_named_not_the_file() {
 
 #[test]
 fn a_relative_path_is_printed_as_given_and_help_lists_exit_codes() {
-    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let out = common::callbackd()
         .current_dir("/")
         .args(["--config", "nonexistent/callbackd.toml", "check"])
         .output()

@@ -249,8 +249,8 @@ async fn soak_beside_the_hopper_job_no_lead_is_dialed_twice() {
     });
     // Restart the daemon mid-backlog.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let _ = daemon.0.kill();
-    let _ = daemon.0.wait();
+    let _ = daemon.kill();
+    let _ = daemon.wait();
     daemon = common::daemon(&db);
     // Three boundaries: 300 new callbacks due at each, scheduled ahead as
     // agents schedule them, and the job run in the second they come due.

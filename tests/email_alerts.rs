@@ -6,10 +6,8 @@ mod common;
 #[path = "common/smtp.rs"]
 mod smtp;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
 use common::{TestDb, t};
 use mysql_async::Opts;
 use smtp::{ReceivedMail, SinkMode, SmtpSink, unused_port};
@@ -107,10 +105,10 @@ const EVERY_VARIABLE_BODY: &str = "Hello Zoë Müller,\n\
     \n\
     # and ; stay in the body";
 
-/// A pass time on the test calendar.
-fn at(hms: &str) -> PassOptions {
+/// A pass at a time of the test calendar's day.
+fn pass_at(hms: &str) -> PassOptions {
     PassOptions {
-        at: Some(NaiveDateTime::parse_from_str(&t(hms), "%Y-%m-%d %H:%M:%S").unwrap()),
+        at: Some(common::at(hms)),
         dry_run: false,
     }
 }
@@ -236,7 +234,7 @@ async fn the_alert_arrives_with_every_variable_filled_and_is_recorded_sent() {
     let db = scenario("alert_sent").await;
     set_container(&db, EVERY_VARIABLE).await;
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     assert_eq!(
@@ -274,7 +272,7 @@ async fn the_stock_container_with_its_trailing_space_id_is_used() {
         "[AGENT_CALLBACK_EMAIL ]"
     );
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     let mails = messages(&sink);
@@ -303,10 +301,10 @@ async fn a_second_pass_sends_nothing() {
     let db = scenario("alert_twice").await;
     let mut sender = alerts(&db, config(sink.port));
 
-    let first = sender.pass(at("10:00:30")).await.unwrap();
-    let second = sender.pass(at("10:00:31")).await.unwrap();
+    let first = sender.pass(pass_at("10:00:30")).await.unwrap();
+    let second = sender.pass(pass_at("10:00:31")).await.unwrap();
     // A restarted daemon knows nothing in memory: the columns alone decide.
-    let restarted = alerts(&db, config(sink.port)).pass(at("10:00:32")).await.unwrap();
+    let restarted = alerts(&db, config(sink.port)).pass(pass_at("10:00:32")).await.unwrap();
 
     assert_eq!(counts(&first), (1, 0, 0), "{first}");
     assert_eq!(counts(&second), (0, 0, 0), "{second}");
@@ -321,7 +319,7 @@ async fn a_temporary_refusal_is_retried_and_the_alert_sent_once() {
     let sink = SmtpSink::start_default(SinkMode::TempFail(2));
     let db = scenario("alert_451").await;
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     assert_eq!(
@@ -338,14 +336,14 @@ async fn a_permanent_refusal_is_recorded_failed() {
     let sink = SmtpSink::start_default(SinkMode::PermFail);
     let db = scenario("alert_550").await;
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (0, 1, 0), "{s}");
     assert_eq!(sink.rejections(), ["RCPT 550 5.1.1 mailbox unavailable"]);
     assert!(messages(&sink).is_empty());
     assert_eq!(email_state(&db, 10).await, (t("10:00:30"), "FAILED".to_owned()));
     // Failed is final: no second attempt on a later pass.
-    let later = alerts(&db, config(sink.port)).pass(at("10:01:00")).await.unwrap();
+    let later = alerts(&db, config(sink.port)).pass(pass_at("10:01:00")).await.unwrap();
     assert_eq!(counts(&later), (0, 0, 0), "{later}");
     assert_eq!(sink.rejections().len(), 1);
     db.drop_db().await;
@@ -367,7 +365,7 @@ async fn a_dead_mail_server_is_retried_then_failed_while_activation_goes_on() {
 
     let started = Instant::now();
     let alert_pass = tokio::spawn(async move {
-        let summary = sender.pass(at("10:00:30")).await.unwrap();
+        let summary = sender.pass(pass_at("10:00:30")).await.unwrap();
         (summary, started.elapsed())
     });
     // Let the alert pass claim and start sending before the engine runs.
@@ -411,7 +409,7 @@ async fn no_container_or_a_malformed_one_is_not_available() {
     db.exec("DELETE FROM vicidial_settings_containers").await;
     let mut sender = alerts(&db, config(sink.port));
 
-    let s = sender.pass(at("10:00:30")).await.unwrap();
+    let s = sender.pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (0, 0, 2), "{s}");
     assert_eq!(email_state(&db, 10).await, (t("10:00:30"), "NOT AVAILABLE".to_owned()));
@@ -425,18 +423,18 @@ async fn no_container_or_a_malformed_one_is_not_available() {
     )
     .await;
     useronly(&db, 12, 3, "1001", &[]).await;
-    let s = sender.pass(at("10:00:40")).await.unwrap();
+    let s = sender.pass(pass_at("10:00:40")).await.unwrap();
     assert_eq!(counts(&s), (0, 0, 1), "{s}");
     set_container(&db, "email_from=not an address\nemail_subject=Due\n").await;
     useronly(&db, 13, 4, "1001", &[]).await;
-    let s = sender.pass(at("10:00:50")).await.unwrap();
+    let s = sender.pass(pass_at("10:00:50")).await.unwrap();
     assert_eq!(counts(&s), (0, 0, 1), "{s}");
     assert_eq!(email_state(&db, 13).await.1, "NOT AVAILABLE");
 
     // Fixed: the next alert is sent.
     set_container(&db, "email_from=alerts@example.com\nemail_subject=Due\n").await;
     useronly(&db, 14, 5, "1001", &[]).await;
-    let s = sender.pass(at("10:01:00")).await.unwrap();
+    let s = sender.pass(pass_at("10:01:00")).await.unwrap();
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     assert_eq!(messages(&sink).len(), 1);
     db.drop_db().await;
@@ -455,7 +453,7 @@ async fn an_empty_invalid_or_missing_address_is_not_available() {
     useronly(&db, 12, 3, "1004", &[]).await;
     useronly(&db, 13, 4, "9999", &[]).await; // no such user
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (0, 0, 4), "{s}");
     for id in [10, 11, 12, 13] {
@@ -482,7 +480,7 @@ async fn the_containers_email_to_replaces_the_owners_address() {
     )
     .await;
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 0), "{s}");
     let mails = messages(&sink);
@@ -498,7 +496,7 @@ async fn an_alert_too_late_is_not_available() {
     // Callback 11 came due at 08:00; the daemon was down until 10:00:30.
     useronly(&db, 11, 2, "1001", &[("callback_time", &t("08:00:00"))]).await;
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(counts(&s), (1, 0, 1), "{s}");
     assert_eq!(email_state(&db, 11).await, (t("10:00:30"), "NOT AVAILABLE".to_owned()));
@@ -515,12 +513,12 @@ async fn the_hours_block_holds_the_alert_and_lateness_counts_from_its_end() {
     db.exec("UPDATE vicidial_campaigns SET callback_hours_block = 3").await;
     let mut sender = alerts(&db, config(sink.port));
 
-    let before = sender.pass(at("10:59:59")).await.unwrap();
+    let before = sender.pass(pass_at("10:59:59")).await.unwrap();
     assert_eq!(counts(&before), (0, 0, 0), "{before}");
     assert_eq!(email_state(&db, 10).await, ("NULL".into(), "NULL".into()));
 
     // 70 minutes after callback_time but 10 after the block ended: sent.
-    let after = sender.pass(at("11:10:00")).await.unwrap();
+    let after = sender.pass(pass_at("11:10:00")).await.unwrap();
     assert_eq!(counts(&after), (1, 0, 0), "{after}");
     assert_eq!(messages(&sink).len(), 1);
     db.drop_db().await;
@@ -541,7 +539,7 @@ async fn alerts_off_anyone_and_untriggered_callbacks_get_nothing() {
     // And one the agent has already dialed.
     useronly(&db, 13, 4, "1001", &[("status", "INACTIVE")]).await;
 
-    let s = alerts(&db, config(sink.port)).pass(at("10:00:30")).await.unwrap();
+    let s = alerts(&db, config(sink.port)).pass(pass_at("10:00:30")).await.unwrap();
 
     assert_eq!(
         s,
@@ -580,8 +578,8 @@ async fn two_senders_at_once_send_one_email_per_callback() {
     let mut second = Alerts::new(other.clone(), config(sink.port), 500).unwrap();
 
     let (a, b) = tokio::join!(
-        tokio::spawn(async move { first.pass(at("10:00:30")).await.unwrap() }),
-        tokio::spawn(async move { second.pass(at("10:00:30")).await.unwrap() }),
+        tokio::spawn(async move { first.pass(pass_at("10:00:30")).await.unwrap() }),
+        tokio::spawn(async move { second.pass(pass_at("10:00:30")).await.unwrap() }),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
 
@@ -617,8 +615,8 @@ async fn a_claim_without_a_result_is_never_sent() {
     useronly(&db, 11, 2, "1001", &[("email_alert", &t("10:29:50"))]).await;
     let mut sender = alerts(&db, config(sink.port));
 
-    let first = sender.pass(at("10:30:00")).await.unwrap();
-    let second = sender.pass(at("10:30:10")).await.unwrap();
+    let first = sender.pass(pass_at("10:30:00")).await.unwrap();
+    let second = sender.pass(pass_at("10:30:10")).await.unwrap();
 
     assert_eq!(counts(&first), (0, 0, 0), "{first}");
     assert_eq!(first.unknown, 1, "logged once as delivery unknown: {first}");
@@ -643,7 +641,7 @@ async fn only_logged_in_waits_for_the_agent_until_too_late() {
         },
     );
 
-    let away = sender.pass(at("10:00:30")).await.unwrap();
+    let away = sender.pass(pass_at("10:00:30")).await.unwrap();
     assert_eq!(counts(&away), (0, 0, 0), "{away}");
     assert_eq!(away.waiting, 2, "{away}");
     assert_eq!(email_state(&db, 10).await, ("NULL".into(), "NULL".into()));
@@ -654,11 +652,11 @@ async fn only_logged_in_waits_for_the_agent_until_too_late() {
          VALUES ('1001', '10.0.0.1', 0, 'C', 'PAUSED')",
     )
     .await;
-    let back = sender.pass(at("10:20:00")).await.unwrap();
+    let back = sender.pass(pass_at("10:20:00")).await.unwrap();
     assert_eq!((counts(&back), back.waiting), ((1, 0, 0), 1), "{back}");
     assert_eq!(messages(&sink)[0].envelope_to, ["zoe@example.com"]);
 
-    let late = sender.pass(at("11:00:01")).await.unwrap();
+    let late = sender.pass(pass_at("11:00:01")).await.unwrap();
     assert_eq!((counts(&late), late.waiting), ((0, 0, 1), 0), "{late}");
     assert_eq!(email_state(&db, 11).await.1, "NOT AVAILABLE");
     assert_eq!(messages(&sink).len(), 1);
@@ -673,7 +671,7 @@ async fn a_dry_run_claims_and_sends_nothing() {
     let s = alerts(&db, config(sink.port))
         .pass(PassOptions {
             dry_run: true,
-            ..at("10:00:30")
+            ..pass_at("10:00:30")
         })
         .await
         .unwrap();
@@ -689,7 +687,7 @@ async fn once_prints_the_email_counts_on_a_second_line() {
     let sink = SmtpSink::start_default(SinkMode::Accept);
     let db = scenario("alert_once").await;
 
-    let output = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let output = common::callbackd()
         .args(["--database-url", &db.url, "once", "--now", &t("10:00:30"), "--force"])
         // The test harness's own variables share the daemon's CALLBACKD_ prefix.
         .env_remove("CALLBACKD_PYTHON")

@@ -159,7 +159,7 @@ async fn an_insert_that_runs_after_the_leads_call_window_closed_is_not_made() {
 async fn once_refuses_to_write_beside_a_daemon_that_leads() {
     let db = due("fence_once", 1, &[]).await;
     let (_lock, _engine) = leader_engine(&db).await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let out = common::callbackd()
         .args(["--database-url", &db.url, "once"])
         .env("CALLBACKD_EMAIL__ENABLED", "false")
         .output()
@@ -230,7 +230,7 @@ async fn a_frozen_leader_resumed_after_a_takeover_puts_no_dialed_lead_back() {
         4200,
         "a dialed lead was written back"
     );
-    let _ = old.0.kill();
+    let _ = old.kill();
     drop(standby);
     db.drop_db().await;
 }

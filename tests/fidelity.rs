@@ -416,7 +416,7 @@ async fn item11_old_undialed_callbacks_are_left_alone() {
         ))
         .await;
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let out = common::callbackd()
         .args(["--database-url", &db.url, "once"])
         // The test harness's own variables share the daemon's CALLBACKD_ prefix.
         .env_remove("CALLBACKD_PYTHON")

@@ -81,7 +81,7 @@ async fn once_and_the_daemon_racing_at_read_committed_queue_each_lead_once() {
     assert_eq!(db.value("SELECT @@tx_isolation").await, "READ-COMMITTED");
     let url = db.url.clone();
     let once = std::thread::spawn(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+        common::callbackd()
             .args(["--database-url", &url, "once"])
             .env("CALLBACKD_ENGINE__BATCH_SIZE", "100")
             .env("CALLBACKD_EMAIL__ENABLED", "false")

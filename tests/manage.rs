@@ -12,7 +12,6 @@ mod smtp;
 
 use std::process::{Command, Output};
 
-use chrono::NaiveDateTime;
 use common::{TestDb, t};
 use smtp::{SinkMode, SmtpSink};
 use vicidial_callbackd::config::{AvailabilityConfig, Config, PurgeConfig};
@@ -22,13 +21,9 @@ use vicidial_callbackd::manage::purge::Schedule;
 use vicidial_callbackd::rules::decision::{Feed, Gate, Outcome, Phase};
 use vicidial_callbackd::rules::dnc::DncList;
 
-fn at(text: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
-}
-
 /// The binary on `db`, as user `tester` from a local shell, email off.
 fn cli(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    common::callbackd()
         .args(["--database-url", &db.url])
         .args(args)
         .env_remove("CALLBACKD_DATABASE_URL")
@@ -56,7 +51,9 @@ fn stderr(out: &Output) -> String {
 
 async fn explained(db: &TestDb, id: u32, now: &str) -> Explanation {
     let mut s = db.db.session().await.unwrap();
-    explain(&mut s, &Config::default(), id, Some(at(now))).await.unwrap()
+    explain(&mut s, &Config::default(), id, Some(common::parse_time(now)))
+        .await
+        .unwrap()
 }
 
 async fn user(db: &TestDb, name: &str, active: &str, logged_in: bool) {
@@ -153,7 +150,7 @@ async fn explain_agrees_with_a_real_pass_on_every_demo_callback() {
             | Verdict::TooOld
             | Verdict::BadData(_) => unchanged,
             Verdict::WaitingForAgent { moves_at } => match moves_at {
-                Some(t) if *t < at(&now) => recipient == "ANYONE",
+                Some(t) if *t < common::parse_time(&now) => recipient == "ANYONE",
                 _ => unchanged,
             },
             Verdict::Decided { outcome, phase } => match outcome {
@@ -185,7 +182,7 @@ async fn explain_agrees_with_a_real_pass_on_every_demo_callback() {
 async fn explain_not_due_yet_says_when() {
     let db = TestDb::single("m_notdue", &[], &[], &[]).await;
     let e = explained(&db, 10, &t("09:00:00")).await;
-    assert_eq!(e.verdict, Verdict::NotDue(at(&t("10:00:00"))));
+    assert_eq!(e.verdict, Verdict::NotDue(common::parse_time(&t("10:00:00"))));
     assert!(
         e.lines[0].contains("comes due at 2026-03-04 10:00:00 (in 1 h 00 min)"),
         "{:?}",
@@ -212,7 +209,7 @@ async fn explain_call_time_names_the_rule_and_both_clocks() {
             phase: Phase::Due,
             outcome: Outcome::Anyone(Feed::Hold {
                 gate: Gate::CallTime,
-                until: Some(at(&t("10:00:00")))
+                until: Some(common::parse_time(&t("10:00:00")))
             })
         }
     );
@@ -389,7 +386,7 @@ async fn explain_useronly_waits_for_its_agent_logged_in_or_not() {
     assert_eq!(
         e.verdict,
         Verdict::WaitingForAgent {
-            moves_at: Some(at(&t("10:30:00")))
+            moves_at: Some(common::parse_time(&t("10:30:00")))
         }
     );
     let text = e.lines.join("\n");
@@ -697,7 +694,7 @@ async fn reassign_one_callback_logs_as_the_lead_page_does_and_dry_run_changes_no
         ])]
     );
     // Behind sudo, the sudo user too; without --as, the notes stay VICIdial's.
-    let out = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    let out = common::callbackd()
         .args([
             "--database-url",
             &db.url,
@@ -1052,20 +1049,20 @@ async fn the_scheduled_purge_runs_once_a_day_after_its_time() {
     let mut s = db.db.session().await.unwrap();
     assert!(
         schedule
-            .tick(&mut s, at(&t("03:00:00")), &config)
+            .tick(&mut s, common::parse_time(&t("03:00:00")), &config)
             .await
             .unwrap()
             .is_none()
     );
     let report = schedule
-        .tick(&mut s, at(&t("03:31:00")), &config)
+        .tick(&mut s, common::parse_time(&t("03:31:00")), &config)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((report.archived, report.deleted), (1, 1));
     assert!(
         schedule
-            .tick(&mut s, at(&t("09:00:00")), &config)
+            .tick(&mut s, common::parse_time(&t("09:00:00")), &config)
             .await
             .unwrap()
             .is_none()
@@ -1119,7 +1116,7 @@ async fn availability_move_for_each_trigger() {
         minutes: 30,
     };
     let mut s = db.db.session().await.unwrap();
-    let now = at(&t("10:30:00"));
+    let now = common::parse_time(&t("10:30:00"));
     assert_eq!(
         move_unavailable(&mut s, now, &config, true).await.unwrap(),
         3,
@@ -1167,7 +1164,7 @@ async fn availability_move_for_each_trigger() {
 // ---------------------------------------------------------------------------
 
 fn cli_mail(db: &TestDb, sink: &SmtpSink, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    common::callbackd()
         .args(["--database-url", &db.url])
         .args(args)
         .env_remove("CALLBACKD_DATABASE_URL")
@@ -1266,7 +1263,7 @@ async fn the_engine_moves_callbacks_of_unavailable_owners_and_dials_them() {
     let mut engine =
         vicidial_callbackd::engine::Engine::new(db.db.clone(), Default::default()).with_availability(availability);
     let options = vicidial_callbackd::engine::PassOptions {
-        at: Some(at(&t("10:05:00"))),
+        at: Some(common::parse_time(&t("10:05:00"))),
         dry_run: false,
     };
     let s = engine.pass(options, &|| false).await.unwrap();

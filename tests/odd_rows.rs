@@ -6,12 +6,12 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{TestDb, t};
 
 fn callbackd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    common::callbackd()
         .args(args)
         .env_remove("CALLBACKD_DATABASE_URL")
         .env_remove("RUST_LOG")

@@ -4,17 +4,9 @@
 mod common;
 
 use std::os::unix::fs::MetadataExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use common::{TestDb, t};
-
-fn callbackd() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"));
-    cmd.env_remove("CALLBACKD_DATABASE_URL")
-        .env_remove("JOURNAL_STREAM")
-        .env_remove("RUST_LOG");
-    cmd
-}
+use common::{Daemon, Launch, TestDb, callbackd, t};
 
 /// One due ANYONE callback (10) of lead 1, campaign C, list 101.
 async fn one_due(tag: &str) -> TestDb {
@@ -100,117 +92,32 @@ async fn under_journald_each_line_carries_its_priority() {
     db.drop_db().await;
 }
 
-/// A free port on loopback for a daemon's metrics.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The real daemon with `/metrics`, its log in a file, `extra` arguments before `run`.
+fn start(db: &TestDb, name: &str, extra: &[&str]) -> Daemon {
+    start_as(&db.url, name, extra, &[])
 }
 
-/// The real daemon, its log going to a file the test reads.
-struct Daemon {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-    port: u16,
-}
-
-impl Daemon {
-    fn start(db: &TestDb, name: &str, extra: &[&str]) -> Daemon {
-        Daemon::start_as(db, &db.url, name, extra, &[])
+/// [`start`] with another database URL (another user) and environment.
+fn start_as(url: &str, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
+    let mut launch = Launch::new(url).args(extra).metrics();
+    for (k, v) in env {
+        launch = launch.env(k, v);
     }
-
-    /// [`Daemon::start`] with another database URL (another user) and environment.
-    fn start_as(db: &TestDb, url: &str, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
-        let dir = std::env::temp_dir().join(format!("callbackd-ops-{}-{}", std::process::id(), db.name));
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = dir.join(format!("{name}.log"));
-        let port = free_port();
-        let child = callbackd()
-            .args(["--database-url", url])
-            .args(extra)
-            .arg("run")
-            .envs(env.iter().copied())
-            .env("CALLBACKD_EMAIL__ENABLED", "false")
-            .env("CALLBACKD_METRICS__LISTEN", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Daemon { child, log, port }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits up to `secs` for a log line containing `text`.
-    async fn wait_for_log(&self, text: &str, secs: u64) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-        while !self.log().contains(text) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no {text:?} within {secs} s; log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
-
-    /// `GET path`: the status code and the body.
-    async fn get(&self, path: &str) -> (u16, String) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
-        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-            .await
-            .unwrap();
-        let mut text = String::new();
-        s.read_to_string(&mut text).await.unwrap();
-        let code = text[9..12].parse().unwrap();
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (code, body)
-    }
-
-    fn signal(&self, signal: &str) {
-        let ok = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-
-    /// SIGTERM and the exit code.
-    fn stop(mut self) -> Option<i32> {
-        self.signal("-TERM");
-        self.child.wait().unwrap().code()
-    }
-}
-
-/// A failing test leaves no daemon behind to load the shared server.
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    launch.start(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_daemons_one_leader_kill_9_and_the_standby_finishes_the_work_once() {
     let db = TestDb::new("leader").await;
-    let a = Daemon::start(&db, "a", &[]);
+    let a = start(&db, "a", &[]);
     a.wait_for_log("leader: took the leader lock", 10).await;
-    let b = Daemon::start(&db, "b", &[]);
+    let b = start(&db, "b", &[]);
     // b is up and a standby: its health says so.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         if let Ok(Ok(s)) = tokio::time::timeout(
             std::time::Duration::from_secs(1),
-            tokio::net::TcpStream::connect(("127.0.0.1", b.port)),
+            tokio::net::TcpStream::connect(("127.0.0.1", b.port())),
         )
         .await
         {
@@ -233,8 +140,8 @@ async fn two_daemons_one_leader_kill_9_and_the_standby_finishes_the_work_once() 
     db.bulk(3000).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let mut a = a;
-    a.child.kill().unwrap(); // SIGKILL, mid-work or just after
-    a.child.wait().unwrap();
+    a.kill().unwrap(); // SIGKILL, mid-work or just after
+    a.wait().unwrap();
     let killed_at = std::time::Instant::now();
     b.wait_for_log("leader: took the leader lock", 10).await;
     let took = killed_at.elapsed();
@@ -259,7 +166,7 @@ async fn two_daemons_one_leader_kill_9_and_the_standby_finishes_the_work_once() 
 async fn metrics_and_health_after_a_pass_and_with_the_database_down() {
     let db = one_due("metrics").await;
     // Due long ago by the database's clock.
-    let d = Daemon::start(&db, "m", &[]);
+    let d = start(&db, "m", &[]);
     d.wait_for_log("LIVE (ANYONE)", 10).await;
     d.wait_for_log("pass: activated=1", 10).await;
     let (code, body) = d.get("/health").await;
@@ -357,7 +264,7 @@ async fn sighup_applies_a_good_file_and_keeps_the_running_one_on_a_bad_one() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("config.toml");
     std::fs::write(&file, "[engine]\nbatch_size = 300\n").unwrap();
-    let d = Daemon::start(&db, "hup", &["--config", file.to_str().unwrap()]);
+    let d = start(&db, "hup", &["--config", file.to_str().unwrap()]);
     d.wait_for_log("running poll_ms=700 batch=300", 10).await;
     std::fs::write(&file, "[engine]\nbatch_size = \"lots\"\n").unwrap();
     d.signal("-HUP");
@@ -426,7 +333,7 @@ async fn a_failing_scheduled_purge_does_not_hold_activations() {
         ("CALLBACKD_PURGE__AT", "00:00"),
         ("CALLBACKD_PURGE__OLDER_THAN_DAYS", "0"),
     ];
-    let d = Daemon::start_as(&db, &url, "p", &[], &env);
+    let d = start_as(&url, "p", &[], &env);
     d.wait_for_log("scheduled purge failed", 15).await;
     // A callback coming due now is activated within a poll or two.
     db.lead(3, 101, &[]).await;
@@ -479,9 +386,9 @@ fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scrape_loop_on_the_smallest_pool_does_not_delay_activations() {
     let db = one_due("scrape_loop").await;
-    let d = Daemon::start_as(&db, &db.url, "s", &[], &[("CALLBACKD_DATABASE__MAX_CONNECTIONS", "2")]);
+    let d = start_as(&db.url, "s", &[], &[("CALLBACKD_DATABASE__MAX_CONNECTIONS", "2")]);
     d.wait_for_log("pass: activated=1", 10).await;
-    let port = d.port;
+    let port = d.port();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let scraping = stop.clone();
     let scraper = tokio::spawn(async move {

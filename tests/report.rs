@@ -17,7 +17,7 @@ use serde_json::Value;
 
 /// The binary on `db`, email off.
 fn cli(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
+    common::callbackd()
         .args(["--database-url", &db.url])
         .args(args)
         .env_remove("CALLBACKD_DATABASE_URL")

@@ -4,22 +4,15 @@
 
 mod common;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime};
 use common::TestDb;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
 use vicidial_callbackd::rules::hours_block;
 
 /// A row as the agreement query reads it: id, `entry_time` as text, the
-/// block, the SQL's end, the SQL's "over".
+/// block, the SQL's end, the SQL's "over", the SQL's "dialable from".
 type Row = (u32, Option<String>, u32, Option<NaiveDateTime>, i64, NaiveDateTime);
-
-fn at(h: u32, m: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 3, 8)
-        .unwrap()
-        .and_hms_opt(h, m, 0)
-        .unwrap()
-}
 
 /// The hours block's end, whether it is over, and when the callback could
 /// first be dialed, for every campaign block
@@ -28,7 +21,7 @@ fn at(h: u32, m: u32) -> NaiveDateTime {
 #[tokio::test]
 async fn the_hours_block_in_sql_agrees_with_the_rule() {
     let db = TestDb::new("rules_hours_block").await;
-    let now = at(12, 0);
+    let now = common::at("12:00:00");
     let entries: Vec<Option<String>> = vec![
         None,
         Some("0000-00-00 00:00:00".into()),

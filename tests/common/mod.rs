@@ -3,9 +3,13 @@
 //! loaded with `sql/vicidial-schema.sql`, plus terse inserts with defaults.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod proxy;
 
-use std::process::{Child, Command, Stdio};
+#[allow(unused_imports)]
+pub use daemon::{Daemon, Launch, callbackd, free_port};
+
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mysql_async::prelude::Queryable;
@@ -35,6 +39,16 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// A time on the test calendar: 2026-03-04 (a Wednesday) at `hh:mm:ss`.
 pub fn t(hms: &str) -> String {
     format!("2026-03-04 {hms}")
+}
+
+/// `YYYY-MM-DD HH:MM:SS` as a time.
+pub fn parse_time(text: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+/// A time of the test calendar's day ([`t`]).
+pub fn at(hms: &str) -> chrono::NaiveDateTime {
+    parse_time(&t(hms))
 }
 
 impl TestDb {
@@ -484,40 +498,9 @@ pub fn daemon(db: &TestDb) -> Daemon {
 
 /// [`daemon`] on a database URL (through a [`proxy::Proxy`], say).
 pub fn daemon_at(url: &str) -> Daemon {
-    Daemon(
-        Command::new(env!("CARGO_BIN_EXE_vicidial-callbackd"))
-            .args(["--database-url", url, "run"])
-            .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
-            .env("CALLBACKD_EMAIL__ENABLED", "false")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the daemon"),
-    )
-}
-
-/// A daemon process that is killed when the test lets go of it, so a failing
-/// test leaves no daemon behind to load the shared server.
-pub struct Daemon(pub Child);
-
-impl std::ops::Deref for Daemon {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Daemon {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    Launch::new(url)
+        .env("CALLBACKD_ENGINE__BATCH_SIZE", "200")
+        .start("daemon")
 }
 
 /// Sends SIGTERM (std only has SIGKILL).
