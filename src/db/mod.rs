@@ -62,6 +62,22 @@ fn record(started: std::time::Instant) -> u64 {
     us
 }
 
+impl DbError {
+    /// Whether trying again cannot help until someone changes something:
+    /// access denied to a database, table, column or routine, a table or
+    /// column that does not exist, a bad login, or VICIdial's data missing a
+    /// row the daemon needs.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            DbError::Mysql(mysql_async::Error::Server(e)) => {
+                matches!(e.code, 1044 | 1045 | 1054 | 1142 | 1143 | 1146 | 1227 | 1370)
+            }
+            DbError::Data(_) => true,
+            _ => false,
+        }
+    }
+}
+
 /// Result of a database call.
 pub type DbResult<T> = Result<T, DbError>;
 

@@ -91,7 +91,7 @@ impl Shutdown {
 /// Runs `pass` until a shutdown: after each pass, waits the time it returned
 /// (after a failure, the backoff), a wait a shutdown cuts short. `what` names
 /// the loop in log lines.
-pub async fn run_loop<E: std::fmt::Display>(
+pub async fn run_loop<E: Failure>(
     what: &'static str,
     max_backoff: Duration,
     mut shutdown: Shutdown,
@@ -104,7 +104,7 @@ pub async fn run_loop<E: std::fmt::Display>(
                 retry.succeeded();
                 wait
             }
-            Err(e) => retry.failed(&e),
+            Err(e) => retry.failed_with(&e, e.permanent()),
         };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
@@ -113,13 +113,37 @@ pub async fn run_loop<E: std::fmt::Display>(
     }
 }
 
+/// A failed pass, as the retry loop tells failures apart.
+pub trait Failure: std::fmt::Display {
+    /// Whether trying again cannot help until someone changes something (a
+    /// missing privilege, table or column): said once, then tried again
+    /// quietly at the longest backoff.
+    fn permanent(&self) -> bool {
+        false
+    }
+}
+
+impl Failure for &str {}
+
+impl Failure for String {}
+
+impl Failure for crate::db::DbError {
+    fn permanent(&self) -> bool {
+        self.is_permanent()
+    }
+}
+
 /// Backoff for a loop whose passes need the database: 1 s, doubling up to a
-/// maximum, and one log line when the database is reachable again.
+/// maximum, and one log line when the database is reachable again. A
+/// permanent failure is logged once (again only when it changes), with
+/// what to do, and retried at the maximum.
 pub struct Retry {
     what: &'static str,
     backoff: Duration,
     max: Duration,
     failing: bool,
+    /// The permanent failure last logged.
+    said: Option<String>,
 }
 
 impl Retry {
@@ -130,6 +154,7 @@ impl Retry {
             backoff: Duration::from_secs(1),
             max,
             failing: false,
+            said: None,
         }
     }
 
@@ -139,21 +164,48 @@ impl Retry {
             info!("{}: database reachable again", self.what);
             self.failing = false;
         }
+        self.said = None;
         self.backoff = Duration::from_secs(1);
     }
 
-    /// A pass failed: logs why and returns how long to wait before the next.
+    /// A pass failed for a reason that may pass: [`Retry::failed_with`].
     pub fn failed(&mut self, err: &dyn std::fmt::Display) -> Duration {
-        error!(
-            "{} pass failed: {err}; retrying in {}s",
-            self.what,
-            self.backoff.as_secs()
-        );
-        self.failing = true;
-        let wait = self.backoff;
-        self.backoff = (self.backoff * 2).min(self.max);
+        self.failed_with(err, false)
+    }
+
+    /// A pass failed: logs why (a permanent failure only the first time)
+    /// and returns how long to wait before the next.
+    pub fn failed_with(&mut self, err: &dyn std::fmt::Display, permanent: bool) -> Duration {
+        let (wait, line) = self.note(err.to_string(), permanent);
+        if let Some(line) = line {
+            error!("{line}");
+        }
         wait
     }
+
+    /// The wait and the log line, if any, of a failure.
+    fn note(&mut self, err: String, permanent: bool) -> (Duration, Option<String>) {
+        self.failing = true;
+        if permanent {
+            self.backoff = self.max;
+            let line = (self.said.as_ref() != Some(&err)).then(|| {
+                format!(
+                    "{} pass failed: {err}; this will not pass by itself (a missing privilege, table or \
+                     column: see `vicidial-callbackd check`); trying again every {}s, quietly",
+                    self.what,
+                    self.max.as_secs()
+                )
+            });
+            self.said = Some(err);
+            return (self.max, line);
+        }
+        self.said = None;
+        let line = format!("{} pass failed: {err}; retrying in {}s", self.what, self.backoff.as_secs());
+        let wait = self.backoff;
+        self.backoff = (self.backoff * 2).min(self.max);
+        (wait, Some(line))
+    }
+
 }
 
 #[cfg(test)]
@@ -206,6 +258,21 @@ mod tests {
         drop(tx);
         tokio::time::timeout(Duration::from_secs(1), c.recv()).await.unwrap();
         assert!(c.is_shutdown());
+    }
+
+    #[test]
+    fn a_permanent_failure_is_said_once_and_waits_the_longest() {
+        let mut retry = Retry::new("engine", Duration::from_secs(30));
+        let (wait, line) = retry.note("INSERT command denied".into(), true);
+        assert_eq!(wait, Duration::from_secs(30));
+        assert!(line.unwrap().contains("will not pass by itself"));
+        assert_eq!(retry.note("INSERT command denied".into(), true), (Duration::from_secs(30), None));
+        assert!(retry.note("UPDATE command denied".into(), true).1.is_some(), "a new one is said");
+        retry.succeeded();
+        let (wait, line) = retry.note("connection refused".into(), false);
+        assert_eq!(wait, Duration::from_secs(1));
+        assert!(line.is_some());
+        assert!(retry.note("connection refused".into(), false).1.is_some(), "a passing one is said each time");
     }
 
     #[tokio::test(start_paused = true)]
