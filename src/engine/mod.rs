@@ -195,6 +195,8 @@ struct Watch {
     hopper_unsure: bool,
     /// When the queued leads were last looked for in the hopper.
     last_hopper_check: Option<Instant>,
+    /// Whether the hopper's signature changed at the last tick.
+    hopper_busy: bool,
     /// Leads whose hopper rows the binary log saw deleted since the last
     /// tick: looked for at once, whatever [`HOPPER_CHECK_EVERY`] says.
     hopper_deleted: HashSet<u32>,
@@ -509,11 +511,14 @@ impl Engine {
             hopper_unsure: std::mem::take(&mut self.watch.hopper_unsure),
             queued: self.watch.queued.len(),
             since_hopper_check: self.watch.last_hopper_check.map(|t| t.elapsed()),
+            hopper_busy: self.watch.hopper_busy,
             hopper_deleted: named,
             next_due: self.watch.next_due,
         };
         let plan = plan::plan(&probe, last.as_ref(), &memory, clock.now, decision::PRECLAIM);
         self.watch.hopper_unsure = plan.hopper_later;
+        // A change the last pass's own inserts explain is not a dialer's.
+        self.watch.hopper_busy = last.as_ref().is_some_and(|l| l.hopper != probe.hopper) && !memory.hopper_unsure;
         if plan.hopper == plan::HopperLook::All {
             self.watch.last_hopper_check = Some(Instant::now());
         }

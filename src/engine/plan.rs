@@ -20,6 +20,9 @@ pub(crate) struct Memory {
     pub queued: usize,
     /// Time since the queued leads were last looked for; `None`: never.
     pub since_hopper_check: Option<StdDuration>,
+    /// The hopper's signature changed at the last tick too (a dialer at
+    /// work): only then is the look over every lead spaced out.
+    pub hopper_busy: bool,
     /// Leads the binary log saw leave the hopper, among those watched.
     pub hopper_deleted: Vec<u32>,
     /// The earliest `callback_time` still to come.
@@ -56,7 +59,8 @@ pub(crate) struct Plan {
 }
 
 /// How often, at most, every queued lead is looked for in the hopper when
-/// its signature changes: under a dialer it changes every tick.
+/// its signature changes tick after tick (under a dialer it changes every
+/// tick); a change after a quiet tick is looked at at once.
 pub(crate) const HOPPER_CHECK_EVERY: StdDuration = StdDuration::from_millis(1000);
 
 /// Decides what a tick looks at; `now` is the pass clock (server time) and
@@ -73,7 +77,8 @@ pub(crate) fn plan(probe: &Probe, last: Option<&Probe>, memory: &Memory, now: Na
         None => Some(0),
     };
     let signature = memory.queued > 0 && (memory.hopper_unsure || last.is_none_or(|l| l.hopper != probe.hopper));
-    let hopper_later = signature && memory.since_hopper_check.is_some_and(|t| t < HOPPER_CHECK_EVERY);
+    let hopper_later =
+        signature && memory.hopper_busy && memory.since_hopper_check.is_some_and(|t| t < HOPPER_CHECK_EVERY);
     let hopper = if signature && !hopper_later {
         HopperLook::All
     } else if !memory.hopper_deleted.is_empty() {
@@ -180,6 +185,12 @@ mod tests {
             since_hopper_check: Some(StdDuration::from_millis(300)),
             ..Memory::default()
         };
+        assert_eq!(
+            plan(&b, Some(&a), &memory, b.now, Duration::seconds(2)).hopper,
+            HopperLook::All,
+            "after a quiet tick, at once"
+        );
+        memory.hopper_busy = true;
         let p = plan(&b, Some(&a), &memory, b.now, Duration::seconds(2));
         assert_eq!((p.hopper, p.hopper_later), (HopperLook::Skip, true));
         memory.hopper_deleted = vec![4];
