@@ -201,6 +201,26 @@ async fn check_counts_the_default_roles_privileges_and_only_those() {
     db.drop_db().await;
 }
 
+/// Before the first start the daemon's own tables do not exist: `check`
+/// says they will be made then (with CREATE), and does not fail.
+#[tokio::test]
+async fn check_before_the_first_start_says_the_own_tables_are_made_then() {
+    let db = TestDb::new("check_own").await;
+    db.exec("DROP TABLE callbackd_leader, callbackd_claimed, callbackd_queued")
+        .await;
+    let out = callbackd(&["--database-url", &db.url, "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("ok   privileges:"), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "the daemon's own tables (callbackd_claimed, callbackd_leader, callbackd_queued) do not exist yet"
+        ),
+        "{}",
+        text(&out)
+    );
+    db.drop_db().await;
+}
+
 #[tokio::test]
 async fn check_and_run_reject_the_same_bad_email_settings() {
     let db = TestDb::new("check_email").await;

@@ -347,17 +347,32 @@ impl Need {
     }
 }
 
-/// Runs a privilege probe ([`Need::probe`]): `None` when
-/// the server allows it, the server's message when it denies it, an error
-/// for any other failure.
-pub async fn probe(s: &mut Session, sql: &str) -> DbResult<Option<String>> {
+/// What the server said to a privilege probe.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The statement is allowed.
+    Allowed,
+    /// Not granted: the server's message.
+    Denied(String),
+    /// The table does not exist (`ER_NO_SUCH_TABLE`).
+    NoTable,
+}
+
+/// Runs a privilege probe ([`Need::probe`]); an error for any failure
+/// other than a denial or a missing table.
+pub async fn probe(s: &mut Session, sql: &str) -> DbResult<Answer> {
     match s.select(sql, vec![]).await {
-        Ok(_) => Ok(None),
-        Err(DbError::Mysql(mysql_async::Error::Server(e))) if is_denied(e.code) => {
-            Ok(Some(e.message))
-        }
+        Ok(_) => Ok(Answer::Allowed),
+        Err(DbError::Mysql(mysql_async::Error::Server(e))) if is_denied(e.code) => Ok(Answer::Denied(e.message)),
+        Err(DbError::Mysql(mysql_async::Error::Server(e))) if e.code == 1146 => Ok(Answer::NoTable),
         Err(e) => Err(e),
     }
+}
+
+/// Whether `table` is one of the daemon's own (`sql/callbackd.sql`), which
+/// it makes at its first start when missing.
+pub fn is_own(table: &str) -> bool {
+    table.starts_with("callbackd_")
 }
 
 /// Whether a server error means "not granted" (`ER_TABLEACCESS_DENIED_ERROR`,
