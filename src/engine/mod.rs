@@ -619,6 +619,8 @@ impl Engine {
             self.watch.last_edit_scan = Some(Instant::now());
         }
         self.note_own_writes(&summary, tick_start, started);
+        // A look owed to a later tick stays owed whatever this one wrote.
+        self.watch.hopper_unsure |= plan.hopper_later;
         Ok(summary)
     }
 
