@@ -12,9 +12,9 @@
 //! short conditional statement whose WHERE clause re-checks the state it
 //! changes, and the writes of an activation are ordered so that a crash
 //! between any two leaves a state that the *pending* rule completes on the
-//! next pass (see [`engine`]). Deciding is pure ([`engine::rules`],
-//! [`calltime`], [`dnc`]); applying is SQL ([`db`]). The clock is the
-//! database's, never the host's.
+//! next pass (see [`engine`]). Deciding is pure ([`rules`]); applying is SQL
+//! ([`db`]). The clock is the database's, never the host's. The layers and
+//! the road one callback takes through them: `docs/architecture.md`.
 
 /// Declares the layers: public for the tests, examples and benchmark
 /// (feature `test-hooks`), crate-private otherwise, so the compiler finds

@@ -128,7 +128,7 @@ type LeadGroup<'a> = Option<(DncLookups, &'a str)>;
 /// leads, read by `lead_id` in one statement that does not touch
 /// `vicidial_callbacks`, so it runs while another connection claims (MyISAM
 /// locks per table). `dnc` gives, per row, the DNC entries its campaign's
-/// policy reads (`engine::rules::dnc_needed`); they are looked up with the
+/// policy reads (`rules::decision::dnc_needed`); they are looked up with the
 /// lead, under the same rule as everywhere ([`super::facts`]). A lead whose
 /// row is missing stays `None`, as the joined scans leave it.
 pub async fn read_leads(s: &mut Session, rows: &mut [Scanned], dnc: &[Option<DncLookups>]) -> DbResult<()> {

@@ -21,7 +21,7 @@ use crate::rules::model::{CallCount, Facts, LimitMethod};
 use crate::rules::dnc::{DncFacts, DncLookups};
 use crate::rules::call_limit::{PlaceFacts};
 
-/// Which callbacks need which lookups (decided by `engine::rules::needs`).
+/// Which callbacks need which lookups (decided by `rules::decision::needs`).
 #[derive(Clone, Debug, Default)]
 pub struct Wanted {
     /// Callbacks to check against the DNC lists.
@@ -204,8 +204,8 @@ pub fn read_dnc(r: &mut RowReader, first: usize) -> Option<DncFacts> {
 
 /// DNC entries read with a scan's rows, so that a batch's own DNC statement
 /// is left for the rows they miss: per entry, the campaigns whose ANYONE
-/// callbacks need it (`engine::rules::dnc_policy`). Which rows need what is
-/// still `engine::rules::needs`' to say; this only reads ahead.
+/// callbacks need it (`rules::decision::dnc_policy`). Which rows need what is
+/// still `rules::decision::needs`' to say; this only reads ahead.
 #[derive(Clone, Debug, Default)]
 pub struct DncAhead {
     /// Per entry, in [`DncLookups`]' order: campaign ids as stored.

@@ -871,7 +871,7 @@ pub fn record_resent(callback_id: u32, result: &str) -> Stmt {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OddRows {
     /// With an empty or NULL `lead_status`: their leads get `CALLBK`
-    /// (`engine::rules::lead_status`).
+    /// (`rules::decision::lead_status`).
     pub empty_lead_status: u64,
     /// Whose campaign row does not exist: skipped (fail closed).
     pub unknown_campaign: u64,

@@ -1,6 +1,6 @@
 //! `callbacks explain ID`: the plain answer to "why is this callback (not)
 //! being dialed?". A callback a pass would work on is decided by the
-//! engine's own code ([`engine::explain::decide`]: the same scans, facts and
+//! engine's own code ([`crate::engine::wanted::decide`]: the same scans, facts and
 //! rules), so the answer can never disagree with the daemon; for the others
 //! (not due, final, in the hopper, dialed, waiting for its agent) the facts
 //! are read directly.

@@ -3,7 +3,7 @@
 //! block held it (`entry_time + callback_hours_block` after its time); its
 //! lead was outside the call time when it came due (the same call-time
 //! rules the pass applies, `calltime`); the 24-hour call limit held its
-//! lead then (the pass's own rule, `engine::rules::decide`, on the count of
+//! lead then (the pass's own rule, `rules::decision::decide`, on the count of
 //! the day before that moment); the daemon wrote nothing from its time to
 //! the dial (its own tables `callbackd_claimed` and `callbackd_queued`,
 //! kept a day). Pure: decided from the callback, its lead's zone, the
@@ -127,7 +127,7 @@ pub(crate) struct LimitFacts {
 }
 
 /// Whether the 24-hour limit held a late ANYONE callback's lead when it
-/// became dialable: the pass's own decision (`engine::rules::decide`) made
+/// became dialable: the pass's own decision (`rules::decision::decide`) made
 /// at that moment on the count of the day before it. Only the limit is
 /// asked here, so the DNC lists read as not matching and the lead as
 /// undialed and already queued (the gates after the limit are not
@@ -204,7 +204,7 @@ pub(crate) fn held_by_call_limit(
 }
 
 /// How far before a callback's time its claim and hopper insert may fall:
-/// the daemon claims a moment ahead (`engine::rules::PRECLAIM`) and a pass
+/// the daemon claims a moment ahead (`rules::decision::PRECLAIM`) and a pass
 /// may start just before the minute.
 pub(crate) const BEFORE: Duration = Duration::minutes(1);
 
