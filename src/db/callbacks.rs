@@ -631,7 +631,11 @@ pub struct Probe {
     pub newest_callback: u64,
     /// When `vicidial_callbacks` was last written (server time, whole seconds).
     pub callbacks_written: Option<NaiveDateTime>,
-    /// `COUNT(*)` and `BIT_XOR(hopper_id)` of the hopper.
+    /// The hopper's signature, `COUNT(*):MAX(hopper_id)`: a row deleted
+    /// lowers the count unless rows came too, which raise the newest id
+    /// (ids only grow), so no deletion hides behind an unchanged signature.
+    /// MyISAM answers both without reading the rows (its stored count, the
+    /// primary key's last entry).
     pub hopper: String,
     /// `MAX(hopper_id)`: rows above the last one seen are new.
     pub hopper_newest: u64,
@@ -648,7 +652,7 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
             "SELECT NOW(6), UTC_TIMESTAMP(6), (SELECT MAX(callback_id) FROM vicidial_callbacks), \
                (SELECT UPDATE_TIME FROM information_schema.TABLES \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'vicidial_callbacks'), \
-               (SELECT CONCAT(COUNT(*), ':', COALESCE(BIT_XOR(hopper_id), 0)) FROM vicidial_hopper), \
+               (SELECT COUNT(*) FROM vicidial_hopper), \
                (SELECT MAX(hopper_id) FROM vicidial_hopper), \
                (SELECT IF(COUNT(UPDATE_TIME) = COUNT(*) AND COUNT(*) = 7, MAX(UPDATE_TIME), NULL) \
                  FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN \
@@ -659,13 +663,18 @@ pub async fn probe(s: &mut Session) -> DbResult<Probe> {
         .await?;
     let mut r = RowReader::new(rows.into_iter().next().expect("SELECT returns one row"));
     let now = r.datetime(0).unwrap_or_default();
+    let utc = r.datetime(1).unwrap_or(now);
+    let newest_callback = r.uint(2).unwrap_or(0);
+    let callbacks_written = r.datetime(3);
+    let hopper_rows = r.uint(4).unwrap_or(0);
+    let hopper_newest = r.uint(5).unwrap_or(0);
     Ok(Probe {
         now,
-        utc: r.datetime(1).unwrap_or(now),
-        newest_callback: r.uint(2).unwrap_or(0),
-        callbacks_written: r.datetime(3),
-        hopper: r.text(4),
-        hopper_newest: r.uint(5).unwrap_or(0),
+        utc,
+        newest_callback,
+        callbacks_written,
+        hopper: format!("{hopper_rows}:{hopper_newest}"),
+        hopper_newest,
         settings_written: r.datetime(6),
     })
 }
