@@ -24,6 +24,14 @@
 //! - **latency**: 200 callbacks come due during the busy window; from their
 //!   `callback_time` to the daemon's `LIVE` and `hopper: inserted` log lines.
 //! - **memory**: the daemon's peak resident set (`VmHWM`).
+//!
+//! The cell of `scripts/bench.sh`'s matrix: `--schema FILE` (VICIdial's own
+//! create script), `--hopper-engine ENGINE`, `--key-buffer MB` (see
+//! `support/shape.rs`), and `--backlog N`: N ANYONE callbacks already due and
+//! undialed at the start, which the daemon's first pass puts in the hopper,
+//! so that it watches that many rows while the dialer works through them (a
+//! large hopper); `--watch poll|binlog` sets `engine.watch` (poll). The last lines, `result: NAME VALUE`, are what
+//! the matrix reads.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -35,7 +43,10 @@ use mysql_async::{Conn, Opts, Pool};
 
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/shape.rs"]
+mod shape;
 use server::{cpu_seconds, mariadb_pid, peak_rss_kb};
+use shape::Shape;
 
 const DB: &str = "callbackd_bench_daemon";
 
@@ -52,18 +63,36 @@ async fn main() {
     let n: u64 = arg("--callbacks", "100000").parse().expect("a number");
     let seconds: u64 = arg("--seconds", "65").parse().expect("a number");
     let bin = arg("--bin", "target/release/vicidial-callbackd");
+    let backlog: u64 = arg("--backlog", "0").parse().expect("a number");
+    let watch = arg("--watch", "poll");
+    let shape = Shape::from_args(&args);
     let server =
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
-    let pool = setup(&server, n).await;
+    let pool = setup(&server, &shape, n, backlog).await;
     let mut c = pool.get_conn().await.unwrap();
     c.query_drop(format!("USE {DB}")).await.unwrap();
+    let key_buffer = shape.set_key_buffer(&mut c).await;
+    println!("server: {}", shape.describe(&mut c, DB).await);
     let mariadb = mariadb_pid(&mut c).await;
     let log = std::env::temp_dir().join(format!("callbackd-bench-{}.log", std::process::id()));
     let url = format!("{server}/{DB}");
-    let mut daemon = start(&bin, &url, &log);
-    // The first (full) pass decides every held callback once.
+    let started = Instant::now();
+    let mut daemon = start(&bin, &url, &watch, &log);
+    // The first (full) pass decides every held callback once, and queues the backlog.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    println!("database: {n} callbacks; window {seconds} s; daemon {bin}");
+    while count(&mut c, "SELECT COUNT(*) FROM vicidial_hopper").await < backlog {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the backlog never reached the hopper"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "database: {n} callbacks, a backlog of {backlog} in the hopper {:.1} s after the start; window {seconds} s; \
+         daemon {bin}, engine.watch {watch}",
+        started.elapsed().as_secs_f64()
+    );
+    let mut results: Vec<(String, f64)> = Vec::new();
 
     let idle = measure(&mut c, mariadb, Duration::from_secs(seconds)).await;
     println!(
@@ -71,11 +100,20 @@ async fn main() {
          (Questions and Handler_read_* counters, /proc/<mariadbd>/stat, over {seconds} s)",
         idle.queries_per_s, idle.rows_per_s, idle.cpu_percent
     );
+    results.push(("idle_queries_per_s".into(), idle.queries_per_s));
+    results.push(("idle_cpu_percent".into(), idle.cpu_percent));
 
     let reactions = react(&mut c).await;
     for (what, took) in &reactions {
         println!("reaction: {what}: {} ms (polled every 5 ms)", took.as_millis());
     }
+    results.push((
+        "reaction_worst_ms".into(),
+        reactions
+            .iter()
+            .map(|(_, t)| t.as_secs_f64() * 1000.0)
+            .fold(0.0, f64::max),
+    ));
 
     // Busy, with the daemon; 200 callbacks come due during the window.
     let first_late = late_callbacks(&mut c, 200, seconds).await;
@@ -96,6 +134,7 @@ async fn main() {
         with.cpu_percent,
         without.cpu_percent
     );
+    results.push(("busy_share_percent".into(), with.cpu_percent - without.cpu_percent));
     let (live, hopper) = latencies(&mut c, &log, first_late).await;
     for (what, mut l) in [("LIVE", live), ("hopper", hopper)] {
         l.sort_unstable_by(f64::total_cmp);
@@ -112,11 +151,16 @@ async fn main() {
             l.last().copied().unwrap_or(f64::NAN),
             l.len()
         );
+        results.push((
+            format!("latency_{}_max_ms", what.to_lowercase()),
+            l.last().copied().unwrap_or(f64::NAN),
+        ));
     }
     println!(
         "memory: the daemon's peak resident set {:.1} MB (VmHWM)",
         rss_kb as f64 / 1024.0
     );
+    results.push(("memory_mb".into(), rss_kb as f64 / 1024.0));
     // CALLBACKD_BENCH_LOG keeps the daemon's log there (with RUST_LOG=
     // vicidial_callbackd::db=trace it times every statement).
     match std::env::var_os("CALLBACKD_BENCH_LOG") {
@@ -124,23 +168,27 @@ async fn main() {
         None => std::fs::remove_file(&log).unwrap(),
     }
     c.query_drop(format!("DROP DATABASE {DB}")).await.unwrap();
+    if let Some(bytes) = key_buffer {
+        c.query_drop(format!("SET GLOBAL key_buffer_size = {bytes}"))
+            .await
+            .unwrap();
+    }
     drop(c);
     pool.disconnect().await.unwrap();
+    for (name, value) in results {
+        println!("result: {name} {value:.3}");
+    }
 }
 
 /// A fresh database shaped as the module doc says.
-async fn setup(server: &str, n: u64) -> Pool {
+async fn setup(server: &str, shape: &Shape, n: u64, backlog: u64) -> Pool {
     let pool = Pool::new(Opts::from_url(server).unwrap());
     let mut c = pool.get_conn().await.unwrap();
     c.query_drop(format!("DROP DATABASE IF EXISTS {DB}")).await.unwrap();
     c.query_drop(format!("CREATE DATABASE {DB}")).await.unwrap();
     c.query_drop(format!("USE {DB}")).await.unwrap();
-    let schema = format!(
-        "{}\n{}",
-        include_str!("../sql/vicidial-schema.sql"),
-        include_str!("../sql/callbackd.sql")
-    );
-    c.query_drop(schema).await.unwrap();
+    c.query_drop(shape.schema_sql()).await.unwrap();
+    shape::prepare_tables(&mut c, shape.schema.is_some(), shape.hopper_engine.as_deref()).await;
     for sql in [
         "INSERT INTO vicidial_campaigns (campaign_id, campaign_name, active, local_call_time, scheduled_callbacks) \
          VALUES ('BENCH', 'Benchmark', 'Y', '24hours', 'Y')"
@@ -170,6 +218,20 @@ async fn setup(server: &str, n: u64) -> Pool {
              IF(seq % 10 IN (3, 6, 7), NOW() + INTERVAL 1 DAY + INTERVAL seq % 5000 MINUTE, NOW() - INTERVAL 1 HOUR), \
              '1001', IF(seq % 10 = 5, 'USERONLY', 'ANYONE'), 'CALLBK' FROM seq_1_to_{n}"
         ),
+        // The backlog: due an hour ago, ANYONE, undialed (seq_1_to_0 counts down:
+        // the WHERE keeps it empty).
+        format!(
+            "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, state, \
+             gmt_offset_now, called_since_last_reset) SELECT 8000000 + seq, 9001, 9001, 'CBHOLD', '1', \
+             CONCAT('415', LPAD(seq, 7, '0')), 'CA', '-8.00', 'N' FROM seq_1_to_{backlog} \
+             WHERE seq <= {backlog}"
+        ),
+        format!(
+            "INSERT INTO vicidial_callbacks (callback_id, lead_id, list_id, campaign_id, status, entry_time, \
+             callback_time, user, recipient, lead_status) SELECT 8000000 + seq, 8000000 + seq, 9001, 'BENCH', \
+             'ACTIVE', NOW() - INTERVAL 1 DAY, NOW() - INTERVAL 1 HOUR, '1001', 'ANYONE', 'CALLBK' \
+             FROM seq_1_to_{backlog} WHERE seq <= {backlog}"
+        ),
         "ANALYZE TABLE vicidial_callbacks, vicidial_list, vicidial_hopper".to_string(),
     ] {
         c.query_drop(sql).await.unwrap();
@@ -177,9 +239,10 @@ async fn setup(server: &str, n: u64) -> Pool {
     pool
 }
 
-fn start(bin: &str, url: &str, log: &std::path::Path) -> Child {
+fn start(bin: &str, url: &str, watch: &str, log: &std::path::Path) -> Child {
     Command::new(bin)
         .args(["--database-url", url, "run"])
+        .env("CALLBACKD_ENGINE__WATCH", watch)
         .env("CALLBACKD_LOG__FORMAT", "json")
         .env("CALLBACKD_METRICS__ENABLED", "false")
         .env_remove("CALLBACKD_TEST_SERVER")

@@ -29,6 +29,13 @@
 //! into a database of VICIdial's complete schema, and prints the ratios to
 //! the daemon's passes. (The `gated` case depends on the hour for the cron,
 //! which runs by the clock.)
+//!
+//! The cell of `scripts/bench.sh`'s matrix: `--schema FILE` (VICIdial's own
+//! create script for the daemon's database too), `--hopper-engine ENGINE`,
+//! `--key-buffer MB` (see `support/shape.rs`), and `--hopper-rows N`: N rows
+//! of other leads already in the hopper, as a VICIdial hopper holds, for the
+//! daemon and the cron alike. The last lines, `result: NAME VALUE`, are what
+//! the matrix reads.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -38,6 +45,9 @@ use mysql_async::{Opts, Pool};
 
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/shape.rs"]
+mod shape;
+use shape::Shape;
 use vicidial_callbackd::config::EngineConfig;
 use vicidial_callbackd::db::Db;
 use vicidial_callbackd::engine::{Engine, PassOptions};
@@ -61,6 +71,8 @@ async fn main() {
     let n = arg("--callbacks", 50_000);
     let batch = arg("--batch", 500) as usize;
     let history = arg("--history", n);
+    let hopper_rows = arg("--hopper-rows", 0);
+    let shape = Shape::from_args(&args);
     let cron_peer = args
         .iter()
         .position(|a| a == "--cron-peer")
@@ -68,34 +80,52 @@ async fn main() {
         .map(PathBuf::from);
     let server =
         std::env::var("CALLBACKD_TEST_SERVER").unwrap_or_else(|_| "mysql://callbackd:callbackd@127.0.0.1:33306".into());
-    println!("callbacks={n} (70% ANYONE) batch={batch} history={history}");
-    server_settings(&server).await;
+    println!("callbacks={n} (70% ANYONE) batch={batch} history={history} hopper rows before the pass={hopper_rows}");
+    let key_buffer = server_settings(&server, &shape).await;
     let mut passes = Vec::new();
     let only = args.iter().position(|a| a == "--case").and_then(|i| args.get(i + 1));
     for case in [Case::Plain, Case::Dnc, Case::Gated] {
         if only.is_some_and(|name| name != case.name()) {
             continue;
         }
-        passes.push((case, run(&server, n, case, history, batch, true).await));
+        passes.push((
+            case,
+            run(&server, &shape, n, case, history, hopper_rows, batch, true).await,
+        ));
     }
     let scale = arg("--scale", 1_000_000);
     if let Some(dnc) = passes.iter().find(|(c, _)| *c == Case::Dnc).map(|(_, t)| *t)
         && scale > 0
     {
-        let big = run(&server, n, Case::Dnc, scale, batch, false).await;
+        let big = run(&server, &shape, n, Case::Dnc, scale, hopper_rows, batch, false).await;
         println!(
             "scale: the dnc pass with {} callbacks in the table: {:.3} s, {:+.0}% against {} ({:.3} s)",
             n + scale,
-            big.as_secs_f64(),
-            (big.as_secs_f64() / dnc.as_secs_f64() - 1.0) * 100.0,
+            big.pass.as_secs_f64(),
+            (big.pass.as_secs_f64() / dnc.pass.as_secs_f64() - 1.0) * 100.0,
             n + history,
-            dnc.as_secs_f64()
+            dnc.pass.as_secs_f64()
         );
+    }
+    let mut results = Vec::new();
+    for (case, first) in &passes {
+        results.push((format!("{}_pass_s", case.name()), first.pass.as_secs_f64()));
+        results.push((format!("{}_longest_ms", case.name()), first.longest_ms));
     }
     match cron_peer {
         Some(dir) => {
-            for (case, daemon) in passes.into_iter().filter(|(c, _)| *c != Case::Gated) {
-                cron(&server, &dir, n, history, case, daemon).await;
+            for (case, daemon) in passes.iter().filter(|(c, _)| *c != Case::Gated) {
+                let shape = Data {
+                    hopper_engine: shape.hopper_engine.as_deref(),
+                    hopper_rows,
+                    ..Data::default()
+                };
+                let took = cron(&server, &dir, &shape, n, history, *case, daemon.pass).await;
+                results.push((format!("{}_cron_s", case.name()), took.as_secs_f64()));
+                results.push((
+                    format!("{}_ratio", case.name()),
+                    took.as_secs_f64() / daemon.pass.as_secs_f64(),
+                ));
             }
         }
         None => println!(
@@ -103,6 +133,25 @@ async fn main() {
              AST_VDhopper.pl on the same data and prints the ratio)"
         ),
     }
+    if let Some(bytes) = key_buffer {
+        let pool = Pool::new(Opts::from_url(&server).unwrap());
+        let mut c = pool.get_conn().await.unwrap();
+        c.query_drop(format!("SET GLOBAL key_buffer_size = {bytes}"))
+            .await
+            .unwrap();
+        drop(c);
+        pool.disconnect().await.unwrap();
+    }
+    for (name, value) in results {
+        println!("result: {name} {value:.3}");
+    }
+}
+
+/// A first pass's figures.
+#[derive(Clone, Copy)]
+struct First {
+    pass: Duration,
+    longest_ms: f64,
 }
 
 /// Starts this process's peak resident set (`VmHWM`) again from its present
@@ -112,36 +161,40 @@ fn reset_peak_rss() {
     std::fs::write("/proc/self/clear_refs", "5").expect("resetting VmHWM through /proc/self/clear_refs");
 }
 
-/// Prints the server's version and the setting the passes depend on most:
-/// MyISAM caches index blocks only in the key buffer, and a pass reads and
-/// updates the indexes of tables that, with `--scale`, hold a million rows.
-async fn server_settings(server: &str) {
+/// Sets the cell's key buffer and prints the server's shape: MyISAM caches
+/// index blocks only in the key buffer, and a pass reads and updates the
+/// indexes of tables that, with `--scale`, hold a million rows. Returns the
+/// key buffer to put back.
+async fn server_settings(server: &str, shape: &Shape) -> Option<u64> {
     let pool = Pool::new(Opts::from_url(server).unwrap());
-    let (version, key_buffer): (String, u64) = pool
-        .get_conn()
-        .await
-        .unwrap()
-        .query_first("SELECT VERSION(), @@key_buffer_size")
-        .await
-        .unwrap()
-        .unwrap();
-    println!("server: MariaDB {version}, key_buffer_size {} MB", key_buffer >> 20);
+    let mut c = pool.get_conn().await.unwrap();
+    let before = shape.set_key_buffer(&mut c).await;
+    println!("server: {}", shape.describe(&mut c, DB).await);
+    drop(c);
     pool.disconnect().await.unwrap();
+    before
 }
 
 /// One case on fresh data: the first pass, timed and printed, then (with
-/// `after`) the two passes after it; returns the first pass's time.
-async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after: bool) -> Duration {
-    let schema = format!(
-        "{}\n{}",
-        include_str!("../sql/vicidial-schema.sql"),
-        include_str!("../sql/callbackd.sql")
-    );
+/// `after`) the two passes after it; returns the first pass's figures.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    server: &str,
+    shape: &Shape,
+    n: u64,
+    case: Case,
+    history: u64,
+    hopper_rows: u64,
+    batch: usize,
+    after: bool,
+) -> First {
     let data = Data {
         db: DB,
-        schema,
-        vicidial_schema: false,
+        schema: shape.schema_sql(),
+        vicidial_schema: shape.schema.is_some(),
         due_now: false,
+        hopper_engine: shape.hopper_engine.as_deref(),
+        hopper_rows,
     };
     let pool = setup(server, &data, n, case, history).await;
     let db = Db::new(Opts::from_url(&format!("{server}/{DB}")).unwrap());
@@ -163,6 +216,7 @@ async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after
         .await
         .unwrap();
     let first = started.elapsed();
+    let longest_ms = vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0;
     let cpu = server::cpu_seconds(mariadb) - cpu;
     let peak = server::peak_rss_kb(std::process::id()) as f64 / 1024.0;
     println!(
@@ -177,7 +231,7 @@ async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after
         },
         first.as_secs_f64(),
         n as f64 / first.as_secs_f64(),
-        vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0,
+        longest_ms,
         cpu,
         cpu / first.as_secs_f64()
     );
@@ -201,7 +255,10 @@ async fn run(server: &str, n: u64, case: Case, history: u64, batch: usize, after
         .await
         .unwrap();
     pool.disconnect().await.unwrap();
-    first
+    First {
+        pass: first,
+        longest_ms,
+    }
 }
 
 /// The benchmark's cases (see the module's doc).
@@ -223,6 +280,7 @@ impl Case {
 }
 
 /// Where and how `setup` generates the data.
+#[derive(Default)]
 struct Data<'a> {
     db: &'a str,
     /// The SQL creating the tables.
@@ -232,13 +290,25 @@ struct Data<'a> {
     /// Every time moved so that the pass time, 2026-03-04 12:00:00, is the
     /// database's NOW(): the callbacks are due by the clock, for the cron.
     due_now: bool,
+    /// The hopper's engine, when not the schema's.
+    hopper_engine: Option<&'a str>,
+    /// Rows of other leads in the hopper before the pass.
+    hopper_rows: u64,
 }
 
 /// VICIdial's hopper cron job, `AST_VDhopper.pl` from the tree given to
 /// `scripts/cron-peer.sh` (which prepared `dir`), on the data of one case:
 /// one run, timed as wall clock around the process, with what it did to the
 /// data, and its ratio to the daemon's pass over the same.
-async fn cron(server: &str, dir: &Path, n: u64, history: u64, case: Case, daemon: Duration) {
+async fn cron(
+    server: &str,
+    dir: &Path,
+    shape: &Data<'_>,
+    n: u64,
+    history: u64,
+    case: Case,
+    daemon: Duration,
+) -> Duration {
     let conf = std::fs::read_to_string(dir.join("astguiclient.conf")).unwrap();
     let db = conf
         .lines()
@@ -251,6 +321,8 @@ async fn cron(server: &str, dir: &Path, n: u64, history: u64, case: Case, daemon
         schema: std::fs::read_to_string(dir.join("MySQL_AST_CREATE_tables.sql")).unwrap(),
         vicidial_schema: true,
         due_now: true,
+        hopper_engine: shape.hopper_engine,
+        hopper_rows: shape.hopper_rows,
     };
     let pool = setup(server, &data, n, case, history).await;
     let mut c = pool.get_conn().await.unwrap();
@@ -393,6 +465,7 @@ async fn cron(server: &str, dir: &Path, n: u64, history: u64, case: Case, daemon
         .await
         .unwrap();
     pool.disconnect().await.unwrap();
+    took
 }
 
 /// A fresh database with `n` leads and callbacks generated by MariaDB's
@@ -406,11 +479,7 @@ async fn setup(server: &str, data: &Data<'_>, n: u64, case: Case, history: u64) 
     c.query_drop(format!("CREATE DATABASE {db}")).await.unwrap();
     c.query_drop(format!("USE {db}")).await.unwrap();
     c.query_drop(data.schema.as_str()).await.unwrap();
-    if data.vicidial_schema {
-        // VICIdial's schema ships 7 sample leads (lead_id 1-7, list 101,
-        // MySQL_AST_CREATE_tables.sql:5655-5661), in the way of ours.
-        c.query_drop("DELETE FROM vicidial_list").await.unwrap();
-    }
+    shape::prepare_tables(&mut c, data.vicidial_schema, data.hopper_engine).await;
     // Every time below is `'...' + INTERVAL @shift SECOND`.
     c.query_drop(if data.due_now {
         "SET @shift = TIMESTAMPDIFF(SECOND, '2026-03-04 12:00:00', NOW())"
@@ -505,6 +574,26 @@ async fn setup(server: &str, data: &Data<'_>, n: u64, case: Case, history: u64) 
             "INSERT INTO vicidial_lead_24hour_calls (lead_id, list_id, call_date, phone_number, phone_code) \
              SELECT s.seq, 9001, ('2026-03-04 08:00:00' + INTERVAL @shift SECOND), CONCAT('312', LPAD(s.seq, 7, '0')), '1' \
              FROM seq_1_to_{n} s JOIN seq_1_to_3 r WHERE s.seq % 100 = 3"
+        ))
+        .await
+        .unwrap();
+    }
+    if data.hopper_rows > 0 {
+        // Leads the hopper job queued for the campaign (source 'S'), waiting
+        // for the dialer, with their own leads.
+        let k = data.hopper_rows;
+        c.query_drop(format!(
+            "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, \
+             called_since_last_reset, gmt_offset_now, state) \
+             SELECT 3000000 + seq, 9001, 9001, 'NEW', '1', CONCAT('213', LPAD(seq, 7, '0')), 'N', '-5.00', 'IL' \
+             FROM seq_1_to_{k}"
+        ))
+        .await
+        .unwrap();
+        c.query_drop(format!(
+            "INSERT INTO vicidial_hopper (lead_id, campaign_id, status, user, list_id, gmt_offset_now, state, \
+             alt_dial, priority, source, vendor_lead_code) \
+             SELECT 3000000 + seq, 'BENCH', 'READY', '', 9001, '-5.00', 'IL', 'NONE', 0, 'S', '' FROM seq_1_to_{k}"
         ))
         .await
         .unwrap();

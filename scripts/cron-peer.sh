@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the pass benchmark's peer: VICIdial's own hopper cron job
 # (AST_VDhopper.pl), run from a VICIdial tree the user points to, on the
-# throwaway MariaDB (scripts/db.sh, which must be running).
+# throwaway MariaDB (CALLBACKD_TEST_SERVER, else scripts/db.sh's, which must be running).
 #
 #   scripts/cron-peer.sh DIR [SCHEMA]
 #
@@ -75,7 +75,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   done
 fi
 
-url=$("$here/scripts/db.sh" url)
+# The server the benchmark runs on (CALLBACKD_TEST_SERVER), else scripts/db.sh's.
+url=${CALLBACKD_TEST_SERVER:-$("$here/scripts/db.sh" url)}
 if [[ ! "$url" =~ ^mysql://([^:]+):([^@]+)@([^:]+):([0-9]+)$ ]]; then
   echo "cron-peer: cannot read the server's URL: $url" >&2
   exit 1
