@@ -15,9 +15,9 @@ use std::process::{Command, Output};
 use common::{TestDb, t};
 use smtp::{SinkMode, SmtpSink};
 use vicidial_callbackd::config::{AvailabilityConfig, Config, PurgeConfig};
+use vicidial_callbackd::duties::purge::Schedule;
 use vicidial_callbackd::manage::availability::move_unavailable;
 use vicidial_callbackd::manage::explain::{Explanation, Verdict, explain};
-use vicidial_callbackd::manage::purge::Schedule;
 use vicidial_callbackd::rules::decision::{Feed, Gate, Outcome, Phase};
 use vicidial_callbackd::rules::dnc::DncList;
 

@@ -190,7 +190,7 @@ async fn run(db: Db, source: ConfigSource, mut config: Config) -> ExitCode {
             )));
         }
         if config.purge.enabled {
-            daily.push(tokio::spawn(crate::manage::purge::run(
+            daily.push(tokio::spawn(crate::duties::purge::run(
                 duties,
                 config.purge.clone(),
                 term.clone(),

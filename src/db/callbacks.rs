@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use super::facts::{DncAhead, dnc_columns, dnc_joins, lookups_when, read_dnc};
 use super::fence::HELD;
-use super::{DbResult, RowReader, Session, ids, placeholders};
-use crate::rules::status::{CallbackStatus, WAITING_SQL as WAITING};
-use crate::rules::{hours_block, pending};
+use super::{DbResult, RowReader, Session, Stmt, ids, placeholders};
+use crate::rules::status::{CallbackStatus, DUE_SQL as DUE, WAITING_SQL as WAITING};
+use crate::rules::{hours_block, pending, useronly_move};
 use crate::rules::model::{CallbackRow, Lead, Recipient};
 use crate::rules::dnc::{DncFacts, DncLookups};
 
@@ -268,17 +268,12 @@ impl Scan {
     fn sql(self, hint: &str) -> (String, Vec<Value>) {
         match self {
             Scan::Due(now) => (
-                format!(
-                    "FROM vicidial_callbacks cb {hint} WHERE cb.status IN {WAITING} AND cb.callback_time <= ?"
-                ),
+                format!("FROM vicidial_callbacks cb {hint} WHERE {DUE}"),
                 vec![now.into()],
             ),
             Scan::DueSince(from, now) => (
-                format!(
-                    "FROM vicidial_callbacks cb {hint} \
-                     WHERE cb.status IN {WAITING} AND cb.callback_time > ? AND cb.callback_time <= ?"
-                ),
-                vec![from.into(), now.into()],
+                format!("FROM vicidial_callbacks cb {hint} WHERE {DUE} AND cb.callback_time > ?"),
+                vec![now.into(), from.into()],
             ),
             Scan::Pending(since) | Scan::TooOld(since) => {
                 let age = if matches!(self, Scan::Pending(_)) {
@@ -842,7 +837,7 @@ pub async fn next_due(s: &mut Session, now: NaiveDateTime) -> DbResult<Option<Na
 pub async fn claim_live(s: &mut Session, callback_ids: &[u32], now: NaiveDateTime) -> DbResult<u64> {
     let sql = format!(
         "UPDATE vicidial_callbacks SET status = 'LIVE' \
-         WHERE callback_id IN ({}) AND status IN {WAITING} AND callback_time <= ? AND {HELD}",
+         WHERE callback_id IN ({}) AND {DUE} AND {HELD}",
         placeholders(callback_ids.len())
     );
     let mut params = ids(callback_ids);
@@ -998,8 +993,8 @@ pub struct Stale {
     pub minutes: u64,
 }
 
-/// LIVE USERONLY callbacks of active campaigns whose `callback_time` is more
-/// than the campaign's `callback_useronly_move_minutes` ago.
+/// LIVE USERONLY callbacks of active campaigns that are stale
+/// ([`useronly_move`]).
 /// Nothing is scanned when no active campaign moves callbacks (the usual case).
 pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -> DbResult<Vec<Stale>> {
     let moving = s
@@ -1018,10 +1013,10 @@ pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -
     let sql = format!(
         "SELECT cb.callback_id, cb.lead_id, cb.campaign_id, cb.user, c.callback_useronly_move_minutes \
          FROM vicidial_callbacks cb JOIN vicidial_campaigns c ON c.campaign_id = cb.campaign_id \
-         WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.campaign_id IN ({}) \
-           AND cb.callback_time < ? - INTERVAL c.callback_useronly_move_minutes MINUTE \
+         WHERE cb.status = 'LIVE' AND cb.recipient = 'USERONLY' AND cb.campaign_id IN ({}) AND {} \
          LIMIT ?",
-        placeholders(campaigns.len())
+        placeholders(campaigns.len()),
+        useronly_move::STALE_SQL
     );
     let mut params = campaigns;
     params.push(now.into());
@@ -1042,14 +1037,27 @@ pub async fn stale_useronly(s: &mut Session, now: NaiveDateTime, limit: usize) -
         .collect())
 }
 
-/// Moves stale USERONLY callbacks to ANYONE: `recipient='ANYONE'`, `status='ACTIVE'`.
-pub async fn move_to_anyone(s: &mut Session, callback_ids: &[u32]) -> DbResult<u64> {
-    let sql = format!(
-        "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
-         WHERE callback_id IN ({}) AND status = 'LIVE' AND recipient = 'USERONLY' AND {HELD}",
-        placeholders(callback_ids.len())
-    );
-    s.write(&sql, ids(callback_ids)).await
+/// Moves USERONLY callbacks to ANYONE and `ACTIVE`, as VICIdial's move does
+/// (`ADMIN_keepalive_ALL.pl` line 5728, VICIdial 2.14; the next activation
+/// takes them through the gates), where they are still LIVE USERONLY and,
+/// with `owner`, still that agent's. The one statement of the move: the
+/// engine's move of stale ones and the availability move both run it.
+pub fn move_to_anyone(callback_ids: &[u32], owner: Option<&str>) -> Stmt {
+    let mut params = ids(callback_ids);
+    params.extend(owner.map(Value::from));
+    Stmt::new(
+        format!(
+            "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
+             WHERE callback_id {} AND status = 'LIVE' AND recipient = 'USERONLY'{} AND {HELD}",
+            // One callback (the availability move, shown in the admin log) reads as one.
+            match callback_ids.len() {
+                1 => "= ?".to_string(),
+                n => format!("IN ({})", placeholders(n)),
+            },
+            if owner.is_some() { " AND user = ?" } else { "" }
+        ),
+        params,
+    )
 }
 
 /// Records callbacks this daemon is about to claim LIVE (kept a day), so
@@ -1093,14 +1101,19 @@ pub async fn forget_claimed(s: &mut Session) -> DbResult<u64> {
     .await
 }
 
-/// The due ACTIVE callbacks not yet activated: how many, and the seconds
-/// since the oldest one's `callback_time` (the status index keeps it cheap).
+/// The due callbacks not held by the 24-hour limit (due and `ACTIVE`; the
+/// held ones are `TFHCCL`), at the database's now: how many, and the
+/// seconds since the oldest one's `callback_time` (the status index keeps
+/// it cheap).
 pub async fn backlog(s: &mut Session) -> DbResult<(u64, u64)> {
+    let now = s.select("SELECT NOW()", vec![]).await?.into_iter().next().and_then(|row| RowReader::new(row).datetime(0));
     let rows = s
         .select(
-            "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(callback_time), NOW()), 0) \
-             FROM vicidial_callbacks WHERE status = 'ACTIVE' AND callback_time <= NOW()",
-            vec![],
+            &format!(
+                "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(callback_time), ?), 0) \
+                 FROM vicidial_callbacks WHERE {DUE} AND status = 'ACTIVE'"
+            ),
+            vec![now.into(), now.into()],
         )
         .await?;
     let mut r = RowReader::new(rows.into_iter().next().expect("an aggregate returns one row"));

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDateTime};
 use mysql_async::Value;
 
 use super::fence::HELD;
-use super::{DbResult, RowReader, Session, ids, placeholders};
+use super::{DbResult, RowReader, Session, Stmt, ids, placeholders};
+use crate::rules::status::DUE_SQL;
 
 /// Statuses of a callback still to be kept: waiting, triggered, or held by the 24-hour limit.
 pub const OPEN: &str = crate::rules::status::OPEN_SQL;
@@ -291,45 +292,6 @@ pub async fn campaign_id(s: &mut Session, id: &str) -> DbResult<Option<String>> 
         )
         .await?;
     Ok(rows.into_iter().next().map(|row| RowReader::new(row).text(0)))
-}
-
-/// A statement with its values: run by [`Stmt::run`], shown in the admin log by [`Stmt::shown`].
-#[derive(Clone, Debug)]
-pub struct Stmt {
-    /// The SQL text, with `?` for every value.
-    pub sql: String,
-    /// The values, in order.
-    pub params: Vec<Value>,
-}
-
-impl Stmt {
-    /// A statement.
-    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Stmt {
-        Stmt {
-            sql: sql.into(),
-            params,
-        }
-    }
-
-    /// Runs it; returns the rows it changed.
-    pub async fn run(&self, s: &mut Session) -> DbResult<u64> {
-        s.write(&self.sql, self.params.clone()).await
-    }
-
-    /// The statement with its values written in, for `event_sql` and the
-    /// command's output (never run: what runs is the bound statement).
-    pub fn shown(&self) -> String {
-        let mut values = self.params.iter();
-        let mut out = String::with_capacity(self.sql.len() + 16);
-        // The term check is the daemon's, not the change's: left out.
-        for c in self.sql.replace(&format!(" AND {HELD}"), "").chars() {
-            match (c, c == '?') {
-                (_, true) => out.push_str(&values.next().map_or_else(|| "?".into(), |v| v.as_sql(true))),
-                (c, false) => out.push(c),
-            }
-        }
-        out
-    }
 }
 
 /// Reassigns one open callback: `user = to`.
@@ -722,19 +684,6 @@ pub async fn unavailable_owners(
         .collect())
 }
 
-/// Moves one stranded callback to ANYONE and `ACTIVE` (the next activation
-/// takes it through the gates, as after VICIdial's move,
-/// `ADMIN_keepalive_ALL.pl` line 5728, VICIdial 2.14), if it is still LIVE USERONLY of the same owner.
-pub fn move_to_anyone(callback_id: u32, user: &str) -> Stmt {
-    Stmt::new(
-        format!(
-            "UPDATE vicidial_callbacks SET recipient = 'ANYONE', status = 'ACTIVE' \
-             WHERE callback_id = ? AND status = 'LIVE' AND recipient = 'USERONLY' AND user = ? AND {HELD}"
-        ),
-        vec![callback_id.into(), user.into()],
-    )
-}
-
 /// Counts for `callbacks status`.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Counts {
@@ -764,8 +713,7 @@ pub async fn counts(s: &mut Session, now: NaiveDateTime) -> DbResult<Counts> {
         .collect();
     let mut due = RowReader::new(
         s.select(
-            "SELECT COUNT(*), MIN(callback_time) FROM vicidial_callbacks \
-             WHERE status IN ('ACTIVE','TFHCCL') AND callback_time <= ?",
+            &format!("SELECT COUNT(*), MIN(callback_time) FROM vicidial_callbacks WHERE {DUE_SQL}"),
             vec![now.into()],
         )
         .await?

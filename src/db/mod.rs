@@ -304,6 +304,45 @@ pub fn ids<T: Into<Value> + Copy>(ids: &[T]) -> Vec<Value> {
     ids.iter().map(|&id| id.into()).collect()
 }
 
+/// A statement with its values: run by [`Stmt::run`], shown in the admin log by [`Stmt::shown`].
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    /// The SQL text, with `?` for every value.
+    pub sql: String,
+    /// The values, in order.
+    pub params: Vec<Value>,
+}
+
+impl Stmt {
+    /// A statement.
+    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Stmt {
+        Stmt {
+            sql: sql.into(),
+            params,
+        }
+    }
+
+    /// Runs it; returns the rows it changed.
+    pub async fn run(&self, s: &mut Session) -> DbResult<u64> {
+        s.write(&self.sql, self.params.clone()).await
+    }
+
+    /// The statement with its values written in, for `event_sql` and the
+    /// command's output (never run: what runs is the bound statement).
+    pub fn shown(&self) -> String {
+        let mut values = self.params.iter();
+        let mut out = String::with_capacity(self.sql.len() + 16);
+        // The term check is the daemon's, not the change's: left out.
+        for c in self.sql.replace(&format!(" AND {}", fence::HELD), "").chars() {
+            match (c, c == '?') {
+                (_, true) => out.push_str(&values.next().map_or_else(|| "?".into(), |v| v.as_sql(true))),
+                (c, false) => out.push(c),
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

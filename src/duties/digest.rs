@@ -15,7 +15,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 use tracing::{info, warn};
 
-use crate::cli::args::{ReportArgs, ReportBy, ReportFormat};
+use crate::report::args::{ReportArgs, ReportBy, ReportFormat};
 use crate::config::Config;
 use crate::db::{Db, Session};
 use crate::email::transport::{Delivery, Mailer};

@@ -257,7 +257,7 @@ impl Pass<'_> {
             }
             let ids: Vec<u32> = stale.iter().map(|s| s.callback_id).collect();
             let moved = self
-                .write(ids.len(), async |s| callbacks::move_to_anyone(s, &ids).await)
+                .write(ids.len(), async |s| callbacks::move_to_anyone(&ids, None).run(s).await)
                 .await?;
             for s in &stale {
                 info!(
@@ -336,14 +336,14 @@ impl Pass<'_> {
     /// ([`crate::rules::decision::lead_status`] says why).
     fn log_empty_lead_status(&self, claimed: &[(&CallbackRow, &Outcome)]) {
         for (r, _) in claimed.iter().filter(|(_, o)| matches!(o, Outcome::Anyone(_))) {
-            if crate::rules::decision::lead_status_is_empty(&r.lead_status) {
+            if crate::rules::pending::lead_status_is_empty(&r.lead_status) {
                 warn!(
                     callback_id = r.callback_id,
                     lead_id = r.lead_id_or_zero(),
                     campaign = %r.campaign_id,
                     dry_run = self.is_dry(),
                     "lead_status is empty: the lead gets {} (VICIdial would give it an empty status)",
-                    crate::rules::decision::DEFAULT_LEAD_STATUS
+                    crate::rules::pending::DEFAULT_LEAD_STATUS
                 );
             }
         }

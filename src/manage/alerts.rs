@@ -5,7 +5,7 @@
 use chrono::Duration;
 
 use super::common::{Actor, ManageError};
-use crate::cli::args::{AlertsCommand, DataFormat};
+use crate::manage::args::{AlertsCommand, DataFormat};
 use crate::config::{Config, TransportKind};
 use crate::db::alerts as db_alerts;
 use crate::db::manage::{self, AdminLog};

@@ -11,6 +11,7 @@ use tracing::info;
 
 use super::common::Actor;
 use crate::config::AvailabilityConfig;
+use crate::db::callbacks;
 use crate::db::manage::{self, AdminLog};
 use crate::db::{DbResult, Session};
 
@@ -38,7 +39,7 @@ pub async fn move_unavailable(
         after = last.callback_id;
         let full = found.len() == BATCH;
         for f in found {
-            let stmt = manage::move_to_anyone(f.callback_id, &f.user);
+            let stmt = callbacks::move_to_anyone(&[f.callback_id], Some(&f.user));
             if !dry_run && stmt.run(s).await? == 0 {
                 continue;
             }

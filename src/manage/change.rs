@@ -10,11 +10,13 @@
 //! "Manager pages").
 
 use super::common::{Actor, ManageError, parse_time};
-use crate::cli::args::{CallbacksCommand, ChangeArgs, Recipient};
+use crate::manage::args::{CallbacksCommand, ChangeArgs};
+use crate::rules::model::Recipient;
 use crate::rules::collation;
 use crate::db::Session;
 use crate::db::clock;
-use crate::db::manage::{self, AdminLog, Detail, Owner, Stmt};
+use crate::db::Stmt;
+use crate::db::manage::{self, AdminLog, Detail, Owner};
 
 /// One change: the statement that makes it (its count must be at least
 /// one), statements that follow from it, and the admin log entry.
@@ -221,7 +223,7 @@ async fn convert(
     let d = open_callback(s, id).await?;
     let (wanted, from) = match to {
         Recipient::Anyone => ("ANYONE", "USERONLY"),
-        Recipient::Useronly => ("USERONLY", "ANYONE"),
+        Recipient::UserOnly => ("USERONLY", "ANYONE"),
     };
     if !collation::eq(&d.recipient, from) {
         return Err(ManageError::usage(format!("callback {id} is {} already", d.recipient)));
@@ -240,7 +242,7 @@ async fn convert(
                 log: lead_page_log(&d, args, format!("callback {id} converted from USERONLY to ANYONE")),
             }))
         }
-        Recipient::Useronly => {
+        Recipient::UserOnly => {
             let name = user.ok_or_else(|| ManageError::usage("convert --to useronly needs --user USER"))?;
             let owner = active_user(s, name).await?;
             Ok(Some(Change {

@@ -5,7 +5,7 @@
 //! (not due, final, in the hopper, dialed, waiting for its agent) the facts
 //! are read directly.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::common::{ManageError, format_in};
 use crate::rules::calltime::{GmtOffset, LeadZone};
@@ -18,7 +18,7 @@ use crate::db::manage::{self, Detail};
 use crate::db::settings;
 use crate::rules::dnc::DncList;
 use crate::engine::wanted::{self as decision, Decided};
-use crate::rules::decision::{Feed, Gate, Outcome, Phase, bad_row_kind, callback_lead_status};
+use crate::rules::decision::{Feed, Gate, Outcome, Phase, bad_row_kind};
 use crate::rules::model::{LimitScope, Settings};
 
 /// Why a callback is or is not being dialed.
@@ -152,7 +152,7 @@ fn undecided(d: &Detail, clock: &PassClock) -> Verdict {
     }
     if !CallbackStatus::Live.is(&d.status) {
         return match d.callback_time {
-            Some(t) if t > clock.now => Verdict::NotDue(t),
+            Some(t) if !crate::rules::status::is_due(&d.status, Some(t), clock.now) => Verdict::NotDue(t),
             _ => Verdict::BadData("callback_time is NULL or zero".into()),
         };
     }
@@ -161,7 +161,7 @@ fn undecided(d: &Detail, clock: &PassClock) -> Verdict {
             .campaign
             .as_ref()
             .filter(|c| c.active && c.useronly_move_minutes > 0)
-            .and_then(|c| Some(d.callback_time? + Duration::minutes(c.useronly_move_minutes as i64)));
+            .and_then(|c| crate::rules::useronly_move::moves_at(d.callback_time, c.useronly_move_minutes));
         return Verdict::WaitingForAgent { moves_at };
     }
     if !collation::eq(&d.recipient, "ANYONE") {
@@ -173,8 +173,7 @@ fn undecided(d: &Detail, clock: &PassClock) -> Verdict {
     if let Some(status) = &d.hopper_status {
         return Verdict::InHopper(status.clone());
     }
-    let undialed =
-        collation::eq(&lead.status, callback_lead_status(&d.lead_status)) && lead.called_since_last_reset == "N";
+    let undialed = crate::rules::pending::undialed(&d.lead_status, &lead.status, &lead.called_since_last_reset);
     if undialed || collation::eq(&lead.status, "CBHOLD") {
         Verdict::TooOld
     } else {
@@ -409,7 +408,7 @@ impl Words<'_> {
                     "LIVE USERONLY: waiting for agent {agent} to dial it by hand; it never goes into the hopper"
                 )];
                 match moves_at {
-                    Some(t) if *t < self.clock.now => lines.push(format!(
+                    Some(t) if crate::rules::useronly_move::is_stale(Some(*t), self.clock.now) => lines.push(format!(
                         "  its campaign's callback_useronly_move_minutes ran out at {}: the next pass moves it to \
                          ANYONE and through the gates",
                         t.format("%Y-%m-%d %H:%M:%S")

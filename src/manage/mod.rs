@@ -8,6 +8,7 @@
 //! are functions the daemon calls ([`availability`], [`purge`]).
 
 pub mod alerts;
+pub mod args;
 pub mod availability;
 pub mod change;
 pub mod common;
@@ -19,7 +20,7 @@ mod view;
 
 use std::process::ExitCode;
 
-use crate::cli::args::{AlertsCommand, CallbacksCommand};
+use args::{AlertsCommand, CallbacksCommand};
 use crate::config::Config;
 use crate::db::Db;
 use common::{ManageError, parse_time};
@@ -57,7 +58,7 @@ async fn run_callbacks(db: &Db, config: &Config, command: CallbacksCommand) -> R
         CallbacksCommand::Explain { id, now, format } => {
             let at = now.as_deref().map(parse_time).transpose()?;
             let e = explain::explain(&mut s, config, id, at).await?;
-            if format == crate::cli::args::DataFormat::Json {
+            if format == args::DataFormat::Json {
                 let doc = serde_json::json!({
                     "callback_id": id,
                     "lead_id": e.detail.lead_id,

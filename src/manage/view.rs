@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use super::common::{ManageError, format_in, parse_time};
 use super::table;
-use crate::cli::args::{DataFormat, ListArgs, ListFormat};
+use crate::manage::args::{DataFormat, ListArgs, ListFormat};
 use crate::config::Config;
 use crate::db::callbacks::{self, Scan};
 use crate::db::manage::{self, Detail, Filter};
@@ -229,7 +229,7 @@ pub(super) async fn show(s: &mut Session, config: &Config, id: u32, format: Data
         ("last change", time(d.modify_date.map(|utc| clock.to_local(utc)))),
         (
             "lead status",
-            match crate::rules::decision::lead_status_is_empty(&d.lead_status) {
+            match crate::rules::pending::lead_status_is_empty(&d.lead_status) {
                 true => "CALLBK when it triggers (its lead_status is empty)".to_string(),
                 false => format!("{} when it triggers", d.lead_status),
             },

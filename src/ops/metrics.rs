@@ -485,7 +485,7 @@ impl Metrics {
             metric(
                 "callbackd_due_backlog",
                 "gauge",
-                "ACTIVE callbacks whose callback_time has passed (not yet activated).",
+                "Due callbacks (callback_time passed) still ACTIVE: not yet activated, and not held by the 24-hour limit (TFHCCL).",
                 &one(b.due),
             );
             metric(

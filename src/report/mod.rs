@@ -7,6 +7,7 @@
 //! lead deleted). The arithmetic is in [`classify`] (pure), the SQL in
 //! `db::report`, the output in [`render`] and [`html`].
 
+pub(crate) mod args;
 pub(crate) mod classify;
 pub(crate) mod html;
 pub(crate) mod late;
@@ -17,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use crate::cli::args::{ReportArgs, ReportBy, ReportFormat};
+use args::{ReportArgs, ReportBy, ReportFormat};
 use crate::config::Config;
 use crate::db::Session;
 use crate::db::report::{self as sql, LEADS_PER_STATEMENT, Scope};

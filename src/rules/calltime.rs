@@ -166,8 +166,8 @@ impl CallTimes {
         utc: NaiveDateTime,
         server: &ServerZone,
     ) -> Result<bool, UnknownCallTime> {
-        let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
-        Ok(open(&gates, zone.gmt_offset, utc, server))
+        let schedules = self.schedules(campaign_call_time, list_call_time, &zone.state)?;
+        Ok(open(&schedules, zone.gmt_offset, utc, server))
     }
 
     /// The first instant at or after `utc` (minute resolution; `utc` itself when callable now) at which `allows` is true,
@@ -181,18 +181,18 @@ impl CallTimes {
         server: &ServerZone,
         horizon_days: u32,
     ) -> Result<Option<NaiveDateTime>, UnknownCallTime> {
-        let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
+        let schedules = self.schedules(campaign_call_time, list_call_time, &zone.state)?;
         let offset = zone.gmt_offset;
         if !offset.on_grid() {
             return Ok(None);
         }
-        if open(&gates, offset, utc, server) {
+        if open(&schedules, offset, utc, server) {
             return Ok(Some(utc));
         }
         let end = utc
             .checked_add_signed(TimeDelta::days(horizon_days.into()))
             .unwrap_or(NaiveDateTime::MAX);
-        Ok(search(&gates, offset, utc, end, server))
+        Ok(search(&schedules, offset, utc, end, server))
     }
 
     /// The first minute boundary after `utc`, within `limit`, at which
@@ -210,8 +210,8 @@ impl CallTimes {
         server: &ServerZone,
         limit: TimeDelta,
     ) -> Result<NaiveDateTime, UnknownCallTime> {
-        let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
-        if !open(&gates, zone.gmt_offset, utc, server) {
+        let schedules = self.schedules(campaign_call_time, list_call_time, &zone.state)?;
+        if !open(&schedules, zone.gmt_offset, utc, server) {
             return Ok(utc);
         }
         let end = utc + limit;
@@ -219,7 +219,7 @@ impl CallTimes {
         // hours, so the lead's minutes and UTC's coincide).
         let mut t = utc.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(utc) + TimeDelta::minutes(1);
         while t < end {
-            if !open(&gates, zone.gmt_offset, t, server) {
+            if !open(&schedules, zone.gmt_offset, t, server) {
                 return Ok(t);
             }
             t += TimeDelta::minutes(1);
@@ -228,7 +228,7 @@ impl CallTimes {
     }
 
     /// Every window that must hold for the call: the campaign's, then the list's.
-    fn gates(&self, campaign: &str, list: Option<&str>, state: &str) -> Result<Vec<Gate<'_>>, UnknownCallTime> {
+    fn schedules(&self, campaign: &str, list: Option<&str>, state: &str) -> Result<Vec<Schedule<'_>>, UnknownCallTime> {
         let campaign = self
             .times
             .get(&Key::new(campaign))
@@ -240,9 +240,9 @@ impl CallTimes {
         let list = list
             .filter(|id| *id != "campaign")
             .and_then(|id| self.times.get(&Key::new(id)));
-        let mut gates = Vec::new();
+        let mut schedules = Vec::new();
         for (time, whose) in iter::once((campaign, "campaign")).chain(list.map(|l| (l, "list"))) {
-            let before = gates.len();
+            let before = schedules.len();
             for rule in time
                 .state_rules
                 .iter()
@@ -258,14 +258,14 @@ impl CallTimes {
                     "state rule {} ({}) of {whose} call time {}",
                     rule.id, rule.state, time.id
                 );
-                gates.push(self.gate(&rule.week, holidays, source));
+                schedules.push(self.schedule(&rule.week, holidays, source));
             }
             // Matching state rules replace the call time's own week.
-            if gates.len() == before {
-                gates.push(self.gate(&time.week, &time.holidays, format!("{whose} call time {}", time.id)));
+            if schedules.len() == before {
+                schedules.push(self.schedule(&time.week, &time.holidays, format!("{whose} call time {}", time.id)));
             }
         }
-        Ok(gates)
+        Ok(schedules)
     }
 
     /// Each window that decides whether the lead may be called at `utc`
@@ -280,16 +280,16 @@ impl CallTimes {
         utc: NaiveDateTime,
         server: &ServerZone,
     ) -> Result<Vec<WindowState>, UnknownCallTime> {
-        let gates = self.gates(campaign_call_time, list_call_time, &zone.state)?;
+        let schedules = self.schedules(campaign_call_time, list_call_time, &zone.state)?;
         let local = utc.checked_add_signed(zone.gmt_offset.delta()).unwrap_or(utc);
         let weekday = local.weekday().num_days_from_sunday() as usize;
         let hhmm = (local.hour() * 100 + local.minute()) as i32;
-        Ok(gates
+        Ok(schedules
             .iter()
-            .map(|gate| {
-                let (window, default_day, holiday) = gate.window(weekday, server.date_at(utc));
+            .map(|schedule| {
+                let (window, default_day, holiday) = schedule.window(weekday, server.date_at(utc));
                 WindowState {
-                    source: gate.source.clone(),
+                    source: schedule.source.clone(),
                     lead_time: local,
                     default_day,
                     window,
@@ -300,7 +300,7 @@ impl CallTimes {
             .collect())
     }
 
-    fn gate<'a>(&'a self, week: &'a Week, holiday_ids: &[String], source: String) -> Gate<'a> {
+    fn schedule<'a>(&'a self, week: &'a Week, holiday_ids: &[String], source: String) -> Schedule<'a> {
         let mut holidays: Vec<&Holiday> = holiday_ids
             .iter()
             .filter_map(|id| self.holidays.get(&Key::new(id)))
@@ -310,7 +310,7 @@ impl CallTimes {
         // the column's collation), not by list order.
         holidays.sort_by_key(|h| Key::new(&h.id));
         holidays.dedup_by_key(|h| Key::new(&h.id));
-        Gate { week, holidays, source }
+        Schedule { week, holidays, source }
     }
 }
 
@@ -332,14 +332,14 @@ pub struct WindowState {
 }
 
 /// One week (with the active holidays that may narrow it) that must allow the call.
-struct Gate<'a> {
+struct Schedule<'a> {
     week: &'a Week,
     holidays: Vec<&'a Holiday>,
     /// What the week comes from, for explanations.
     source: String,
 }
 
-impl Gate<'_> {
+impl Schedule<'_> {
     fn allows(&self, weekday: usize, hhmm: i32, server_date: NaiveDate) -> bool {
         let (window, _, _) = self.window(weekday, server_date);
         window.start <= hhmm && hhmm < window.stop
@@ -376,8 +376,8 @@ fn same_state(rule: &str, lead: &str) -> bool {
     collation::eq(rule, lead)
 }
 
-/// Whether every gate allows a lead at `offset` at `utc`; never off the grid.
-fn open(gates: &[Gate<'_>], offset: GmtOffset, utc: NaiveDateTime, server: &ServerZone) -> bool {
+/// Whether every schedule allows a lead at `offset` at `utc`; never off the grid.
+fn open(schedules: &[Schedule<'_>], offset: GmtOffset, utc: NaiveDateTime, server: &ServerZone) -> bool {
     if !offset.on_grid() {
         return false;
     }
@@ -387,7 +387,7 @@ fn open(gates: &[Gate<'_>], offset: GmtOffset, utc: NaiveDateTime, server: &Serv
     let weekday = local.weekday().num_days_from_sunday() as usize;
     let hhmm = (local.hour() * 100 + local.minute()) as i32;
     let server_date = server.date_at(utc);
-    gates.iter().all(|gate| gate.allows(weekday, hhmm, server_date))
+    schedules.iter().all(|schedule| schedule.allows(weekday, hhmm, server_date))
 }
 
 /// First lead-local minute of the day whose HHMM is at least `start`; None when no minute is.
@@ -405,21 +405,21 @@ fn reach(start: i32) -> Option<i64> {
 }
 
 /// Earliest callable instant in (`utc`, `end`). Within one lead-local day and one server
-/// date every gate is an interval of minutes, so the answer is a reached start or a server
+/// date every schedule is an interval of minutes, so the answer is a reached start or a server
 /// midnight (found with the server's offset of that day, so a daylight-saving change in
 /// between moves it); only those candidates are tried.
 fn search(
-    gates: &[Gate<'_>],
+    schedules: &[Schedule<'_>],
     offset: GmtOffset,
     utc: NaiveDateTime,
     end: NaiveDateTime,
     server: &ServerZone,
 ) -> Option<NaiveDateTime> {
     let lead = offset.delta();
-    // Seconds into the lead-local day at which some gate may open.
-    let starts: Vec<i64> = gates
+    // Seconds into the lead-local day at which some schedule may open.
+    let starts: Vec<i64> = schedules
         .iter()
-        .flat_map(Gate::starts)
+        .flat_map(Schedule::starts)
         .filter_map(reach)
         .map(|minute| minute * 60)
         .collect();
@@ -445,7 +445,7 @@ fn search(
             if at >= end {
                 return None;
             }
-            if at > utc && open(gates, offset, at, server) {
+            if at > utc && open(schedules, offset, at, server) {
                 return Some(at);
             }
         }

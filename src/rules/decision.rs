@@ -289,24 +289,7 @@ pub fn decide(row: &CallbackRow, phase: Phase, cx: &Context, cache: &mut Opening
 /// VICIdial"). Blank means empty as MySQL compares it (trailing spaces
 /// ignored), as [`crate::rules::pending::UNDIALED_SQL`] says it in SQL.
 pub(crate) fn lead_status(row: &CallbackRow) -> &str {
-    callback_lead_status(&row.lead_status)
-}
-
-/// [`lead_status`] of a stored `lead_status` value.
-pub(crate) fn callback_lead_status(stored: &str) -> &str {
-    if lead_status_is_empty(stored) {
-        DEFAULT_LEAD_STATUS
-    } else {
-        stored
-    }
-}
-
-/// The status a callback gives its lead when its `lead_status` is empty.
-pub(crate) const DEFAULT_LEAD_STATUS: &str = "CALLBK";
-
-/// Whether a stored `lead_status` is empty or NULL (read as empty).
-pub(crate) fn lead_status_is_empty(stored: &str) -> bool {
-    stored.trim_end_matches(' ').is_empty()
+    crate::rules::pending::callback_lead_status(&row.lead_status)
 }
 
 /// Why [`decide`] skips a bad row, as a short stable name (for counts and

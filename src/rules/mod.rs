@@ -14,3 +14,4 @@ pub mod model;
 pub mod pending;
 pub mod server_zone;
 pub mod status;
+pub mod useronly_move;

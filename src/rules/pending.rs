@@ -5,7 +5,6 @@
 //! on generated rows that the two say the same of the same values.
 
 use crate::rules::collation;
-use crate::rules::decision::callback_lead_status;
 
 /// The lead is as the callback's activation left it: in the callback's
 /// status (its `lead_status`, `CALLBK` when empty) and not called since
@@ -15,6 +14,24 @@ use crate::rules::decision::callback_lead_status;
 pub fn undialed(callback_lead_status_stored: &str, lead_status: &str, called_since_last_reset: &str) -> bool {
     collation::eq(lead_status, callback_lead_status(callback_lead_status_stored))
         && collation::eq(called_since_last_reset, "N")
+}
+
+/// The status a callback gives its lead ([`crate::rules::decision::lead_status`])
+/// from its stored `lead_status` value.
+pub(crate) fn callback_lead_status(stored: &str) -> &str {
+    if lead_status_is_empty(stored) {
+        DEFAULT_LEAD_STATUS
+    } else {
+        stored
+    }
+}
+
+/// The status a callback gives its lead when its `lead_status` is empty.
+pub(crate) const DEFAULT_LEAD_STATUS: &str = "CALLBK";
+
+/// Whether a stored `lead_status` is empty or NULL (read as empty).
+pub(crate) fn lead_status_is_empty(stored: &str) -> bool {
+    stored.trim_end_matches(' ').is_empty()
 }
 
 /// [`undialed`] in SQL, over `cb` (the callback) and `l` (its lead).

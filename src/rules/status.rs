@@ -3,6 +3,8 @@
 //! compared as MySQL compares it. One type instead of string literals, and
 //! the SQL lists the statements use, beside it.
 
+use chrono::NaiveDateTime;
+
 use crate::rules::collation;
 
 /// The statuses a callback goes through.
@@ -77,6 +79,20 @@ pub const OPEN_SQL: &str = "('ACTIVE','LIVE','TFHCCL')";
 /// The waiting statuses as an SQL list.
 pub const WAITING_SQL: &str = "('ACTIVE','TFHCCL')";
 
+/// Due: waiting ([`CallbackStatus::is_waiting`]) and its `callback_time`
+/// reached at `now` (both server time). A NULL time (`None`) is never due;
+/// the zero date, which MySQL orders before every time, is due (pass it as
+/// [`NaiveDateTime::MIN`]). The scans, the claim and `callbacks status` use
+/// it as [`DUE_SQL`]; the metric's backlog is due and `ACTIVE`.
+pub fn is_due(stored: &str, callback_time: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    CallbackStatus::of(stored).is_some_and(CallbackStatus::is_waiting) && callback_time.is_some_and(|t| t <= now)
+}
+
+/// [`is_due`] in SQL, on the callbacks table's own columns (unqualified: a
+/// statement names that table alone, or with no other table having them),
+/// `now` its one parameter.
+pub const DUE_SQL: &str = "status IN ('ACTIVE','TFHCCL') AND callback_time <= ?";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +112,6 @@ mod tests {
         };
         assert_eq!(list(CallbackStatus::is_open), OPEN_SQL);
         assert_eq!(list(CallbackStatus::is_waiting), WAITING_SQL);
+        assert!(DUE_SQL.starts_with(&format!("status IN {WAITING_SQL} AND ")));
     }
 }
