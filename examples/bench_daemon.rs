@@ -356,10 +356,14 @@ async fn react(c: &mut Conn, tries: u64) -> Vec<(&'static str, Duration)> {
         c.query_drop(format!("DELETE FROM vicidial_hopper WHERE lead_id = {lead}"))
             .await
             .unwrap();
-        worst(
-            "its hopper row deleted, to a new one",
-            until_in_hopper(c, lead, started).await,
+        let took = until_in_hopper(c, lead, started).await;
+        // Each try with its wall-clock time, to find it in the daemon's log.
+        eprintln!(
+            "reaction try {k}: hopper row of lead {lead} deleted at {}, new one after {} ms",
+            chrono::Utc::now() - chrono::Duration::from_std(took).unwrap_or_default(),
+            took.as_millis()
         );
+        worst("its hopper row deleted, to a new one", took);
         let useronly = 5 + 10 * (k + 1);
         let started = Instant::now();
         c.query_drop(format!(
