@@ -200,8 +200,7 @@ struct Watch {
     /// Leads whose hopper rows the binary log saw deleted since the last
     /// tick: looked for at once, whatever [`HOPPER_CHECK_EVERY`] says.
     hopper_deleted: HashSet<u32>,
-    /// The seconds (server time) in which recent passes wrote callbacks or
-    /// new rows came, within [`EXPLAINED_FOR`] of the last tick:
+    /// The seconds (server time) in which the last pass wrote callbacks:
     /// `vicidial_callbacks.UPDATE_TIME` showing one of them is explained.
     own_writes: HashSet<NaiveDateTime>,
     /// When callbacks changed by others were last looked for.
@@ -221,12 +220,6 @@ const RECHECK: Duration = Duration::seconds(60);
 /// which the daemon also wrote (or new rows came) cannot be told from those.
 /// While every change is so explained, edits are still looked for this often.
 const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// How many seconds around a tick the seconds already explained are kept
-/// (the probe's `UPDATE_TIME` has whole seconds, and the last probe's own
-/// second counts as written): a second explained once is not scanned again
-/// by every tick in it, only once a [`HIDDEN_EDITS_EVERY`].
-const EXPLAINED_FOR: i64 = 2;
 
 /// How often stale USERONLY callbacks are looked for: the rule counts in
 /// minutes (VICIdial applies it once a minute), and the look is a scan of
@@ -536,10 +529,7 @@ impl Engine {
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
         let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now + decision::PRECLAIM);
-        // The seconds explained stay explained for the ticks after this one in
-        // the same second (woken by the binary log, many a second), which
-        // would each find the table written in it again.
-        let mut explained = self.watch.own_writes.clone();
+        let mut explained = std::mem::take(&mut self.watch.own_writes);
         let hidden_due = self
             .watch
             .last_edit_scan
@@ -628,8 +618,6 @@ impl Engine {
         if edit_scan {
             self.watch.last_edit_scan = Some(Instant::now());
         }
-        let recent = |t: &NaiveDateTime| (tick_start - *t).num_seconds().abs() <= EXPLAINED_FOR;
-        self.watch.own_writes = explained.into_iter().filter(recent).collect();
         self.note_own_writes(&summary, tick_start, started);
         // A look owed to a later tick stays owed whatever this one wrote.
         self.watch.hopper_unsure |= plan.hopper_later;
