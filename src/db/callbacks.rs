@@ -721,6 +721,19 @@ pub async fn changed(s: &mut Session, after: i64, floor: NaiveDateTime) -> DbRes
     Ok(Changed::read(rows))
 }
 
+/// These callbacks, by primary key (the rows the binary log named).
+pub async fn named(s: &mut Session, callback_ids: &[u32]) -> DbResult<Changed> {
+    let mut rows = Vec::new();
+    for chunk in callback_ids.chunks(PAGE) {
+        let sql = format!(
+            "SELECT callback_id, status, modify_date FROM vicidial_callbacks WHERE callback_id IN ({})",
+            placeholders(chunk.len())
+        );
+        rows.extend(s.select(&sql, ids(chunk)).await?);
+    }
+    Ok(Changed::read(rows))
+}
+
 /// Callbacks with ids above `after` (new rows: a primary-key range).
 pub async fn newer(s: &mut Session, after: u64) -> DbResult<Changed> {
     let rows = s

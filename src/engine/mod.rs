@@ -208,6 +208,12 @@ struct Watch {
     /// The table was written in a second the daemon's own writes (or new
     /// rows) explain: edits by others in that second are still to look for.
     edits_unsure: bool,
+    /// The binary log is followed: its events name the callbacks written.
+    following: bool,
+    /// The callbacks the binary log named since the last tick.
+    named: HashSet<u32>,
+    /// An event since the last tick wrote callbacks without naming them.
+    unnamed: bool,
 }
 
 /// How long the daemon's records of its claims are kept (`callbacks::forget_claimed`).
@@ -299,6 +305,20 @@ impl Engine {
             settings: None,
             coexist: coexist::Coexist::default(),
         }
+    }
+
+    /// The binary log saw these callbacks written (`None`: an event that
+    /// names no rows): the next tick reads them by id ([`plan::edits`]).
+    pub(crate) fn callbacks_written(&mut self, ids: Option<&[u32]>) {
+        match ids {
+            Some(ids) => self.watch.named.extend(ids),
+            None => self.watch.unnamed = true,
+        }
+    }
+
+    /// Whether the binary log is followed now (its events name the edits).
+    pub(crate) fn set_following(&mut self, following: bool) {
+        self.watch.following = following;
     }
 
     /// The binary log saw the hopper rows of these leads deleted: the next
@@ -536,6 +556,9 @@ impl Engine {
             .is_none_or(|t| t.elapsed() >= HIDDEN_EDITS_EVERY);
         let mut changed_after = self.watch.changed_after;
         let mut edits_unsure = self.watch.edits_unsure;
+        let following = self.watch.following;
+        let named: Vec<u32> = std::mem::take(&mut self.watch.named).into_iter().collect();
+        let unnamed = std::mem::take(&mut self.watch.unnamed);
         let mut next_due = self.watch.next_due;
         let tick_start = clock.now;
         if self.sweep.due() {
@@ -575,13 +598,23 @@ impl Engine {
         // Edits by others: a scan of every open row, so only when the table
         // was written in a second neither the new rows nor the daemon's own
         // writes explain (and once a second after such a second).
-        let (edit_scan, still_unsure) = plan::edit_scan(
-            plan.written,
-            plan::explained(probe.callbacks_written, &explained),
-            edits_unsure,
-            hidden_due,
+        let (edit_scan, by_id, still_unsure) = plan::edits(
+            following,
+            named.len(),
+            unnamed,
+            (
+                plan.written,
+                plan::explained(probe.callbacks_written, &explained),
+                edits_unsure,
+                hidden_due,
+            ),
         );
         edits_unsure = still_unsure;
+        if by_id {
+            let named = callbacks::named(&mut pass.session, &named).await?;
+            due.extend(named.due);
+            pending.extend(named.live);
+        }
         if edit_scan {
             let changed =
                 callbacks::changed(&mut pass.session, changed_after, callbacks::pending_floor(oldest)).await?;
@@ -602,7 +635,7 @@ impl Engine {
             pass.scan_through(scan, Phase::Due, limit, stop).await?;
         }
         pass.siblings(oldest, stop).await?;
-        if plan.new_rows_after.is_some() || edit_scan || came_due {
+        if plan.new_rows_after.is_some() || edit_scan || by_id || came_due {
             next_due = callbacks::next_due(&mut pass.session, now).await?;
         }
         let (summary, fingerprint) = pass.finish(next_due);

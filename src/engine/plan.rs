@@ -111,6 +111,26 @@ pub(crate) fn edit_scan(written: bool, explained: bool, edits_unsure: bool, hidd
     (scan, unsure && !scan)
 }
 
+/// Most callbacks the binary log may name for one tick to read them by
+/// id; more (a pass of another process over a backlog) and the tick scans
+/// the open rows once instead.
+pub(crate) const NAMED_AT_MOST: usize = 2000;
+
+/// How a tick finds the callbacks others wrote: `(scan, by_id, unsure)`.
+/// While the binary log is followed, its events name the rows: those are
+/// read by id, and every open row is scanned only when an event named none
+/// (a compressed event) or more than [`NAMED_AT_MOST`]; otherwise as
+/// [`edit_scan`] decides from the probe.
+pub(crate) fn edits(following: bool, named: usize, unnamed: bool, probe: (bool, bool, bool, bool)) -> (bool, bool, bool) {
+    if following {
+        let scan = unnamed || named > NAMED_AT_MOST;
+        return (scan, !scan && named > 0, false);
+    }
+    let (written, explained, edits_unsure, hidden_due) = probe;
+    let (scan, unsure) = edit_scan(written, explained, edits_unsure, hidden_due);
+    (scan, false, unsure)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +232,17 @@ mod tests {
         };
         assert!(plan(&a, Some(&a), &memory, a.now, Duration::seconds(2)).came_due);
         assert!(!plan(&a, Some(&a), &memory, a.now, Duration::seconds(1)).came_due);
+    }
+
+    #[test]
+    fn following_the_binary_log_reads_what_it_names_and_scans_only_for_an_unnamed_event() {
+        let written = (true, false, false, true);
+        assert_eq!(edits(true, 3, false, written), (false, true, false), "named: by id, no scan");
+        assert_eq!(edits(true, 0, false, written), (false, false, false), "nothing named: nothing");
+        assert_eq!(edits(true, 3, true, written), (true, false, false), "an event named none: scan");
+        assert_eq!(edits(true, NAMED_AT_MOST + 1, false, written), (true, false, false), "too many: scan");
+        assert_eq!(edits(false, 3, false, written), (true, false, false), "polling: the probe decides");
+        assert_eq!(edits(false, 0, false, (true, true, false, false)), (false, false, true));
     }
 
     #[test]

@@ -29,6 +29,17 @@ fn full_pass_wanted(change: &Change) -> bool {
     matches!(change, Change::Settings | Change::Lost)
 }
 
+/// Tells the engine what a change of the binary log names: a full pass, the
+/// leads whose hopper rows went, the callbacks written.
+fn note(engine: &mut Engine, change: &Change) {
+    match change {
+        change if full_pass_wanted(change) => engine.request_full_pass(),
+        Change::HopperDeleted(leads) => engine.hopper_rows_deleted(leads),
+        Change::Callbacks(ids) => engine.callbacks_written((!ids.is_empty()).then_some(ids.as_slice())),
+        _ => {}
+    }
+}
+
 /// Runs passes until a shutdown. `changes` wake it early (and, while the
 /// binary log is followed, the poll interval becomes the safety pass);
 /// `alerts` is woken whenever USERONLY callbacks were activated (or moved),
@@ -53,10 +64,9 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
             engine.request_full_pass();
         }
         for change in &taken {
-            if let Change::HopperDeleted(leads) = change {
-                engine.hopper_rows_deleted(leads);
-            }
+            note(engine, change);
         }
+        engine.set_following(changes.following());
         let woken_now = std::mem::take(&mut woken) || !taken.is_empty();
         let started = Instant::now();
         metrics::global().pass_started();
@@ -99,10 +109,8 @@ pub async fn run(engine: &mut Engine, shutdown: Shutdown, alerts: Arc<Notify>, m
                 _ = tokio::time::sleep(slice) => {}
                 change = changes.changed() => {
                     woken = true;
-                    match &change {
-                        Some(change) if full_pass_wanted(change) => engine.request_full_pass(),
-                        Some(Change::HopperDeleted(leads)) => engine.hopper_rows_deleted(leads),
-                        _ => {}
+                    if let Some(change) = &change {
+                        note(engine, change);
                     }
                     break;
                 }
