@@ -291,7 +291,7 @@ fn bad_configuration_is_one_line_naming_file_and_key_with_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("bad.toml") && err.contains("engine.batch_size"), "{err}");
-    // Values that would overflow a time computed from them (fidelity item 16).
+    // Values that would overflow a time computed from them.
     for (key, value) in [
         ("full_scan_seconds", "9223372036854775807"),
         ("repair_max_age_days", "100000"),
@@ -340,7 +340,7 @@ async fn once_prints_the_pinned_summary_line_and_dry_run_changes_nothing() {
         "{first}"
     );
     assert_eq!(db.callback_status(10).await, "ACTIVE");
-    // Real rows at an invented time only with --force (fidelity item 15).
+    // Real rows at an invented time only with --force.
     let out = callbackd(&["--database-url", &db.url, "once", "--now", &now]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(

@@ -1,5 +1,5 @@
-//! Fidelity to VICIdial's own code, one test per item of the fidelity review,
-//! each written from the Perl (or PHP) it cites. The test server runs in
+//! Fidelity to VICIdial's own code: each test is written from the Perl (or
+//! PHP) it cites (`docs/vicidial.md` gathers those facts). The test server runs in
 //! America/New_York (EST, -5.00, on the test calendar's March 4; the clocks
 //! change on 2026-03-08 and 2026-11-01), with leads east and west of it.
 
@@ -41,7 +41,7 @@ async fn limited_campaign(tag: &str, method: &str, override_id: &str, entry: &st
     db
 }
 
-/// Item 1. `last_local_call_time` is written in the lead's local time
+/// `last_local_call_time` is written in the lead's local time
 /// (`AST_VDauto_dial.pl` line 1880, VICIdial 2.14: `$LLCT_DATE_offset = ($LOCAL_GMT_OFF -
 /// $gmt_offset_now)`, then `localtime($secX - $LLCT_DATE_offset * 3600)`;
 /// `vdc_db_query.php` line 4524 the same for manual dials). Leads dialed at
@@ -86,7 +86,7 @@ async fn item1_last_local_call_time_is_read_in_the_leads_clock_east_and_west() {
     db.drop_db().await;
 }
 
-/// Item 2. What counts is a dial after the callback was made dialable, not
+/// What counts is a dial after the callback was made dialable, not
 /// after its `callback_time`. An agent dials the lead of a LIVE USERONLY
 /// callback by hand (`vdc_db_query.php` line 4542, VICIdial 2.14, sets `INCALL`, `Y` and the
 /// call time), then the move minutes turn it ANYONE (`ADMIN_keepalive_ALL.pl`
@@ -128,7 +128,7 @@ async fn item2_a_dial_before_the_activation_does_not_keep_the_lead_out() {
     db.drop_db().await;
 }
 
-/// Item 3. VICIdial's inactive lists are `(active='N') or ((active='Y') and
+/// VICIdial's inactive lists are `(active='N') or ((active='Y') and
 /// (expiration_date < today))` (`AST_VDhopper.pl` line 523, VICIdial 2.14): a list whose
 /// `active` is NULL is neither, and its callbacks are dialed.
 #[tokio::test]
@@ -141,7 +141,7 @@ async fn item3_a_list_with_null_active_is_active() {
     db.drop_db().await;
 }
 
-/// Item 4. VICIdial enforces a list's own call time only for the lists of an
+/// VICIdial enforces a list's own call time only for the lists of an
 /// active campaign it processes with `expiration_date >= today` (`AST_VDhopper.pl`
 /// line 2239, VICIdial 2.14) and `active` `Y` (line 2702). A list call time of 9am-5pm at 17:30 lead
 /// time holds an active list's callback, but not an inactive list's (kept in
@@ -169,7 +169,7 @@ async fn item4_a_list_call_time_applies_only_where_vicidial_enforces_it() {
     db.drop_db().await;
 }
 
-/// Item 5. VICIdial matches in SQL (`AST_VDhopper.pl` lines 671-735, VICIdial 2.14:
+/// VICIdial matches in SQL (`AST_VDhopper.pl` lines 671-735, VICIdial 2.14:
 /// `phone_number IN('$phone',...)`, `campaign_id='$campaign'`), under
 /// case-insensitive, trailing-space-blind collations. A DNC entry with a
 /// trailing space, a campaign DNC row in lower case, `use_other_campaign_dnc`
@@ -226,7 +226,7 @@ async fn item5_dnc_entries_match_as_mysql_matches_them() {
     db.drop_db().await;
 }
 
-/// Item 5, ids. The campaign is looked up `where campaign_id='$x'` (`AST_VDhopper.pl`
+/// The campaign is looked up `where campaign_id='$x'` (`AST_VDhopper.pl`
 /// line 645, VICIdial 2.14), call times `where call_time_id='$x'` (line 1606), override
 /// containers `where container_id='$x'` (line 3819): a callback of campaign
 /// `c` is activated and dialed under campaign `C`, whose call time is named
@@ -269,7 +269,7 @@ async fn item5_ids_and_phone_codes_match_as_mysql_matches_them() {
     db.drop_db().await;
 }
 
-/// Item 6. `vicidial_phone_codes.country_code` is a SMALLINT: VICIdial's
+/// `vicidial_phone_codes.country_code` is a SMALLINT: VICIdial's
 /// `country_code='$phone_code'` (`AST_VDhopper.pl` line 3802, VICIdial 2.14) compares numbers, so a lead's
 /// `'01'`, `'+1'` or `'1 '` finds the area code's state, and the state's
 /// override applies.
@@ -291,7 +291,7 @@ async fn item6_phone_codes_match_the_country_code_as_a_number() {
     db.drop_db().await;
 }
 
-/// Item 7. The container's arrows are normalized in one pass (`s/ => |=> |
+/// The container's arrows are normalized in one pass (`s/ => |=> |
 /// =>/=>/gi`, `AST_VDhopper.pl` line 3838, VICIdial 2.14): `state  => USA,IL,1` keeps a space, `s/state=>//`
 /// misses, the country reads `state =>USA`, and VICIdial ignores the line.
 #[tokio::test]
@@ -312,7 +312,7 @@ async fn item7_an_override_line_vicidial_cannot_read_is_not_applied() {
     db.drop_db().await;
 }
 
-/// Item 8. `expiration_date < today` (`AST_VDhopper.pl` line 523, VICIdial 2.14) is true for `0000-00-00`:
+/// `expiration_date < today` (`AST_VDhopper.pl` line 523, VICIdial 2.14) is true for `0000-00-00`:
 /// the list is inactive, and with the default mode its callback is held.
 #[tokio::test]
 async fn item8_a_zero_expiration_date_is_expired() {
@@ -324,7 +324,7 @@ async fn item8_a_zero_expiration_date_is_expired() {
     db.drop_db().await;
 }
 
-/// Item 9. VICIdial inserts `state=\"$CA_state\"` and
+/// VICIdial inserts `state=\"$CA_state\"` and
 /// `vendor_lead_code=\"$CA_vendor_lead_code\"` (`AST_VDhopper.pl` line 767, VICIdial 2.14): Perl's undef is
 /// `''`, which its call-time clean-up (`state NOT IN (...)`) relies on.
 #[tokio::test]
@@ -344,7 +344,7 @@ async fn item9_null_state_and_vendor_lead_code_go_in_as_empty() {
     db.drop_db().await;
 }
 
-/// Item 10. The server's zone comes from the database, changes included: a
+/// The server's zone comes from the database, changes included: a
 /// hold decided before a change wakes at the right server time after it.
 /// Spring: at 23:00 EST on March 7 a lead at -8.00 (20:00 its time) opens at
 /// 09:00 its time on March 8 = 17:00 UTC = 13:00 EDT (not 12:00). Autumn: at
@@ -370,7 +370,7 @@ async fn item10_openings_after_a_daylight_saving_change_convert_with_the_new_off
     }
 }
 
-/// Item 10. The zone the engine reads has the database's own changes, to the
+/// The zone the engine reads has the database's own changes, to the
 /// second: New York springs forward at 07:00 UTC on 2026-03-08 and falls
 /// back at 06:00 UTC on 2026-11-01.
 #[tokio::test]
@@ -396,7 +396,7 @@ async fn item10_the_servers_zone_is_read_from_the_database() {
     db.drop_db().await;
 }
 
-/// Item 11. LIVE ANYONE callbacks VICIdial left undialed long ago (a night
+/// LIVE ANYONE callbacks VICIdial left undialed long ago (a night
 /// call time deletes their hopper row for ever) are not dialed on first
 /// start: only those that became dialable within `repair_max_age_days`.
 #[tokio::test]
@@ -431,7 +431,7 @@ async fn item11_old_undialed_callbacks_are_left_alone() {
     db.drop_db().await;
 }
 
-/// Item 13. Rows that stay due for ever (here, callbacks of a campaign that
+/// Rows that stay due for ever (here, callbacks of a campaign that
 /// does not exist) are decided once and not fetched again every pass; more
 /// of them than a pass takes cannot keep a newer callback waiting.
 #[tokio::test]
@@ -474,7 +474,7 @@ async fn item13_rows_that_stay_due_cannot_starve_new_callbacks() {
     db.drop_db().await;
 }
 
-/// Item 14. A claim that another process raced (VICIdial's cron activated
+/// A claim that another process raced (VICIdial's cron activated
 /// callback 20 and the dialer dialed its lead between the daemon's read and
 /// its claim) gives only leads still in CBHOLD their callback status: the
 /// dialed lead keeps `called_since_last_reset='Y'` and gets no hopper row.
@@ -500,7 +500,7 @@ async fn item14_a_contended_claim_never_makes_a_dialed_lead_dialable_again() {
     db.drop_db().await;
 }
 
-/// Item 16. After a database error the next pass is a full one: a pending
+/// After a database error the next pass is a full one: a pending
 /// callback that nothing signals (its lead put back in the callback's status
 /// by hand; leads are not watched between full passes) is found then, not a
 /// full-pass interval later.

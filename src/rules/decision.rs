@@ -1190,7 +1190,7 @@ use crate::rules::call_limit::{PlaceFacts};
         );
     }
 
-    /// Item 1 of the fidelity review: a lead at +3.00 dialed at 10:00 server
+    /// A lead at +3.00 dialed at 10:00 server
     /// time (UTC) has `last_local_call_time` 13:00 (`AST_VDauto_dial.pl` line
     /// 1880, VICIdial 2.14); its callback made LIVE at 10:30 is undialed since.
     #[test]
@@ -1216,7 +1216,7 @@ use crate::rules::call_limit::{PlaceFacts};
         assert!(!dialed_since(&r, &later, &clock));
     }
 
-    /// Item 2: a dial after `callback_time` but before the callback was made
+    /// A dial after `callback_time` but before the callback was made
     /// dialable (a USERONLY callback dialed by hand, later moved to ANYONE)
     /// does not count: VICIdial makes the lead dialable again and dials it.
     #[test]
