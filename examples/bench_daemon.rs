@@ -18,9 +18,12 @@
 //!   a LIVE USERONLY callback is converted to ANYONE, and after a callback
 //!   set 2 s ahead comes due.
 //! - **busy**: a simulated dialer takes 20 leads a second from the hopper
-//!   (deletes the row, sets the lead's markers as VICIdial's dialer does) and
-//!   agents add one ANYONE callback a second; the server's CPU with the daemon
-//!   minus the same load without it.
+//!   (deletes the row, sets the lead's markers as VICIdial's dialer does),
+//!   a simulated hopper job keeps the hopper at 300 rows with ordinary leads,
+//!   and agents add one ANYONE callback a second; the server's CPU with the
+//!   daemon minus the same load without it.
+//! - **lost under load**: during the busy window, `--tries` times, an undialed
+//!   callback's hopper row deleted (not dialed), to its new row.
 //! - **latency**: 200 callbacks come due during the busy window; from their
 //!   `callback_time` to the daemon's `LIVE` and `hopper: inserted` log lines.
 //! - **memory**: the daemon's peak resident set (`VmHWM`).
@@ -119,7 +122,17 @@ async fn main() {
     // Busy, with the daemon; 200 callbacks come due during the window.
     let first_late = late_callbacks(&mut c, 200, seconds).await;
     let load = Load::start(&pool);
+    // Hopper rows lost (deleted undialed) under the load, on a connection of their own.
+    let lost = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut c = pool.get_conn().await.unwrap();
+            c.query_drop(format!("USE {DB}")).await.unwrap();
+            lost_under_load(&mut c, tries, seconds).await
+        })
+    };
     let with = measure(&mut c, mariadb, Duration::from_secs(seconds)).await;
+    let lost = lost.await.unwrap();
     let dialed = load.stop().await;
     let undone = undelivered(&mut c).await;
     let rss_kb = peak_rss_kb(daemon.id());
@@ -136,6 +149,13 @@ async fn main() {
         without.cpu_percent
     );
     results.push(("busy_share_percent".into(), with.cpu_percent - without.cpu_percent));
+    println!(
+        "busy: an undialed callback's hopper row deleted under that load, to a new one: {} ms, the slowest of {} \
+         tries (polled every 5 ms)",
+        lost.as_millis(),
+        tries
+    );
+    results.push(("busy_lost_row_ms".into(), lost.as_secs_f64() * 1000.0));
     let (live, hopper) = latencies(&mut c, &log, first_late).await;
     for (what, mut l) in [("LIVE", live), ("hopper", hopper)] {
         l.sort_unstable_by(f64::total_cmp);
@@ -221,6 +241,11 @@ async fn setup(server: &str, shape: &Shape, n: u64, backlog: u64) -> Pool {
              IF(seq % 10 IN (3, 6, 7), NOW() + INTERVAL 1 DAY + INTERVAL seq % 5000 MINUTE, NOW() - INTERVAL 1 HOUR), \
              '1001', IF(seq % 10 = 5, 'USERONLY', 'ANYONE'), 'CALLBK' FROM seq_1_to_{n}"
         ),
+        // Ordinary leads for the simulated hopper job (no callbacks).
+        "INSERT INTO vicidial_list (lead_id, list_id, entry_list_id, status, phone_code, phone_number, state, \
+         gmt_offset_now, called_since_last_reset) SELECT 9000000 + seq, 9001, 9001, 'NEW', '1', \
+         CONCAT('773', LPAD(seq, 7, '0')), 'IL', '-6.00', 'N' FROM seq_1_to_100000"
+            .to_string(),
         // The backlog: due an hour ago, ANYONE, undialed (seq_1_to_0 counts down:
         // the WHERE keeps it empty).
         format!(
@@ -389,6 +414,28 @@ async fn react(c: &mut Conn, tries: u64) -> Vec<(&'static str, Duration)> {
     out
 }
 
+/// While the load runs: `tries` times, a callback due now goes into the
+/// hopper, its row is deleted undialed (a clean-up, a reset), and the time
+/// to a new row is taken; returns the slowest. Spread over the window.
+async fn lost_under_load(c: &mut Conn, tries: u64, seconds: u64) -> Duration {
+    let mut slowest = Duration::ZERO;
+    let gap = Duration::from_millis(seconds * 1000 * 6 / 10 / tries.max(1));
+    for k in 0..tries {
+        let lead = 5_100_000 + k;
+        let started = Instant::now();
+        new_lead(c, lead, "CBHOLD", "NOW()").await;
+        until_in_hopper(c, lead, started).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        c.query_drop(format!("DELETE FROM vicidial_hopper WHERE lead_id = {lead}"))
+            .await
+            .unwrap();
+        slowest = slowest.max(until_in_hopper(c, lead, started).await);
+        tokio::time::sleep(gap).await;
+    }
+    slowest
+}
+
 /// Inserts `k` callbacks due spread over the coming window; returns the first id.
 async fn late_callbacks(c: &mut Conn, k: u64, seconds: u64) -> u64 {
     let first = 6_000_000;
@@ -400,7 +447,13 @@ async fn late_callbacks(c: &mut Conn, k: u64, seconds: u64) -> u64 {
     first
 }
 
-/// The simulated dialer and agents, on their own connections.
+/// The hopper's level that the simulated hopper job keeps with ordinary leads.
+const HOPPER_LEVEL: u64 = 300;
+
+/// How many ordinary leads the simulated hopper job has queued (of 100,000).
+static NEXT_ORDINARY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The simulated dialer, agents and hopper job, on their own connections.
 struct Load {
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<u64>>,
@@ -416,10 +469,12 @@ impl Load {
                 c.query_drop(format!("USE {DB}")).await.unwrap();
                 let mut taken = 0;
                 while !*rx.borrow() {
-                    // As AST_VDauto_dial.pl takes a row: highest priority, oldest first.
+                    // As AST_VDauto_dial.pl takes a row: highest priority, oldest first
+                    // (but not the leads whose lost rows are timed, see lost_under_load).
                     let row: Option<(u64, u64)> = c
                         .query_first(
-                            "SELECT hopper_id, lead_id FROM vicidial_hopper ORDER BY priority DESC, hopper_id LIMIT 1",
+                            "SELECT hopper_id, lead_id FROM vicidial_hopper WHERE lead_id NOT BETWEEN 5100000 AND 5199999 \
+                             ORDER BY priority DESC, hopper_id LIMIT 1",
                         )
                         .await
                         .unwrap();
@@ -440,6 +495,37 @@ impl Load {
                 taken
             })
         };
+        let refill = {
+            let (pool, rx) = (pool.clone(), rx.clone());
+            tokio::spawn(async move {
+                let mut c = pool.get_conn().await.unwrap();
+                c.query_drop(format!("USE {DB}")).await.unwrap();
+                let mut added = 0;
+                while !*rx.borrow() {
+                    // As VICIdial's hopper job keeps the hopper at its level with
+                    // ordinary leads (source 'S'), so the dialer always has work.
+                    let rows = count(&mut c, "SELECT COUNT(*) FROM vicidial_hopper").await;
+                    let need = HOPPER_LEVEL.saturating_sub(rows);
+                    if need > 0 {
+                        // The next ordinary leads, by primary key: the same
+                        // cost in every window.
+                        let first = 9_000_001 + NEXT_ORDINARY.fetch_add(need, std::sync::atomic::Ordering::Relaxed);
+                        c.query_drop(format!(
+                            "INSERT INTO vicidial_hopper (lead_id, campaign_id, status, user, list_id, gmt_offset_now, \
+                             state, alt_dial, priority, source, vendor_lead_code) \
+                             SELECT l.lead_id, 'BENCH', 'READY', '', 9001, l.gmt_offset_now, l.state, 'NONE', 0, 'S', '' \
+                             FROM vicidial_list l WHERE l.lead_id BETWEEN {first} AND {}",
+                            first + need - 1
+                        ))
+                        .await
+                        .unwrap();
+                        added += need;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                added
+            })
+        };
         let agents = {
             let pool = pool.clone();
             tokio::spawn(async move {
@@ -457,7 +543,7 @@ impl Load {
         };
         Load {
             stop,
-            tasks: vec![dialer, agents],
+            tasks: vec![dialer, agents, refill],
         }
     }
 

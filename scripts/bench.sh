@@ -122,12 +122,13 @@ awk '
     t[9] = "idle_cpu_percent|idle: MariaDB CPU, % of a core|max|2|all"
     t[10] = "reaction_worst_ms|reaction, slowest of 4 kinds x 3 tries, ms|max|1000|all"
     t[11] = "memory_mb|daemon peak resident set, MB|max||all"
+    t[12] = "busy_lost_row_ms|busy: a lost hopper row back, slowest, ms|max|2000|all"
     printf "\nmatrix (cells: name|schema|hopper engine|hopper|binary log|key buffer MB|engine.watch)\n"
     for (i = 1; i <= n; i++) print "  " desc[cells[i]]
     printf "\n%-52s", "target"
     for (i = 1; i <= n; i++) printf " %9s", cells[i]
     printf " %12s %8s %s\n", "worst", "target", "met"
-    for (k = 1; k <= 11; k++) {
+    for (k = 1; k <= 12; k++) {
       split(t[k], f, "|"); key = f[1]; worst = ""; wc = "-"
       printf "%-52s", f[2]
       for (i = 1; i <= n; i++) {
