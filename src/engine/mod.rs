@@ -214,6 +214,8 @@ struct Watch {
     named: HashSet<u32>,
     /// An event since the last tick wrote callbacks without naming them.
     unnamed: bool,
+    /// An event since the last tick deleted hopper rows without naming them.
+    hopper_unnamed: bool,
 }
 
 /// How long the daemon's records of its claims are kept (`callbacks::forget_claimed`).
@@ -324,6 +326,7 @@ impl Engine {
     /// The binary log saw the hopper rows of these leads deleted: the next
     /// tick looks for them at once.
     pub(crate) fn hopper_rows_deleted(&mut self, leads: &[u32]) {
+        self.watch.hopper_unnamed |= leads.is_empty();
         self.watch.hopper_deleted.extend(leads);
     }
 
@@ -533,6 +536,8 @@ impl Engine {
             since_hopper_check: self.watch.last_hopper_check.map(|t| t.elapsed()),
             hopper_busy: self.watch.hopper_busy,
             hopper_deleted: named,
+            following: self.watch.following,
+            hopper_unnamed: std::mem::take(&mut self.watch.hopper_unnamed),
             next_due: self.watch.next_due,
         };
         let plan = plan::plan(&probe, last.as_ref(), &memory, clock.now, decision::PRECLAIM);

@@ -25,6 +25,12 @@ pub(crate) struct Memory {
     pub hopper_busy: bool,
     /// Leads the binary log saw leave the hopper, among those watched.
     pub hopper_deleted: Vec<u32>,
+    /// The binary log is followed: its events name the hopper rows
+    /// deleted, so the hopper's signature asks for no look over all...
+    pub following: bool,
+    /// ...unless an event deleted hopper rows without naming them (a
+    /// compressed event).
+    pub hopper_unnamed: bool,
     /// The earliest `callback_time` still to come.
     pub next_due: Option<NaiveDateTime>,
 }
@@ -76,7 +82,11 @@ pub(crate) fn plan(probe: &Probe, last: Option<&Probe>, memory: &Memory, now: Na
         Some(l) => Some(l.newest_callback),
         None => Some(0),
     };
-    let signature = memory.queued > 0 && (memory.hopper_unsure || last.is_none_or(|l| l.hopper != probe.hopper));
+    let changed = match memory.following {
+        true => memory.hopper_unnamed,
+        false => memory.hopper_unsure || last.is_none_or(|l| l.hopper != probe.hopper),
+    };
+    let signature = memory.queued > 0 && changed;
     let hopper_later =
         signature && memory.hopper_busy && memory.since_hopper_check.is_some_and(|t| t < HOPPER_CHECK_EVERY);
     let hopper = if signature && !hopper_later {
@@ -221,6 +231,33 @@ mod tests {
         assert_eq!(plan(&a, Some(&a), &memory, a.now, Duration::seconds(2)).hopper, HopperLook::Leads(vec![4]));
         memory.queued = 0;
         assert_eq!(plan(&b, Some(&a), &memory, b.now, Duration::seconds(2)).hopper, HopperLook::Leads(vec![4]));
+    }
+
+    #[test]
+    fn following_the_binary_log_looks_only_for_the_leads_it_names() {
+        let memory = Memory {
+            queued: 21_000,
+            following: true,
+            hopper_busy: true,
+            ..Memory::default()
+        };
+        let last = probe(at(10, 0, 0), 5, None, "1:1");
+        let now = probe(at(10, 0, 1), 5, None, "2:2");
+        assert_eq!(plan(&now, Some(&last), &memory, now.now, Duration::seconds(2)).hopper, HopperLook::Skip);
+        let named = Memory {
+            hopper_deleted: vec![7, 9],
+            ..memory
+        };
+        assert_eq!(
+            plan(&now, Some(&last), &named, now.now, Duration::seconds(2)).hopper,
+            HopperLook::Leads(vec![7, 9])
+        );
+        let unnamed = Memory {
+            hopper_unnamed: true,
+            hopper_busy: false,
+            ..named
+        };
+        assert_eq!(plan(&now, Some(&last), &unnamed, now.now, Duration::seconds(2)).hopper, HopperLook::All);
     }
 
     #[test]
