@@ -363,7 +363,9 @@ pub enum Start {
 /// statement reads at most a span however many callbacks match and however
 /// large the table's history; each span is sized so its statement takes
 /// about [`SPAN_TIME_MS`], so the statements stay short and few. A second
-/// with more rows than a span is read whole, on its own.
+/// with more rows than a span (callbacks set in bulk to one time) is read
+/// in windows of the primary key ([`Crowd`]), so no statement holds the
+/// tables for the whole second.
 pub struct Spans {
     scan: Scan,
     hint: &'static str,
@@ -378,6 +380,34 @@ pub struct Spans {
     done: bool,
     /// Rows read ahead ([`Spans::read_ahead`]), handed out by the next [`Spans::next`].
     read: Option<Vec<Scanned>>,
+    /// The crowded second being read, if any.
+    crowd: Option<Crowd>,
+}
+
+/// A second with more rows than a span, read a window of `callback_id` at a
+/// time: each statement reads a primary-key range and keeps the rows of that
+/// second, so its cost is the window's rows, not the second's.
+struct Crowd {
+    time: NaiveDateTime,
+    /// The last id read.
+    after: u64,
+    /// The second's highest id.
+    last: u64,
+    /// Ids the next window covers.
+    window: u64,
+}
+
+/// The most ids a window of a crowded second covers: a second's rows can
+/// lie far apart among others', and each id in the window is a row read.
+const WINDOW_MOST: u64 = 40_000;
+
+/// Sizes the next span or window from the last statement's time: towards
+/// [`SPAN_TIME_MS`], at most half again as large, so one cheap statement
+/// cannot size the next far past what it has seen (the next rows may cost
+/// three times as much: rows joined to their lead, rows that match).
+fn resized(size: u64, ms: f64, (least, most): (u64, u64)) -> u64 {
+    let sized = (size as f64 * SPAN_TIME_MS / ms.max(0.1)) as u64;
+    sized.min(size + size / 2).clamp(least, most)
 }
 
 impl Spans {
@@ -393,6 +423,7 @@ impl Spans {
             first_page: start == Start::FirstPage,
             done: false,
             read: None,
+            crowd: None,
         }
     }
 
@@ -469,6 +500,9 @@ impl Spans {
             }
             return Ok(Some(rows));
         }
+        if self.crowd.is_some() {
+            return self.window(s, params, columns, read).await.map(Some);
+        }
         // Where the window ends, when it does: the index is read no further.
         let upper = match self.scan {
             Scan::Due(now) | Scan::DueSince(_, now) => Some(now),
@@ -500,8 +534,34 @@ impl Spans {
                 vec![from, end],
                 Some((end, true)),
             ),
-            // More rows in one second than a span: that second alone.
-            Some(end) => ("cb.callback_time = ?".to_string(), vec![end], Some((end, false))),
+            // More rows in one second than a span: that second in windows.
+            Some(end) => {
+                let extent = s
+                    .select(
+                        &format!(
+                            "SELECT COUNT(*), MIN(callback_id), MAX(callback_id) FROM vicidial_callbacks {hint} \
+                             WHERE callback_time = ?"
+                        ),
+                        vec![end.into()],
+                    )
+                    .await?
+                    .into_iter()
+                    .next()
+                    .map(RowReader::new);
+                let (count, first, last) = extent
+                    .map(|mut r| (r.uint(0).unwrap_or(0), r.uint(1).unwrap_or(0), r.uint(2).unwrap_or(0)))
+                    .unwrap_or_default();
+                // Ids per window for about a span of the second's rows.
+                let ids = (last + 1).saturating_sub(first);
+                let window = (span.saturating_mul(ids) / count.max(1)).clamp(SPAN_RANGE.0, WINDOW_MOST);
+                self.crowd = Some(Crowd {
+                    time: end,
+                    after: first.saturating_sub(1),
+                    last,
+                    window,
+                });
+                return self.window(s, params, columns, read).await.map(Some);
+            }
         };
         let mut page = params;
         page.extend(values);
@@ -514,17 +574,47 @@ impl Spans {
                 read,
             )
             .await?;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        // At most half again as many as this one, so one cheap span cannot
-        // size the next far past what it has seen: the next rows may cost
-        // three times as much (rows joined to their lead, rows that match).
-        let sized = (span as f64 * SPAN_TIME_MS / ms.max(0.1)) as u64;
-        self.span = sized.min(span + span / 2).clamp(SPAN_RANGE.0, SPAN_RANGE.1);
+        self.span = resized(span, started.elapsed().as_secs_f64() * 1000.0, SPAN_RANGE);
         match next {
             Some(next) => self.from = next,
             None => self.done = true,
         }
         Ok(Some(rows))
+    }
+
+    /// Reads the next window of the crowded second: its rows with ids in
+    /// the window, by the primary key. After its last window the spans go
+    /// on after that second.
+    async fn window(
+        &mut self,
+        s: &mut Session,
+        mut params: Vec<Value>,
+        columns: String,
+        read: impl FnMut(mysql_async::Row) -> Scanned + Send + 'static,
+    ) -> DbResult<Vec<Scanned>> {
+        let crowd = self.crowd.as_mut().expect("a crowded second is being read");
+        let to = crowd.after.saturating_add(crowd.window).min(crowd.last);
+        let (from_where, values) = self.scan.sql("FORCE INDEX (PRIMARY)");
+        params.extend(values);
+        params.extend([crowd.time.into(), crowd.after.into(), to.into()]);
+        let started = std::time::Instant::now();
+        let rows = s
+            .select_map(
+                &format!(
+                    "SELECT {columns} {from_where} AND cb.callback_time = ? \
+                     AND cb.callback_id > ? AND cb.callback_id <= ? ORDER BY cb.callback_id"
+                ),
+                params,
+                read,
+            )
+            .await?;
+        crowd.window = resized(crowd.window, started.elapsed().as_secs_f64() * 1000.0, (SPAN_RANGE.0, WINDOW_MOST));
+        crowd.after = to;
+        if to >= crowd.last {
+            self.from = (crowd.time, false);
+            self.crowd = None;
+        }
+        Ok(rows)
     }
 }
 
