@@ -760,8 +760,11 @@ impl Config {
             (builder, path)
         };
         let timeout = self.database.statement_timeout_seconds;
-        let constraints =
-            mysql_async::PoolConstraints::new(1, db.max_connections).expect("validated: max_connections >= 2");
+        // The pool keeps every connection it opened: the engine's two and
+        // the duties' come back every few seconds, and a connection closed
+        // when idle costs its setup statements each time it is opened again.
+        let constraints = mysql_async::PoolConstraints::new(db.max_connections, db.max_connections)
+            .expect("validated: max_connections >= 2");
         let opts: mysql_async::Opts = builder
             .pool_opts(mysql_async::PoolOpts::default().with_constraints(constraints))
             // Probes an idle or waiting connection, so a peer that vanished

@@ -229,6 +229,11 @@ const RECHECK: Duration = Duration::seconds(60);
 /// While every change is so explained, edits are still looked for this often.
 const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Batches of callbacks read by id in one statement when they are looked
+/// at again ([`Pass::work_on`]): a read of 500 by id took 3 to 7 ms in the
+/// benchmark's slow log, so four stay within a span's time.
+const FIND_BATCHES: usize = 4;
+
 /// How often stale USERONLY callbacks are looked for: the rule counts in
 /// minutes (VICIdial applies it once a minute), and the look is a scan of
 /// every LIVE callback, so not every poll interval.
@@ -874,17 +879,22 @@ impl Pass<'_> {
             true => DncAhead::default(),
             false => wanted::dnc_ahead(self.settings().await?),
         };
-        for chunk in ids.chunks(self.batch) {
+        // Most of the callbacks looked at again are found to stand (a
+        // minute's rechecks): they are read several batches a statement,
+        // and what is found goes on a batch at a time.
+        for chunk in ids.chunks(self.batch * FIND_BATCHES) {
             if stop() {
                 break;
             }
-            let found = callbacks::find(&mut self.session, scan, chunk, &ahead).await?;
+            let mut found = callbacks::find(&mut self.session, scan, chunk, &ahead).await?;
             let still: HashSet<u32> = found.iter().map(|r| r.found.callback_id).collect();
             for id in chunk.iter().filter(|id| !still.contains(id)) {
                 self.memory.forget(*id);
             }
-            if !found.is_empty() {
-                self.push(&mut pipeline, phase, found, None).await?;
+            while !found.is_empty() {
+                let rest = found.split_off(found.len().min(self.batch));
+                self.push(&mut pipeline, phase, std::mem::replace(&mut found, rest), None)
+                    .await?;
             }
         }
         self.drain(pipeline, phase).await

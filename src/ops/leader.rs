@@ -7,7 +7,7 @@
 //! at once when the leader's process dies (the kernel closes the socket), and
 //! within [`IDLE_LIMIT`] seconds when the leader freezes or its network goes:
 //! the lock connection sets that `wait_timeout`, and a healthy leader talks on
-//! it every [`EVERY`]. A leader that cannot confirm its lock steps down at
+//! it every [`CONFIRM_EVERY`]. A leader that cannot confirm its lock steps down at
 //! once, by a statement the server itself answers (a proxy in between
 //! answers a ping on its own). Taking the lock opens a new *term*
 //! ([`crate::db::fence`]) that every write of the leader re-checks in the
@@ -25,8 +25,16 @@ use crate::db::fence::{self, Term};
 use crate::ops::metrics;
 use crate::ops::Shutdown;
 
-/// How often the lock is tried (standby) or confirmed (leader).
+/// How often a standby tries the lock.
 pub const EVERY: Duration = Duration::from_secs(1);
+
+/// How often the leader confirms its lock: half of [`IDLE_LIMIT`], so a
+/// confirmation that comes late (up to [`STEP_LIMIT`]) still keeps the
+/// connection. Every write re-checks the term itself
+/// ([`crate::db::fence`]), so the confirmation only tells the leader
+/// sooner that it lost the lock; the server drops a frozen leader's lock
+/// after [`IDLE_LIMIT`] whatever the cadence.
+pub const CONFIRM_EVERY: Duration = Duration::from_secs(2);
 
 /// Seconds of silence after which the server drops the lock connection,
 /// releasing the lock of a leader that froze or lost its network.
@@ -85,8 +93,12 @@ pub(crate) async fn elect(opts: Opts, role: watch::Sender<Option<Term>>, mut shu
                 metrics::global().set_role(false, Some(why));
             }
         }
+        let every = match role.borrow().is_some() {
+            true => CONFIRM_EVERY,
+            false => EVERY,
+        };
         tokio::select! {
-            _ = tokio::time::sleep(EVERY) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.recv() => {}
         }
     }
