@@ -12,11 +12,14 @@ CREATE TABLE IF NOT EXISTS callbackd_leader (
 ) ENGINE=MyISAM;
 -- The hopper rows the daemon inserted, kept for a day: another writer's row
 -- for a lead the daemon queued lately is a second dial of the same promise
--- (README, "Beside VICIdial's cron jobs").
+-- (README, "Beside VICIdial's cron jobs"). Keyed by row and lead: the
+-- hopper's ids start over when it is emptied (TRUNCATE, a MEMORY hopper
+-- after a restart), and a new row must not replace another lead's record.
 CREATE TABLE IF NOT EXISTS callbackd_queued (
-    hopper_id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+    hopper_id BIGINT UNSIGNED NOT NULL,
     lead_id INT UNSIGNED NOT NULL,
     queued_at DATETIME NOT NULL,
+    PRIMARY KEY (hopper_id, lead_id),
     KEY lead_id (lead_id),
     KEY queued_at (queued_at)
 ) ENGINE=MyISAM;

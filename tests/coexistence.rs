@@ -159,6 +159,48 @@ async fn a_row_the_hopper_job_inserts_after_the_dial_is_removed() {
     db.drop_db().await;
 }
 
+/// The hopper's ids start over (`TRUNCATE`, or a MEMORY hopper after a
+/// restart) below the newest id the daemon had looked at: the rows written
+/// after that are looked at all the same. The dialer takes 1,000 of the
+/// 1,400 leads the daemon queued, the hopper is truncated (the other 400
+/// rows lost), the daemon queues those 400 again from id 1, then VICIdial's
+/// job inserts its rows for all 1,400, with ids the daemon had seen before:
+/// none of them stays.
+#[tokio::test]
+async fn after_the_hoppers_ids_start_over_the_jobs_rows_are_still_removed() {
+    let db = TestDb::new("coexist_ids_over").await;
+    db.bulk(2000).await;
+    let job = HopperJob::select(&db).await;
+    let daemon = common::daemon(&db);
+    queued(&db, 1400).await;
+    let newest_seen = db.count("SELECT MAX(hopper_id) FROM vicidial_hopper").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let first = db.count("SELECT MIN(hopper_id) FROM vicidial_hopper").await;
+    db.exec(&format!(
+        "UPDATE vicidial_list l JOIN vicidial_hopper h ON h.lead_id = l.lead_id \
+         SET l.called_since_last_reset = 'Y', l.user = 'VDAD', l.called_count = l.called_count + 1, \
+             l.last_local_call_time = UTC_TIMESTAMP() - INTERVAL 6 HOUR WHERE h.hopper_id < {0}; \
+         DELETE FROM vicidial_hopper WHERE hopper_id < {0}; TRUNCATE TABLE vicidial_hopper",
+        first + 1000
+    ))
+    .await;
+    queued(&db, 400).await;
+    assert!(
+        db.count("SELECT MAX(hopper_id) FROM vicidial_hopper").await < newest_seen,
+        "the ids did not start over below the newest seen"
+    );
+    job.activate(Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(doubled(&db).await, 0, "leads twice in the hopper");
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM vicidial_hopper").await,
+        400,
+        "the job's rows for the dialed leads stayed"
+    );
+    drop(daemon);
+    db.drop_db().await;
+}
+
 /// A TFHCCL callback (held by the 24-hour limit) is shared with VICIdial's
 /// job, which retries it every run as the daemon does: when both let it
 /// through, the second row is removed the same way.

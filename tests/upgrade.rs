@@ -81,3 +81,33 @@ async fn restarts_in_the_middle_of_a_backlog_lose_and_double_nothing() {
     db.assert_all_delivered(n, "after three upgrades under load").await;
     db.drop_db().await;
 }
+
+/// `callbackd_queued` as older versions made it, keyed by `hopper_id`
+/// alone (a row queued after the hopper's ids started over replaced another
+/// lead's record): the daemon gives it its new key, row and lead, when it
+/// takes the lead, and keeps its records.
+#[tokio::test]
+async fn the_queued_table_of_an_older_version_gets_its_new_key() {
+    let db = TestDb::new("upgrade_queued_key").await;
+    db.exec(
+        "DROP TABLE IF EXISTS callbackd_queued; \
+         CREATE TABLE callbackd_queued (hopper_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, \
+           lead_id INT UNSIGNED NOT NULL, queued_at DATETIME NOT NULL, \
+           KEY lead_id (lead_id), KEY queued_at (queued_at)) ENGINE=MyISAM; \
+         INSERT INTO callbackd_queued (hopper_id, lead_id, queued_at) VALUES (1, 7, NOW())",
+    )
+    .await;
+    let key = "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+               AND TABLE_NAME = 'callbackd_queued' AND INDEX_NAME = 'PRIMARY'";
+    assert_eq!(db.count(key).await, 1);
+    let running = daemon(&db);
+    wait_past(&db, key, 1, 2).await;
+    drop(running);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM callbackd_queued WHERE hopper_id = 1 AND lead_id = 7")
+            .await,
+        1,
+        "the record was kept"
+    );
+    db.drop_db().await;
+}

@@ -39,6 +39,15 @@ pub(crate) const COUNT_OWN: &str = "SELECT COUNT(*) FROM information_schema.TABL
 /// The number of the daemon's own tables.
 pub(crate) const OWN_TABLES: u64 = 3;
 
+/// The columns of `callbackd_queued`'s primary key: 1 when it is the key
+/// of versions before the hopper's ids were known to start over
+/// (`hopper_id` alone), which [`QUEUED_KEY`] replaces.
+const QUEUED_KEY_COLUMNS: &str = "SELECT COUNT(*) FROM information_schema.STATISTICS \
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'callbackd_queued' AND INDEX_NAME = 'PRIMARY'";
+
+/// The key `sql/callbackd.sql` gives `callbackd_queued` now.
+const QUEUED_KEY: &str = "ALTER TABLE callbackd_queued DROP PRIMARY KEY, ADD PRIMARY KEY (hopper_id, lead_id)";
+
 /// Opens a new term for a lock this connection holds; the new term is then
 /// `LAST_INSERT_ID()` on the same connection. A first row starts from the
 /// clock (milliseconds), so terms keep growing even when the table is made
@@ -122,6 +131,16 @@ pub(crate) async fn open_term(c: &mut Conn, name: &str, holder: &str) -> Result<
     let own: Option<u64> = c.query_first(COUNT_OWN).await?;
     if own != Some(OWN_TABLES) {
         c.query_drop(CREATE).await?;
+    }
+    let key: Option<u64> = c.query_first(QUEUED_KEY_COLUMNS).await?;
+    if key == Some(1) {
+        match c.query_drop(QUEUED_KEY).await {
+            Ok(()) => tracing::info!("callbackd_queued: keyed by hopper row and lead now (sql/callbackd.sql)"),
+            Err(e) => tracing::warn!(
+                "callbackd_queued keeps the key of an older version ({e}): after the hopper is emptied, \
+                 a record can be lost and a second row of a dialed lead kept; run as an administrator: {QUEUED_KEY}"
+            ),
+        }
     }
     c.exec_drop(BUMP, (name, holder)).await?;
     let term: Option<u64> = c.query_first("SELECT LAST_INSERT_ID()").await?;
