@@ -153,6 +153,25 @@ pub async fn record_queued(s: &mut Session, rows: (u64, u64), leads: &[u32]) -> 
     s.write(&sql, params).await
 }
 
+/// Whether the hopper's ids may start over at or below `seen`: its
+/// `AUTO_INCREMENT` is no higher (emptied by `TRUNCATE`, or a MEMORY hopper
+/// after a restart), or the server does not say. Deleting rows, the newest
+/// included, lowers `MAX(hopper_id)` but not the counter, on MEMORY, MyISAM
+/// and InnoDB alike, so their ids are not given again.
+pub async fn ids_start_over(s: &mut Session, seen: u64) -> DbResult<bool> {
+    let next = s
+        .select(
+            "SELECT AUTO_INCREMENT FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'vicidial_hopper'",
+            vec![],
+        )
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|row| RowReader::new(row).uint(0));
+    Ok(next.is_none_or(|next| next <= seen))
+}
+
 /// The rows the daemon queued for these leads within the last `seconds`,
 /// as `(hopper_id, lead_id)`.
 pub async fn queued_lately(s: &mut Session, lead_ids: &[u32], seconds: u64) -> DbResult<Vec<HopperRow>> {

@@ -31,11 +31,13 @@
 //! activated by VICIdial first) is put back by the pending rule, which
 //! re-inserts any undialed LIVE ANYONE callback.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use crate::db::{DbResult, Session, hopper};
+use crate::db::hopper::{self, HopperRow};
+use crate::db::{DbResult, Session};
 use crate::ops::metrics;
 
 /// How long a lead the daemon queued is watched for another writer's row.
@@ -60,6 +62,9 @@ pub(super) struct Coexist {
     looked: Option<Instant>,
     /// When a callback row another process wrote was last seen.
     other_seen: Option<Instant>,
+    /// A `MAX(hopper_id)` below `seen` for which the ids were found to go
+    /// on (the newest rows deleted, not the hopper emptied).
+    ids_go_on: Option<u64>,
 }
 
 /// How often the hopper is looked at, during a pass or between ticks, while
@@ -107,12 +112,17 @@ impl Coexist {
             crate::db::callbacks::forget_claimed(s).await?;
             self.forgot = Some(Instant::now());
         }
-        if newest < self.seen {
-            // The hopper was emptied (a MEMORY table after a restart, or
-            // an admin's reset): its ids start over.
-            self.seen = 0;
+        if newest < self.seen && self.ids_go_on != Some(newest) {
+            // The newest rows went (a dialer takes a callback's row first
+            // by its priority), or the hopper was emptied and its ids start
+            // over: only then is every row new to the look.
+            if hopper::ids_start_over(s, self.seen).await? {
+                self.seen = 0;
+            } else {
+                self.ids_go_on = Some(newest);
+            }
         }
-        if newest == self.seen {
+        if newest <= self.seen {
             return Ok(0);
         }
         let came = hopper::callback_rows_after(s, self.seen).await?;
@@ -127,14 +137,17 @@ impl Coexist {
         let leads: Vec<u32> = came.iter().map(|r| r.lead_id).collect();
         let first = hopper::first_rows(s, &leads).await?;
         let ours = hopper::queued_lately(s, &leads, RECENT.as_secs()).await?;
-        if came.iter().any(|r| !ours.contains(r)) {
+        let our_leads: HashSet<u32> = ours.iter().map(|o| o.lead_id).collect();
+        let ours: HashSet<(u64, u32)> = ours.iter().map(|o| (o.hopper_id, o.lead_id)).collect();
+        let is_ours = |r: &HopperRow| ours.contains(&(r.hopper_id, r.lead_id));
+        if came.iter().any(|r| !is_ours(r)) {
             self.other_seen = Some(Instant::now());
         }
         let mut second = Vec::new();
         for row in &came {
             let earlier = first.get(&row.lead_id).is_some_and(|f| *f < row.hopper_id);
-            let own = ours.contains(row);
-            let kept_already = !own && ours.iter().any(|o| o.lead_id == row.lead_id);
+            let own = is_ours(row);
+            let kept_already = !own && our_leads.contains(&row.lead_id);
             if earlier || kept_already {
                 second.push((row, own, earlier));
             }
