@@ -203,8 +203,9 @@ struct Watch {
     /// The seconds (server time) in which the last pass wrote callbacks:
     /// `vicidial_callbacks.UPDATE_TIME` showing one of them is explained.
     own_writes: HashSet<NaiveDateTime>,
-    /// When callbacks changed by others were last looked for.
-    last_edit_scan: Option<Instant>,
+    /// When callbacks changed by others were last looked for, and how long
+    /// that scan took.
+    last_edit_scan: Option<(Instant, std::time::Duration)>,
     /// The table was written in a second the daemon's own writes (or new
     /// rows) explain: edits by others in that second are still to look for.
     edits_unsure: bool,
@@ -223,11 +224,6 @@ const CLAIMS_KEPT_SECONDS: u64 = 86_400;
 
 /// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
 const RECHECK: Duration = Duration::seconds(60);
-
-/// `UPDATE_TIME` has whole seconds: another process's edit in a second in
-/// which the daemon also wrote (or new rows came) cannot be told from those.
-/// While every change is so explained, edits are still looked for this often.
-const HIDDEN_EDITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Batches of callbacks read by id in one statement when they are looked
 /// at again ([`Pass::work_on`]): a read of 500 by id took 3 to 7 ms in the
@@ -563,7 +559,7 @@ impl Engine {
         let hidden_due = self
             .watch
             .last_edit_scan
-            .is_none_or(|t| t.elapsed() >= HIDDEN_EDITS_EVERY);
+            .is_none_or(|(at, took)| at.elapsed() >= plan::hidden_edits_every(took));
         let mut changed_after = self.watch.changed_after;
         let mut edits_unsure = self.watch.edits_unsure;
         let following = self.watch.following;
@@ -625,9 +621,12 @@ impl Engine {
             due.extend(named.due);
             pending.extend(named.live);
         }
+        let mut edit_scan_took = None;
         if edit_scan {
+            let scan_started = Instant::now();
             let changed =
                 callbacks::changed(&mut pass.session, changed_after, callbacks::pending_floor(oldest)).await?;
+            edit_scan_took = Some(scan_started.elapsed());
             changed_after = probe.utc.and_utc().timestamp() - 1;
             due.extend(changed.due);
             pending.extend(changed.live);
@@ -655,11 +654,13 @@ impl Engine {
         self.watch.edits_unsure = edits_unsure;
         let mut summary = summary;
         if self.watch.edits_unsure {
-            // Looked for within HIDDEN_EDITS_EVERY even when nothing wakes the loop.
-            summary.wake_at(summary.at + Duration::from_std(HIDDEN_EDITS_EVERY).unwrap_or_default());
+            // Looked for when due even when nothing wakes the loop.
+            let took = self.watch.last_edit_scan.map(|(_, took)| took).unwrap_or_default();
+            let every = plan::hidden_edits_every(edit_scan_took.unwrap_or(took));
+            summary.wake_at(summary.at + Duration::from_std(every).unwrap_or_default());
         }
-        if edit_scan {
-            self.watch.last_edit_scan = Some(Instant::now());
+        if let Some(took) = edit_scan_took {
+            self.watch.last_edit_scan = Some((Instant::now(), took));
         }
         self.note_own_writes(&summary, tick_start, started);
         // A look owed to a later tick stays owed whatever this one wrote.

@@ -121,6 +121,26 @@ pub(crate) fn edit_scan(written: bool, explained: bool, edits_unsure: bool, hidd
     (scan, unsure && !scan)
 }
 
+/// `UPDATE_TIME` has whole seconds: another process's edit in a second in
+/// which the daemon also wrote (or new rows came) cannot be told from those.
+/// While every change is so explained (agents adding callbacks every
+/// second), edits are still looked for with a scan of every open callback:
+/// once a second, or, when that scan is slow (a large table), so that it
+/// takes at most [`HIDDEN_EDITS_SHARE`] of the time, and at least every
+/// [`HIDDEN_EDITS_MOST`]. The binary log's events name every edit instead.
+pub(crate) fn hidden_edits_every(scan_took: StdDuration) -> StdDuration {
+    (scan_took * HIDDEN_EDITS_SHARE).clamp(HIDDEN_EDITS_EVERY, HIDDEN_EDITS_MOST)
+}
+
+/// How often hidden edits are looked for at most ([`hidden_edits_every`]).
+pub(crate) const HIDDEN_EDITS_EVERY: StdDuration = StdDuration::from_secs(1);
+
+/// The longest wait for hidden edits ([`hidden_edits_every`]).
+pub(crate) const HIDDEN_EDITS_MOST: StdDuration = StdDuration::from_secs(10);
+
+/// The inverse of the share of time the scan for hidden edits may take (2%).
+pub(crate) const HIDDEN_EDITS_SHARE: u32 = 50;
+
 /// Most callbacks the binary log may name for one tick to read them by
 /// id; more (a pass of another process over a backlog) and the tick scans
 /// the open rows once instead.
@@ -291,5 +311,14 @@ mod tests {
         assert_eq!(edit_scan(true, true, false, false), (false, true), "unsure, looked at later");
         assert_eq!(edit_scan(false, false, true, true), (true, false), "the later look");
         assert_eq!(edit_scan(false, false, false, true), (false, false));
+    }
+
+    #[test]
+    fn hidden_edits_are_looked_for_each_second_unless_the_scan_is_slow() {
+        let ms = StdDuration::from_millis;
+        assert_eq!(hidden_edits_every(ms(3)), ms(1000), "a quick scan: every second");
+        assert_eq!(hidden_edits_every(ms(20)), ms(1000));
+        assert_eq!(hidden_edits_every(ms(40)), ms(2000), "2% of the time");
+        assert_eq!(hidden_edits_every(ms(400)), ms(10_000), "never longer than 10 s");
     }
 }
