@@ -151,6 +151,11 @@ pub struct Engine {
     zone: Option<CoveredZone>,
     /// When the last pending scan over the whole repair age ran.
     last_full_scan: Option<Instant>,
+    /// How long the last full pass took, and when the last tick said a
+    /// callback comes due next: a full pass owed waits for it
+    /// ([`plan::full_pass_waits`]).
+    full_took: std::time::Duration,
+    next_wake: Option<Instant>,
     /// When stale USERONLY callbacks were last looked for.
     last_move: Option<Instant>,
     /// The sweep of the whole table for what the scans' windows leave out.
@@ -299,6 +304,8 @@ impl Engine {
             memory: Memory::default(),
             zone: None,
             last_full_scan: None,
+            full_took: std::time::Duration::ZERO,
+            next_wake: None,
             last_move: None,
             sweep: sweep::Sweep::default(),
             logged_ignored: HashSet::new(),
@@ -388,15 +395,35 @@ impl Engine {
     /// and work only on what changed: callbacks written, the hopper changed,
     /// a callback come due, a held callback's gate due to open.
     pub async fn tick(&mut self, stop: &dyn Fn() -> bool) -> DbResult<Summary> {
-        if self
-            .last_full_scan
-            .is_none_or(|t| t.elapsed().as_secs() >= self.config.full_scan_seconds)
-        {
-            return self.pass(PassOptions::default(), stop).await;
-        }
-        let result = self.incremental(stop).await;
-        if result.is_err() {
-            self.request_full_pass();
+        let started = Instant::now();
+        let every = std::time::Duration::from_secs(self.config.full_scan_seconds);
+        // A full pass owed since less than a moment waits for a callback
+        // coming due while it would run: the tick in between inserts it
+        // on time (README, "Performance").
+        let full = match self.last_full_scan {
+            None => true,
+            Some(last) => {
+                let overdue = last.elapsed().checked_sub(every);
+                let until_wake = self.next_wake.map(|w| w.saturating_duration_since(started));
+                overdue.is_some_and(|overdue| !plan::full_pass_waits(overdue, until_wake, self.full_took))
+            }
+        };
+        let result = if full {
+            let result = self.pass(PassOptions::default(), stop).await;
+            self.full_took = started.elapsed();
+            tracing::trace!(ms = self.full_took.as_millis() as u64, "full pass");
+            result
+        } else {
+            let result = self.incremental(stop).await;
+            if result.is_err() {
+                self.request_full_pass();
+            }
+            result
+        };
+        if let Ok(summary) = &result {
+            self.next_wake = summary
+                .next_wake
+                .map(|t| started + (t - summary.at).to_std().unwrap_or_default());
         }
         result
     }

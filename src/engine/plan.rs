@@ -121,6 +121,22 @@ pub(crate) fn edit_scan(written: bool, explained: bool, edits_unsure: bool, hidd
     (scan, unsure && !scan)
 }
 
+/// Whether a full pass owed for `overdue` waits: a callback comes due
+/// (`until_wake`) before a full pass as long as the last (`full_took`) would
+/// be done, with [`FULL_PASS_MARGIN`] to spare, and it has waited less than
+/// [`FULL_PASS_WAITS_AT_MOST`]. The full pass is the safety net; a
+/// callback's time is the promise, and a tick runs while the pass would
+/// hold the loop.
+pub(crate) fn full_pass_waits(overdue: StdDuration, until_wake: Option<StdDuration>, full_took: StdDuration) -> bool {
+    overdue < FULL_PASS_WAITS_AT_MOST && until_wake.is_some_and(|until| until < full_took + FULL_PASS_MARGIN)
+}
+
+/// The longest a full pass waits for callbacks coming due ([`full_pass_waits`]).
+pub(crate) const FULL_PASS_WAITS_AT_MOST: StdDuration = StdDuration::from_secs(10);
+
+/// The room a full pass leaves before a callback comes due ([`full_pass_waits`]).
+pub(crate) const FULL_PASS_MARGIN: StdDuration = StdDuration::from_millis(100);
+
 /// `UPDATE_TIME` has whole seconds: another process's edit in a second in
 /// which the daemon also wrote (or new rows came) cannot be told from those.
 /// While every change is so explained (agents adding callbacks every
@@ -311,6 +327,18 @@ mod tests {
         assert_eq!(edit_scan(true, true, false, false), (false, true), "unsure, looked at later");
         assert_eq!(edit_scan(false, false, true, true), (true, false), "the later look");
         assert_eq!(edit_scan(false, false, false, true), (false, false));
+    }
+
+    #[test]
+    fn a_full_pass_waits_for_a_callback_coming_due_while_it_would_run_but_not_long() {
+        let ms = StdDuration::from_millis;
+        let took = ms(500);
+        assert!(full_pass_waits(ms(0), Some(ms(300)), took), "due in 300 ms, the pass takes 500");
+        assert!(full_pass_waits(ms(0), Some(ms(0)), took), "due now");
+        assert!(full_pass_waits(ms(9_000), Some(ms(550)), took), "within the margin");
+        assert!(!full_pass_waits(ms(0), Some(ms(700)), took), "done before it comes due");
+        assert!(!full_pass_waits(ms(0), None, took), "nothing coming");
+        assert!(!full_pass_waits(ms(10_000), Some(ms(0)), took), "waited 10 s already");
     }
 
     #[test]
