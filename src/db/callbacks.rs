@@ -364,8 +364,9 @@ pub enum Start {
 /// large the table's history; each span is sized so its statement takes
 /// about [`SPAN_TIME_MS`], so the statements stay short and few. A second
 /// with more rows than a span (callbacks set in bulk to one time) is read
-/// in windows of the primary key ([`Crowd`]), so no statement holds the
-/// tables for the whole second.
+/// whole by a due scan, which reads the callbacks alone, and in windows of
+/// the primary key ([`Crowd`]) by a scan that joins the leads, so no
+/// statement holds `vicidial_list` for the whole second.
 pub struct Spans {
     scan: Scan,
     hint: &'static str,
@@ -534,7 +535,11 @@ impl Spans {
                 vec![from, end],
                 Some((end, true)),
             ),
-            // More rows in one second than a span: that second in windows.
+            // More rows in one second than a span, read by a scan that
+            // reads the callbacks alone: that second in one statement, which
+            // costs about what reading its extent would.
+            Some(end) if !joined => ("cb.callback_time = ?".to_string(), vec![end], Some((end, false))),
+            // Read with their leads: that second in windows.
             Some(end) => {
                 let extent = s
                     .select(
