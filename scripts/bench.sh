@@ -17,12 +17,13 @@
 # marked "stock". Without it the pass has no peer (no ratio) and the stock
 # cells run on sql/ instead, which the table says.
 # --quick runs cells A and D (the benchmark's old shape and the kept-aside one)
-# instead of all six.
+# instead of all six; --cells LETTERS (say DEF) runs those cells only.
 # The cells' full output is kept in .local/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+only=
 vicidial=
 vicidial_schema=()
 pass_args=()
@@ -30,6 +31,7 @@ daemon_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
+    --cells) only="$2"; shift 2 ;;
     --seconds) daemon_args+=("$1" "$2"); shift 2 ;;
     --vicidial) vicidial="$2"; shift 2 ;;
     --vicidial-schema) vicidial_schema=("$2"); shift 2 ;;
@@ -67,6 +69,13 @@ cells=(
 )
 if [ "$quick" = 1 ]; then
   cells=("${cells[0]}" "${cells[3]}")
+fi
+if [ -n "$only" ]; then
+  chosen=()
+  for cell in "${cells[@]}"; do
+    [[ "$only" == *"${cell%%|*}"* ]] && chosen+=("$cell")
+  done
+  cells=("${chosen[@]}")
 fi
 
 for cell in "${cells[@]}"; do
