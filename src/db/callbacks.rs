@@ -892,24 +892,27 @@ pub async fn live_anyone_of_leads(s: &mut Session, lead_ids: &[u32]) -> DbResult
 /// Hopper rows read per statement by [`hopper_leads`].
 const HOPPER_PAGE: u64 = 5000;
 
-/// Every lead of the hopper, read a primary-key range at a time: a MyISAM
-/// hopper is locked while it is read, and one read of 21,000 rows held the
-/// dialer's deletes back for 212 ms (README, "Performance").
+/// Every lead of the hopper, read a range of its `lead_id` index at a time:
+/// a MyISAM hopper is locked while it is read, and one read of 21,000 rows
+/// held the dialer's deletes back for 212 ms (README, "Performance"). The
+/// `lead_id` index alone answers (MyISAM reads no row); paged by
+/// `hopper_id`, rows were read, and for some pages the optimizer chose a
+/// scan of the whole table and a sort. A lead with several rows is read
+/// once or more; callers want the set.
 async fn hopper_leads(s: &mut Session) -> DbResult<Vec<u32>> {
     let mut leads = Vec::new();
     let mut after = 0u64;
     loop {
         let rows = s
             .select(
-                "SELECT hopper_id, lead_id FROM vicidial_hopper WHERE hopper_id > ? ORDER BY hopper_id LIMIT ?",
+                "SELECT lead_id FROM vicidial_hopper WHERE lead_id > ? ORDER BY lead_id LIMIT ?",
                 vec![after.into(), HOPPER_PAGE.into()],
             )
             .await?;
         let full = rows.len() as u64 == HOPPER_PAGE;
         for row in rows {
-            let mut r = RowReader::new(row);
-            if let (Some(id), Some(lead)) = (r.uint(0), r.uint(1)) {
-                after = id;
+            if let Some(lead) = RowReader::new(row).uint(0) {
+                after = lead;
                 leads.push(lead as u32);
             }
         }
