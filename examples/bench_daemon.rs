@@ -78,7 +78,7 @@ async fn main() {
     println!("server: {}", shape.describe(&mut c, DB).await);
     let mariadb = mariadb_pid(&mut c).await;
     let log = std::env::temp_dir().join(format!("callbackd-bench-{}.log", std::process::id()));
-    let url = format!("{server}/{DB}");
+    let url = daemon_url(&server, &mut c).await;
     let started = Instant::now();
     let mut daemon = start(&bin, &url, &watch, &log);
     // The first (full) pass decides every held callback once, and queues the backlog.
@@ -99,12 +99,14 @@ async fn main() {
 
     let idle = measure(&mut c, mariadb, Duration::from_secs(seconds)).await;
     println!(
-        "idle: {:.2} queries/s from the daemon, {:.0} rows read/s, MariaDB CPU {:.2}% of one core \
-         (Questions and Handler_read_* counters, /proc/<mariadbd>/stat, over {seconds} s)",
-        idle.queries_per_s, idle.rows_per_s, idle.cpu_percent
+        "idle: {:.2} queries/s from the daemon, {:.0} rows read/s, MariaDB CPU {:.2}% of one core, of which the \
+         daemon's statements {:.2}% (Questions and Handler_read_* counters, /proc/<mariadbd>/stat, \
+         USER_STATISTICS.CPU_TIME of the daemon's user, over {seconds} s)",
+        idle.queries_per_s, idle.rows_per_s, idle.cpu_percent, idle.own_percent
     );
     results.push(("idle_queries_per_s".into(), idle.queries_per_s));
     results.push(("idle_cpu_percent".into(), idle.cpu_percent));
+    results.push(("idle_own_percent".into(), idle.own_percent));
 
     let tries: u64 = arg("--tries", "3").parse().expect("a number");
     let reactions = react(&mut c, tries).await;
@@ -143,12 +145,15 @@ async fn main() {
     println!(
         "busy: daemon's share of MariaDB {:.2}% of one core ({:.2}% with it, {:.2}% without, same load: \
          a dialer taking 20 leads/s ({dialed} taken), agents adding 1 callback/s); undialed callbacks \
-         neither in the hopper nor held: {undone}",
+         neither in the hopper nor held: {undone}; the daemon's statements alone {:.2}% \
+         (USER_STATISTICS.CPU_TIME of its user)",
         with.cpu_percent - without.cpu_percent,
         with.cpu_percent,
-        without.cpu_percent
+        without.cpu_percent,
+        with.own_percent
     );
     results.push(("busy_share_percent".into(), with.cpu_percent - without.cpu_percent));
+    results.push(("busy_own_percent".into(), with.own_percent));
     println!(
         "busy: an undialed callback's hopper row deleted under that load, to a new one: {} ms, the slowest of {} \
          tries (polled every 5 ms)",
@@ -289,6 +294,38 @@ struct Window {
     queries_per_s: f64,
     rows_per_s: f64,
     cpu_percent: f64,
+    /// The daemon's own statements' CPU in MariaDB, % of a core.
+    own_percent: f64,
+}
+
+/// The MariaDB user the daemon connects as, so that the server's user
+/// statistics (`userstat`) tell its statements' CPU from the load's.
+const DAEMON_USER: &str = "callbackd_daemon";
+
+/// Creates the daemon's user (every privilege: a throwaway server), turns the
+/// server's user statistics on, and returns the daemon's database URL.
+async fn daemon_url(server: &str, c: &mut Conn) -> String {
+    for sql in [
+        format!("CREATE USER IF NOT EXISTS '{DAEMON_USER}'@'%' IDENTIFIED BY '{DAEMON_USER}'"),
+        format!("GRANT ALL PRIVILEGES ON *.* TO '{DAEMON_USER}'@'%'"),
+        "SET GLOBAL userstat = 1".to_string(),
+    ] {
+        c.query_drop(sql).await.unwrap();
+    }
+    let (_, host) = server.rsplit_once('@').expect("a server URL with user@host");
+    format!("mysql://{DAEMON_USER}:{DAEMON_USER}@{host}/{DB}")
+}
+
+/// CPU seconds MariaDB spent on the daemon's statements so far
+/// (`information_schema.USER_STATISTICS.CPU_TIME` of its user).
+async fn daemon_cpu(c: &mut Conn) -> f64 {
+    c.exec_first(
+        "SELECT CPU_TIME FROM information_schema.USER_STATISTICS WHERE USER = ?",
+        (DAEMON_USER,),
+    )
+    .await
+    .unwrap()
+    .unwrap_or(0.0)
 }
 
 async fn counters(c: &mut Conn) -> (f64, f64) {
@@ -308,16 +345,19 @@ async fn counters(c: &mut Conn) -> (f64, f64) {
 /// The server's counters and CPU over a window (the benchmark's own two
 /// status reads are taken out of the query count).
 async fn measure(c: &mut Conn, mariadb: u32, window: Duration) -> Window {
+    let own0 = daemon_cpu(c).await;
     let (q0, r0) = counters(c).await;
     let cpu0 = cpu_seconds(mariadb);
     tokio::time::sleep(window).await;
     let (q1, r1) = counters(c).await;
     let cpu1 = cpu_seconds(mariadb);
+    let own1 = daemon_cpu(c).await;
     let s = window.as_secs_f64();
     Window {
         queries_per_s: (q1 - q0 - 1.0) / s,
         rows_per_s: (r1 - r0) / s,
         cpu_percent: (cpu1 - cpu0) / s * 100.0,
+        own_percent: (own1 - own0) / s * 100.0,
     }
 }
 

@@ -121,23 +121,25 @@ awk '
   END {
     # name | label | "max" or "min" is worse | target | cells it applies to
     t[1] = "busy_share_percent|busy: the daemon'"'"'s share of MariaDB, % of a core|max|5|all"
-    t[2] = "dnc_ratio|50k pass: cron time / daemon time|min|12|all"
-    t[3] = "dnc_pass_s|50k pass: the daemon, s|max||all"
-    t[4] = "dnc_cron_s|50k pass: the cron, s|max||all"
-    t[5] = "dnc_longest_ms|50k pass: longest statement, ms|max|50|all"
-    t[6] = "latency_hopper_max_ms|busy: due to hopper, max of 200, ms (binlog mode)|max|100|binlog"
-    t[7] = "latency_hopper_max_ms|busy: due to hopper, max of 200, ms (poll mode)|max|1000|poll"
-    t[8] = "idle_queries_per_s|idle: queries/s|max|2|all"
-    t[9] = "idle_cpu_percent|idle: MariaDB CPU, % of a core|max|2|all"
-    t[10] = "reaction_worst_ms|reaction, slowest of 4 kinds x 3 tries, ms|max|1000|all"
-    t[11] = "memory_mb|daemon peak resident set, MB|max||all"
-    t[12] = "busy_lost_row_ms|busy: a lost hopper row back, slowest, ms|max|2000|all"
+    t[2] = "busy_own_percent|busy: the daemon'"'"'s statements alone, % of a core|max|5|all"
+    t[3] = "dnc_ratio|50k pass: cron time / daemon time|min|12|all"
+    t[4] = "dnc_pass_s|50k pass: the daemon, s|max||all"
+    t[5] = "dnc_cron_s|50k pass: the cron, s|max||all"
+    t[6] = "dnc_longest_ms|50k pass: longest statement, ms|max|50|all"
+    t[7] = "latency_hopper_max_ms|busy: due to hopper, max of 200, ms (binlog mode)|max|100|binlog"
+    t[8] = "latency_hopper_max_ms|busy: due to hopper, max of 200, ms (poll mode)|max|1000|poll"
+    t[9] = "idle_queries_per_s|idle: queries/s|max|2|all"
+    t[10] = "idle_cpu_percent|idle: MariaDB CPU, % of a core|max|2|all"
+    t[11] = "idle_own_percent|idle: the daemon'"'"'s statements alone, % of a core|max|2|all"
+    t[12] = "reaction_worst_ms|reaction, slowest of 4 kinds x 3 tries, ms|max|1000|all"
+    t[13] = "memory_mb|daemon peak resident set, MB|max||all"
+    t[14] = "busy_lost_row_ms|busy: a lost hopper row back, slowest, ms|max|2000|all"
     printf "\nmatrix (cells: name|schema|hopper engine|hopper|binary log|key buffer MB|engine.watch)\n"
     for (i = 1; i <= n; i++) print "  " desc[cells[i]]
     printf "\n%-52s", "target"
     for (i = 1; i <= n; i++) printf " %9s", cells[i]
     printf " %12s %8s %s\n", "worst", "target", "met"
-    for (k = 1; k <= 12; k++) {
+    for (k = 1; k <= 14; k++) {
       split(t[k], f, "|"); key = f[1]; worst = ""; wc = "-"
       printf "%-52s", f[2]
       for (i = 1; i <= n; i++) {
