@@ -210,6 +210,7 @@ async fn run(
     vicidial_callbackd::db::longest_statement_us(true);
     reset_peak_rss();
     let cpu = server::cpu_seconds(mariadb);
+    let own = server::cpu_seconds(std::process::id());
     let started = Instant::now();
     let s = engine
         .pass(PassOptions { at, dry_run: false }, &|| false)
@@ -218,11 +219,13 @@ async fn run(
     let first = started.elapsed();
     let longest_ms = vicidial_callbackd::db::longest_statement_us(false) as f64 / 1000.0;
     let cpu = server::cpu_seconds(mariadb) - cpu;
+    let own = server::cpu_seconds(std::process::id()) - own;
     let peak = server::peak_rss_kb(std::process::id()) as f64 / 1024.0;
     println!(
         "{}{}: {:.3} s for one pass ({:.0} callbacks/s), longest statement {:.1} ms, MariaDB busy {:.2} s of CPU \
-         ({:.2} cores), this process's peak resident set during the pass {peak:.1} MB (wall clock around \
-         Engine::pass and around each statement, /proc/<mariadbd>/stat, VmHWM reset before the pass): {s}",
+         ({:.2} cores), this process {own:.2} s of CPU, its peak resident set during the pass {peak:.1} MB (wall \
+         clock around Engine::pass and around each statement, /proc/<mariadbd>/stat and /proc/self/stat, VmHWM \
+         reset before the pass): {s}",
         case.name(),
         if after {
             String::new()
