@@ -78,6 +78,7 @@ async fn main() {
     println!("server: {}", shape.describe(&mut c, DB).await);
     let mariadb = mariadb_pid(&mut c).await;
     let log = std::env::temp_dir().join(format!("callbackd-bench-{}.log", std::process::id()));
+    let userstat: i64 = c.query_first("SELECT @@userstat").await.unwrap().unwrap_or(0);
     let url = daemon_url(&server, &mut c).await;
     let started = Instant::now();
     let mut daemon = start(&bin, &url, &watch, &log);
@@ -194,6 +195,7 @@ async fn main() {
         None => std::fs::remove_file(&log).unwrap(),
     }
     c.query_drop(format!("DROP DATABASE {DB}")).await.unwrap();
+    c.query_drop(format!("SET GLOBAL userstat = {userstat}")).await.unwrap();
     if let Some(bytes) = key_buffer {
         c.query_drop(format!("SET GLOBAL key_buffer_size = {bytes}"))
             .await
@@ -303,7 +305,8 @@ struct Window {
 const DAEMON_USER: &str = "callbackd_daemon";
 
 /// Creates the daemon's user (every privilege: a throwaway server), turns the
-/// server's user statistics on, and returns the daemon's database URL.
+/// server's user statistics on (until the benchmark ends, see `main`), and
+/// returns the daemon's database URL.
 async fn daemon_url(server: &str, c: &mut Conn) -> String {
     for sql in [
         format!("CREATE USER IF NOT EXISTS '{DAEMON_USER}'@'%' IDENTIFIED BY '{DAEMON_USER}'"),
