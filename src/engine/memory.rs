@@ -36,6 +36,9 @@ struct Standing {
     settings: u64,
     /// When to decide it again (its gate's opening, or a recheck).
     recheck_at: NaiveDateTime,
+    /// `recheck_at` is a time it waits for (a gate's opening, a limit's
+    /// end), not a routine recheck.
+    opens: bool,
     note: Note,
     /// The gate that holds it (`Gate::name`), for a held one; the kind of
     /// bad row (`decision::bad_row_kind`), for a skipped one.
@@ -72,6 +75,9 @@ pub struct Stands {
     pub gate: Option<&'static str>,
     /// When to decide it again (its gate's opening, or a recheck).
     pub recheck_at: NaiveDateTime,
+    /// `recheck_at` is a time it waits for (a gate's opening, a limit's
+    /// end), not a routine recheck.
+    pub opens: bool,
 }
 
 /// What was last logged about a callback.
@@ -107,14 +113,31 @@ impl Memory {
         }
     }
 
-    /// The standing outcomes due to be decided again: the ids found by the
-    /// due scan, and those found by the pending scan.
-    pub fn rechecks(&self, now: NaiveDateTime) -> (Vec<u32>, Vec<u32>) {
+    /// The standing outcomes due to be decided again: every one whose gate
+    /// opens or limit ends (that time is a promise), and at most `most`
+    /// routine rechecks (a dialed lead, a bad row), those due longest first;
+    /// the ids found by the due scan, and those found by the pending scan.
+    /// The other rechecks wait for the next tick, which comes at once (their
+    /// time has passed), so a minute's rechecks of a large backlog are short
+    /// ticks, and a callback coming due between them is not held up behind
+    /// the lot.
+    pub fn rechecks(&self, now: NaiveDateTime, most: usize) -> (Vec<u32>, Vec<u32>) {
+        let (mut opening, mut routine): (Vec<_>, Vec<_>) = self
+            .standing
+            .iter()
+            .filter(|(_, s)| s.recheck_at <= now)
+            .map(|(id, s)| (s.recheck_at, *id, s.phase, s.opens))
+            .partition(|&(.., opens)| opens);
+        if routine.len() > most {
+            routine.select_nth_unstable_by_key(most, |&(at, id, ..)| (at, id));
+            routine.truncate(most);
+        }
+        opening.extend(routine);
         let (mut due, mut pending) = (Vec::new(), Vec::new());
-        for (id, s) in self.standing.iter().filter(|(_, s)| s.recheck_at <= now) {
-            match s.phase {
-                Phase::Due => due.push(*id),
-                Phase::Pending => pending.push(*id),
+        for (_, id, phase, _) in opening {
+            match phase {
+                Phase::Due => due.push(id),
+                Phase::Pending => pending.push(id),
             }
         }
         (due, pending)
@@ -149,6 +172,7 @@ impl Memory {
                 note: s.note,
                 gate: s.gate,
                 recheck_at: s.recheck_at,
+                opens: s.opens,
             },
         )
     }
@@ -186,6 +210,7 @@ impl Memory {
                 version: found.version,
                 settings,
                 recheck_at: stands.recheck_at,
+                opens: stands.opens,
                 note: stands.note,
                 gate: stands.gate,
                 phase,
@@ -235,5 +260,67 @@ impl Memory {
         }
         self.reported.insert(row.callback_id, Reported { message, note });
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(second: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 8)
+            .unwrap()
+            .and_hms_opt(2, 0, second)
+            .unwrap()
+    }
+
+    fn stand(memory: &mut Memory, callback_id: u32, phase: Phase, note: Note, recheck_at: NaiveDateTime) {
+        let opens = note == Note::Held;
+        let found = Found {
+            callback_id,
+            version: (None, None),
+        };
+        let stands = Stands {
+            note,
+            gate: None,
+            recheck_at,
+            opens,
+        };
+        memory.stand(&found, phase, 1, stands, false);
+    }
+
+    fn ids(due: Vec<u32>, pending: Vec<u32>) -> Vec<u32> {
+        let mut ids: Vec<u32> = due.into_iter().chain(pending).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn routine_rechecks_come_a_bounded_number_a_tick_those_due_longest_first() {
+        let mut memory = Memory::default();
+        for id in 1..=10 {
+            let phase = if id % 2 == 0 { Phase::Due } else { Phase::Pending };
+            // Ids 1..=10 due at seconds 10, 9, ... 1: the highest ids longest.
+            stand(&mut memory, id, phase, Note::Dialed, at(11 - id));
+        }
+        stand(&mut memory, 11, Phase::Pending, Note::Dialed, at(30));
+        let (due, pending) = memory.rechecks(at(20), 4);
+        assert!(due.iter().all(|id| id % 2 == 0) && pending.iter().all(|id| id % 2 == 1));
+        assert_eq!(ids(due, pending), vec![7, 8, 9, 10], "the four due longest");
+        let (due, pending) = memory.rechecks(at(20), 100);
+        assert_eq!(due.len() + pending.len(), 10, "not the one due later");
+        assert_eq!(memory.counts().next_recheck, Some(at(1)), "the rest wake the next tick at once");
+    }
+
+    #[test]
+    fn a_callback_whose_gate_opens_is_never_left_for_a_later_tick() {
+        let mut memory = Memory::default();
+        for id in 1..=5 {
+            stand(&mut memory, id, Phase::Pending, Note::Dialed, at(1));
+        }
+        stand(&mut memory, 6, Phase::Due, Note::Held, at(20));
+        stand(&mut memory, 7, Phase::Pending, Note::Held, at(21));
+        let (due, pending) = memory.rechecks(at(20), 2);
+        assert_eq!(ids(due, pending), vec![1, 2, 6], "its time is the promise, the routine ones wait");
     }
 }

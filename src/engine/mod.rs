@@ -576,7 +576,7 @@ impl Engine {
             self.watch.last_hopper_check = Some(Instant::now());
         }
         let came_due = plan.came_due;
-        let (mut due, mut pending) = self.memory.rechecks(clock.now);
+        let (mut due, mut pending) = self.memory.rechecks(clock.now, self.config.batch_size * FIND_BATCHES);
         let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
         let availability = self.availability.clone();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
@@ -1159,6 +1159,7 @@ impl Pass<'_> {
                 note,
                 gate,
                 recheck_at: until.unwrap_or(recheck),
+                opens: until.is_some(),
             };
             let standing = match outcome {
                 Outcome::Anyone(Feed::Hold { gate, until }) => Some(stands(Note::Held, Some(gate.name()), *until)),
