@@ -205,9 +205,10 @@ struct Watch {
     /// Leads whose hopper rows the binary log saw deleted since the last
     /// tick: looked for at once, whatever [`HOPPER_CHECK_EVERY`] says.
     hopper_deleted: HashSet<u32>,
-    /// The seconds (server time) in which the last pass wrote callbacks:
+    /// The seconds (server time) in which the daemon wrote callbacks or new
+    /// rows were written, from the last one the probe showed on:
     /// `vicidial_callbacks.UPDATE_TIME` showing one of them is explained.
-    own_writes: HashSet<NaiveDateTime>,
+    explained_seconds: HashSet<NaiveDateTime>,
     /// When callbacks changed by others were last looked for, and how long
     /// that scan took.
     last_edit_scan: Option<(Instant, std::time::Duration)>,
@@ -582,7 +583,7 @@ impl Engine {
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
         let oldest = self.oldest(clock.now);
         let due_since = std::mem::replace(&mut self.watch.due_checked, clock.now + decision::PRECLAIM);
-        let mut explained = std::mem::take(&mut self.watch.own_writes);
+        let mut explained = std::mem::take(&mut self.watch.explained_seconds);
         let hidden_due = self
             .watch
             .last_edit_scan
@@ -642,7 +643,11 @@ impl Engine {
                 hidden_due,
             ),
         );
+        if edit_scan {
+            tracing::trace!(written = ?probe.callbacks_written, unsure = edits_unsure, "scan for edits");
+        }
         edits_unsure = still_unsure;
+        plan::keep_explained(&mut explained, probe.callbacks_written, probe.now);
         if by_id {
             let named = callbacks::named(&mut pass.session, &named).await?;
             due.extend(named.due);
@@ -679,6 +684,7 @@ impl Engine {
         self.watch.next_due = next_due;
         self.watch.changed_after = changed_after;
         self.watch.edits_unsure = edits_unsure;
+        self.watch.explained_seconds.extend(explained);
         let mut summary = summary;
         if self.watch.edits_unsure {
             // Looked for when due even when nothing wakes the loop.
@@ -704,7 +710,7 @@ impl Engine {
             let end = start + Duration::from_std(started.elapsed()).unwrap_or_default() + Duration::seconds(1);
             let mut t = second(start);
             while t <= end {
-                self.watch.own_writes.insert(t);
+                self.watch.explained_seconds.insert(t);
                 t += Duration::seconds(1);
             }
         }

@@ -111,6 +111,17 @@ pub(crate) fn explained(written_at: Option<NaiveDateTime>, explained: &HashSet<N
     written_at.is_some_and(|w| explained.contains(&w.with_nanosecond(0).unwrap_or(w)))
 }
 
+/// Drops the explained seconds no later probe can show: a second stays
+/// explained while the probe still shows it (`shown`, or the probe's clock
+/// when the table has no `UPDATE_TIME`), since a probe read in the second it
+/// shows leaves that second written at the next tick too ([`plan`]), and
+/// the same writes explain it then.
+pub(crate) fn keep_explained(explained: &mut HashSet<NaiveDateTime>, shown: Option<NaiveDateTime>, now: NaiveDateTime) {
+    let shown = shown.unwrap_or(now);
+    let shown = shown.with_nanosecond(0).unwrap_or(shown);
+    explained.retain(|second| *second >= shown);
+}
+
 /// Whether the tick scans every open row for edits by others: the table
 /// was written in a second nothing explains, or an explained second left
 /// edits unsure and a look at hidden edits is due. Also whether edits stay
@@ -327,6 +338,22 @@ mod tests {
         assert_eq!(edit_scan(true, true, false, false), (false, true), "unsure, looked at later");
         assert_eq!(edit_scan(false, false, true, true), (true, false), "the later look");
         assert_eq!(edit_scan(false, false, false, true), (false, false));
+    }
+
+    #[test]
+    fn a_second_the_next_probe_shows_again_stays_explained() {
+        // The daemon wrote at 09:00:00; the probe at 09:00:00.4 shows that
+        // second, so the probe at 09:00:01 counts it written again.
+        let a = probe(at(9, 0, 0) + Duration::milliseconds(400), 10, Some(at(9, 0, 0)), "0:0");
+        let b = probe(at(9, 0, 1), 10, Some(at(9, 0, 0)), "0:0");
+        let mut seconds: HashSet<NaiveDateTime> = [at(8, 59, 59), at(9, 0, 0), at(9, 0, 1)].into();
+        keep_explained(&mut seconds, a.callbacks_written, a.now);
+        assert_eq!(seconds, [at(9, 0, 0), at(9, 0, 1)].into(), "the earlier second can no longer show");
+        assert!(plan(&b, Some(&a), &Memory::default(), b.now, Duration::seconds(2)).written);
+        assert!(explained(b.callbacks_written, &seconds), "the same write explains it");
+        let c = probe(at(9, 0, 3), 10, Some(at(9, 0, 2)), "0:0");
+        keep_explained(&mut seconds, c.callbacks_written, c.now);
+        assert!(seconds.is_empty());
     }
 
     #[test]
