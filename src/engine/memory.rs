@@ -62,7 +62,7 @@ pub struct Counts {
     pub by_gate: HashMap<&'static str, u64>,
     /// Skipped callbacks by kind (`decision::bad_row_kind`).
     pub skipped_by_kind: HashMap<&'static str, u64>,
-    /// The earliest time one is to be decided again.
+    /// The earliest time a gate opens or a limit ends for one of them.
     pub next_recheck: Option<NaiveDateTime>,
 }
 
@@ -113,31 +113,19 @@ impl Memory {
         }
     }
 
-    /// The standing outcomes due to be decided again: every one whose gate
-    /// opens or limit ends (that time is a promise), and at most `most`
-    /// routine rechecks (a dialed lead, a bad row), those due longest first;
-    /// the ids found by the due scan, and those found by the pending scan.
-    /// The other rechecks wait for the next tick, which comes at once (their
-    /// time has passed), so a minute's rechecks of a large backlog are short
-    /// ticks, and a callback coming due between them is not held up behind
-    /// the lot.
-    pub fn rechecks(&self, now: NaiveDateTime, most: usize) -> (Vec<u32>, Vec<u32>) {
-        let (mut opening, mut routine): (Vec<_>, Vec<_>) = self
-            .standing
-            .iter()
-            .filter(|(_, s)| s.recheck_at <= now)
-            .map(|(id, s)| (s.recheck_at, *id, s.phase, s.opens))
-            .partition(|&(.., opens)| opens);
-        if routine.len() > most {
-            routine.select_nth_unstable_by_key(most, |&(at, id, ..)| (at, id));
-            routine.truncate(most);
-        }
-        opening.extend(routine);
+    /// The standing outcomes a tick decides again: those whose gate opens
+    /// or limit ends by `now` (that time is a promise); the ids found by the
+    /// due scan, and those found by the pending scan. A routine recheck (a
+    /// dialed lead, a bad row, a hold with no known opening) is the full
+    /// pass's, which reads every open callback anyway and decides again
+    /// each one whose recheck time has passed: a tick re-reading them by id
+    /// as well read a large backlog twice a minute.
+    pub fn rechecks(&self, now: NaiveDateTime) -> (Vec<u32>, Vec<u32>) {
         let (mut due, mut pending) = (Vec::new(), Vec::new());
-        for (_, id, phase, _) in opening {
-            match phase {
-                Phase::Due => due.push(id),
-                Phase::Pending => pending.push(id),
+        for (id, s) in self.standing.iter().filter(|(_, s)| s.opens && s.recheck_at <= now) {
+            match s.phase {
+                Phase::Due => due.push(*id),
+                Phase::Pending => pending.push(*id),
             }
         }
         (due, pending)
@@ -158,7 +146,9 @@ impl Memory {
                 }
                 Note::Waiting | Note::Dialed => {}
             }
-            counts.next_recheck = Some(counts.next_recheck.map_or(s.recheck_at, |t| t.min(s.recheck_at)));
+            if s.opens {
+                counts.next_recheck = Some(counts.next_recheck.map_or(s.recheck_at, |t| t.min(s.recheck_at)));
+            }
         }
         counts
     }
@@ -296,31 +286,25 @@ mod tests {
     }
 
     #[test]
-    fn routine_rechecks_come_a_bounded_number_a_tick_those_due_longest_first() {
+    fn a_tick_decides_again_what_opens_and_leaves_routine_rechecks_to_the_full_pass() {
         let mut memory = Memory::default();
-        for id in 1..=10 {
-            let phase = if id % 2 == 0 { Phase::Due } else { Phase::Pending };
-            // Ids 1..=10 due at seconds 10, 9, ... 1: the highest ids longest.
-            stand(&mut memory, id, phase, Note::Dialed, at(11 - id));
-        }
-        stand(&mut memory, 11, Phase::Pending, Note::Dialed, at(30));
-        let (due, pending) = memory.rechecks(at(20), 4);
-        assert!(due.iter().all(|id| id % 2 == 0) && pending.iter().all(|id| id % 2 == 1));
-        assert_eq!(ids(due, pending), vec![7, 8, 9, 10], "the four due longest");
-        let (due, pending) = memory.rechecks(at(20), 100);
-        assert_eq!(due.len() + pending.len(), 10, "not the one due later");
-        assert_eq!(memory.counts().next_recheck, Some(at(1)), "the rest wake the next tick at once");
-    }
-
-    #[test]
-    fn a_callback_whose_gate_opens_is_never_left_for_a_later_tick() {
-        let mut memory = Memory::default();
-        for id in 1..=5 {
-            stand(&mut memory, id, Phase::Pending, Note::Dialed, at(1));
-        }
-        stand(&mut memory, 6, Phase::Due, Note::Held, at(20));
-        stand(&mut memory, 7, Phase::Pending, Note::Held, at(21));
-        let (due, pending) = memory.rechecks(at(20), 2);
-        assert_eq!(ids(due, pending), vec![1, 2, 6], "its time is the promise, the routine ones wait");
+        stand(&mut memory, 1, Phase::Pending, Note::Dialed, at(1));
+        stand(&mut memory, 2, Phase::Due, Note::Skipped, at(1));
+        stand(&mut memory, 3, Phase::Due, Note::Held, at(20));
+        stand(&mut memory, 4, Phase::Pending, Note::Held, at(20));
+        stand(&mut memory, 5, Phase::Pending, Note::Held, at(21));
+        let (due, pending) = memory.rechecks(at(20));
+        assert_eq!((due.clone(), pending.clone()), (vec![3], vec![4]), "by the scan that found them");
+        assert_eq!(ids(due, pending), vec![3, 4], "not the one opening later, nor the routine ones");
+        assert_eq!(memory.counts().next_recheck, Some(at(20)), "only an opening wakes a tick");
+        let routine = |id| Found {
+            callback_id: id,
+            version: (None, None),
+        };
+        assert!(memory.still_stands(&routine(1), Some(1), at(0)).is_some());
+        assert!(
+            memory.still_stands(&routine(1), Some(1), at(1)).is_none(),
+            "the full pass after its time decides it again"
+        );
     }
 }

@@ -228,7 +228,9 @@ struct Watch {
 /// How long the daemon's records of its claims are kept (`callbacks::forget_claimed`).
 const CLAIMS_KEPT_SECONDS: u64 = 86_400;
 
-/// How often a hold with no known opening (inactive list, bad data, ...) is decided again.
+/// How long a routine outcome (a hold with no known opening, bad data, a
+/// dialed lead) stands: the first full pass after that decides it again
+/// (`Memory::rechecks`).
 const RECHECK: Duration = Duration::seconds(60);
 
 /// Batches of callbacks read by id in one statement when they are looked
@@ -577,7 +579,7 @@ impl Engine {
             self.watch.last_hopper_check = Some(Instant::now());
         }
         let came_due = plan.came_due;
-        let (mut due, mut pending) = self.memory.rechecks(clock.now, self.config.batch_size * FIND_BATCHES);
+        let (mut due, mut pending) = self.memory.rechecks(clock.now);
         let move_due = (self.watch.moving || self.availability.any()) && self.move_due();
         let availability = self.availability.clone();
         let (batch, limit) = (self.config.batch_size, self.config.max_per_pass);
