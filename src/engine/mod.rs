@@ -503,6 +503,10 @@ impl Engine {
         let changed_after = probe.utc.and_utc().timestamp() - 1;
         let move_due = self.move_due();
         let availability = self.availability.clone();
+        // Callbacks whose gate opens (one claimed ahead of its time, now
+        // come) go first, as in a tick: the pending scan, oldest first,
+        // would reach them last.
+        let (due_now, pending_now) = self.memory.rechecks(clock.now);
         let mut pass = self.start(session, clock, options, &probe).await?;
         let dry = pass.is_dry();
         pass.coexist.look(&mut pass.session, probe.hopper_newest, dry).await?;
@@ -512,6 +516,10 @@ impl Engine {
             .campaigns
             .values()
             .any(|c| c.active && c.useronly_move_minutes > 0);
+        pass.work_on(Scan::Pending(oldest), Phase::Pending, pending_now, stop)
+            .await?;
+        let until = pass.due_until();
+        pass.work_on(Scan::Due(until), Phase::Due, due_now, stop).await?;
         if move_due {
             pass.move_stale_useronly(batch, &availability, stop).await?;
         }
